@@ -1,0 +1,68 @@
+"""Serve the gateway: ``python -m gateway``."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+
+import warnings  # noqa: E402
+
+# eventlet warns of its deprecation at import; say it once in docs, not in every log.
+warnings.filterwarnings("ignore", message=r"(?s).*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import logging  # noqa: E402
+import signal  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+from eventlet import wsgi  # noqa: E402
+
+from gateway.app import GatewayApp  # noqa: E402
+from gateway.rpc import RpcPool  # noqa: E402
+from gateway.sessions import SessionStore  # noqa: E402
+from services.common.config import database_url, load_config, nameko_config  # noqa: E402
+from services.common.database import make_engine  # noqa: E402
+from services.common.logs import configure_logging  # noqa: E402
+
+log = logging.getLogger("gateway")
+
+
+def build_app(config: dict) -> tuple[GatewayApp, RpcPool]:
+    gateway = config["gateway"]
+    pool = RpcPool(nameko_config(config, "gateway"), size=gateway["rpc_pool_size"],
+                   timeout=gateway["rpc_timeout_seconds"])
+    sessions = SessionStore(make_engine(database_url(config, "gateway")),
+                            idle_minutes=gateway["session_idle_minutes"])
+    return GatewayApp(pool.call, sessions, config), pool
+
+
+def main() -> int:
+    configure_logging("gateway")
+    config = load_config()
+    app, pool = build_app(config)
+    host, port = config["gateway"]["host"], config["gateway"]["port"]
+    # No SO_REUSEPORT: a stray old gateway must make this one fail loudly, not share the port.
+    listener = eventlet.listen((host, port), reuse_port=False)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+
+    def shutdown(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    log.info("gateway listening on http://%s:%d/", host, port)
+    try:
+        wsgi.server(listener, app, log=logging.getLogger("gateway.access"), log_output=False,
+                    max_size=1000)
+    except SystemExit:
+        pass
+    finally:
+        pool.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The one error table: service error → HTTP status, stable code, Chinese message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.rpc import ServiceUnavailable
+from services.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ServiceError,
+    ValidationFailed,
+)
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    status: int
+    code: str
+    message: str
+    fields: dict
+
+
+# Most specific first.
+ERROR_TABLE: list[tuple[type[BaseException], int, str | None]] = [
+    (ValidationFailed, 422, None),
+    (NotFound, 404, None),
+    (Forbidden, 403, None),
+    (InvalidTransition, 409, None),
+    (Conflict, 409, None),
+    (ServiceError, 400, None),
+    (ServiceUnavailable, 503, "服务暂时不可用，请稍后再试。您填写的内容没有丢失，可返回后重新提交。"),
+]
+INTERNAL_ERROR = ErrorView(500, "internal_error", "系统出现错误，请稍后再试。如问题持续，请联系管理员。", {})
+
+
+def error_view(exc: BaseException) -> ErrorView:
+    for cls, status, message in ERROR_TABLE:
+        if isinstance(exc, cls):
+            code = getattr(exc, "code", None) or "service_unavailable"
+            if isinstance(exc, ServiceUnavailable):
+                code = "service_unavailable"
+            fields = getattr(exc, "fields", {}) or {}
+            return ErrorView(status, code, message or str(exc), fields)
+    return INTERNAL_ERROR

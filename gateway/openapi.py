@@ -1,0 +1,88 @@
+"""The OpenAPI document of the JSON API (kept beside the routes it describes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "stable machine-readable code"},
+                "message": {"type": "string", "description": "zh-CN message for people"},
+                "fields": {
+                    "type": "object",
+                    "description": "per field: a list of {code, message}",
+                    "additionalProperties": {
+                        "type": "array",
+                        "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "message": {"type": "string"}}},
+                    },
+                },
+            },
+        }
+    },
+}
+
+
+def document() -> dict[str, Any]:
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "资质许可网上办理平台 API", "version": "1.0.0"},
+        "paths": {
+            "/api/v1/accounts": {
+                "post": {
+                    "summary": "Register an enterprise account (step 1)",
+                    "parameters": [{"name": "X-Idempotency-Key", "in": "header",
+                                    "required": False, "schema": {"type": "string"},
+                                    "description": "repeating a request with the same key "
+                                                   "returns the same account"}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/RegisterAccount"}}}},
+                    "responses": {
+                        "201": {"description": "created", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Account"}}}},
+                        "400": {"description": "not JSON", "content": error},
+                        "422": {"description": "invalid fields", "content": error},
+                        "503": {"description": "service unavailable", "content": error},
+                    },
+                }
+            },
+            "/api/v1/messages": {
+                "get": {
+                    "summary": "The signed-in account's messages (我的消息)",
+                    "responses": {"200": {"description": "messages"},
+                                  "401": {"description": "not signed in", "content": error}},
+                }
+            },
+            "/healthz": {"get": {"summary": "Health of all six services",
+                                 "responses": {"200": {"description": "all healthy"},
+                                               "503": {"description": "degraded"}}}},
+        },
+        "components": {
+            "schemas": {
+                "Error": ERROR_SCHEMA,
+                "RegisterAccount": {
+                    "type": "object",
+                    "required": ["uscc", "contact_name", "contact_mobile", "email", "password"],
+                    "properties": {
+                        "uscc": {"type": "string", "description": "18 chars, GB 32100 check"},
+                        "contact_name": {"type": "string"},
+                        "contact_mobile": {"type": "string", "pattern": "^1[3-9]\\d{9}$"},
+                        "email": {"type": "string", "format": "email"},
+                        "password": {"type": "string", "minLength": 8},
+                    },
+                },
+                "Account": {
+                    "type": "object",
+                    "properties": {k: {"type": "string"} for k in (
+                        "id", "uscc", "contact_name", "contact_mobile", "email", "status",
+                        "created_at")},
+                },
+            }
+        },
+    }

@@ -1,0 +1,110 @@
+"""Event handling that never silently drops a message.
+
+nameko's ``event_handler`` acks a message whatever happens in the handler. Ours, on
+failure, republishes the message to a delay queue whose TTL sends it back to the
+handler's own queue (so only this handler retries, with back-off), and after the
+last retry, or at once for a malformed event, to the service's dead-letter queue.
+The original is acked only after that publish is confirmed; if the broker cannot
+take it, the message is requeued instead: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kombu import Exchange, Queue
+from nameko.amqp.publish import Publisher
+from nameko.events import EventHandler
+
+from services.common.envelope import MalformedEvent
+from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-qlp-attempts"
+DEAD_LETTER_EXCHANGE = Exchange("qlp.dead-letters", type="direct", durable=True)
+DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
+
+
+def dead_letter_queue(service_name: str) -> Queue:
+    return Queue(
+        f"{service_name}.dead-letters",
+        exchange=DEAD_LETTER_EXCHANGE,
+        routing_key=service_name,
+        durable=True,
+    )
+
+
+def retry_queue_name(queue_name: str, attempt: int) -> str:
+    return f"{queue_name}.retry.{attempt}"
+
+
+class ReliableEventHandler(EventHandler):
+    def setup(self) -> None:
+        super().setup()
+        platform = self.container.config.get("PLATFORM") or {}
+        self.retry_delays_ms = tuple(
+            (platform.get("events") or {}).get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS)
+        )
+        queue_name = self.queue.name
+        self.retry_queues = [
+            Queue(
+                retry_queue_name(queue_name, attempt),
+                durable=True,
+                queue_arguments={
+                    "x-message-ttl": delay,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": queue_name,
+                },
+            )
+            for attempt, delay in enumerate(self.retry_delays_ms, start=1)
+        ]
+        self.dead_letters = dead_letter_queue(self.container.service_name)
+        self.republisher = Publisher(
+            self.container.config["AMQP_URI"],
+            declare=[*self.retry_queues, DEAD_LETTER_EXCHANGE, self.dead_letters],
+        )
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any = None,
+                      exc_info: tuple | None = None) -> tuple:
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        try:
+            self._retry_or_dead_letter(message, exc_info[1])
+        except Exception:
+            log.exception("could not park failed event from %s; requeueing it", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+        else:
+            self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _retry_or_dead_letter(self, message: Any, error: BaseException) -> None:
+        headers = dict(message.headers or {})
+        attempts = int(headers.get(ATTEMPTS_HEADER, 0))
+        headers[ATTEMPTS_HEADER] = attempts + 1
+        service = self.container.service_name
+        if not isinstance(error, MalformedEvent) and attempts < len(self.retry_queues):
+            target = self.retry_queues[attempts]
+            self.republisher.publish(
+                message.payload, exchange="", routing_key=target.name, headers=headers
+            )
+            EVENTS_RETRIED.labels(service, self.queue.name).inc()
+            log.warning("event handler %s failed (%s); retry %d in %d ms", self.queue.name,
+                        error, attempts + 1, self.retry_delays_ms[attempts])
+            return
+        headers["x-qlp-original-queue"] = self.queue.name
+        headers["x-qlp-error"] = f"{type(error).__name__}: {error}"[:1000]
+        self.republisher.publish(
+            message.payload,
+            exchange=DEAD_LETTER_EXCHANGE,
+            routing_key=service,
+            headers=headers,
+        )
+        EVENTS_DEAD_LETTERED.labels(service, self.queue.name).inc()
+        log.error("event dead-lettered from %s after %d attempt(s): %s", self.queue.name,
+                  attempts + 1, headers["x-qlp-error"])
+
+
+reliable_event_handler = ReliableEventHandler.decorator

@@ -1,0 +1,83 @@
+"""Prometheus metrics, defined once per process, and the provider that records them.
+
+Defining them at module level (not per container) avoids the duplicate-registration
+error nameko-prometheus hits when several containers share a process in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Histogram, start_http_server
+
+from services.common.context import new_request_id, set_request_id
+from services.common.errors import EXPECTED_ERRORS
+
+log = logging.getLogger(__name__)
+
+WORKER_SECONDS = Histogram(
+    "qlp_worker_seconds", "Time spent in one entrypoint call", ["service", "entrypoint"]
+)
+WORKER_TOTAL = Counter(
+    "qlp_worker_total", "Entrypoint calls by outcome", ["service", "entrypoint", "outcome"]
+)
+OUTBOX_PUBLISHED = Counter(
+    "qlp_outbox_published_total", "Events published from the outbox", ["service", "event_type"]
+)
+OUTBOX_PUBLISH_FAILURES = Counter(
+    "qlp_outbox_publish_failures_total", "Outbox relay rounds that failed", ["service"]
+)
+EVENTS_RETRIED = Counter(
+    "qlp_events_retried_total", "Event deliveries sent back for a retry", ["service", "queue"]
+)
+EVENTS_DEAD_LETTERED = Counter(
+    "qlp_events_dead_lettered_total", "Events moved to the dead-letter queue", ["service", "queue"]
+)
+
+_metrics_server_started: set[int] = set()
+
+
+def serve_metrics(port: int) -> None:
+    if port and port not in _metrics_server_started:
+        start_http_server(port, addr="127.0.0.1")
+        _metrics_server_started.add(port)
+
+
+class Telemetry(DependencyProvider):
+    """Times every worker, counts outcomes, and binds the request id for logs and events."""
+
+    def setup(self) -> None:
+        self._started: dict[object, float] = {}
+
+    def start(self) -> None:
+        platform = self.container.config.get("PLATFORM") or {}
+        port = (platform.get("metrics_ports") or {}).get(self.container.service_name)
+        if port and self.container.config.get("SERVE_METRICS", True):
+            serve_metrics(port)
+
+    def worker_setup(self, worker_ctx: object) -> None:
+        data = worker_ctx.data  # type: ignore[attr-defined]
+        if not data.get("request_id"):
+            data["request_id"] = new_request_id()  # also carried on by onward RPC calls
+        set_request_id(data["request_id"])
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx: object, result: object = None,
+                      exc_info: tuple | None = None) -> None:
+        started = self._started.pop(worker_ctx, None)
+        service = self.container.service_name
+        entrypoint = worker_ctx.entrypoint.method_name  # type: ignore[attr-defined]
+        if started is not None:
+            WORKER_SECONDS.labels(service, entrypoint).observe(time.perf_counter() - started)
+        if exc_info is None:
+            outcome = "ok"
+        elif isinstance(exc_info[1], EXPECTED_ERRORS):
+            outcome = "rejected"
+        else:
+            outcome = "error"
+        WORKER_TOTAL.labels(service, entrypoint, outcome).inc()
+
+    def worker_teardown(self, worker_ctx: object) -> None:
+        set_request_id(None)

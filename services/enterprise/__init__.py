@@ -1,0 +1,1 @@
+"""enterprise: enterprise records: basic info, staff rosters, projects, equipment."""

@@ -1,0 +1,4 @@
+"""Events enterprise emits and consumes, with versions (none yet; see docs/events.md)."""
+
+EMITS: list[tuple[str, int]] = []
+CONSUMES: list[tuple[str, str, int]] = []

@@ -1,0 +1,12 @@
+"""enterprise's nameko entrypoints (the foundation gives it health, echo, its database and outbox)."""
+
+from __future__ import annotations
+
+from services.common.base import PlatformService
+
+
+class EnterpriseService(PlatformService):
+    name = "enterprise"
+
+
+SERVICE_CLASS = EnterpriseService

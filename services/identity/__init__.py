@@ -1,0 +1,1 @@
+"""identity: accounts, credentials, second factor, sub-accounts, roles."""

@@ -1,0 +1,1 @@
+"""notify: messages, to-dos, e-mail, reminders, ratings, the agency event stream."""

@@ -1,0 +1,1 @@
+"""permits: business-type catalogue, applications, licences."""

@@ -1,0 +1,1 @@
+"""personnel: people and their professional certificates."""

@@ -1,0 +1,1 @@
+"""review: review queues, opinions, deadlines, decisions."""

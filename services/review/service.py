@@ -1,0 +1,12 @@
+"""review's nameko entrypoints (the foundation gives it health, echo, its database and outbox)."""
+
+from __future__ import annotations
+
+from services.common.base import PlatformService
+
+
+class ReviewService(PlatformService):
+    name = "review"
+
+
+SERVICE_CLASS = ReviewService

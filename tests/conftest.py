@@ -1,0 +1,3 @@
+import os
+
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")

@@ -1,0 +1,60 @@
+"""Start, stop and kill the platform's processes for tests (servers are started by make test)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+import requests
+
+from deploy import processes
+from services.common.config import SERVICE_NAMES, load_config
+
+COMPONENTS = (*SERVICE_NAMES, "gateway")
+
+
+def test_config() -> dict[str, Any]:
+    os.environ["QLP_PROFILE"] = "test"
+    return load_config()
+
+
+def argv_for(component: str) -> list[str]:
+    if component == "gateway":
+        return [sys.executable, "-m", "gateway"]
+    return [sys.executable, "-m", "services.common.runner", component]
+
+
+def gateway_url(config: dict[str, Any]) -> str:
+    return f"http://{config['gateway']['host']}:{config['gateway']['port']}"
+
+
+def start(component: str, config: dict[str, Any]) -> int:
+    return processes.start_process(component, argv_for(component), config)
+
+
+def stop(component: str, config: dict[str, Any]) -> None:
+    processes.stop_process(component, config, timeout=15)
+
+
+def kill(component: str, config: dict[str, Any]) -> None:
+    processes.kill_process(component, config)
+
+
+def wait_healthy(config: dict[str, Any], timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            response = requests.get(gateway_url(config) + "/healthz", timeout=10)
+            last = response.json()
+            if response.status_code == 200:
+                return last
+        except (requests.RequestException, ValueError) as exc:
+            last = exc
+        time.sleep(0.3)
+    logs = "\n".join(
+        f"--- {c}:\n{processes.tail(processes.log_path(c, config), 15)}" for c in COMPONENTS
+    )
+    raise AssertionError(f"platform not healthy after {timeout}s: {last}\n{logs}")

@@ -1,0 +1,202 @@
+"""The gateway app with a fake RPC and an in-memory session store: no broker, no database."""
+
+import re
+
+import pytest
+from werkzeug.test import Client
+
+from gateway.app import GatewayApp
+from gateway.rpc import ServiceUnavailable
+from gateway.sessions import Session
+from services.common.errors import NotFound, ValidationFailed
+
+
+class MemorySessions:
+    def __init__(self):
+        self.rows = {}
+        self.counter = 0
+
+    def load(self, session_id):
+        if session_id in self.rows:
+            return Session(session_id, dict(self.rows[session_id]), is_new=False)
+        return Session(None, {}, is_new=True)
+
+    def save(self, session):
+        if session.session_id is None:
+            self.counter += 1
+            session.session_id = f"s{self.counter}"
+        self.rows[session.session_id] = dict(session)
+        session.modified = False
+        return session.session_id
+
+    def rotate(self, session):
+        self.rows.pop(session.session_id, None)
+        session.session_id = None
+        session.modified = True
+
+    def destroy(self, session):
+        self.rows.pop(session.session_id, None)
+
+
+class FakeRpc:
+    def __init__(self):
+        self.calls = []
+        self.behaviour = {}
+
+    def __call__(self, service, method, *args, request_id=""):
+        self.calls.append((service, method, args, request_id))
+        result = self.behaviour.get((service, method))
+        if isinstance(result, Exception):
+            raise result
+        if callable(result):
+            return result(*args)
+        return result
+
+
+@pytest.fixture
+def rpc():
+    return FakeRpc()
+
+
+@pytest.fixture
+def sessions():
+    return MemorySessions()
+
+
+@pytest.fixture
+def client(rpc, sessions):
+    return Client(GatewayApp(rpc, sessions, {"gateway": {}}))
+
+
+def csrf_from(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+FORM = {"uscc": "91650100228680962Y", "contact_name": "张三", "contact_mobile": "13800138000",
+        "email": "z@example.com", "password": "Qlp#2026pass", "password_confirm": "Qlp#2026pass",
+        "form_key": "k1"}
+
+
+def test_register_page_is_chinese_and_sets_httponly_session_cookie(client):
+    response = client.get("/register")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="zh-CN">' in html and "统一社会信用代码" in html
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_post_without_csrf_token_is_refused_and_nothing_is_called(client, rpc):
+    client.get("/register")
+    response = client.post("/register", data=FORM)
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+    assert rpc.calls == []
+
+
+def test_validation_errors_show_by_field_and_keep_input_but_not_password(client, rpc):
+    rpc.behaviour[("identity", "register_account")] = ValidationFailed.from_fields(
+        {"contact_mobile": [{"code": "invalid", "message": "请输入11位大陆手机号码"}]})
+    token = csrf_from(client.get("/register").get_data(as_text=True))
+    response = client.post("/register", data={**FORM, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'data-code="invalid">请输入11位大陆手机号码' in html
+    assert 'value="张三"' in html
+    assert "Qlp#2026pass" not in html
+
+
+def test_successful_registration_rotates_session_and_shows_messages(client, rpc, sessions):
+    rpc.behaviour[("identity", "register_account")] = lambda payload: {
+        "id": "acc-1", "uscc": payload["uscc"]}
+    rpc.behaviour[("notify", "list_messages")] = {
+        "messages": [{"title": "企业账号注册成功", "body": "您好", "created_at": "2026-11-23T09:00:00",
+                      "read_at": None}], "unread": 1}
+    first = client.get("/register")
+    old_cookie = first.headers["Set-Cookie"].split(";")[0]
+    token = csrf_from(first.get_data(as_text=True))
+    response = client.post("/register", data={**FORM, "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"] == "/messages"
+    assert response.headers["Set-Cookie"].split(";")[0] != old_cookie  # new session id
+    payload = rpc.calls[-1][2][0]
+    assert payload["request_key"] == "k1"  # a double submit carries the same key
+    page = client.get("/messages").get_data(as_text=True)
+    assert "企业账号注册成功" in page
+    assert rpc.calls[-1][:3] == ("notify", "list_messages", ("acc-1",))
+
+
+def test_messages_without_session_redirects_to_register(client):
+    response = client.get("/messages")
+    assert response.status_code == 303
+
+
+def test_service_down_gives_a_chinese_503_page_not_a_trace(client, rpc):
+    rpc.behaviour[("identity", "register_account")] = ServiceUnavailable("identity", "timeout")
+    token = csrf_from(client.get("/register").get_data(as_text=True))
+    response = client.post("/register", data={**FORM, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "服务暂时不可用" in html
+    assert "Traceback" not in html and "timeout" not in html
+
+
+def test_unexpected_error_is_a_generic_500(client, rpc):
+    rpc.behaviour[("notify", "list_messages")] = RuntimeError("secret internals")
+    client.application.sessions.rows["s9"] = {"account_id": "acc"}
+    client.set_cookie("qlp_session", "s9")
+    response = client.get("/messages")
+    assert response.status_code == 500
+    assert "secret internals" not in response.get_data(as_text=True)
+
+
+def test_api_errors_have_stable_codes_per_field(client, rpc):
+    rpc.behaviour[("identity", "register_account")] = ValidationFailed.from_fields(
+        {"uscc": [{"code": "check_digit", "message": "统一社会信用代码校验位不正确，请核对"}]})
+    response = client.post("/api/v1/accounts", json={"uscc": "x"})
+    body = response.get_json()
+    assert response.status_code == 422
+    assert body["error"]["code"] == "validation_failed"
+    assert body["error"]["fields"]["uscc"][0]["code"] == "check_digit"
+
+
+def test_api_rejects_non_json(client):
+    response = client.post("/api/v1/accounts", data="uscc=1")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_json"
+
+
+def test_api_not_found_maps_to_404(client, rpc):
+    rpc.behaviour[("notify", "list_messages")] = NotFound("接收人不存在")
+    client.application.sessions.rows["s9"] = {"account_id": "acc"}
+    client.set_cookie("qlp_session", "s9")
+    response = client.get("/api/v1/messages")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_request_id_is_passed_on_and_returned(client, rpc):
+    rpc.behaviour[("identity", "register_account")] = {"id": "a", "uscc": "u"}
+    response = client.post("/api/v1/accounts", json={}, headers={"X-Request-ID": "abcdef123456"})
+    assert response.headers["X-Request-ID"] == "abcdef123456"
+    assert rpc.calls[-1][3] == "abcdef123456"
+
+
+def test_healthz_reports_each_service(client, rpc):
+    for name in ("identity", "enterprise", "personnel", "permits", "review", "notify"):
+        rpc.behaviour[(name, "health")] = {"status": "ok"}
+    assert client.get("/healthz").status_code == 200
+    rpc.behaviour[("review", "health")] = ServiceUnavailable("review", "timeout")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["services"]["review"].startswith("unavailable")
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_openapi_document_lists_the_api(client):
+    doc = client.get("/api/openapi.json").get_json()
+    assert "/api/v1/accounts" in doc["paths"]

@@ -1,0 +1,45 @@
+from services.identity.domain import normalise_registration, password_problems, registration_errors
+
+GOOD = {"uscc": "91650100228680962y ", "contact_name": "张三", "contact_mobile": "13800138000",
+        "email": "Clerk@Example.com", "password": "Qlp#2026pass", "password_confirm": "Qlp#2026pass"}
+
+
+def codes(problems):
+    return {p["code"] for p in problems}
+
+
+def test_good_registration_has_no_errors_after_normalising():
+    data = normalise_registration(GOOD)
+    assert data["uscc"] == "91650100228680962Y"
+    assert data["email"] == "clerk@example.com"
+    assert registration_errors(data, taken=set()) == {}
+
+
+def test_every_bad_field_is_reported_at_once_in_chinese():
+    data = normalise_registration({"uscc": "123", "contact_name": "张", "contact_mobile": "12345",
+                                   "email": "x", "password": "short", "password_confirm": "other"})
+    errors = registration_errors(data, taken=set())
+    assert set(errors) == {"uscc", "contact_name", "contact_mobile", "email", "password",
+                           "password_confirm"}
+    assert errors["uscc"][0]["code"] == "length"
+    assert all(not e["message"].isascii() for field in errors.values() for e in field)
+
+
+def test_taken_uscc_and_mobile():
+    errors = registration_errors(normalise_registration(GOOD), taken={"uscc", "contact_mobile"})
+    assert errors["uscc"][0]["code"] == "taken"
+    assert errors["contact_mobile"][0]["code"] == "taken"
+
+
+def test_password_rules():
+    assert codes(password_problems("abcdefgh")) == {"weak"}
+    assert codes(password_problems("abc1234!")) == set()
+    assert "too_short" in codes(password_problems("a1!"))
+    assert "common" in codes(password_problems("P@ssw0rd"))
+    assert "personal" in codes(password_problems("x13800138000!", mobile="13800138000"))
+    assert "personal" in codes(password_problems("91650100228680962y!", uscc="91650100228680962Y"))
+
+
+def test_api_registration_without_confirm_box_is_fine():
+    data = normalise_registration({**GOOD, "password_confirm": None})
+    assert registration_errors(data, taken=set()) == {}
