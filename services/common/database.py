@@ -26,12 +26,12 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from services.common.context import current_request_id  # noqa: E402
-from services.common.envelope import make_envelope  # noqa: E402
+from services.common.envelope import EventSpec, make_envelope  # noqa: E402
 from services.common.messaging_tables import (  # noqa: E402
     outbox_table,
     processed_events_table,
 )
-from services.common.metrics import OUTBOX_PUBLISHED, OUTBOX_PUBLISH_FAILURES  # noqa: E402
+from services.common.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,12 @@ class UnitOfWork:
         if self._added_events and self._relay is not None:
             self._relay.kick()
 
-    def add_event(self, event_type: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    def add_event(self, spec: EventSpec, data: dict[str, Any]) -> dict[str, Any]:
         """Record an event in the outbox; it is published only if this transaction commits."""
-        envelope = make_envelope(self.producer, event_type, version, data)
+        if spec.producer != self.producer:
+            raise ValueError(f"{self.producer} cannot emit {spec.name}")
+        event_type = spec.type
+        envelope = make_envelope(self.producer, event_type, spec.version, spec.serialise(data))
         headers = {"nameko.request_id": current_request_id() or uuid.uuid4().hex}
         self.session.execute(
             insert(outbox_table).values(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,33 @@ class EnvelopeSchema(Schema):
     occurred_at = fields.AwareDateTime(required=True, default_timezone=UTC)
     producer = fields.String(required=True, validate=validate.Length(min=1))
     data = fields.Dict(required=True)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One event type in the catalogue (docs/events.md): who emits it, its version, its data."""
+
+    producer: str
+    type: str
+    version: int
+    schema: type[Schema]
+    description: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.producer}.{self.type}"
+
+    def serialise(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Dump data through the schema and check it: an event never leaves malformed."""
+        schema = self.schema()
+        payload = schema.dump(data)
+        errors = schema.validate(payload)
+        if errors:
+            raise ValueError(f"{self.name} v{self.version} data does not match its schema: {errors}")
+        return payload
+
+    def parse(self, body: Any) -> dict[str, Any]:
+        return parse_envelope(body, self.schema(), expected_version=self.version)
 
 
 class MalformedEvent(Exception):

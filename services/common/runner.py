@@ -19,6 +19,7 @@ import importlib  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from services.common.config import SERVICE_NAMES, load_config, nameko_config  # noqa: E402

@@ -1,3 +1,11 @@
-"""Events identity emits (documented in docs/events.md)."""
+"""Events identity emits, with versions (each documented in docs/events.md)."""
 
-ENTERPRISE_ACCOUNT_REGISTERED = ("enterprise_account_registered", 1)
+from services.common.envelope import EventSpec
+from services.identity.schemas import AccountRegisteredData
+
+ENTERPRISE_ACCOUNT_REGISTERED = EventSpec(
+    "identity", "enterprise_account_registered", 1, AccountRegisteredData,
+    "An enterprise main account was created (registration step 1).",
+)
+
+EMITS = [ENTERPRISE_ACCOUNT_REGISTERED]

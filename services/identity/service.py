@@ -13,7 +13,7 @@ from services.identity import domain
 from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 from services.identity.models import Account
 from services.identity.repository import AccountRepository
-from services.identity.schemas import AccountRegisteredData, AccountSchema, RegisterAccountSchema
+from services.identity.schemas import AccountSchema, RegisterAccountSchema
 
 _hasher = PasswordHasher()  # argon2id
 
@@ -60,11 +60,10 @@ class IdentityService(PlatformService):
                 request_key=request_key,
             )
             accounts.add(account)
-            event_type, version = ENTERPRISE_ACCOUNT_REGISTERED
-            uow.add_event(event_type, version, AccountRegisteredData().dump({
+            uow.add_event(ENTERPRISE_ACCOUNT_REGISTERED, {
                 "account_id": account.id, "uscc": account.uscc,
                 "contact_name": account.contact_name, "email": account.email,
-            }))
+            })
             uow.commit()
             return AccountSchema().dump(account)
 

@@ -1,5 +1,6 @@
-"""Events notify consumes (it emits none yet). Each is (source service, type, version)."""
+"""Events notify consumes (it emits none yet); each documented in docs/events.md."""
 
-CONSUMES = [
-    ("identity", "enterprise_account_registered", 1),
-]
+from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
+
+EMITS: list = []
+CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED]

@@ -10,10 +10,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from nameko.timer import timer
 
 from services.common.base import PlatformService, service_rpc
-from services.common.envelope import parse_envelope
 from services.common.errors import uuid_or_not_found
 from services.common.events import reliable_event_handler
-from services.identity.schemas import AccountRegisteredData
+from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 from services.notify import domain
 from services.notify.mailer import send_mail
 from services.notify.models import Mail, Message
@@ -33,8 +32,8 @@ class NotifyService(PlatformService):
 
     @reliable_event_handler("identity", "enterprise_account_registered")
     def on_enterprise_account_registered(self, body: dict) -> None:
-        envelope = parse_envelope(body, AccountRegisteredData(), expected_version=1)
-        data = AccountRegisteredData().dump(envelope["data"])
+        envelope = ENTERPRISE_ACCOUNT_REGISTERED.parse(body)
+        data = ENTERPRISE_ACCOUNT_REGISTERED.schema().dump(envelope["data"])
         self._record_notice(envelope["id"], "notify.on_enterprise_account_registered",
                             domain.notice_for_account_registered(data), data)
 

@@ -1,4 +1,6 @@
 """Events personnel emits and consumes, with versions (none yet; see docs/events.md)."""
 
-EMITS: list[tuple[str, int]] = []
-CONSUMES: list[tuple[str, str, int]] = []
+from services.common.envelope import EventSpec
+
+EMITS: list[EventSpec] = []
+CONSUMES: list[EventSpec] = []
