@@ -19,6 +19,7 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
+
 from eventlet import wsgi  # noqa: E402
 
 from gateway.app import GatewayApp  # noqa: E402

@@ -12,9 +12,7 @@ CATALOGUE = (PROJECT_ROOT / "docs" / "events.md").read_text(encoding="utf-8")
 
 def emitted():
     for service in SERVICE_NAMES:
-        module = importlib.import_module(f"services.{service}.events")
-        for spec in module.EMITS:
-            yield spec
+        yield from importlib.import_module(f"services.{service}.events").EMITS
 
 
 @pytest.mark.parametrize("spec", list(emitted()), ids=lambda s: s.name)
