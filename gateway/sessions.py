@@ -92,6 +92,9 @@ class SessionStore:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             if session.session_id is None:
+                if secrets.randbelow(100) == 0:  # now and then, sweep expired sessions away
+                    conn.execute(delete(sessions_table).where(
+                        sessions_table.c.last_seen_at < now - self.idle))
                 session.session_id = secrets.token_urlsafe(32)
                 conn.execute(insert(sessions_table).values(
                     id=_digest(session.session_id), data=dict(session), created_at=now,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from argon2 import PasswordHasher
 from eventlet import tpool
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +17,7 @@ from services.identity.models import Account
 from services.identity.repository import AccountRepository
 from services.identity.schemas import AccountSchema, RegisterAccountSchema
 
+log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id
 
 
@@ -65,6 +68,7 @@ class IdentityService(PlatformService):
                 "contact_name": account.contact_name, "email": account.email,
             })
             uow.commit()
+            log.info("enterprise account %s registered for %s", account.id, account.uscc)
             return AccountSchema().dump(account)
 
     @service_rpc

@@ -54,6 +54,8 @@ class NotifyService(PlatformService):
                     source_event_id=uuid.UUID(str(event_id)), attempts=0,
                 ))
             uow.commit()
+            log.info("message %r recorded for %s from event %s", notice.title, notice.recipient_id,
+                     event_id)
 
     @timer(interval=1)
     def send_due_mails(self) -> None:

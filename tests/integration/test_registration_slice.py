@@ -115,3 +115,23 @@ def _messages_for(engines, account_id):
     with engines("notify").connect() as conn:
         return conn.execute(text("select count(*) from messages where recipient_id = :a"),
                             {"a": account_id}).scalar_one()
+
+
+def test_request_id_travels_from_gateway_through_rpc_and_event_into_logs(gateway, engines,
+                                                                         running_platform):
+    from deploy.processes import log_path
+
+    request_id = "trace-" + uuid.uuid4().hex
+    response = requests.post(gateway + "/api/v1/accounts", json=registration(),
+                             headers={"X-Request-ID": request_id})
+    assert response.status_code == 201
+    assert response.headers["X-Request-ID"] == request_id
+    wait_for(lambda: _messages_for(engines, response.json()["id"]) == 1, what="the message")
+
+    def logged_by(component):
+        lines = log_path(component, running_platform).read_text(encoding="utf-8").splitlines()
+        return [line for line in lines if f'"request_id": "{request_id}"' in line]
+
+    # identity logs the RPC; notify logs handling the event that RPC caused.
+    wait_for(lambda: logged_by("notify"), what="a notify log line with the request id")
+    assert logged_by("identity")
