@@ -28,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         chmod +x /usr/sbin/policy-rc.d
         own_policy=1
     fi
-    trap '[ "$own_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d' EXIT
+    trap 'if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"

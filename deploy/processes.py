@@ -7,7 +7,9 @@ signalled and nothing it forks is left behind.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -46,7 +48,7 @@ def tail(path: Path, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def _stat(pid: int) -> list[str] | None:
+def proc_stat(pid: int) -> list[str] | None:
     """/proc/<pid>/stat fields from field 3 (state) on; None if gone or a zombie."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -57,9 +59,14 @@ def _stat(pid: int) -> list[str] | None:
     return None if fields[0] == "Z" else fields
 
 
+def pid_alive(pid: int) -> bool:
+    """pid exists and is not a zombie (kill(pid, 0) alone says yes to zombies)."""
+    return proc_stat(pid) is not None
+
+
 def _start_time(pid: int) -> str | None:
     """Kernel start time of pid: tells the process we started from a recycled pid."""
-    fields = _stat(pid)
+    fields = proc_stat(pid)
     return fields[19] if fields else None
 
 
@@ -102,13 +109,31 @@ def start_process(
     env is the complete environment (default: ours). user runs it as that account (for
     PostgreSQL, which refuses root). Output is appended to var/log/<name>.log.
     """
-    existing = read_pid(name, config)
-    if existing is not None:
-        return existing
     log = log_path(name, config)
     pidfile = pid_path(name, config)
     log.parent.mkdir(parents=True, exist_ok=True)
     pidfile.parent.mkdir(parents=True, exist_ok=True)
+    # Held from the check to the pidfile write: two concurrent starts make one process.
+    with open(pidfile.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        existing = read_pid(name, config)
+        if existing is not None:
+            return existing
+        pid = _spawn(name, argv, log, env, user, cwd)
+        tmp = pidfile.with_suffix(".tmp")
+        tmp.write_text(f"{pid} {_start_time(pid) or ''}\n")
+        tmp.replace(pidfile)
+        return pid
+
+
+def _spawn(
+    name: str,
+    argv: Sequence[str],
+    log: Path,
+    env: Mapping[str, str] | None,
+    user: str | None,
+    cwd: Path | None,
+) -> int:
     with open(log, "ab") as out:
         out.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} start {name}\n".encode())
         out.flush()
@@ -122,21 +147,12 @@ def start_process(
                 env=dict(os.environ if env is None else env),
                 cwd=str(cwd or PROJECT_ROOT),
                 user=user,
-                group=_group_of(user) if user else None,
+                group=pwd.getpwnam(user).pw_gid if user else None,
                 extra_groups=[] if user else None,
             )
         except OSError as exc:
             raise DeployError(f"cannot start {name} ({argv[0]}): {exc}") from exc
-    tmp = pidfile.with_suffix(".tmp")
-    tmp.write_text(f"{proc.pid} {_start_time(proc.pid) or ''}\n")
-    tmp.replace(pidfile)
     return proc.pid
-
-
-def _group_of(user: str) -> int:
-    import pwd
-
-    return pwd.getpwnam(user).pw_gid
 
 
 def group_alive(pgid: int) -> bool:
@@ -144,7 +160,7 @@ def group_alive(pgid: int) -> bool:
     _reap(pgid)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            fields = _stat(int(entry))
+            fields = proc_stat(int(entry))
             if fields and int(fields[2]) == pgid:
                 return True
     return False

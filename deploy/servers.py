@@ -10,6 +10,8 @@ can run side by side. Each profile has its own epmd (port amqp.dist_port - 21000
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import json
 import os
 import pwd
@@ -22,6 +24,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,8 +35,10 @@ from deploy.processes import (
     DeployError,
     is_running,
     log_path,
+    pid_alive,
     pid_path,
     port_open,
+    proc_stat,
     read_pid,
     start_process,
     stop_process,
@@ -147,7 +152,7 @@ class RabbitMQ(Server):
     def env(self) -> dict[str, str]:
         base = self.dir()
         dist = int(self.amqp["dist_port"])
-        env = server_env(
+        return server_env(
             self.config,
             {
                 "PATH": f"{RABBITMQ_BIN}:{os.environ.get('PATH', '/usr/bin:/bin')}",
@@ -171,7 +176,6 @@ class RabbitMQ(Server):
                 "ERL_EPMD_ADDRESS": "127.0.0.1",
             },
         )
-        return env
 
     def write_files(self) -> None:
         base = self.dir()
@@ -235,10 +239,12 @@ class RabbitMQ(Server):
             return False
         return self.api("users/guest").status_code == 404
 
-    def ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def ctl(
+        self, *args: str, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(RABBITMQ_BIN / "rabbitmqctl"), "-n", self.node, *args],
-            env=self.env(), capture_output=True, text=True, timeout=120,
+            env=self.env(), capture_output=True, text=True, timeout=timeout,
         )
         if check and result.returncode != 0:
             raise self.failure(f"rabbitmqctl {' '.join(args[:1])} failed: {result.stderr}")
@@ -260,8 +266,10 @@ class RabbitMQ(Server):
 
     def stop(self) -> None:
         if is_running("rabbitmq", self.config):
-            # Graceful: the node flushes queues and leaves epmd cleanly.
-            self.ctl("shutdown", check=False)
+            # Graceful: the node flushes queues and leaves epmd cleanly. If it hangs, the
+            # signals of stop_process below still end it.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.ctl("shutdown", check=False, timeout=60)
         stop_process("rabbitmq", self.config, timeout=15)
         if is_running("epmd", self.config):
             subprocess.run(
@@ -285,22 +293,49 @@ class Postgres(Server):
     def ports(self) -> list[tuple[str, int]]:
         return [(self.pg["host"], self.pg["port"])]
 
+    @cached_property
+    def home(self) -> Path:
+        """var/postgres, or where user nobody can reach if it cannot (a clone under /root)."""
+        base = self.dir()
+        link = base / "data"
+        if link.is_symlink():
+            return link.resolve().parent
+        account = pwd.getpwnam(PG_USER)
+        os.chown(base, account.pw_uid, account.pw_gid)
+        if link.exists() or _reachable_by(PG_USER, base):
+            return base
+        # PostgreSQL must run as an unprivileged user, who needs every folder above its data
+        # searchable. Keep the data outside then, linked from var/postgres/data.
+        digest = hashlib.sha1(str(base).encode()).hexdigest()[:12]
+        outside = Path("/var/lib/qlp-postgres", digest)
+        outside.mkdir(parents=True, exist_ok=True)
+        for path in (outside.parent, outside):
+            path.chmod(0o755)
+        os.chown(outside, account.pw_uid, account.pw_gid)
+        link.symlink_to(outside / "data")
+        return outside
+
     @property
     def data(self) -> Path:
-        return var_path(self.config, "postgres", "data")
+        return self.home / "data"
 
     @property
     def socket_dir(self) -> Path:
-        return var_path(self.config, "postgres", "socket")
+        return self.home / "socket"
 
     def launch(self) -> None:
         account = pwd.getpwnam(PG_USER)
-        base = self.dir()
         self.socket_dir.mkdir(exist_ok=True)
-        for path in (base, self.socket_dir):
-            os.chown(path, account.pw_uid, account.pw_gid)
+        os.chown(self.socket_dir, account.pw_uid, account.pw_gid)
         # Local socket with trust auth is how we provision as superuser: keep it private.
         self.socket_dir.chmod(0o700)
+        for lock in (self.data / "postmaster.pid",
+                     self.socket_dir / f".s.PGSQL.{self.pg['port']}.lock"):
+            holder = lock.read_text().split()[:1] if lock.exists() else []
+            if lock.exists() and not (holder and holder[0].isdigit() and pid_alive(int(holder[0]))):
+                # Left by a killed postmaster. If that one is still an unreaped zombie (its
+                # parent exited; init reaps lazily), PostgreSQL would take it as alive: refuse.
+                lock.unlink()
         if not (self.data / "PG_VERSION").exists():
             if self.data.exists():
                 shutil.rmtree(self.data)  # a half-done initdb from an interrupted start
@@ -313,10 +348,7 @@ class Postgres(Server):
                 capture_output=True, text=True, timeout=120,
             )
             if result.returncode != 0:
-                raise DeployError(
-                    f"postgres: initdb failed (every folder above {base} must be searchable "
-                    f"by user {PG_USER}):\n{result.stdout}\n{result.stderr}"
-                )
+                raise DeployError(f"postgres: initdb failed:\n{result.stdout}\n{result.stderr}")
         argv = [
             str(PG_BIN / "postgres"), "-D", str(self.data),
             "-c", f"port={self.pg['port']}",
@@ -328,8 +360,8 @@ class Postgres(Server):
             # Tests kill processes, never the machine: without fsync nothing is lost then.
             argv += ["-c", "fsync=off", "-c", "full_page_writes=off"]
         start_process(
-            "postgres", argv, self.config, user=PG_USER,
-            env=server_env(self.config, {"LANG": "C.UTF-8", "HOME": str(base)}),
+            "postgres", argv, self.config, user=PG_USER, cwd=self.home,
+            env=server_env(self.config, {"LANG": "C.UTF-8", "HOME": str(self.home)}),
         )
 
     def connect(self, dbname: str = "postgres") -> Any:
@@ -370,6 +402,10 @@ class Postgres(Server):
     def stop(self) -> None:
         # SIGINT is PostgreSQL's "fast" shutdown; SIGTERM would wait for clients to leave.
         stop_process("postgres", self.config, timeout=30, sig=signal.SIGINT)
+
+
+def _reachable_by(user: str, path: Path) -> bool:
+    return subprocess.run(["runuser", "-u", user, "--", "test", "-w", str(path)]).returncode == 0
 
 
 # --- SeaweedFS (S3) ---------------------------------------------------------------------
@@ -414,6 +450,8 @@ class S3(Server):
             f"-s3.port={s3['port']}", f"-master.port={s3['master_port']}",
             f"-volume.port={s3['volume_port']}", f"-filer.port={s3['filer_port']}",
             f"-admin.port={self.admin_port}", f"-s3.config={identities}",
+            # In var, not /tmp: weed leaves these behind when it stops.
+            f"-s3.localSocket={base / 's3.sock'}", f"-filer.localSocket={base / 'filer.sock'}",
             # Off: components we don't use, whose default ports would clash across profiles.
             "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
             "-master.telemetry=false",
@@ -482,10 +520,9 @@ def strays(config: Config) -> list[int]:
             continue
         try:
             environ = Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
-            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        if wanted in environ and state != "Z":
+        if wanted in environ and pid_alive(int(entry)):
             found.append(int(entry))
     return found
 
@@ -518,7 +555,8 @@ def start(
         server.launch()
     for server in servers:
         try:
-            wait_until(lambda s=server: s.ready() or s.dead(), timeout, f"{server.name} ready")
+            # dead() first: ready() raises while the server is down, which would hide a crash.
+            wait_until(lambda s=server: s.dead() or s.ready(), timeout, f"{server.name} ready")
         except DeployError as exc:
             raise server.failure(str(exc)) from exc
         if not server.running():
@@ -578,10 +616,10 @@ def _lineage(pid: int) -> set[int]:
     seen: set[int] = set()
     while pid > 1 and pid not in seen:
         seen.add(pid)
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
+        fields = proc_stat(pid)
+        if fields is None:
             break
+        pid = int(fields[1])  # the parent
     return seen
 
 

@@ -210,7 +210,7 @@ def test_mail_with_chinese_subject_is_captured(cfg):
 
 
 def test_process_helpers_start_stop_and_kill(cfg):
-    name = f"selftest-{uuid.uuid4().hex[:6]}"
+    name = "selftest-process-helpers"  # fixed: var/run keeps one .lock, not one per run
     # A parent that forks a child: stop must take the whole process group down.
     script = "import subprocess, time; subprocess.Popen(['sleep', '300']); time.sleep(300)"
     pid = start_process(name, [sys.executable, "-c", script], cfg)

@@ -1,0 +1,191 @@
+"""The whole platform on this machine: servers, migrations, six services and the gateway.
+
+    python -m deploy.platform up|down|status
+
+`up` is idempotent (a running process is kept, never duplicated); `down` leaves nothing
+running. QLP_PROFILE selects the profile as everywhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from deploy import servers
+from deploy.processes import (
+    DeployError,
+    is_running,
+    log_path,
+    port_open,
+    read_pid,
+    start_process,
+    stop_processes,
+    tail,
+)
+from services.common.config import SERVICE_NAMES, load_config
+
+COMPONENTS = (*SERVICE_NAMES, "gateway")
+HEALTH_TIMEOUT = 60.0
+
+Config = Mapping[str, Any]
+
+
+def argv_for(component: str) -> list[str]:
+    if component == "gateway":
+        return [sys.executable, "-m", "gateway"]
+    return [sys.executable, "-m", "services.common.runner", component]
+
+
+def component_env(config: Config) -> dict[str, str]:
+    env = dict(os.environ)
+    env["QLP_PROFILE"] = str(config["profile"])  # children load the same profile
+    env.setdefault("PYTHONUNBUFFERED", "1")  # log lines reach var/log as they happen
+    env.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")  # eventlet-friendly psycopg waits
+    return env
+
+
+def base_url(config: Config) -> str:
+    return f"http://{config['gateway']['host']}:{config['gateway']['port']}"
+
+
+def migrate(config: Config) -> None:
+    if importlib.util.find_spec("services.common.migrations") is None:
+        print("warning: services.common.migrations not found: migrations skipped", file=sys.stderr)
+        return
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "services.common.migrations", "upgrade"],
+        env=component_env(config), capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0:
+        raise DeployError(f"migrations failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    print(f"migrations: done ({time.monotonic() - started:.1f} s)")
+
+
+def start_components(config: Config) -> None:
+    for module in ("services.common.runner", "gateway"):
+        if importlib.util.find_spec(module) is None:
+            raise DeployError(f"module {module} not found: cannot start the platform")
+    gw = config["gateway"]
+    if not is_running("gateway", config) and port_open(gw["host"], gw["port"]):
+        # The gateway binds with SO_REUSEPORT: a stray old instance would silently share
+        # the port and answer some requests with old code.
+        raise DeployError(
+            f"{gw['host']}:{gw['port']} is taken by a process without a pidfile here (an old "
+            "gateway?): stop it first"
+        )
+    env = component_env(config)
+    for component in COMPONENTS:
+        kept = read_pid(component, config)
+        pid = start_process(component, argv_for(component), config, env=env)
+        print(f"{component}: {'running' if kept else 'started'} (pid {pid})")
+
+
+def wait_healthy(config: Config, timeout: float = HEALTH_TIMEOUT) -> None:
+    """Until /healthz answers 200; fails at once if a component process has exited."""
+    url = base_url(config) + "/healthz"
+    last: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    while True:
+        dead = [c for c in COMPONENTS if not is_running(c, config)]
+        if dead:
+            raise DeployError(f"exited during start-up: {', '.join(dead)}\n{diagnose(config, {})}")
+        try:
+            response = requests.get(url, timeout=10)
+            if response.status_code == 200:
+                return
+            last = {"status": response.status_code, "body": response.text[:2000]}
+        except requests.RequestException as exc:
+            last = {"status": "no answer", "body": type(exc).__name__}
+        if time.monotonic() > deadline:
+            raise DeployError(
+                f"{url} not 200 after {timeout:g} s\n{diagnose(config, last)}"
+            )
+        time.sleep(0.5)
+
+
+def diagnose(config: Config, last: Mapping[str, Any]) -> str:
+    """Which components look broken, with the tail of each one's log."""
+    suspects = [c for c in COMPONENTS if not is_running(c, config)]
+    lines = []
+    if last:
+        lines.append(f"last /healthz answer: {last['status']} {last['body']}")
+        try:
+            services = json.loads(last["body"]).get("services", {})
+        except (ValueError, AttributeError):
+            services = {}
+        # No per-service verdict means the gateway itself is the one to look at.
+        suspects += [n for n, state in services.items() if state != "ok"] or ["gateway"]
+    for component in dict.fromkeys(suspects):
+        state = "running" if is_running(component, config) else "NOT running"
+        lines.append(f"--- {component} ({state}), tail of {log_path(component, config)}")
+        lines.append(tail(log_path(component, config), 25))
+    return "\n".join(lines)
+
+
+def up(config: Config) -> None:
+    began = time.monotonic()
+    servers.start(config)
+    migrate(config)
+    start_components(config)
+    wait_healthy(config)
+    print(f"platform up in {time.monotonic() - began:.1f} s: {base_url(config)}/")
+
+
+def down(config: Config) -> None:
+    # Gateway first so no new requests arrive, then all services at once, then the servers.
+    stop_processes(["gateway"], config, timeout=10)
+    killed = stop_processes(SERVICE_NAMES, config, timeout=15)
+    if killed:
+        print(f"warning: had to SIGKILL {', '.join(killed)}", file=sys.stderr)
+    print("gateway and services: stopped")
+    servers.stop(config)
+
+
+def status(config: Config) -> bool:
+    ok = servers.status(config)
+    for component in COMPONENTS:
+        pid = read_pid(component, config)
+        ok = ok and pid is not None
+        print(f"{component:10} {'running' if pid else 'stopped':24} pid={pid or '-'}")
+    try:
+        response = requests.get(base_url(config) + "/healthz", timeout=10)
+        print(f"healthz    {response.status_code} {response.text[:500]}")
+        ok = ok and response.status_code == 200
+    except requests.RequestException as exc:
+        print(f"healthz    no answer ({type(exc).__name__})")
+        ok = False
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deploy.platform", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=("up", "down", "status"))
+    args = parser.parse_args(argv)
+    config = load_config()
+    print(f"profile {config['profile']}, state in {config['var_dir']}")
+    try:
+        if args.action == "up":
+            up(config)
+        elif args.action == "down":
+            down(config)
+        else:
+            return 0 if status(config) else 3
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
