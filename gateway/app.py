@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from services.common.errors import ServiceError, ValidationFailed
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+BEIJING = timezone(timedelta(hours=8), "北京时间")
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
 HTTP_REQUESTS = Counter("qlp_gateway_requests_total", "HTTP requests", ["endpoint", "status"])
@@ -55,6 +57,7 @@ class GatewayApp:
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
         )
+        self.templates.filters["local_time"] = local_time
         self.url_map = Map([
             Rule("/", endpoint="index"),
             Rule("/register", endpoint="register", methods=["GET", "POST"]),
@@ -224,6 +227,16 @@ class GatewayApp:
         if not account_id:
             return json_response({"error": {"code": "unauthenticated", "message": "请先登录"}}, 401)
         return json_response(self.call(request, "notify", "list_messages", account_id), 200)
+
+
+def local_time(value: str | None) -> str:
+    """An ISO timestamp from a service, shown in Beijing time (UTC+8, no DST)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 def json_response(body: Any, status: int) -> Response:

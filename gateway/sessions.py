@@ -107,8 +107,18 @@ class SessionStore:
         return session.session_id
 
     def rotate(self, session: Session) -> None:
-        """A new id at a privilege change (login), keeping the data: no session fixation."""
-        self.destroy(session)
+        """A new id at a privilege change (registration, login), keeping the data.
+
+        The old row is not deleted but emptied down to its CSRF token: a second submit of
+        the same form (a double click whose first response the browser dropped) still
+        passes the CSRF check, yet the old id grants nothing, so fixing a victim's
+        session id before login gains an attacker nothing.
+        """
+        if session.session_id:
+            with self.engine.begin() as conn:
+                conn.execute(update(sessions_table)
+                             .where(sessions_table.c.id == _digest(session.session_id))
+                             .values(data={"csrf": session["csrf"]} if "csrf" in session else {}))
         session.session_id = None
         session.modified = True
 

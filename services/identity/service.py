@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from eventlet import tpool
 from sqlalchemy.exc import IntegrityError
 
@@ -36,7 +37,7 @@ class IdentityService(PlatformService):
             if request_key:
                 with self.db.unit_of_work() as uow:
                     existing = AccountRepository(uow.session).by_request_key(request_key)
-                    if existing is not None:
+                    if existing is not None and _same_submission(existing, data):
                         return AccountSchema().dump(existing)
             raise ValidationFailed.from_fields(
                 {"uscc": [{"code": "taken", "message": "该统一社会信用代码已注册"}]}
@@ -46,7 +47,8 @@ class IdentityService(PlatformService):
         with self.db.unit_of_work() as uow:
             accounts = AccountRepository(uow.session)
             if request_key and (existing := accounts.by_request_key(request_key)):
-                return AccountSchema().dump(existing)  # a repeated submit, not a new account
+                if _same_submission(existing, data):
+                    return AccountSchema().dump(existing)  # a repeated submit, not a new account
             errors = domain.registration_errors(
                 data, accounts.taken_fields(data["uscc"], data["contact_mobile"])
             )
@@ -78,6 +80,16 @@ class IdentityService(PlatformService):
             if account is None:
                 raise NotFound("账号不存在")
             return AccountSchema().dump(account)
+
+
+def _same_submission(account: Account, data: dict) -> bool:
+    """A repeated key counts only with the same USCC and password: a key alone proves nothing."""
+    if account.uscc != data["uscc"]:
+        return False
+    try:
+        return bool(tpool.execute(_hasher.verify, account.password_hash, data["password"]))
+    except VerifyMismatchError:
+        return False
 
 
 SERVICE_CLASS = IdentityService

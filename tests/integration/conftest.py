@@ -30,8 +30,7 @@ def running_platform(config):
         platform.wait_healthy(config)
         yield config
     finally:
-        for component in platform.COMPONENTS:
-            platform.stop(component, config)
+        processes.stop_processes(platform.COMPONENTS, config, timeout=15)  # all at once
 
 
 @pytest.fixture(scope="session")

@@ -135,3 +135,16 @@ def test_request_id_travels_from_gateway_through_rpc_and_event_into_logs(gateway
     # identity logs the RPC; notify logs handling the event that RPC caused.
     wait_for(lambda: logged_by("notify"), what="a notify log line with the request id")
     assert logged_by("identity")
+
+
+def test_a_known_idempotency_key_with_another_password_gets_no_account(gateway):
+    data = registration()
+    key = uuid.uuid4().hex
+    first = requests.post(gateway + "/api/v1/accounts", json=data,
+                          headers={"X-Idempotency-Key": key})
+    assert first.status_code == 201
+    stolen = requests.post(gateway + "/api/v1/accounts",
+                           json={**data, "password": "Other#2026pass"},
+                           headers={"X-Idempotency-Key": key})
+    assert stolen.status_code == 422
+    assert stolen.json()["error"]["fields"]["uscc"][0]["code"] == "taken"

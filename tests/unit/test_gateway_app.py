@@ -30,7 +30,8 @@ class MemorySessions:
         return session.session_id
 
     def rotate(self, session):
-        self.rows.pop(session.session_id, None)
+        if session.session_id in self.rows:  # as the real store: the old id keeps only its token
+            self.rows[session.session_id] = {"csrf": session["csrf"]} if "csrf" in session else {}
         session.session_id = None
         session.modified = True
 
@@ -200,3 +201,35 @@ def test_unknown_page_is_a_chinese_404(client):
 def test_openapi_document_lists_the_api(client):
     doc = client.get("/api/openapi.json").get_json()
     assert "/api/v1/accounts" in doc["paths"]
+
+
+def test_times_are_shown_in_beijing_time():
+    from gateway.app import local_time
+
+    assert local_time("2026-11-23T16:30:00+00:00") == "2026-11-24 00:30"
+    assert local_time("2026-11-23T16:30:00") == "2026-11-24 00:30"  # naive means UTC
+    assert local_time(None) == ""
+
+
+def test_two_errors_on_one_field_share_one_described_container(client, rpc):
+    rpc.behaviour[("identity", "register_account")] = ValidationFailed.from_fields(
+        {"password": [{"code": "too_short", "message": "密码至少8位"},
+                      {"code": "weak", "message": "密码须同时包含字母、数字和符号"}]})
+    token = csrf_from(client.get("/register").get_data(as_text=True))
+    html = client.post("/register", data={**FORM, "csrf_token": token}).get_data(as_text=True)
+    assert html.count('id="e-password"') == 1
+    assert 'aria-describedby="e-password"' in html
+    assert 'data-code="too_short"' in html and 'data-code="weak"' in html
+
+
+def test_second_submit_with_the_old_cookie_lands_in_the_same_account(client, rpc, sessions):
+    rpc.behaviour[("identity", "register_account")] = lambda payload: {
+        "id": "acc-1", "uscc": payload["uscc"]}
+    first = client.get("/register")
+    old_cookie = first.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    token = csrf_from(first.get_data(as_text=True))
+    assert client.post("/register", data={**FORM, "csrf_token": token}).status_code == 303
+    assert sessions.rows[old_cookie] == {"csrf": token}  # no account on the old id
+    client.set_cookie("qlp_session", old_cookie)  # the browser sent the second click's POST first
+    again = client.post("/register", data={**FORM, "csrf_token": token})
+    assert again.status_code == 303 and again.headers["Location"] == "/messages"
