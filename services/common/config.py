@@ -63,6 +63,9 @@ def load_config(profile: str | None = None, environ: dict[str, str] | None = Non
             config = _merge(config, yaml.safe_load(handle) or {})
     config = apply_environment(config, environ)
     config["profile"] = profile
+    gateway = config["gateway"]
+    if not gateway.get("public_url"):  # the address links in mails point at
+        gateway["public_url"] = f"http://{gateway['host']}:{gateway['port']}"
     var_dir = Path(config["var_dir"])
     config["var_dir"] = str(var_dir if var_dir.is_absolute() else PROJECT_ROOT / var_dir)
     return config

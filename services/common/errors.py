@@ -8,7 +8,6 @@ gateway's one error table can map it to an HTTP status and a stable code.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
 
@@ -21,10 +20,13 @@ class ServiceError(Exception):
 
     code = "service_error"
 
-    def __init__(self, message: str, fields: FieldErrors | None = None, *extra: Any) -> None:
-        super().__init__(message, fields or {}, *extra)
+    def __init__(self, message: str, fields: FieldErrors | None = None, code: str | None = None) -> None:
+        # All three travel as args, so the caller rebuilds the same error on its side.
+        super().__init__(message, fields or {}, code)
         self.message = message
         self.fields: FieldErrors = fields or {}
+        if code:
+            self.code = code
 
     def __str__(self) -> str:
         return self.message
@@ -37,6 +39,13 @@ class ValidationFailed(ServiceError):
     @classmethod
     def from_fields(cls, fields: FieldErrors) -> ValidationFailed:
         return cls("提交的信息有误，请按提示修改。", fields)
+
+
+@deserialize_to_instance
+class Unauthenticated(ServiceError):
+    """Not signed in, or the credentials were refused; ``code`` says which."""
+
+    code = "unauthenticated"
 
 
 @deserialize_to_instance

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from datetime import datetime, timedelta
 
 from services.common.errors import FieldErrors, field_error
 from services.common.validators import is_email, is_mobile, uscc_error
@@ -72,3 +75,140 @@ def registration_errors(data: dict[str, str], taken: set[str]) -> FieldErrors:
     if data.get("password_confirm") is not None and data["password_confirm"] != data["password"]:
         add("password_confirm", "mismatch", "两次输入的密码不一致")
     return errors
+
+
+# ---- account kinds, statuses, permissions ---------------------------------------------------
+KIND_ENTERPRISE = "enterprise"  # the enterprise's main (admin) account; login = USCC
+KIND_SUB = "sub"  # a sub-account under an enterprise (CIP 子账号); login = username
+KIND_REVIEWER = "reviewer"
+KIND_ADMIN = "admin"
+
+ACCOUNT_PENDING_REVIEW = "pending_review"
+ACCOUNT_REJECTED = "rejected"
+ACCOUNT_ACTIVE = "active"
+ACCOUNT_DISABLED = "disabled"
+
+STATUS_LABELS = {
+    ACCOUNT_PENDING_EMAIL: "待验证邮箱",
+    ACCOUNT_PENDING_REVIEW: "待审核",
+    ACCOUNT_REJECTED: "审核不通过",
+    ACCOUNT_ACTIVE: "正常",
+    ACCOUNT_DISABLED: "已停用",
+}
+
+# Module permissions a sub-account can hold (CIP 子账号权限). The main account holds all.
+MODULES = {
+    "enterprise": "企业信息",
+    "personnel": "人员管理",
+    "permits": "资质许可",
+}
+READ_ONLY = "read_only"
+
+LEVELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
+
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9]{6,18}")
+
+
+def status_after_email_verified(review_required: bool) -> str:
+    return ACCOUNT_PENDING_REVIEW if review_required else ACCOUNT_ACTIVE
+
+
+def can_log_in(status: str) -> tuple[bool, str | None]:
+    """Whether an account in this status may sign in, and if not, why (in Chinese).
+
+    Pending-review and rejected accounts may sign in (TSA: 登录系统可查看审核状态), but see
+    only their status page; a disabled or unverified account may not.
+    """
+    if status == ACCOUNT_PENDING_EMAIL:
+        return False, "请先完成邮箱验证：验证邮件已发送到注册邮箱。"
+    if status == ACCOUNT_DISABLED:
+        return False, "该账号已停用，请联系管理员。"
+    return True, None
+
+
+def permission_errors(permissions: list[str]) -> list[dict[str, str]]:
+    unknown = [p for p in permissions if p not in MODULES and p != READ_ONLY]
+    if unknown:
+        return [field_error("unknown_module", f"未知的权限模块：{'、'.join(unknown)}")]
+    if not [p for p in permissions if p in MODULES]:
+        return [field_error("empty", "请至少选择一个模块")]
+    return []
+
+
+def may_use(kind: str, permissions: list[str], module: str, write: bool) -> bool:
+    """Module permission check used by every gateway route and service call."""
+    if kind == KIND_ENTERPRISE:
+        return True
+    if kind != KIND_SUB:
+        return False
+    if module not in permissions:
+        return False
+    return not (write and READ_ONLY in permissions)
+
+
+def username_error(username: str) -> str | None:
+    if not USERNAME_PATTERN.fullmatch(username):
+        return "用户名应为6至18位字母或数字"
+    return None
+
+
+# ---- login lockout ----------------------------------------------------------------------------
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+LOCKOUT_DURATION = timedelta(minutes=15)
+IP_FAILURES = 30  # per IP in the same window: slows a sweep over many accounts
+
+
+def locked_until(failures: list[datetime], now: datetime) -> datetime | None:
+    """5 failures within 15 minutes lock the login for 15 minutes from the 5th failure."""
+    recent = sorted(f for f in failures if now - f < LOCKOUT_WINDOW + LOCKOUT_DURATION)
+    for index in range(len(recent) - LOCKOUT_FAILURES + 1):
+        window = recent[index:index + LOCKOUT_FAILURES]
+        if window[-1] - window[0] < LOCKOUT_WINDOW:
+            until = window[-1] + LOCKOUT_DURATION
+            if until > now:
+                return until
+    return None
+
+
+def ip_blocked(failures_from_ip: int) -> bool:
+    return failures_from_ip >= IP_FAILURES
+
+
+# ---- single-use tokens (e-mail verification, password reset) -------------------------------
+TOKEN_LIFETIMES = {
+    "verify_email": timedelta(hours=24),
+    "reset_password": timedelta(minutes=30),
+}
+
+
+def new_token() -> tuple[str, str]:
+    """(raw token for the link, its SHA-256 for the database)."""
+    raw = secrets.token_urlsafe(32)
+    return raw, token_digest(raw)
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def token_problem(expires_at: datetime, used_at: datetime | None, now: datetime) -> str | None:
+    if used_at is not None:
+        return "该链接已使用过，请重新申请。"
+    if now >= expires_at:
+        return "该链接已过期，请重新申请。"
+    return None
+
+
+# ---- second factor (TOTP, RFC 6238) ----------------------------------------------------------
+RECOVERY_CODE_COUNT = 10
+
+
+def new_recovery_codes() -> list[str]:
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    return ["-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(2))
+            for _ in range(RECOVERY_CODE_COUNT)]
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().replace(" ", "").upper()

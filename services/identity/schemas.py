@@ -42,3 +42,122 @@ class AccountRegisteredData(Schema):
     uscc = fields.String(required=True)
     contact_name = fields.String(required=True)
     email = fields.Email(required=True)
+
+
+def _text(**kwargs: object) -> fields.String:
+    return fields.String(required=True, error_messages=_required, **kwargs)
+
+
+class LoginSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    login = _text()
+    password = _text()
+    ip = fields.String(load_default=None)
+
+
+class TotpCodeSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    code = _text()
+    ip = fields.String(load_default=None)
+
+
+class ChangePasswordSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    current_password = _text()
+    new_password = _text()
+    new_password_confirm = fields.String(load_default=None)
+
+
+class ResetPasswordSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    token = _text()
+    new_password = _text()
+    new_password_confirm = fields.String(load_default=None)
+
+
+class SubAccountSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    username = _text()
+    contact_name = _text()
+    email = _text()
+    password = _text()
+    permissions = fields.List(fields.String(), required=True, error_messages=_required)
+
+
+class StaffAccountSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    kind = _text(validate=validate.OneOf(("reviewer", "admin"), error="账号类型不正确"))
+    username = _text()
+    contact_name = _text()
+    email = _text()
+    password = _text()
+    level = fields.String(load_default=None)
+    region_code = fields.String(load_default=None)
+
+
+class RegistrationDecisionSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    approve = fields.Boolean(required=True, error_messages=_required)
+    reason = fields.String(load_default="")
+
+
+class SessionAccountSchema(Schema):
+    """What the gateway keeps about a signed-in account and re-checks."""
+
+    id = fields.UUID()
+    kind = fields.String()
+    login = fields.String()
+    uscc = fields.String(allow_none=True)
+    contact_name = fields.String()
+    email = fields.String()
+    status = fields.String()
+    permissions = fields.List(fields.String())
+    level = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    enterprise_account_id = fields.UUID(allow_none=True)
+    must_change_password = fields.Boolean()
+    totp_enabled = fields.Function(lambda account: account.totp_enabled_at is not None)
+    session_epoch = fields.Integer()
+    review_reason = fields.String(allow_none=True)
+
+
+class LinkMailData(Schema):
+    """Data of identity.account_email_verification_requested / password_reset_requested v1."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    email = fields.Email(required=True)
+    contact_name = fields.String(required=True)
+    link = fields.Url(required=True, require_tld=False)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class AccountStatusChangedData(Schema):
+    """Data of identity.account_status_changed v1."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    account_id = fields.UUID(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True)
+    reason = fields.String(allow_none=True, load_default=None)

@@ -3,28 +3,84 @@
 from __future__ import annotations
 
 import logging
+import secrets
+from datetime import UTC, datetime
 
+import pyotp
 from argon2 import PasswordHasher
-from argon2.exceptions import VerifyMismatchError
+from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
 from sqlalchemy.exc import IntegrityError
 
+from services.common import audit
 from services.common.base import PlatformService, service_rpc
-from services.common.errors import NotFound, ValidationFailed, uuid_or_not_found
+from services.common.errors import (
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    field_error,
+    uuid_or_not_found,
+)
 from services.common.schema_errors import load_or_fail
+from services.common.validators import is_email
 from services.identity import domain
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
-from services.identity.models import Account
-from services.identity.repository import AccountRepository
-from services.identity.schemas import AccountSchema, RegisterAccountSchema
+from services.identity.events import (
+    ACCOUNT_STATUS_CHANGED,
+    EMAIL_VERIFICATION_REQUESTED,
+    ENTERPRISE_ACCOUNT_REGISTERED,
+    PASSWORD_RESET_REQUESTED,
+)
+from services.identity.models import Account, AccountToken, LoginAttempt
+from services.identity.repository import (
+    AccountRepository,
+    AttemptRepository,
+    RecoveryCodeRepository,
+    TokenRepository,
+)
+from services.identity.schemas import (
+    AccountSchema,
+    ChangePasswordSchema,
+    LoginSchema,
+    RegisterAccountSchema,
+    RegistrationDecisionSchema,
+    ResetPasswordSchema,
+    SessionAccountSchema,
+    StaffAccountSchema,
+    SubAccountSchema,
+    TotpCodeSchema,
+)
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()  # argon2id
+TOTP_ISSUER = "资质许可网上办理平台"
+BAD_CREDENTIALS = "账号或密码错误"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hash(password: str) -> str:
+    return tpool.execute(_hasher.hash, password)  # argon2 is CPU-bound: off the event loop
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return bool(tpool.execute(_hasher.verify, password_hash, password))
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+def _session_view(account: Account) -> dict:
+    return SessionAccountSchema().dump(account)
 
 
 class IdentityService(PlatformService):
     name = "identity"
 
+    # ---- registration ------------------------------------------------------------------
     @service_rpc
     def register_account(self, payload: dict) -> dict:
         data = domain.normalise_registration(load_or_fail(RegisterAccountSchema(), payload))
@@ -40,7 +96,7 @@ class IdentityService(PlatformService):
                     if existing is not None and _same_submission(existing, data):
                         return AccountSchema().dump(existing)
             raise ValidationFailed.from_fields(
-                {"uscc": [{"code": "taken", "message": "该统一社会信用代码已注册"}]}
+                {"uscc": [field_error("taken", "该统一社会信用代码已注册")]}
             ) from None
 
     def _register(self, data: dict, request_key: str | None) -> dict:
@@ -55,13 +111,15 @@ class IdentityService(PlatformService):
             if errors:
                 raise ValidationFailed.from_fields(errors)
             account = Account(
+                kind=domain.KIND_ENTERPRISE,
+                login=data["uscc"],
                 uscc=data["uscc"],
                 contact_name=data["contact_name"],
                 contact_mobile=data["contact_mobile"],
                 email=data["email"],
-                # argon2 is CPU-bound: run it off the event loop.
-                password_hash=tpool.execute(_hasher.hash, data["password"]),
+                password_hash=_hash(data["password"]),
                 status=domain.ACCOUNT_PENDING_EMAIL,
+                permissions=[],
                 request_key=request_key,
             )
             accounts.add(account)
@@ -69,27 +127,458 @@ class IdentityService(PlatformService):
                 "account_id": account.id, "uscc": account.uscc,
                 "contact_name": account.contact_name, "email": account.email,
             })
+            self._issue_link(uow, account, "verify_email")
+            audit.record(uow.session, "account.registered", actor_id=account.id,
+                         subject_id=account.id, uscc=account.uscc)
             uow.commit()
             log.info("enterprise account %s registered for %s", account.id, account.uscc)
             return AccountSchema().dump(account)
 
+    def _issue_link(self, uow: object, account: Account, purpose: str) -> None:
+        """A new single-use link (older ones of the same purpose stop working), mailed by notify."""
+        now = _now()
+        tokens = TokenRepository(uow.session)  # type: ignore[attr-defined]
+        tokens.invalidate(account.id, purpose, now)
+        raw, digest = domain.new_token()
+        expires_at = now + domain.TOKEN_LIFETIMES[purpose]
+        tokens.add(AccountToken(digest=digest, account_id=account.id, purpose=purpose,
+                                expires_at=expires_at))
+        path = {"verify_email": "/verify-email", "reset_password": "/password/reset"}[purpose]
+        spec = {"verify_email": EMAIL_VERIFICATION_REQUESTED,
+                "reset_password": PASSWORD_RESET_REQUESTED}[purpose]
+        uow.add_event(spec, {  # type: ignore[attr-defined]
+            "account_id": account.id, "email": account.email, "contact_name": account.contact_name,
+            "link": f"{self.config['PLATFORM']['gateway']['public_url']}{path}?token={raw}",
+            "expires_at": expires_at,
+        })
+
+    @service_rpc
+    def resend_verification(self, account_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, account_id)
+            if account.status != domain.ACCOUNT_PENDING_EMAIL:
+                raise InvalidTransition("该账号的邮箱已验证")
+            self._issue_link(uow, account, "verify_email")
+            uow.commit()
+            return {"email": account.email}
+
+    @service_rpc
+    def verify_email(self, token: str) -> dict:
+        review = bool(self.config["PLATFORM"]["features"]["registration_review"])
+        with self.db.unit_of_work() as uow:
+            account = self._use_token(uow, token, "verify_email")
+            if account.status != domain.ACCOUNT_PENDING_EMAIL:
+                raise InvalidTransition("该账号的邮箱已验证")
+            account.email_verified_at = _now()
+            self._set_status(uow, account, domain.status_after_email_verified(review), None,
+                             actor_id=account.id)
+            uow.commit()
+            return _session_view(account)
+
+    def _use_token(self, uow: object, raw: str, purpose: str) -> Account:
+        session = uow.session  # type: ignore[attr-defined]
+        token = TokenRepository(session).get_for_update(domain.token_digest(raw or ""), purpose)
+        if token is None:
+            raise ValidationFailed("链接无效，请重新申请。",
+                                   {"token": [field_error("invalid", "链接无效，请重新申请。")]})
+        problem = domain.token_problem(token.expires_at, token.used_at, _now())
+        if problem:
+            raise ValidationFailed(problem, {"token": [field_error("expired", problem)]})
+        token.used_at = _now()
+        account = AccountRepository(session).get(token.account_id, for_update=True)
+        assert account is not None  # a foreign key holds it
+        return account
+
+    def _set_status(self, uow: object, account: Account, status: str, reason: str | None,
+                    actor_id: object) -> None:
+        old = account.status
+        account.status = status
+        account.review_reason = reason
+        if status == domain.ACCOUNT_DISABLED:
+            account.session_epoch += 1  # every open session of this account ends
+        uow.add_event(ACCOUNT_STATUS_CHANGED, {  # type: ignore[attr-defined]
+            "account_id": account.id, "kind": account.kind, "status": status, "reason": reason})
+        audit.record(uow.session, "account.status_changed", actor_id=actor_id,  # type: ignore[attr-defined]
+                     subject_id=account.id, old=old, new=status, reason=reason)
+
+    # ---- registration review (TSA); behind this small interface until review takes it --
+    @service_rpc
+    def list_registrations_for_review(self, actor_id: str) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            self._require_staff(uow, actor_id)
+            pending = AccountRepository(uow.session).by_status(domain.KIND_ENTERPRISE,
+                                                               domain.ACCOUNT_PENDING_REVIEW)
+            return SessionAccountSchema(many=True).dump(pending)
+
+    @service_rpc
+    def decide_registration(self, actor_id: str, payload: dict) -> dict:
+        data = load_or_fail(RegistrationDecisionSchema(), payload)
+        reason = (data["reason"] or "").strip()
+        if not data["approve"] and not reason:
+            raise ValidationFailed.from_fields(
+                {"reason": [field_error("required", "不通过时请填写驳回原因")]})
+        with self.db.unit_of_work() as uow:
+            staff = self._require_staff(uow, actor_id)
+            account = AccountRepository(uow.session).get(data["account_id"], for_update=True)
+            if account is None or account.kind != domain.KIND_ENTERPRISE:
+                raise NotFound("注册申请不存在")
+            if account.status != domain.ACCOUNT_PENDING_REVIEW:
+                raise InvalidTransition("该注册申请不在待审核状态")
+            status = domain.ACCOUNT_ACTIVE if data["approve"] else domain.ACCOUNT_REJECTED
+            self._set_status(uow, account, status, None if data["approve"] else reason,
+                             actor_id=staff.id)
+            uow.commit()
+            return _session_view(account)
+
+    @service_rpc
+    def resubmit_registration(self, account_id: str, payload: dict) -> dict:
+        """After 审核不通过 the enterprise fixes its details and submits again (前往修改)."""
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, account_id, for_update=True)
+            if account.status != domain.ACCOUNT_REJECTED:
+                raise InvalidTransition("只有审核不通过的注册可以重新提交")
+            name = (payload.get("contact_name") or account.contact_name).strip()
+            email = (payload.get("email") or account.email).strip().lower()
+            errors = {}
+            if not 2 <= len(name) <= 50:
+                errors["contact_name"] = [field_error("length", "联系人姓名应为2至50个字")]
+            if not is_email(email):
+                errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
+            if errors:
+                raise ValidationFailed.from_fields(errors)
+            account.contact_name, account.email = name, email
+            self._set_status(uow, account, domain.ACCOUNT_PENDING_REVIEW, None, actor_id=account.id)
+            uow.commit()
+            return _session_view(account)
+
+    # ---- login -------------------------------------------------------------------------
+    @service_rpc
+    def login(self, payload: dict) -> dict:
+        """Check a password. Returns the account and whether a TOTP code is still needed."""
+        data = load_or_fail(LoginSchema(), payload)
+        login, ip = data["login"].strip().upper(), data.get("ip")
+        if not login.isascii() or len(login) > 64:
+            raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
+        with self.db.unit_of_work() as uow:
+            accounts, attempts = AccountRepository(uow.session), AttemptRepository(uow.session)
+            account = accounts.by_login(login) or accounts.by_login(data["login"].strip())
+            now = _now()
+            since = now - domain.LOCKOUT_WINDOW - domain.LOCKOUT_DURATION
+            if ip and domain.ip_blocked(attempts.failures_from_ip(ip, since)):
+                self._attempt(uow, login, account, ip, False, "ip_blocked")
+                raise Unauthenticated("登录失败次数过多，请15分钟后再试", code="ip_blocked")
+            until = domain.locked_until(attempts.failures_for_login(login, since), now)
+            if until is not None:
+                self._attempt(uow, login, account, ip, False, "locked")
+                minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+                raise Unauthenticated(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试",
+                                      code="locked")
+            if account is None or not _password_matches(account.password_hash, data["password"]):
+                self._attempt(uow, login, account, ip, False, "bad_password")
+                raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
+            allowed, why = domain.can_log_in(account.status)
+            if not allowed:
+                self._attempt(uow, login, account, ip, False, account.status)
+                raise Unauthenticated(why or BAD_CREDENTIALS, code=f"account_{account.status}")
+            needs_totp = account.totp_enabled_at is not None
+            self._attempt(uow, login, account, ip, True,
+                          "password_ok_totp_pending" if needs_totp else "ok")
+            uow.commit()
+            return {"account": _session_view(account), "needs_totp": needs_totp,
+                    "totp_required_by_policy": self._totp_required(account)}
+
+    def _attempt(self, uow: object, login: str, account: Account | None, ip: str | None,
+                 succeeded: bool, reason: str) -> None:
+        """Every attempt is kept (and audited), committed even when the login fails."""
+        session = uow.session  # type: ignore[attr-defined]
+        AttemptRepository(session).add(LoginAttempt(
+            login=login, account_id=account.id if account else None, ip=ip,
+            succeeded=succeeded, reason=reason))
+        audit.record(session, "login.succeeded" if succeeded else "login.failed",
+                     actor_id=account.id if account else None, subject_id=account.id if account else None,
+                     ip=ip, login=login, reason=reason)
+        if not succeeded:
+            uow.commit()  # type: ignore[attr-defined]
+
+    def _totp_required(self, account: Account) -> bool:
+        policy = self.config["PLATFORM"].get("security", {}).get("totp_required_for", [])
+        return account.kind in policy and account.totp_enabled_at is None
+
+    @service_rpc
+    def verify_second_factor(self, payload: dict) -> dict:
+        """The TOTP step of a login: a current code, or one unused recovery code."""
+        data = load_or_fail(TotpCodeSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, str(data["account_id"]), for_update=True)
+            if account.totp_enabled_at is None or not account.totp_secret:
+                raise InvalidTransition("该账号未启用动态口令")
+            now = _now()
+            since = now - domain.LOCKOUT_WINDOW - domain.LOCKOUT_DURATION
+            if domain.locked_until(AttemptRepository(uow.session).failures_for_login(account.login, since),
+                                   now):
+                self._attempt(uow, account.login, account, data.get("ip"), False, "locked")
+                raise Unauthenticated("验证失败次数过多，账号已锁定，请15分钟后再试", code="locked")
+            code = domain.normalise_code(data["code"])
+            ok = pyotp.TOTP(account.totp_secret).verify(code, valid_window=1)
+            if not ok and "-" in code:
+                ok = RecoveryCodeRepository(uow.session).use(account.id, domain.token_digest(code), now)
+            if not ok:
+                self._attempt(uow, account.login, account, data.get("ip"), False, "bad_totp")
+                raise Unauthenticated("动态口令不正确", code="invalid_totp")
+            self._attempt(uow, account.login, account, data.get("ip"), True, "ok")
+            uow.commit()
+            return {"account": _session_view(account)}
+
+    @service_rpc
+    def session_account(self, account_id: str) -> dict:
+        """The gateway re-reads this to end sessions of disabled accounts (session_epoch)."""
+        with self.db.unit_of_work() as uow:
+            return _session_view(self._get(uow, account_id))
+
+    # ---- second factor enrolment -------------------------------------------------------
+    @service_rpc
+    def begin_totp_enrolment(self, account_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, account_id, for_update=True)
+            if account.totp_enabled_at is not None:
+                raise InvalidTransition("已启用动态口令")
+            account.totp_secret = pyotp.random_base32()
+            uow.commit()
+            uri = pyotp.TOTP(account.totp_secret).provisioning_uri(name=account.login,
+                                                                   issuer_name=TOTP_ISSUER)
+            return {"secret": account.totp_secret, "otpauth_uri": uri}
+
+    @service_rpc
+    def confirm_totp_enrolment(self, account_id: str, code: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, account_id, for_update=True)
+            if account.totp_enabled_at is not None or not account.totp_secret:
+                raise InvalidTransition("请先扫描二维码开始绑定")
+            if not pyotp.TOTP(account.totp_secret).verify(domain.normalise_code(code), valid_window=1):
+                raise ValidationFailed.from_fields(
+                    {"code": [field_error("invalid", "动态口令不正确，请核对手机上的6位数字")]})
+            account.totp_enabled_at = _now()
+            codes = domain.new_recovery_codes()
+            RecoveryCodeRepository(uow.session).replace(
+                account.id, [domain.token_digest(c) for c in codes])
+            audit.record(uow.session, "totp.enabled", actor_id=account.id, subject_id=account.id)
+            uow.commit()
+            return {"recovery_codes": codes}
+
+    # ---- passwords ---------------------------------------------------------------------
+    @service_rpc
+    def change_password(self, payload: dict) -> dict:
+        data = load_or_fail(ChangePasswordSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            account = self._get(uow, str(data["account_id"]), for_update=True)
+            if not _password_matches(account.password_hash, data["current_password"]):
+                raise ValidationFailed.from_fields(
+                    {"current_password": [field_error("wrong", "当前密码不正确")]})
+            self._set_password(uow, account, data["new_password"], data.get("new_password_confirm"),
+                               field="new_password")
+            audit.record(uow.session, "password.changed", actor_id=account.id, subject_id=account.id)
+            uow.commit()
+            return _session_view(account)
+
+    def _set_password(self, uow: object, account: Account, password: str, confirm: str | None,
+                      field: str) -> None:
+        problems = domain.password_problems(password, account.uscc or account.login,
+                                            account.contact_mobile or "")
+        errors = {field: problems} if problems else {}
+        if confirm is not None and confirm != password:
+            errors[f"{field}_confirm"] = [field_error("mismatch", "两次输入的密码不一致")]
+        if errors:
+            raise ValidationFailed.from_fields(errors)
+        account.password_hash = _hash(password)
+        account.must_change_password = False
+        account.session_epoch += 1  # other sessions end; the gateway keeps the current one
+
+    @service_rpc
+    def request_password_reset(self, login: str) -> dict:
+        """Always answers the same, so nobody learns which logins exist."""
+        with self.db.unit_of_work() as uow:
+            accounts = AccountRepository(uow.session)
+            account = accounts.by_login((login or "").strip().upper()) or accounts.by_login(
+                (login or "").strip())
+            if account is not None and account.status != domain.ACCOUNT_DISABLED:
+                self._issue_link(uow, account, "reset_password")
+                audit.record(uow.session, "password.reset_requested", subject_id=account.id)
+                uow.commit()
+        return {"sent": True}
+
+    @service_rpc
+    def reset_password(self, payload: dict) -> dict:
+        data = load_or_fail(ResetPasswordSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            account = self._use_token(uow, data["token"], "reset_password")
+            self._set_password(uow, account, data["new_password"], data.get("new_password_confirm"),
+                               field="new_password")
+            audit.record(uow.session, "password.reset", actor_id=account.id, subject_id=account.id)
+            uow.commit()
+            return {"login": account.login}
+
+    @service_rpc
+    def admin_reset_password(self, actor_id: str, account_id: str) -> dict:
+        """A reviewer/admin resets a password (TSA): a temporary one, changed at next login."""
+        with self.db.unit_of_work() as uow:
+            staff = self._require_staff(uow, actor_id)
+            account = self._get(uow, account_id, for_update=True)
+            if account.kind in (domain.KIND_ADMIN,) and staff.kind != domain.KIND_ADMIN:
+                raise Forbidden("无权重置管理员的密码")
+            temporary = "Qlp-" + secrets.token_urlsafe(9) + "!7"
+            account.password_hash = _hash(temporary)
+            account.must_change_password = True
+            account.session_epoch += 1
+            audit.record(uow.session, "password.admin_reset", actor_id=staff.id, subject_id=account.id)
+            uow.commit()
+            return {"login": account.login, "temporary_password": temporary}
+
+    # ---- sub-accounts (CIP 子账号) --------------------------------------------------------
+    @service_rpc
+    def create_sub_account(self, actor_id: str, payload: dict) -> dict:
+        data = load_or_fail(SubAccountSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            owner = self._require_enterprise_admin(uow, actor_id)
+            accounts = AccountRepository(uow.session)
+            username = data["username"].strip()
+            errors: dict = {}
+            if message := domain.username_error(username):
+                errors["username"] = [field_error("invalid", message)]
+            elif accounts.login_taken(username) or accounts.login_taken(username.upper()):
+                errors["username"] = [field_error("taken", "该用户名已被使用")]
+            if not is_email(data["email"].strip()):
+                errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
+            if not 2 <= len(data["contact_name"].strip()) <= 50:
+                errors["contact_name"] = [field_error("length", "姓名应为2至50个字")]
+            if problems := domain.permission_errors(data["permissions"]):
+                errors["permissions"] = problems
+            if problems := domain.password_problems(data["password"], username):
+                errors["password"] = problems
+            if errors:
+                raise ValidationFailed.from_fields(errors)
+            account = Account(
+                kind=domain.KIND_SUB, login=username, enterprise_account_id=owner.id,
+                contact_name=data["contact_name"].strip(), email=data["email"].strip().lower(),
+                password_hash=_hash(data["password"]), status=domain.ACCOUNT_ACTIVE,
+                permissions=sorted(set(data["permissions"])), email_verified_at=_now(),
+            )
+            accounts.add(account)
+            audit.record(uow.session, "sub_account.created", actor_id=owner.id, subject_id=account.id,
+                         permissions=",".join(account.permissions))
+            uow.commit()
+            return _session_view(account)
+
+    @service_rpc
+    def list_sub_accounts(self, actor_id: str) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            owner = self._require_enterprise_admin(uow, actor_id)
+            return SessionAccountSchema(many=True).dump(AccountRepository(uow.session).sub_accounts(owner.id))
+
+    @service_rpc
+    def set_sub_account(self, actor_id: str, account_id: str, changes: dict) -> dict:
+        """Change a sub-account's permissions or disable/enable it (disabling ends its sessions)."""
+        with self.db.unit_of_work() as uow:
+            owner = self._require_enterprise_admin(uow, actor_id)
+            account = self._get(uow, account_id, for_update=True)
+            if account.enterprise_account_id != owner.id:
+                audit.record(uow.session, "sub_account.denied", actor_id=owner.id, subject_id=account.id)
+                uow.commit()
+                raise NotFound("账号不存在")  # another enterprise's: not even its existence leaks
+            if "permissions" in changes:
+                if problems := domain.permission_errors(list(changes["permissions"] or [])):
+                    raise ValidationFailed.from_fields({"permissions": problems})
+                account.permissions = sorted(set(changes["permissions"]))
+                account.session_epoch += 1
+                audit.record(uow.session, "sub_account.permissions", actor_id=owner.id,
+                             subject_id=account.id, permissions=",".join(account.permissions))
+            if "disabled" in changes:
+                target = domain.ACCOUNT_DISABLED if changes["disabled"] else domain.ACCOUNT_ACTIVE
+                if target != account.status:
+                    self._set_status(uow, account, target, None, actor_id=owner.id)
+            uow.commit()
+            return _session_view(account)
+
+    # ---- reviewer and admin accounts ----------------------------------------------------
+    @service_rpc
+    def create_staff_account(self, actor_id: str | None, payload: dict) -> dict:
+        """Admins create reviewers and admins. ``actor_id`` None is the bootstrap command."""
+        data = load_or_fail(StaffAccountSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            creator_id = None
+            if actor_id is not None:
+                creator = self._get(uow, actor_id)
+                if creator.kind != domain.KIND_ADMIN:
+                    raise Forbidden("只有管理员可以创建审核人员和管理员账号")
+                creator_id = creator.id
+            accounts = AccountRepository(uow.session)
+            username = data["username"].strip()
+            errors: dict = {}
+            if message := domain.username_error(username):
+                errors["username"] = [field_error("invalid", message)]
+            elif accounts.login_taken(username):
+                errors["username"] = [field_error("taken", "该用户名已被使用")]
+            if data["kind"] == domain.KIND_REVIEWER:
+                if data.get("level") not in domain.LEVELS:
+                    errors["level"] = [field_error("invalid", "请选择审核层级（盟市、自治区、部级）")]
+                if not (data.get("region_code") or "").isdigit() or len(data.get("region_code") or "") != 6:
+                    errors["region_code"] = [field_error("invalid", "请选择所属地区")]
+            if not is_email(data["email"].strip()):
+                errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
+            if problems := domain.password_problems(data["password"], username):
+                errors["password"] = problems
+            if errors:
+                raise ValidationFailed.from_fields(errors)
+            account = Account(
+                kind=data["kind"], login=username, contact_name=data["contact_name"].strip(),
+                email=data["email"].strip().lower(), password_hash=_hash(data["password"]),
+                status=domain.ACCOUNT_ACTIVE, permissions=[], email_verified_at=_now(),
+                level=data.get("level") if data["kind"] == domain.KIND_REVIEWER else None,
+                region_code=data.get("region_code") if data["kind"] == domain.KIND_REVIEWER else None,
+            )
+            accounts.add(account)
+            audit.record(uow.session, "staff_account.created", actor_id=creator_id,
+                         subject_id=account.id, kind=account.kind, level=account.level,
+                         region_code=account.region_code)
+            uow.commit()
+            return _session_view(account)
+
+    @service_rpc
+    def list_staff_accounts(self, actor_id: str) -> list[dict]:
+        with self.db.unit_of_work() as uow:
+            if self._get(uow, actor_id).kind != domain.KIND_ADMIN:
+                raise Forbidden("只有管理员可以查看")
+            return SessionAccountSchema(many=True).dump(AccountRepository(uow.session).staff())
+
+    # ---- reads -------------------------------------------------------------------------
     @service_rpc
     def get_account(self, account_id: str) -> dict:
         with self.db.unit_of_work() as uow:
-            account = AccountRepository(uow.session).get(uuid_or_not_found(account_id, "账号不存在"))
-            if account is None:
-                raise NotFound("账号不存在")
-            return AccountSchema().dump(account)
+            return AccountSchema().dump(self._get(uow, account_id))
+
+    def _get(self, uow: object, account_id: str, for_update: bool = False) -> Account:
+        account = AccountRepository(uow.session).get(  # type: ignore[attr-defined]
+            uuid_or_not_found(account_id, "账号不存在"), for_update=for_update)
+        if account is None:
+            raise NotFound("账号不存在")
+        return account
+
+    def _require_staff(self, uow: object, actor_id: str) -> Account:
+        actor = self._get(uow, actor_id)
+        if actor.kind not in (domain.KIND_REVIEWER, domain.KIND_ADMIN) or \
+                actor.status != domain.ACCOUNT_ACTIVE:
+            raise Forbidden("只有审核人员可以办理")
+        return actor
+
+    def _require_enterprise_admin(self, uow: object, actor_id: str) -> Account:
+        actor = self._get(uow, actor_id)
+        if actor.kind != domain.KIND_ENTERPRISE or actor.status != domain.ACCOUNT_ACTIVE:
+            raise Forbidden("只有企业主账号可以管理子账号")
+        return actor
 
 
 def _same_submission(account: Account, data: dict) -> bool:
     """A repeated key counts only with the same USCC and password: a key alone proves nothing."""
-    if account.uscc != data["uscc"]:
-        return False
-    try:
-        return bool(tpool.execute(_hasher.verify, account.password_hash, data["password"]))
-    except VerifyMismatchError:
-        return False
+    return account.uscc == data["uscc"] and _password_matches(account.password_hash, data["password"])
 
 
 SERVICE_CLASS = IdentityService

@@ -1,6 +1,12 @@
 """Events notify consumes (it emits none yet); each documented in docs/events.md."""
 
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
+from services.identity.events import (
+    ACCOUNT_STATUS_CHANGED,
+    EMAIL_VERIFICATION_REQUESTED,
+    ENTERPRISE_ACCOUNT_REGISTERED,
+    PASSWORD_RESET_REQUESTED,
+)
 
 EMITS: list = []
-CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED]
+CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWORD_RESET_REQUESTED,
+            ACCOUNT_STATUS_CHANGED]

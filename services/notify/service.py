@@ -12,7 +12,12 @@ from nameko.timer import timer
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import uuid_or_not_found
 from services.common.events import reliable_event_handler
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
+from services.identity.events import (
+    ACCOUNT_STATUS_CHANGED,
+    EMAIL_VERIFICATION_REQUESTED,
+    ENTERPRISE_ACCOUNT_REGISTERED,
+    PASSWORD_RESET_REQUESTED,
+)
 from services.notify import domain
 from services.notify.mailer import send_mail
 from services.notify.models import Mail, Message
@@ -37,16 +42,39 @@ class NotifyService(PlatformService):
         self._record_notice(envelope["id"], "notify.on_enterprise_account_registered",
                             domain.notice_for_account_registered(data), data)
 
+    @reliable_event_handler("identity", "account_email_verification_requested")
+    def on_email_verification_requested(self, body: dict) -> None:
+        envelope = EMAIL_VERIFICATION_REQUESTED.parse(body)
+        data = EMAIL_VERIFICATION_REQUESTED.schema().dump(envelope["data"])
+        self._record_notice(envelope["id"], "notify.on_email_verification_requested",
+                            domain.notice_for_verification_link(data), data)
+
+    @reliable_event_handler("identity", "password_reset_requested")
+    def on_password_reset_requested(self, body: dict) -> None:
+        envelope = PASSWORD_RESET_REQUESTED.parse(body)
+        data = PASSWORD_RESET_REQUESTED.schema().dump(envelope["data"])
+        self._record_notice(envelope["id"], "notify.on_password_reset_requested",
+                            domain.notice_for_password_reset(data), data)
+
+    @reliable_event_handler("identity", "account_status_changed")
+    def on_account_status_changed(self, body: dict) -> None:
+        envelope = ACCOUNT_STATUS_CHANGED.parse(body)
+        data = ACCOUNT_STATUS_CHANGED.schema().dump(envelope["data"])
+        notice = domain.notice_for_status_change(data)
+        if notice is not None:
+            self._record_notice(envelope["id"], "notify.on_account_status_changed", notice, data)
+
     def _record_notice(self, event_id: str, consumer: str, notice: domain.Notice,
                        template_data: dict) -> None:
         with self.db.unit_of_work() as uow:
             if not uow.claim_event(event_id, consumer):
                 log.info("event %s already processed by %s", event_id, consumer)
                 return
-            MessageRepository(uow.session).add(Message(
-                recipient_id=uuid.UUID(notice.recipient_id), title=notice.title,
-                body=notice.body, link=notice.link, source_event_id=uuid.UUID(str(event_id)),
-            ))
+            if notice.show_message:
+                MessageRepository(uow.session).add(Message(
+                    recipient_id=uuid.UUID(notice.recipient_id), title=notice.title,
+                    body=notice.body, link=notice.link, source_event_id=uuid.UUID(str(event_id)),
+                ))
             if notice.mail_to and notice.mail_template:
                 MailRepository(uow.session).add(Mail(
                     to_address=notice.mail_to, subject=notice.title,

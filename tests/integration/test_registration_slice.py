@@ -45,7 +45,8 @@ def test_form_to_message_and_mail(gateway, http, running_platform):
                     "企业账号注册成功" in p and p, what="the message on 我的消息")
     assert data["uscc"] in page
 
-    mail = wait_for(lambda: [m for m in read_mails(running_platform) if m["To"] == data["email"]],
+    mail = wait_for(lambda: [m for m in read_mails(running_platform)
+                             if m["To"] == data["email"] and m["Subject"] == "企业账号注册成功"],
                     what="the registration mail")[0]
     assert mail["Subject"] == "企业账号注册成功"
     assert data["uscc"] in mail.get_content()
