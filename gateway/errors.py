@@ -11,6 +11,7 @@ from services.common.errors import (
     InvalidTransition,
     NotFound,
     ServiceError,
+    Unauthenticated,
     ValidationFailed,
 )
 
@@ -26,6 +27,7 @@ class ErrorView:
 # Most specific first.
 ERROR_TABLE: list[tuple[type[BaseException], int, str | None]] = [
     (ValidationFailed, 422, None),
+    (Unauthenticated, 401, None),
     (NotFound, 404, None),
     (Forbidden, 403, None),
     (InvalidTransition, 409, None),

@@ -7,6 +7,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from services.common.access import MODULES, READ_ONLY
 from services.common.errors import FieldErrors, field_error
 from services.common.validators import is_email, is_mobile, uscc_error
 
@@ -96,14 +97,6 @@ STATUS_LABELS = {
     ACCOUNT_DISABLED: "已停用",
 }
 
-# Module permissions a sub-account can hold (CIP 子账号权限). The main account holds all.
-MODULES = {
-    "enterprise": "企业信息",
-    "personnel": "人员管理",
-    "permits": "资质许可",
-}
-READ_ONLY = "read_only"
-
 LEVELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
 
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9]{6,18}")
@@ -133,17 +126,6 @@ def permission_errors(permissions: list[str]) -> list[dict[str, str]]:
     if not [p for p in permissions if p in MODULES]:
         return [field_error("empty", "请至少选择一个模块")]
     return []
-
-
-def may_use(kind: str, permissions: list[str], module: str, write: bool) -> bool:
-    """Module permission check used by every gateway route and service call."""
-    if kind == KIND_ENTERPRISE:
-        return True
-    if kind != KIND_SUB:
-        return False
-    if module not in permissions:
-        return False
-    return not (write and READ_ONLY in permissions)
 
 
 def username_error(username: str) -> str | None:

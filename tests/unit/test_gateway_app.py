@@ -54,9 +54,23 @@ class FakeRpc:
         return result
 
 
+def account(account_id="acc", kind="enterprise", status="active", epoch=0, **extra):
+    return {"id": account_id, "kind": kind, "login": "91650100228680962Y", "status": status,
+            "permissions": [], "session_epoch": epoch, "email": "z@example.com",
+            "must_change_password": False, **extra}
+
+
 @pytest.fixture
 def rpc():
-    return FakeRpc()
+    fake = FakeRpc()
+    fake.behaviour[("identity", "session_account")] = lambda account_id: account(account_id)
+    return fake
+
+
+def sign_in_as(client, account_id="acc", stage="signed_in", epoch=0):
+    client.application.sessions.rows["s9"] = {"account_id": account_id, "stage": stage, "epoch": epoch,
+                                              "csrf": "t0ken"}
+    client.set_cookie("qlp_session", "s9")
 
 
 @pytest.fixture
@@ -126,9 +140,10 @@ def test_successful_registration_rotates_session_and_shows_messages(client, rpc,
     assert rpc.calls[-1][:3] == ("notify", "list_messages", ("acc-1",))
 
 
-def test_messages_without_session_redirects_to_register(client):
+def test_messages_without_session_redirects_to_login(client):
     response = client.get("/messages")
     assert response.status_code == 303
+    assert response.headers["Location"].startswith("/login")
 
 
 def test_service_down_gives_a_chinese_503_page_not_a_trace(client, rpc):
@@ -143,8 +158,7 @@ def test_service_down_gives_a_chinese_503_page_not_a_trace(client, rpc):
 
 def test_unexpected_error_is_a_generic_500(client, rpc):
     rpc.behaviour[("notify", "list_messages")] = RuntimeError("secret internals")
-    client.application.sessions.rows["s9"] = {"account_id": "acc"}
-    client.set_cookie("qlp_session", "s9")
+    sign_in_as(client)
     response = client.get("/messages")
     assert response.status_code == 500
     assert "secret internals" not in response.get_data(as_text=True)
@@ -168,8 +182,7 @@ def test_api_rejects_non_json(client):
 
 def test_api_not_found_maps_to_404(client, rpc):
     rpc.behaviour[("notify", "list_messages")] = NotFound("接收人不存在")
-    client.application.sessions.rows["s9"] = {"account_id": "acc"}
-    client.set_cookie("qlp_session", "s9")
+    sign_in_as(client)
     response = client.get("/api/v1/messages")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
@@ -233,3 +246,107 @@ def test_second_submit_with_the_old_cookie_lands_in_the_same_account(client, rpc
     client.set_cookie("qlp_session", old_cookie)  # the browser sent the second click's POST first
     again = client.post("/register", data={**FORM, "csrf_token": token})
     assert again.status_code == 303 and again.headers["Location"] == "/messages"
+
+
+# ---- sign-in, sessions, permissions -----------------------------------------------------
+def test_login_rotates_the_session_and_lands_by_kind(client, rpc, sessions):
+    rpc.behaviour[("identity", "login")] = {"account": account("r1", kind="reviewer"),
+                                            "needs_totp": False}
+    page = client.get("/login")
+    old = page.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    response = client.post("/login", data={"login": "reviewer01", "password": "x",
+                                           "csrf_token": csrf_from(page.get_data(as_text=True))})
+    assert response.status_code == 303 and response.headers["Location"] == "/review/registrations"
+    new = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    assert new != old and "account_id" not in sessions.rows[old]
+    assert sessions.rows[new]["stage"] == "signed_in"
+
+
+def test_login_with_totp_goes_through_the_second_step(client, rpc, sessions):
+    rpc.behaviour[("identity", "login")] = {"account": account("a1"), "needs_totp": True}
+    page = client.get("/login")
+    token = csrf_from(page.get_data(as_text=True))
+    response = client.post("/login", data={"login": "x", "password": "y", "csrf_token": token})
+    assert response.headers["Location"] == "/login/totp"
+    assert client.get("/messages").status_code == 303  # not signed in before the code
+    rpc.behaviour[("identity", "verify_second_factor")] = {"account": account("a1")}
+    rpc.behaviour[("notify", "list_messages")] = {"messages": [], "unread": 0}
+    done = client.post("/login/totp", data={"code": "123456", "csrf_token": token})
+    assert done.status_code == 303 and done.headers["Location"] == "/"
+    assert client.get("/messages").status_code == 200
+
+
+def test_login_next_only_allows_local_paths(client, rpc):
+    rpc.behaviour[("identity", "login")] = {"account": account("a1"), "needs_totp": False}
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"login": "x", "password": "y", "csrf_token": token,
+                                           "next": "//evil.example.com/"})
+    assert response.headers["Location"] == "/"
+
+
+def test_disabled_account_loses_its_session(client, rpc, sessions):
+    sign_in_as(client)
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(account_id,
+                                                                                status="disabled")
+    response = client.get("/messages")
+    assert response.status_code == 303 and response.headers["Location"].startswith("/login")
+    assert "s9" not in sessions.rows
+
+
+def test_session_ends_when_the_account_epoch_moved_on(client, rpc, sessions):
+    sign_in_as(client, epoch=0)
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(account_id, epoch=1)
+    assert client.get("/api/v1/messages").status_code == 401
+    assert "s9" not in sessions.rows
+
+
+def test_sub_account_without_module_is_refused_in_chinese(client, rpc):
+    sign_in_as(client, "sub1")
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, kind="sub", permissions=["enterprise"])
+    assert client.get("/enterprise").status_code == 200
+    refused = client.get("/personnel")
+    assert refused.status_code == 403
+    assert "人员管理" in refused.get_data(as_text=True)
+    assert client.get("/api/v1/modules/personnel").status_code == 403
+
+
+def test_read_only_sub_account_may_view_but_not_act(client, rpc):
+    sign_in_as(client, "sub2")
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, kind="sub", permissions=["permits", "read_only"])
+    assert client.get("/api/v1/modules/permits").status_code == 200
+    assert client.get("/api/v1/modules/permits?write=1").status_code == 403
+
+
+def test_enterprise_pages_are_closed_to_reviewers(client, rpc):
+    sign_in_as(client, "r1")
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(account_id,
+                                                                                kind="reviewer")
+    assert client.get("/account/users").status_code == 403
+    assert client.get("/permits").status_code == 403
+
+
+def test_logout_needs_the_csrf_token(client, sessions):
+    sign_in_as(client)
+    client.post("/logout", data={})
+    assert "s9" in sessions.rows  # a cross-site form cannot sign people out
+    client.post("/logout", data={"csrf_token": "t0ken"})
+    assert "s9" not in sessions.rows
+
+
+def test_api_change_without_csrf_header_is_refused(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("identity", "create_sub_account")] = {"id": "s"}
+    assert client.post("/api/v1/sub-accounts", json={"username": "x"}).status_code == 403
+    ok = client.post("/api/v1/sub-accounts", json={"username": "x"}, headers={"X-CSRF-Token": "t0ken"})
+    assert ok.status_code == 201
+
+
+def test_forced_password_change_redirects_everything_else(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, must_change_password=True)
+    response = client.get("/enterprise")
+    assert response.status_code == 303 and response.headers["Location"] == "/password/change"
+    assert client.get("/password/change").status_code == 200

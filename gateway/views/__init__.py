@@ -1,0 +1,1 @@
+"""The gateway's views, one mixin per area; GatewayApp (gateway/app.py) combines them."""

@@ -1,0 +1,181 @@
+"""Enterprise module entry pages, sub-accounts (账号管理), staff accounts, registration review."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.routing import Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
+from services.common.access import MODULES, READ_ONLY
+from services.common.errors import ValidationFailed
+
+LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
+STAFF_FIELDS = ("kind", "username", "contact_name", "email", "level", "region_code")
+SUB_FIELDS = ("username", "contact_name", "email")
+
+
+class ManagementViews:
+    ROUTES = [
+        Rule("/<any(enterprise, personnel, permits):module>", endpoint="module"),
+        Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
+        Rule("/account/users/<account_id>", endpoint="sub_account", methods=["POST"]),
+        Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
+        Rule("/admin/accounts/<account_id>/reset-password", endpoint="admin_reset", methods=["POST"]),
+        Rule("/review/registrations", endpoint="registrations"),
+        Rule("/review/registrations/<account_id>", endpoint="decide_registration", methods=["POST"]),
+        Rule("/api/v1/modules/<module>", endpoint="api_module"),
+        Rule("/api/v1/sub-accounts", endpoint="api_sub_accounts", methods=["GET", "POST"]),
+        Rule("/api/v1/sub-accounts/<account_id>", endpoint="api_sub_account", methods=["PATCH"]),
+        Rule("/api/v1/staff-accounts", endpoint="api_staff", methods=["GET", "POST"]),
+        Rule("/api/v1/registrations/pending", endpoint="api_registrations"),
+        Rule("/api/v1/registrations/<account_id>/decision", endpoint="api_decide_registration",
+             methods=["POST"]),
+    ]
+
+    # ---- module entry pages (the modules themselves come with their issues) ---------------
+    def on_module(self, request: Request, module: str) -> Response:
+        actor = self.require(request, kinds=("enterprise", "sub"), module=module)
+        return self.render(request, "module.html", module=module, label=MODULES[module],
+                           read_only=actor["kind"] == "sub" and READ_ONLY in actor["permissions"])
+
+    def on_api_module(self, request: Request, module: str) -> Response:
+        if module not in MODULES:
+            raise HTTPNotFound()
+        write = request.args.get("write") == "1"
+        actor = self.require(request, kinds=("enterprise", "sub"), module=module, write=write)
+        return json_response({"module": module, "allowed": True, "account": actor["login"]}, 200)
+
+    # ---- sub-accounts ----------------------------------------------------------------------
+    def on_sub_accounts(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("enterprise",))
+        form, errors, status = {}, {}, 200
+        if request.method == "POST":
+            form = kept(request, SUB_FIELDS)
+            form["permissions"] = request.form.getlist("permissions")
+            if not csrf_ok(request):
+                errors, status = CSRF_ERROR, 400
+            else:
+                try:
+                    self.call(request, "identity", "create_sub_account", actor["id"], {
+                        **form, "password": request.form.get("password", "")})
+                    return redirect("/account/users", code=303)
+                except ValidationFailed as exc:
+                    errors, status = exc.fields, 422
+        users = self.call(request, "identity", "list_sub_accounts", actor["id"])
+        return self.render(request, "sub_accounts.html", status=status, users=users, form=form,
+                           errors=errors, modules=MODULES)
+
+    def on_sub_account(self, request: Request, account_id: str) -> Response:
+        actor = self.require(request, kinds=("enterprise",))
+        if not csrf_ok(request):
+            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
+        changes: dict = {}
+        if request.form.get("action") in ("disable", "enable"):
+            changes["disabled"] = request.form["action"] == "disable"
+        else:
+            changes["permissions"] = request.form.getlist("permissions")
+        self.call(request, "identity", "set_sub_account", actor["id"], account_id, changes)
+        self.forget_account(account_id)
+        return redirect("/account/users", code=303)
+
+    def on_api_sub_accounts(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("enterprise",))
+        if request.method == "GET":
+            return json_response(self.call(request, "identity", "list_sub_accounts", actor["id"]), 200)
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        return json_response(self.call(request, "identity", "create_sub_account", actor["id"], payload),
+                             201)
+
+    def on_api_sub_account(self, request: Request, account_id: str) -> Response:
+        actor = self.require(request, kinds=("enterprise",))
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        changes = {k: payload[k] for k in ("permissions", "disabled") if k in payload}
+        result = self.call(request, "identity", "set_sub_account", actor["id"], account_id, changes)
+        self.forget_account(account_id)
+        return json_response(result, 200)
+
+    # ---- staff accounts (admins) -------------------------------------------------------
+    def on_staff(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("admin",))
+        form, errors, status, reset = {}, {}, 200, None
+        if request.method == "POST":
+            form = kept(request, STAFF_FIELDS)
+            if not csrf_ok(request):
+                errors, status = CSRF_ERROR, 400
+            else:
+                try:
+                    self.call(request, "identity", "create_staff_account", actor["id"], {
+                        **form, "password": request.form.get("password", "")})
+                    return redirect("/admin/staff", code=303)
+                except ValidationFailed as exc:
+                    errors, status = exc.fields, 422
+        staff = self.call(request, "identity", "list_staff_accounts", actor["id"])
+        return self.render(request, "staff.html", status=status, staff=staff, form=form, errors=errors,
+                           levels=LEVEL_LABELS, reset=reset)
+
+    def on_admin_reset(self, request: Request, account_id: str) -> Response:
+        actor = self.require(request, kinds=("reviewer", "admin"))
+        if not csrf_ok(request):
+            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
+        result = self.call(request, "identity", "admin_reset_password", actor["id"], account_id)
+        self.forget_account(account_id)
+        return self.render(request, "notice.html", title="密码已重置",
+                           message=f"账号 {result['login']} 的临时密码为：{result['temporary_password']}"
+                                   "。请通过安全渠道告知本人，首次登录时须修改密码。")
+
+    def on_api_staff(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("admin",))
+        if request.method == "GET":
+            return json_response(self.call(request, "identity", "list_staff_accounts", actor["id"]), 200)
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        return json_response(self.call(request, "identity", "create_staff_account", actor["id"],
+                                       payload), 201)
+
+    # ---- registration review (TSA) -----------------------------------------------------
+    def on_registrations(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("reviewer", "admin"))
+        pending = self.call(request, "identity", "list_registrations_for_review", actor["id"])
+        return self.render(request, "registrations.html", pending=pending, errors={})
+
+    def on_decide_registration(self, request: Request, account_id: str) -> Response:
+        actor = self.require(request, kinds=("reviewer", "admin"))
+        if not csrf_ok(request):
+            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
+        try:
+            self.call(request, "identity", "decide_registration", actor["id"], {
+                "account_id": account_id, "approve": request.form.get("decision") == "approve",
+                "reason": request.form.get("reason", "")})
+        except ValidationFailed as exc:
+            pending = self.call(request, "identity", "list_registrations_for_review", actor["id"])
+            return self.render(request, "registrations.html", status=422, pending=pending,
+                               errors={account_id: exc.fields})
+        self.forget_account(account_id)
+        return redirect("/review/registrations", code=303)
+
+    def on_api_registrations(self, request: Request) -> Response:
+        actor = self.require(request, kinds=("reviewer", "admin"))
+        return json_response(self.call(request, "identity", "list_registrations_for_review",
+                                       actor["id"]), 200)
+
+    def on_api_decide_registration(self, request: Request, account_id: str) -> Response:
+        actor = self.require(request, kinds=("reviewer", "admin"))
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        result = self.call(request, "identity", "decide_registration", actor["id"],
+                           {**payload, "account_id": account_id})
+        self.forget_account(account_id)
+        return json_response(result, 200)

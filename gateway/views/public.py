@@ -1,0 +1,122 @@
+"""Public pages and operations: home, registration, messages, health, metrics, static, API."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from eventlet.greenpool import GreenPool
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from werkzeug.routing import Rule
+from werkzeug.utils import redirect, send_from_directory
+from werkzeug.wrappers import Request, Response
+
+from gateway import openapi
+from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.rpc import ServiceUnavailable
+from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
+from services.common.config import SERVICE_NAMES
+from services.common.errors import ServiceError, ValidationFailed
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+REGISTER_FIELDS = ("uscc", "contact_name", "contact_mobile", "email")
+
+
+class PublicViews:
+    ROUTES = [
+        Rule("/", endpoint="index"),
+        Rule("/register", endpoint="register", methods=["GET", "POST"]),
+        Rule("/messages", endpoint="messages"),
+        Rule("/healthz", endpoint="healthz"),
+        Rule("/metrics", endpoint="metrics"),
+        Rule("/static/<path:filename>", endpoint="static"),
+        Rule("/api/openapi.json", endpoint="api_openapi"),
+        Rule("/api/v1/accounts", endpoint="api_register", methods=["POST"]),
+        Rule("/api/v1/messages", endpoint="api_messages"),
+    ]
+    # HTTP -> RPC -> reply with no work: the benchmarks' baseline. Off unless configured.
+    ECHO_ROUTE = Rule("/_echo", endpoint="echo")
+
+    def on_index(self, request: Request) -> Response:
+        self.current_actor(request)
+        return self.render(request, "index.html")
+
+    def on_register(self, request: Request) -> Response:
+        session = request.session
+        if request.method == "GET":
+            return self.render(request, "register.html", form={}, errors={},
+                               form_key=uuid.uuid4().hex)
+        form = kept(request, REGISTER_FIELDS)
+        form_key = request.form.get("form_key", "") or uuid.uuid4().hex
+        if not csrf_ok(request):
+            return self.render(request, "register.html", status=400, form=form, errors=CSRF_ERROR,
+                               form_key=form_key)
+        payload = {**form, "password": request.form.get("password", ""),
+                   "password_confirm": request.form.get("password_confirm", ""),
+                   "request_key": form_key}
+        try:
+            account = self.call(request, "identity", "register_account", payload)
+        except ValidationFailed as exc:
+            # Keep what was typed (never the password) and show each message by its field.
+            return self.render(request, "register.html", status=422, form=form,
+                               errors=exc.fields, form_key=form_key)
+        # Not signed in yet (the e-mail is unverified): a registering session that may see
+        # its status and messages, and continue the registration.
+        self.sessions.rotate(session)
+        session.set("account_id", account["id"])
+        session.set("stage", "registering")
+        session.set("epoch", 0)
+        session.set("login", account["uscc"])
+        return redirect("/messages", code=303)
+
+    def on_messages(self, request: Request) -> Response:
+        actor = self.current_actor(request, allow_registering=True)
+        if actor is None:
+            return redirect("/login?next=/messages", code=303)
+        result = self.call(request, "notify", "list_messages", actor["id"])
+        return self.render(request, "messages.html", messages=result["messages"],
+                           unread=result["unread"])
+
+    def on_static(self, request: Request, filename: str) -> Response:
+        return send_from_directory(STATIC_DIR, filename, request.environ, max_age=3600)
+
+    # ---- operations -----------------------------------------------------------------
+    def on_healthz(self, request: Request) -> Response:
+        def probe(name: str) -> str:
+            try:
+                return self.call(request, name, "health")["status"]
+            except (ServiceUnavailable, ServiceError) as exc:
+                return f"unavailable: {exc}"
+            except Exception as exc:  # a RemoteError: the service answered but is broken
+                return f"error: {type(exc).__name__}"
+
+        # In parallel: one service down costs one timeout, not one per service.
+        services = dict(zip(SERVICE_NAMES, GreenPool(len(SERVICE_NAMES)).imap(probe, SERVICE_NAMES),
+                            strict=True))
+        healthy = all(status == "ok" for status in services.values())
+        return json_response({"status": "ok" if healthy else "degraded", "services": services},
+                             200 if healthy else 503)
+
+    def on_metrics(self, request: Request) -> Response:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+
+    def on_echo(self, request: Request) -> Response:
+        return json_response(self.call(request, "identity", "echo", request.args.get("v", "")), 200)
+
+    # ---- JSON API -------------------------------------------------------------------
+    def on_api_openapi(self, request: Request) -> Response:
+        return json_response(openapi.document(), 200)
+
+    def on_api_register(self, request: Request) -> Response:
+        payload: dict[str, Any] | None = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        if request.headers.get("X-Idempotency-Key"):
+            payload["request_key"] = request.headers["X-Idempotency-Key"]
+        account = self.call(request, "identity", "register_account", payload)
+        return json_response(account, 201)
+
+    def on_api_messages(self, request: Request) -> Response:
+        actor = self.require(request, allow_registering=True)
+        return json_response(self.call(request, "notify", "list_messages", actor["id"]), 200)
