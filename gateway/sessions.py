@@ -51,7 +51,7 @@ class Session(dict):
         super().__init__(data)
         self.session_id = session_id
         self.is_new = is_new
-        self.modified = is_new
+        self.modified = False  # stored only once something is put in it
 
     def set(self, key: str, value: Any) -> None:
         self[key] = value
