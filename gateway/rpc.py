@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import eventlet
+from amqp.exceptions import AMQPError
 from eventlet.queue import LightQueue
+from kombu.exceptions import KombuError
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -76,7 +78,7 @@ class RpcPool:
             proxy = self._acquire()
         except eventlet.queue.Empty as exc:
             raise ServiceUnavailable(service, "no free RPC connection") from exc
-        except OSError as exc:
+        except (OSError, KombuError, AMQPError) as exc:
             raise ServiceUnavailable(service, f"broker unreachable: {exc}") from exc
         healthy = True
         try:
@@ -95,7 +97,8 @@ class RpcPool:
         except ServiceUnavailable:
             healthy = False
             raise
-        except (OSError, ConnectionError) as exc:
+        except (OSError, ConnectionError, KombuError, AMQPError) as exc:
+            # The broker is away (kombu/amqp wrap the socket errors in their own classes).
             healthy = False
             raise ServiceUnavailable(service, f"connection failed: {exc}") from exc
         finally:

@@ -14,8 +14,9 @@ import logging
 from typing import Any
 
 from kombu import Exchange, Queue
-from nameko.amqp.publish import Publisher
+from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
+from nameko.messaging import QueueConsumer
 
 from services.common.envelope import MalformedEvent
 from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
@@ -40,9 +41,34 @@ def retry_queue_name(queue_name: str, attempt: int) -> str:
     return f"{queue_name}.retry.{attempt}"
 
 
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """kombu acks (drops) a message whose body it cannot decode; this one rejects it, and
+    the queue's dead-letter exchange parks it in the service's dead-letter queue."""
+
+    def on_decode_error(self, message: Any, exc: Exception) -> None:
+        tag = message.delivery_info.get("consumer_tag")
+        for provider, consumer in list(self._consumers.items()):
+            if tag in getattr(consumer, "_active_tags", {}).values():
+                try:
+                    provider.dead_letter_undecodable(message, exc)
+                    message.ack()
+                    return
+                except Exception:
+                    log.exception("could not park an undecodable message; rejecting it")
+        message.reject(requeue=False)  # the queue's dead-letter exchange still parks it
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = DeadLetteringQueueConsumer()
+
     def setup(self) -> None:
         super().setup()
+        service = self.container.service_name
+        # Rejected messages (undecodable bodies) go to the service's dead-letter queue.
+        self.queue.queue_arguments = {
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
+            "x-dead-letter-routing-key": service,
+        }
         platform = self.container.config.get("PLATFORM") or {}
         self.retry_delays_ms = tuple(
             (platform.get("events") or {}).get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS)
@@ -66,6 +92,17 @@ class ReliableEventHandler(EventHandler):
             declare=[*self.retry_queues, DEAD_LETTER_EXCHANGE, self.dead_letters],
         )
 
+    def start(self) -> None:
+        # The dead-letter queue must exist before the broker dead-letters anything into it.
+        try:
+            with get_connection(self.container.config["AMQP_URI"]) as connection:
+                channel = connection.channel()
+                self.dead_letters.bind(channel).declare()
+                channel.close()
+        except Exception:  # broker away: the first republish declares it instead
+            log.warning("could not declare %s at start", self.dead_letters.name, exc_info=True)
+        super().start()
+
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None,
                       exc_info: tuple | None = None) -> tuple:
         if exc_info is None:
@@ -79,6 +116,19 @@ class ReliableEventHandler(EventHandler):
         else:
             self.queue_consumer.ack_message(message)
         return result, exc_info
+
+    def dead_letter_undecodable(self, message: Any, error: Exception) -> None:
+        headers = dict(message.headers or {})
+        headers[ATTEMPTS_HEADER] = int(headers.get(ATTEMPTS_HEADER, 0)) + 1
+        headers["x-qlp-original-queue"] = self.queue.name
+        headers["x-qlp-error"] = f"MalformedEvent: undecodable body: {error}"[:1000]
+        # The raw bytes as they came: with a content type given, kombu does not re-serialise.
+        self.republisher.publish(
+            message.body, exchange=DEAD_LETTER_EXCHANGE, routing_key=self.container.service_name,
+            headers=headers, content_type=message.content_type or "application/octet-stream",
+            content_encoding=message.content_encoding or "binary")
+        EVENTS_DEAD_LETTERED.labels(self.container.service_name, self.queue.name).inc()
+        log.error("undecodable event dead-lettered from %s: %s", self.queue.name, error)
 
     def _retry_or_dead_letter(self, message: Any, error: BaseException) -> None:
         headers = dict(message.headers or {})

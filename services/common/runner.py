@@ -20,7 +20,8 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
-from nameko.runners import ServiceRunner  # noqa: E402
+from eventlet.event import Event  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
 
 from services.common.config import SERVICE_NAMES, load_config, nameko_config  # noqa: E402
 from services.common.logs import configure_logging  # noqa: E402
@@ -36,6 +37,33 @@ def service_class(target: str) -> type:
     return importlib.import_module(f"services.{target}.service").SERVICE_CLASS
 
 
+RESTART_DELAYS = (1, 2, 5, 10, 30)
+
+
+class SupervisedContainer(ServiceContainer):
+    """Tells the runner it died as soon as nameko starts killing it: the kill itself can
+    hang for as long as the broker is away (its consumers wait to reconnect)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.outcome: Event = Event()
+
+    def kill(self, exc_info: tuple | None = None) -> None:
+        if not self.outcome.ready():
+            self.outcome.send(exc_info[1] if exc_info else RuntimeError("container killed"))
+        super().kill(exc_info)
+
+
+def _watch(container: SupervisedContainer) -> None:
+    try:
+        container.wait()
+        error: BaseException | None = None
+    except Exception as exc:
+        error = exc
+    if not container.outcome.ready():
+        container.outcome.send(error)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or (argv[0] not in SERVICE_NAMES and ":" not in argv[0]):
         print(f"usage: python -m services.common.runner {{{','.join(SERVICE_NAMES)}|module:Class}}")
@@ -43,19 +71,36 @@ def main(argv: list[str]) -> int:
     cls = service_class(argv[0])
     service = cls.name
     configure_logging(service)
-    config = load_config()
-    runner = ServiceRunner(nameko_config(config, service))
-    runner.add_service(cls)
+    config = nameko_config(load_config(), service)
+    state: dict = {"stopping": False, "container": None}
 
     def shutdown(signum: int, frame: object) -> None:
         # Stop gracefully in a green thread: running workers finish, messages are acked.
-        eventlet.spawn_n(runner.stop)
+        state["stopping"] = True
+        if state["container"] is not None:
+            eventlet.spawn_n(state["container"].stop)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    runner.start()
-    log.info("service %s started", service)
-    runner.wait()
+    crashes = 0
+    # Supervise the container in-process. nameko kills a container when, say, an RPC reply
+    # cannot be published because the broker is away; its ServiceRunner then tries to stop
+    # the dead container's peers and can hang for as long as the broker is gone, leaving a
+    # process that looks alive and serves nothing. Instead: a new container, with back-off.
+    while not state["stopping"]:
+        container = SupervisedContainer(cls, config)
+        state["container"] = container
+        container.start()
+        log.info("service %s started", service)
+        eventlet.spawn_n(_watch, container)
+        error = container.outcome.wait()
+        if error is None or state["stopping"]:
+            break  # a graceful stop
+        delay = RESTART_DELAYS[min(crashes, len(RESTART_DELAYS) - 1)]
+        crashes += 1
+        log.error("service %s container died (%s: %s); restarting it in %d s", service,
+                  type(error).__name__, error, delay)
+        eventlet.sleep(delay)
     log.info("service %s stopped", service)
     return 0
 
