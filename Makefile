@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status test lint bench bootstrap
+.PHONY: up down status test lint bench bootstrap demo
 
 up:
 	bash deploy/bootstrap.sh && $(PY) -m deploy.platform up
@@ -25,3 +25,6 @@ bench: bootstrap
 
 bootstrap:
 	bash deploy/bootstrap.sh
+
+demo:
+	$(PY) -m deploy.demo

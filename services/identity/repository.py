@@ -72,6 +72,10 @@ class AccountRepository:
             .order_by(Account.kind, Account.login).limit(limit)))
 
 
+# Only a wrong password or code counts towards a lockout (not, say, an unverified account).
+WRONG_SECRET_REASONS = ("bad_password", "bad_totp")
+
+
 class AttemptRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -82,8 +86,7 @@ class AttemptRepository:
     def failures_for_login(self, login: str, since: datetime) -> list[datetime]:
         return list(self.session.scalars(
             select(LoginAttempt.at).where(LoginAttempt.login == login,
-                                          LoginAttempt.succeeded.is_(False),
-                                          LoginAttempt.reason != "locked",
+                                          LoginAttempt.reason.in_(WRONG_SECRET_REASONS),
                                           LoginAttempt.at >= since)))
 
     def failures_from_ip(self, ip: str, since: datetime) -> int:

@@ -17,6 +17,7 @@ import uuid
 
 import pika
 import pytest
+from pika.exceptions import AMQPError
 
 from deploy import processes, servers
 from services.common.envelope import make_envelope
@@ -120,5 +121,5 @@ def test_container_crash_while_broker_is_down_does_not_leave_a_dead_process(
 def _try(function, *args):
     try:
         return function(*args)
-    except pika.exceptions.AMQPError:
+    except AMQPError:
         return None

@@ -1,0 +1,93 @@
+"""Demo data for a running platform (`make up` first): `python -m deploy.demo`.
+
+Creates an admin, a reviewer at each level, and one approved enterprise account per source
+system (HMQ, CIP, TSA, PFL, REG), through the real paths: identity RPC for staff accounts,
+the gateway API for registration, the mailed verification link, a reviewer's approval.
+Idempotent: what exists already is left alone. Prints the logins.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from deploy.mail_sink import read_mails
+from services.common.config import load_config, nameko_config
+from services.common.errors import ValidationFailed
+from services.common.validators import uscc_check_character
+
+PASSWORD = os.environ.get("QLP_DEMO_PASSWORD", "Demo#2026qlp")
+STAFF = [
+    ("admin", "admin0001", "平台管理员", None, None),
+    ("reviewer", "hhhtcity01", "呼和浩特市审核员", "city", "150100"),
+    ("reviewer", "nmgprov001", "自治区审核员", "province", "150000"),
+    ("reviewer", "ministry01", "部级审核员", "ministry", "100000"),
+]
+# One enterprise per source system; bodies are fixed, so codes are stable across runs.
+ENTERPRISES = [
+    ("HMQ", "91150100DEMO00001", "公路养护联系人", "13900000001"),
+    ("CIP", "91150100DEMO00002", "建筑施工联系人", "13900000002"),
+    ("TSA", "91150100DEMO00003", "交通施工联系人", "13900000003"),
+    ("PFL", "91150100DEMO00004", "电力承装联系人", "13900000004"),
+    ("REG", "91150100DEMO00005", "勘察设计联系人", "13900000005"),
+]
+
+
+def demo_uscc(body: str) -> str:
+    body = body.replace("DEMO", "0000")  # digits only: a valid GB 32100 body
+    return body + uscc_check_character(body)
+
+
+def main() -> int:
+    config = load_config()
+    base = config["gateway"]["public_url"]
+    with ClusterRpcProxy(nameko_config(config, "demo"), timeout=30) as cluster:
+        for kind, username, name, level, region in STAFF:
+            try:
+                cluster.identity.create_staff_account(None, {
+                    "kind": kind, "username": username, "contact_name": name,
+                    "email": f"{username}@demo.qlp.local", "password": PASSWORD, "level": level,
+                    "region_code": region})
+                print(f"created {kind} {username}")
+            except ValidationFailed:
+                print(f"exists  {kind} {username}")
+    reviewer = requests.Session()
+    reviewer.post(f"{base}/api/v1/session", json={"login": "hhhtcity01", "password": PASSWORD},
+                  timeout=30).raise_for_status()
+    token = reviewer.get(f"{base}/api/v1/session", timeout=30).json()["csrf_token"]
+    for system, body, contact, mobile in ENTERPRISES:
+        uscc = demo_uscc(body)
+        email = f"{system.lower()}@demo.qlp.local"
+        created = requests.post(f"{base}/api/v1/accounts", timeout=30, json={
+            "uscc": uscc, "contact_name": contact, "contact_mobile": mobile, "email": email,
+            "password": PASSWORD})
+        if created.status_code != 201:
+            print(f"exists  enterprise {system} {uscc}")
+            continue
+        link = None
+        for _ in range(100):
+            for mail in read_mails(config):
+                if mail["To"] == email and mail["Subject"] == "请验证您的注册邮箱":
+                    link = re.search(r"http://\S+", mail.get_content()).group(0)
+            if link:
+                break
+            time.sleep(0.2)
+        if link is None:
+            print(f"no verification mail for {email}", file=sys.stderr)
+            return 1
+        requests.get(link, timeout=30).raise_for_status()
+        reviewer.post(f"{base}/api/v1/registrations/{created.json()['id']}/decision",
+                      json={"approve": True}, headers={"X-CSRF-Token": token},
+                      timeout=30).raise_for_status()
+        print(f"created enterprise {system} {uscc} (approved)")
+    print(f"\nAll demo accounts use the password {PASSWORD}. Sign in at {base}/login")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
