@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from amqp.exceptions import ChannelError
 from kombu import Exchange, Queue
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
@@ -54,8 +55,29 @@ class DeadLetteringQueueConsumer(QueueConsumer):
                     message.ack()
                     return
                 except Exception:
-                    log.exception("could not park an undecodable message; rejecting it")
-        message.reject(requeue=False)  # the queue's dead-letter exchange still parks it
+                    log.exception("could not park an undecodable message; requeueing it")
+        # Not reject(requeue=False): a queue declared by an earlier release has no
+        # dead-letter exchange, and the message would be gone.
+        message.requeue()
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
+        # On every (re)connection: a handler queue that already exists is consumed as it is.
+        # An earlier release declared it without our arguments, and re-declaring it with
+        # other arguments fails (PRECONDITION_FAILED): the handler would never consume again.
+        for provider in self._providers:
+            if isinstance(provider, ReliableEventHandler):
+                provider.queue.no_declare = _queue_exists(channel.connection, provider.queue.name)
+        return super().get_consumers(consumer_cls, channel)
+
+
+def _queue_exists(connection: Any, name: str) -> bool:
+    probe = connection.channel()
+    try:
+        probe.queue_declare(queue=name, passive=True)
+    except ChannelError:  # 404 NOT_FOUND (the broker closes the probe channel)
+        return False
+    probe.close()
+    return True
 
 
 class ReliableEventHandler(EventHandler):

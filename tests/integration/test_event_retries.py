@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -22,6 +23,7 @@ from services.common.envelope import make_envelope
 from tests.support.probe_service import (
     ATTEMPTS_FILE_ENV,
     EVENT_TYPE,
+    LEGACY_EVENT,
     SOURCE_SERVICE,
     read_attempts,
 )
@@ -88,6 +90,14 @@ class Broker:
             if channel.is_open:
                 channel.close()
 
+    def delete(self, queue):
+        channel = self.channel()
+        try:
+            channel.queue_delete(queue)
+        finally:
+            if channel.is_open:
+                channel.close()
+
     def purge(self, queue):
         channel = self.channel()
         try:
@@ -99,7 +109,7 @@ class Broker:
             if channel.is_open:
                 channel.close()
 
-    def publish(self, body, content_type="application/json"):
+    def publish(self, body, content_type="application/json", routing_key=EVENT_TYPE):
         channel = self.channel()
         try:
             channel.confirm_delivery()
@@ -107,7 +117,7 @@ class Broker:
             channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
             payload = body if isinstance(body, bytes) else json.dumps(body).encode()
             channel.basic_publish(
-                EXCHANGE, EVENT_TYPE, payload, mandatory=True,
+                EXCHANGE, routing_key, payload, mandatory=True,
                 properties=pika.BasicProperties(
                     content_type=content_type, content_encoding="utf-8", delivery_mode=2,
                     message_id=str(uuid.uuid4()),
@@ -153,7 +163,7 @@ def probe(config, broker, tmp_path_factory):
     attempts = tmp_path_factory.mktemp("probe") / "attempts.jsonl"
     attempts.touch()
     processes.stop_process(PROBE, config)  # a leftover of an interrupted run
-    broker.purge(PROBE_QUEUE)  # and what it left unhandled
+    broker.delete(PROBE_QUEUE)  # and its queue, as whichever release declared it
     env = {**os.environ, ATTEMPTS_FILE_ENV: str(attempts)}
     argv = [sys.executable, "-m", "services.common.runner",
             "tests.support.probe_service:ProbeService"]
@@ -293,3 +303,37 @@ def test_undecodable_body_is_dead_lettered_not_dropped(config, broker, probe):
     key, envelope = probe_event(fail_times=0)  # and the service still handles events
     broker.publish(envelope)
     wait_for(lambda: read_attempts(probe, key), 15, "the next event to be handled")
+
+
+def test_handler_consumes_a_queue_declared_by_the_release_before(config, broker, tmp_path):
+    """Every broker that ran the platform before already holds the handlers' durable queues,
+    declared as nameko's EventHandler declares them: no arguments. A new release must go on
+    consuming them (re-declaring a queue with other arguments fails: PRECONDITION_FAILED)."""
+    name = "probe_legacy"
+    queue = f"evt-{SOURCE_SERVICE}-{LEGACY_EVENT}--{name}.on_legacy_happened"
+    attempts = tmp_path / "attempts.jsonl"
+    processes.stop_process(name, config)
+    broker.delete(queue)
+    channel = broker.channel()
+    channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
+    channel.queue_declare(queue, durable=True)  # as the release before declared it
+    channel.queue_bind(queue, EXCHANGE, routing_key=LEGACY_EVENT)
+    channel.close()
+    argv = [sys.executable, "-m", "services.common.runner",
+            "tests.support.probe_service:LegacyQueueProbeService"]
+    processes.start_process(name, argv, config, env={**os.environ,
+                                                     ATTEMPTS_FILE_ENV: str(attempts)})
+    try:
+        try:
+            wait_for(lambda: (broker.consumers(queue) or 0) >= 1, 60,
+                     f"{name} to consume its existing queue")
+        except AssertionError as exc:
+            log = processes.tail(processes.log_path(name, config), 200)
+            refused = re.findall(r"PRECONDITION_FAILED - [^\\\"]+", log)
+            raise AssertionError(f"{exc}; the broker refused: {refused[-1:]}") from None
+        key, envelope = probe_event(fail_times=0)
+        broker.publish(envelope, routing_key=LEGACY_EVENT)
+        wait_for(lambda: read_attempts(str(attempts), key), 15, "the event to be handled")
+    finally:
+        processes.stop_process(name, config, timeout=15)
+        broker.delete(queue)

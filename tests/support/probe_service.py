@@ -29,6 +29,7 @@ CRASH_FILE_ENV = "PROBE_CRASH_FILE"
 SOURCE_SERVICE = "probe_source"
 EVENT_TYPE = "probe_happened"
 PING_EVENT = "probe_crash_ping"
+LEGACY_EVENT = "probe_legacy_happened"
 CONTAINER_STARTED = "container started"
 
 
@@ -105,4 +106,15 @@ class CrashingProbeService:
 
     @reliable_event_handler(SOURCE_SERVICE, PING_EVENT)
     def on_ping(self, body: Any) -> None:
+        record(attempt_key(body))
+
+
+class LegacyQueueProbeService:
+    """A handler whose queue the test declares first, exactly as the release before did
+    (nameko's plain EventHandler: durable, no arguments): it must still consume it."""
+
+    name = "probe_legacy"
+
+    @reliable_event_handler(SOURCE_SERVICE, LEGACY_EVENT)
+    def on_legacy_happened(self, body: Any) -> None:
         record(attempt_key(body))
