@@ -17,6 +17,10 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
 # Without it WeasyPrint subsets CJK fonts in pure Python: seconds per page instead of 0.2 s.
 installed libharfbuzz-subset0 || missing+=(libharfbuzz-subset0)
+# WeasyPrint's text layout; pyzbar (tests decode the licence QR codes) needs libzbar.
+installed libpango-1.0-0 || missing+=(libpango-1.0-0)
+installed libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
+installed libzbar0 || missing+=(libzbar0)
 
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

@@ -29,10 +29,9 @@ from gateway.errors import error_view
 from gateway.http import LoginRequired, Redirect, json_response, local_time
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
-from gateway.views.account import AccountViews
-from gateway.views.management import ManagementViews
+from gateway.views import VIEW_CLASSES
 from gateway.views.public import PublicViews
-from services.common.access import MODULES, may_use
+from services.common.access import MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
 from services.common.errors import NotFound
 
@@ -47,7 +46,7 @@ HTTP_SECONDS = Histogram("qlp_gateway_request_seconds", "HTTP request time", ["e
 Rpc = Callable[..., Any]
 
 
-class GatewayApp(PublicViews, AccountViews, ManagementViews):
+class GatewayApp(*VIEW_CLASSES):
     def __init__(self, rpc: Rpc, sessions: SessionStore, config: dict[str, Any]) -> None:
         self.rpc = rpc
         self.sessions = sessions
@@ -60,7 +59,7 @@ class GatewayApp(PublicViews, AccountViews, ManagementViews):
         )
         self.templates.filters["local_time"] = local_time
         # Copies (Rule.empty): a rule binds to one map, and tests build many apps.
-        rules = [*PublicViews.ROUTES, *AccountViews.ROUTES, *ManagementViews.ROUTES]
+        rules = [rule for views in VIEW_CLASSES for rule in views.ROUTES]
         if gateway.get("echo_route"):
             rules.append(PublicViews.ECHO_ROUTE)
         self.url_map = Map([rule.empty() for rule in rules])
@@ -214,6 +213,10 @@ class GatewayApp(PublicViews, AccountViews, ManagementViews):
                 raise HTTPForbidden("请先修改密码")
             raise Redirect("/password/change")
         return actor
+
+    def actor_for_rpc(self, request: Request, **require: Any) -> dict:
+        """``require`` the signed-in account, then the actor dict services take (docs/contracts.md)."""
+        return actor_from_account(self.require(request, **require))
 
     def sign_in(self, request: Request, account: dict) -> None:
         """A new session id for the signed-in account; nothing of the old session grants it."""

@@ -1,1 +1,11 @@
-"""The gateway's views, one mixin per area; GatewayApp (gateway/app.py) combines them."""
+"""The gateway's views, one mixin per area; GatewayApp (gateway/app.py) combines them.
+
+A new area is one module here with a mixin class that has ``ROUTES`` (Werkzeug rules whose
+endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSES``.
+"""
+
+from gateway.views.account import AccountViews
+from gateway.views.management import ManagementViews
+from gateway.views.public import PublicViews
+
+VIEW_CLASSES: tuple[type, ...] = (PublicViews, AccountViews, ManagementViews)

@@ -33,3 +33,17 @@ def enterprise_of(actor: dict[str, Any]) -> str | None:
     if actor.get("kind") == "sub":
         return str(actor.get("enterprise_account_id"))
     return None
+
+
+def actor_from_account(account: dict[str, Any]) -> dict[str, Any]:
+    """The actor dict passed as the first argument of RPCs that act for a user
+    (docs/contracts.md): who, what kind, which enterprise, which modules, which region."""
+    actor = {
+        "id": str(account["id"]),
+        "kind": account["kind"],
+        "permissions": list(account.get("permissions") or []),
+        "level": account.get("level"),
+        "region_code": account.get("region_code"),
+    }
+    actor["enterprise_id"] = enterprise_of(account)
+    return actor
