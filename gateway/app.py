@@ -173,10 +173,7 @@ class GatewayApp(*VIEW_CLASSES):
         account = self._fresh_account(request, session["account_id"])
         if account is None or account["session_epoch"] != session.get("epoch") or \
                 account["status"] == "disabled":
-            self.sessions.destroy(session)
-            session.clear()
-            session.session_id = None
-            session.modified = True
+            self.sessions.end(session)
             return None
         request.actor = account
         return account

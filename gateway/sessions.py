@@ -122,6 +122,14 @@ class SessionStore:
         session.session_id = None
         session.modified = True
 
+    def end(self, session: Session) -> None:
+        """Log out: the row is deleted server-side and the browser's cookie is replaced by an
+        empty session (saved only if something is put in it later)."""
+        self.destroy(session)
+        session.clear()
+        session.session_id = None
+        session.modified = True
+
     def destroy(self, session: Session) -> None:
         if session.session_id:
             with self.engine.begin() as conn:

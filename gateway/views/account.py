@@ -112,10 +112,7 @@ class AccountViews:
 
     def on_logout(self, request: Request) -> Response:
         if csrf_ok(request):  # a cross-site form cannot log people out either
-            self.sessions.destroy(request.session)
-            request.session.clear()
-            request.session.session_id = None
-            request.session.modified = True
+            self.sessions.end(request.session)
         return redirect("/login", code=303)
 
     # ---- e-mail verification and registration status ------------------------------------
@@ -235,9 +232,7 @@ class AccountViews:
             return json_response({"account": actor, "csrf_token": request.session.csrf_token}, 200)
         if request.method == "DELETE":
             self.require_api_csrf(request)
-            self.sessions.destroy(request.session)
-            request.session.clear()
-            request.session.session_id = None
+            self.sessions.end(request.session)
             return Response(status=204)
         payload = json_body(request)
         if payload is None:

@@ -134,6 +134,23 @@ def username_error(username: str) -> str | None:
     return None
 
 
+def new_login_errors(username: str, contact_name: str, email: str, password: str,
+                     username_taken: bool) -> FieldErrors:
+    """The checks every username-login account shares (sub-accounts, reviewers, admins)."""
+    errors: FieldErrors = {}
+    if message := username_error(username):
+        errors["username"] = [field_error("invalid", message)]
+    elif username_taken:
+        errors["username"] = [field_error("taken", "该用户名已被使用")]
+    if not 2 <= len(contact_name) <= 50:
+        errors["contact_name"] = [field_error("length", "姓名应为2至50个字")]
+    if not is_email(email):
+        errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
+    if problems := password_problems(password, username):
+        errors["password"] = problems
+    return errors
+
+
 # ---- login lockout ----------------------------------------------------------------------------
 LOCKOUT_FAILURES = 5
 LOCKOUT_WINDOW = timedelta(minutes=15)

@@ -441,19 +441,11 @@ class IdentityService(PlatformService):
             owner = self._require_enterprise_admin(uow, actor_id)
             accounts = AccountRepository(uow.session)
             username = data["username"].strip()
-            errors: dict = {}
-            if message := domain.username_error(username):
-                errors["username"] = [field_error("invalid", message)]
-            elif accounts.login_taken(username) or accounts.login_taken(username.upper()):
-                errors["username"] = [field_error("taken", "该用户名已被使用")]
-            if not is_email(data["email"].strip()):
-                errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
-            if not 2 <= len(data["contact_name"].strip()) <= 50:
-                errors["contact_name"] = [field_error("length", "姓名应为2至50个字")]
+            errors = domain.new_login_errors(
+                username, data["contact_name"].strip(), data["email"].strip(), data["password"],
+                accounts.login_taken(username) or accounts.login_taken(username.upper()))
             if problems := domain.permission_errors(data["permissions"]):
                 errors["permissions"] = problems
-            if problems := domain.password_problems(data["password"], username):
-                errors["password"] = problems
             if errors:
                 raise ValidationFailed.from_fields(errors)
             account = Account(
@@ -512,20 +504,14 @@ class IdentityService(PlatformService):
                 creator_id = creator.id
             accounts = AccountRepository(uow.session)
             username = data["username"].strip()
-            errors: dict = {}
-            if message := domain.username_error(username):
-                errors["username"] = [field_error("invalid", message)]
-            elif accounts.login_taken(username):
-                errors["username"] = [field_error("taken", "该用户名已被使用")]
+            errors = domain.new_login_errors(username, data["contact_name"].strip(),
+                                             data["email"].strip(), data["password"],
+                                             accounts.login_taken(username))
             if data["kind"] == domain.KIND_REVIEWER:
                 if data.get("level") not in domain.LEVELS:
                     errors["level"] = [field_error("invalid", "请选择审核层级（盟市、自治区、部级）")]
                 if not (data.get("region_code") or "").isdigit() or len(data.get("region_code") or "") != 6:
                     errors["region_code"] = [field_error("invalid", "请选择所属地区")]
-            if not is_email(data["email"].strip()):
-                errors["email"] = [field_error("invalid", "电子邮箱格式不正确")]
-            if problems := domain.password_problems(data["password"], username):
-                errors["password"] = problems
             if errors:
                 raise ValidationFailed.from_fields(errors)
             account = Account(

@@ -12,7 +12,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pika
@@ -25,6 +24,7 @@ from deploy import processes, servers
 from tests.integration import conftest as integration
 from tests.support import platform
 from tests.support.data import registration
+from tests.support.waiting import wait_for
 
 # The integration fixtures, shared: real servers, real processes, direct database access.
 config = integration.config
@@ -33,17 +33,6 @@ gateway = integration.gateway
 engines = integration.engines
 
 NOTIFY_QUEUE = "evt-identity-enterprise_account_registered--notify.on_enterprise_account_registered"
-
-
-def wait_for(predicate: Callable, timeout: float, what: str, interval: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
 
 
 def broker_up(config) -> bool:

@@ -21,7 +21,7 @@ from pika.exceptions import AMQPError
 
 from deploy import processes, servers
 from services.common.envelope import make_envelope
-from tests.chaos.conftest import broker_up, wait_for
+from tests.chaos.conftest import broker_up
 from tests.support.probe_service import (
     ATTEMPTS_FILE_ENV,
     CONTAINER_STARTED,
@@ -30,6 +30,7 @@ from tests.support.probe_service import (
     SOURCE_SERVICE,
     read_attempts,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.chaos
 

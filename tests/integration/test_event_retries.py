@@ -27,6 +27,7 @@ from tests.support.probe_service import (
     SOURCE_SERVICE,
     read_attempts,
 )
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -36,17 +37,6 @@ DEAD_LETTER_QUEUE = f"{PROBE}.dead-letters"
 EXCHANGE = f"{SOURCE_SERVICE}.events"
 # A dead letter or a further attempt that was going to happen has happened within this.
 QUIET_SECONDS = 1.5
-
-
-def wait_for(predicate, timeout, what, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 class Broker:

@@ -12,8 +12,8 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy.mail_sink import read_mails
 from services.common.config import nameko_config
-from tests.integration.test_registration_slice import wait_for
 from tests.support.data import registration
+from tests.support.waiting import wait_for
 
 PASSWORD = "Qlp#2026-journey"
 

@@ -10,16 +10,7 @@ from sqlalchemy import text
 
 from deploy.mail_sink import read_mails
 from tests.support.data import registration
-
-
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.support.waiting import wait_for
 
 
 def csrf_and_key(html):

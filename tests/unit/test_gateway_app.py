@@ -7,11 +7,13 @@ from werkzeug.test import Client
 
 from gateway.app import GatewayApp
 from gateway.rpc import ServiceUnavailable
-from gateway.sessions import Session
+from gateway.sessions import Session, SessionStore
 from services.common.errors import NotFound, ValidationFailed
 
 
-class MemorySessions:
+class MemorySessions(SessionStore):
+    """The real store's logic (end) over a dict instead of PostgreSQL."""
+
     def __init__(self):
         self.rows = {}
         self.counter = 0

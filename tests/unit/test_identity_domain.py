@@ -1,3 +1,4 @@
+from services.identity import domain
 from services.identity.domain import normalise_registration, password_problems, registration_errors
 
 GOOD = {"uscc": "91650100228680962y ", "contact_name": "张三", "contact_mobile": "13800138000",
@@ -43,3 +44,17 @@ def test_password_rules():
 def test_api_registration_without_confirm_box_is_fine():
     data = normalise_registration({**GOOD, "password_confirm": None})
     assert registration_errors(data, taken=set()) == {}
+
+
+def test_new_login_errors_names_every_bad_field():
+    errors = domain.new_login_errors("ab", "张", "not-an-email", "short", username_taken=False)
+    assert set(errors) == {"username", "contact_name", "email", "password"}
+    assert errors["username"][0]["code"] == "invalid"
+
+
+def test_new_login_errors_reports_a_taken_username_only_when_it_is_valid():
+    assert domain.new_login_errors("clerk001", "张三", "a@b.cn", "Str0ng!pass",
+                                   username_taken=True) == {
+        "username": [{"code": "taken", "message": "该用户名已被使用"}]}
+    assert domain.new_login_errors("clerk001", "张三", "a@b.cn", "Str0ng!pass",
+                                   username_taken=False) == {}
