@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 from datetime import datetime, timedelta
+
+import pyotp
 
 from services.common.access import MODULES, READ_ONLY
 from services.common.errors import FieldErrors, field_error
@@ -211,3 +214,22 @@ def new_recovery_codes() -> list[str]:
 
 def normalise_code(code: str) -> str:
     return code.strip().replace(" ", "").upper()
+
+
+TOTP_DRIFT_STEPS = 1  # accept the previous and next 30-second step: phone clocks drift
+
+
+def accepted_totp_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
+    """The time step ``code`` belongs to, if it is valid now and newer than the last one used.
+
+    Refusing a step at or before ``last_step`` makes every code single-use: a code seen over
+    someone's shoulder, or replayed from a captured request, is worthless once it was used.
+    """
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in range(current - TOTP_DRIFT_STEPS, current + TOTP_DRIFT_STEPS + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None

@@ -319,12 +319,16 @@ class IdentityService(PlatformService):
                 self._attempt(uow, account.login, account, data.get("ip"), False, "locked")
                 raise Unauthenticated("验证失败次数过多，账号已锁定，请15分钟后再试", code="locked")
             code = domain.normalise_code(data["code"])
-            ok = pyotp.TOTP(account.totp_secret).verify(code, valid_window=1)
-            if not ok and "-" in code:
+            step = domain.accepted_totp_step(account.totp_secret, code, now, account.totp_last_step)
+            ok = step is not None
+            if ok:
+                account.totp_last_step = step
+            elif "-" in code:
                 ok = RecoveryCodeRepository(uow.session).use(account.id, domain.token_digest(code), now)
             if not ok:
                 self._attempt(uow, account.login, account, data.get("ip"), False, "bad_totp")
-                raise Unauthenticated("动态口令不正确", code="invalid_totp")
+                raise Unauthenticated("动态口令不正确或已使用过，请输入手机上显示的下一个口令",
+                                      code="invalid_totp")
             self._attempt(uow, account.login, account, data.get("ip"), True, "ok")
             uow.commit()
             return {"account": _session_view(account)}
@@ -354,10 +358,13 @@ class IdentityService(PlatformService):
             account = self._get(uow, account_id, for_update=True)
             if account.totp_enabled_at is not None or not account.totp_secret:
                 raise InvalidTransition("请先扫描二维码开始绑定")
-            if not pyotp.TOTP(account.totp_secret).verify(domain.normalise_code(code), valid_window=1):
+            now = _now()
+            step = domain.accepted_totp_step(account.totp_secret, domain.normalise_code(code), now, None)
+            if step is None:
                 raise ValidationFailed.from_fields(
                     {"code": [field_error("invalid", "动态口令不正确，请核对手机上的6位数字")]})
-            account.totp_enabled_at = _now()
+            account.totp_enabled_at = now
+            account.totp_last_step = step  # the enrolment code cannot also sign in
             codes = domain.new_recovery_codes()
             RecoveryCodeRepository(uow.session).replace(
                 account.id, [domain.token_digest(c) for c in codes])

@@ -3,6 +3,7 @@ verification (link from the SMTP sink) → registration review → login → TOT
 and module permissions; lockout, session rotation, cross-enterprise refusal."""
 
 import re
+import time
 import uuid
 
 import pyotp
@@ -103,8 +104,13 @@ def test_register_verify_review_login_totp_sub_account(gateway, running_platform
     assert response.json()["needs_totp"] is True
     assert second.get(gateway + "/api/v1/messages").status_code == 401  # not yet signed in
     assert second.post(gateway + "/api/v1/session/totp", json={"code": "123456"}).status_code == 401
-    ok = second.post(gateway + "/api/v1/session/totp", json={"code": pyotp.TOTP(secret).now()})
+    # The enrolment used this step's code: the next step's (within the allowed drift) signs in.
+    next_code = pyotp.TOTP(secret).at(time.time() + 30)
+    ok = second.post(gateway + "/api/v1/session/totp", json={"code": next_code})
     assert ok.status_code == 200
+    replay, _ = login(gateway, data["uscc"])  # the same code again: refused (single use)
+    refused = replay.post(gateway + "/api/v1/session/totp", json={"code": next_code})
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_totp"
     third, _ = login(gateway, data["uscc"])
     assert third.post(gateway + "/api/v1/session/totp", json={"code": recovery[0]}).status_code == 200
     fourth, _ = login(gateway, data["uscc"])

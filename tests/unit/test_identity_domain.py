@@ -58,3 +58,21 @@ def test_new_login_errors_reports_a_taken_username_only_when_it_is_valid():
         "username": [{"code": "taken", "message": "该用户名已被使用"}]}
     assert domain.new_login_errors("clerk001", "张三", "a@b.cn", "Str0ng!pass",
                                    username_taken=False) == {}
+
+
+def test_totp_code_is_accepted_once_and_only_within_the_drift_window():
+    from datetime import UTC, datetime, timedelta
+
+    import pyotp
+
+    secret = pyotp.random_base32()
+    now = datetime(2026, 11, 23, 8, 0, 10, tzinfo=UTC)
+    totp = pyotp.TOTP(secret)
+    code = totp.at(now)
+    step = domain.accepted_totp_step(secret, code, now, None)
+    assert step == totp.timecode(now)
+    assert domain.accepted_totp_step(secret, code, now, last_step=step) is None  # replay
+    # the next step's code is still good after this one was used; two steps ahead is not
+    assert domain.accepted_totp_step(secret, totp.at(now + timedelta(seconds=30)), now, step) == step + 1
+    assert domain.accepted_totp_step(secret, totp.at(now + timedelta(seconds=60)), now, None) is None
+    assert domain.accepted_totp_step(secret, totp.at(now - timedelta(seconds=30)), now, None) == step - 1
