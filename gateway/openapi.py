@@ -35,6 +35,51 @@ ERROR_SCHEMA = {
 
 
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+ERROR_STATUS = {
+    400: "not JSON, or a page/API request the server cannot read",
+    401: "not signed in (or wrong credentials)",
+    403: "signed in but not allowed (module permission, kind, missing X-CSRF-Token)",
+    404: "no such resource (or not yours: existence does not leak)",
+    409: "conflict with the current state",
+    422: "invalid fields: error.fields lists a {code, message} per field",
+    503: "a service is unavailable; nothing was changed",
+}
+CSRF_HEADER = {"name": "X-CSRF-Token", "in": "header", "required": True,
+               "schema": {"type": "string"},
+               "description": "the session's token (GET /api/v1/session returns it)"}
+
+
+def ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def operation(summary: str, *, body: dict | str | None = None, ok: int = 200,
+              result: dict | str | None = None, errors: tuple[int, ...] = (401, 503),
+              csrf: bool = False, parameters: list[dict] | None = None) -> dict[str, Any]:
+    """One OpenAPI operation; ``body``/``result`` are a schema or a component name."""
+    def schema(value: dict | str) -> dict:
+        return ref(value) if isinstance(value, str) else value
+
+    responses: dict[str, Any] = {str(ok): {"description": "ok"}}
+    if result is not None:
+        responses[str(ok)]["content"] = {"application/json": {"schema": schema(result)}}
+    for status in errors:
+        responses[str(status)] = {"description": ERROR_STATUS[status], "content": ERROR_CONTENT}
+    op: dict[str, Any] = {"summary": summary, "responses": responses}
+    params = list(parameters or [])
+    if csrf:
+        params.append(CSRF_HEADER)
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        op["requestBody"] = {"required": True,
+                             "content": {"application/json": {"schema": schema(body)}}}
+    return op
+
+
+def path_id(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+            "description": description}
 
 
 def document() -> dict[str, Any]:

@@ -14,6 +14,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
+from gateway.openapi import operation, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
 from services.common.errors import Unauthenticated, ValidationFailed
 
@@ -42,6 +43,60 @@ def qr_svg(data: str) -> Markup:
 
 
 class AccountViews:
+    OPENAPI_PATHS = {
+        "/api/v1/session": {
+            "get": operation("The signed-in account and the session's CSRF token",
+                             result="SessionAccount", errors=(401,)),
+            "post": operation("Log in with USCC or username + password (a new session id); "
+                              "needs_totp: send the code to /api/v1/session/totp",
+                              body="Login", result="LoginResult", errors=(400, 401, 422, 503)),
+            "delete": operation("Log out: the session is destroyed server-side", ok=204,
+                                csrf=True, errors=(403,)),
+        },
+        "/api/v1/session/totp": {
+            "post": operation("Second login step: a current TOTP code (each code once) or an "
+                              "unused recovery code", body={"type": "object", "required": ["code"],
+                                                            "properties": {"code": {"type": "string"}}},
+                              result="LoginResult", errors=(400, 401, 409, 503)),
+        },
+        "/api/v1/password/change": {
+            "post": operation("Change the password (needs the current one); other sessions end",
+                              body="PasswordChange", result="SessionAccount", csrf=True,
+                              errors=(400, 401, 403, 422, 503)),
+        },
+        "/api/v1/password/forgot": {
+            "post": operation("Mail a single-use reset link (30 minutes) if the account exists; "
+                              "the answer is the same either way",
+                              body={"type": "object", "properties": {"login": {"type": "string"}}},
+                              ok=202, errors=(400, 503)),
+        },
+        "/api/v1/password/reset": {
+            "post": operation("Set a new password with the token from the reset mail",
+                              body="PasswordReset", errors=(400, 422, 503)),
+        },
+    }
+    OPENAPI_SCHEMAS = {
+        "Login": {"type": "object", "required": ["login", "password"], "properties": {
+            "login": {"type": "string", "description": "USCC or username"},
+            "password": {"type": "string"}}},
+        "LoginResult": {"type": "object", "properties": {
+            "needs_totp": {"type": "boolean"}, "account": ref("SessionAccount"),
+            "csrf_token": {"type": "string"}}},
+        "SessionAccount": {"type": "object", "properties": {
+            **{k: {"type": "string"} for k in ("id", "kind", "login", "uscc", "contact_name", "email",
+                                              "status", "level", "region_code",
+                                              "enterprise_account_id")},
+            "permissions": {"type": "array", "items": {"type": "string"}},
+            "must_change_password": {"type": "boolean"}, "totp_enabled": {"type": "boolean"}}},
+        "PasswordChange": {"type": "object",
+                           "required": ["current_password", "new_password"],
+                           "properties": {k: {"type": "string"} for k in (
+                               "current_password", "new_password", "new_password_confirm")}},
+        "PasswordReset": {"type": "object", "required": ["token", "new_password"],
+                          "properties": {k: {"type": "string"} for k in (
+                              "token", "new_password", "new_password_confirm")}},
+    }
+
     ROUTES = [
         Rule("/login", endpoint="login", methods=["GET", "POST"]),
         Rule("/login/totp", endpoint="login_totp", methods=["GET", "POST"]),

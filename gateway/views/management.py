@@ -8,6 +8,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.openapi import operation, path_id, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
 from services.common.access import MODULES, READ_ONLY
 from services.common.errors import ValidationFailed
@@ -18,6 +19,70 @@ SUB_FIELDS = ("username", "contact_name", "email")
 
 
 class ManagementViews:
+    OPENAPI_PATHS = {
+        "/api/v1/modules/{module}": {
+            "get": operation("Whether the signed-in account may use a module (?write=1: change it)",
+                             parameters=[path_id("module", "enterprise, personnel or permits")],
+                             errors=(401, 403, 404)),
+        },
+        "/api/v1/sub-accounts": {
+            "get": operation("The enterprise's sub-accounts (main account only)",
+                             result={"type": "array", "items": ref("SessionAccount")},
+                             errors=(401, 403)),
+            "post": operation("Create a sub-account with module permissions", body="SubAccount",
+                              ok=201, result="SessionAccount", csrf=True,
+                              errors=(400, 401, 403, 422, 503)),
+        },
+        "/api/v1/sub-accounts/{account_id}": {
+            "patch": operation("Change a sub-account's permissions or disable it (its sessions end)",
+                               parameters=[path_id("account_id", "the sub-account")],
+                               body={"type": "object", "properties": {
+                                   "permissions": {"type": "array", "items": {"type": "string"}},
+                                   "disabled": {"type": "boolean"}}},
+                               result="SessionAccount", csrf=True,
+                               errors=(400, 401, 403, 404, 422, 503)),
+        },
+        "/api/v1/staff-accounts": {
+            "get": operation("Reviewer and admin accounts (admins only)",
+                             result={"type": "array", "items": ref("SessionAccount")},
+                             errors=(401, 403)),
+            "post": operation("Create a reviewer (level + region) or admin account", body="StaffAccount",
+                              ok=201, result="SessionAccount", csrf=True,
+                              errors=(400, 401, 403, 422, 503)),
+        },
+        "/api/v1/registrations/pending": {
+            "get": operation("Enterprise registrations waiting for review (reviewers, admins)",
+                             result={"type": "array", "items": ref("SessionAccount")},
+                             errors=(401, 403)),
+        },
+        "/api/v1/registrations/{account_id}/decision": {
+            "post": operation("Approve or reject a registration (a rejection needs a reason)",
+                              parameters=[path_id("account_id", "the enterprise account")],
+                              body={"type": "object", "required": ["approve"], "properties": {
+                                  "approve": {"type": "boolean"}, "reason": {"type": "string"}}},
+                              result="SessionAccount", csrf=True,
+                              errors=(400, 401, 403, 404, 409, 422, 503)),
+        },
+    }
+    OPENAPI_SCHEMAS = {
+        "SubAccount": {"type": "object",
+                       "required": ["username", "contact_name", "email", "password", "permissions"],
+                       "properties": {
+                           **{k: {"type": "string"} for k in ("username", "contact_name", "email",
+                                                             "password")},
+                           "permissions": {"type": "array", "items": {
+                               "type": "string",
+                               "enum": ["enterprise", "personnel", "permits", "read_only"]}}}},
+        "StaffAccount": {"type": "object",
+                         "required": ["kind", "username", "contact_name", "email", "password"],
+                         "properties": {
+                             "kind": {"type": "string", "enum": ["reviewer", "admin"]},
+                             **{k: {"type": "string"} for k in ("username", "contact_name", "email",
+                                                               "password")},
+                             "level": {"type": "string", "enum": ["city", "province", "ministry"]},
+                             "region_code": {"type": "string", "pattern": "^\\d{6}$"}}},
+    }
+
     ROUTES = [
         Rule("/<any(enterprise, personnel, permits):module>", endpoint="module"),
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
