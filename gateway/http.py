@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")
+from services.common.localtime import beijing_time
 
 
 class LoginRequired(Exception):
@@ -40,14 +39,7 @@ def json_body(request: Request) -> dict[str, Any] | None:
 INVALID_JSON = {"error": {"code": "invalid_json", "message": "请求体必须是 JSON 对象"}}
 
 
-def local_time(value: str | None) -> str:
-    """An ISO timestamp from a service, shown in Beijing time (UTC+8, no DST)."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+local_time = beijing_time  # the templates' filter name
 
 
 def client_ip(request: Request) -> str:

@@ -12,6 +12,7 @@ from nameko.timer import timer
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import uuid_or_not_found
 from services.common.events import reliable_event_handler
+from services.common.localtime import beijing_time
 from services.identity.events import (
     ACCOUNT_STATUS_CHANGED,
     EMAIL_VERIFICATION_REQUESTED,
@@ -30,6 +31,7 @@ _mail_templates = Environment(
     undefined=StrictUndefined,
     autoescape=False,  # plain-text mails
 )
+_mail_templates.filters["beijing_time"] = beijing_time
 
 
 class NotifyService(PlatformService):
