@@ -1,0 +1,129 @@
+"""The legal clock of a case, as pure functions: working days, pauses, extensions, overdue.
+
+《行政许可法》 art. 82: periods count working days; art. 42: 20 working days from acceptance,
+extendable (with reasons); time spent waiting for the applicant (补正, 整改) does not count.
+A period starts the day after the event that starts it (the event's day is not counted).
+
+Working days are Monday to Friday, except official holidays (``off``), plus the weekend
+days the State Council makes working days (``work``, 调休上班): ``data/holidays.txt``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+HOLIDAYS_FILE = Path(__file__).parent / "data" / "holidays.txt"
+
+
+@dataclass(frozen=True)
+class Calendar:
+    off: frozenset[date] = frozenset()
+    work: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.work:
+            return True
+        if day in self.off:
+            return False
+        return day.weekday() < 5
+
+    def add_working_days(self, start: date, days: int) -> date:
+        """The day on which ``days`` working days after ``start`` have passed (start not counted)."""
+        current = start
+        remaining = days
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days in (start, end]: 0 when end <= start."""
+        count = 0
+        current = start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+
+def parse_calendar(text: str) -> Calendar:
+    """``date<TAB>off|work`` per line; ``#`` comments. Raises ValueError naming the bad line."""
+    off: set[date] = set()
+    work: set[date] = set()
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        parts = line.split()
+        if len(parts) != 2 or parts[1] not in ("off", "work"):
+            raise ValueError(f"holidays line {number}: expected 'YYYY-MM-DD off|work', got {raw!r}")
+        try:
+            day = date.fromisoformat(parts[0])
+        except ValueError as exc:
+            raise ValueError(f"holidays line {number}: bad date {parts[0]!r}") from exc
+        (off if parts[1] == "off" else work).add(day)
+    return Calendar(frozenset(off), frozenset(work))
+
+
+_default: Calendar | None = None
+
+
+def default_calendar() -> Calendar:
+    global _default
+    if _default is None:
+        _default = parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    return _default
+
+
+@dataclass(frozen=True)
+class Pause:
+    since: date
+    until: date | None  # None: still paused
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClockView:
+    limit_days: int
+    extension_days: int
+    used_days: int
+    remaining_days: int
+    paused: bool
+    pause_reason: str | None
+    due_date: date          # expected decision date (if paused: assuming it resumes today)
+    overdue: bool
+
+
+def paused_working_days(pauses: list[Pause], today: date, calendar: Calendar) -> int:
+    """Working days in the pauses: (since, until] of each, or (since, today] for an open one."""
+    return sum(calendar.working_days_between(p.since, p.until or today) for p in pauses)
+
+
+def evaluate(started: date, limit_days: int, extension_days: int, pauses: list[Pause],
+             today: date, calendar: Calendar) -> ClockView:
+    """Where a case's clock stands today."""
+    total = limit_days + extension_days
+    paused_days = paused_working_days(pauses, today, calendar)
+    used = max(0, calendar.working_days_between(started, today) - paused_days)
+    remaining = total - used
+    open_pause = next((p for p in pauses if p.until is None), None)
+    if open_pause is not None:
+        due = calendar.add_working_days(today, max(remaining, 0))
+    else:
+        due = calendar.add_working_days(started, total + paused_days)
+    return ClockView(
+        limit_days=limit_days, extension_days=extension_days, used_days=used,
+        remaining_days=remaining, paused=open_pause is not None,
+        pause_reason=open_pause.reason if open_pause else None,
+        due_date=due, overdue=open_pause is None and today > due,
+    )
+
+
+def due_date(started: date, limit_days: int, extension_days: int, paused_days: int,
+             calendar: Calendar) -> date:
+    """The decision deadline once the pauses so far (``paused_days`` working days) are known."""
+    return calendar.add_working_days(started, limit_days + extension_days + paused_days)

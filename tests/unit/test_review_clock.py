@@ -1,0 +1,67 @@
+"""The legal clock: working days with holidays and 调休 work days, pauses, extensions."""
+
+from datetime import date
+
+import pytest
+
+from services.review.clock import Calendar, Pause, default_calendar, evaluate, parse_calendar
+
+CAL = default_calendar()
+
+
+def test_weekends_off_holidays_off_and_make_up_days_work():
+    assert CAL.is_working_day(date(2025, 9, 30))       # Tuesday
+    assert not CAL.is_working_day(date(2025, 10, 4))   # Saturday
+    assert not CAL.is_working_day(date(2025, 10, 1))   # 国庆 (Wednesday)
+    assert CAL.is_working_day(date(2025, 9, 28))       # Sunday, 调休上班
+    assert not CAL.is_working_day(date(2025, 10, 8))   # 国庆 extended, Wednesday
+
+
+def test_add_working_days_skips_the_national_day_week():
+    # Friday 2025-09-26 + 1 working day = Sunday 09-28 (调休); + 2 = Monday 09-29.
+    assert CAL.add_working_days(date(2025, 9, 26), 1) == date(2025, 9, 28)
+    assert CAL.add_working_days(date(2025, 9, 26), 3) == date(2025, 9, 30)
+    # Next after 09-30: 10-01..10-08 off, 10-11 (Saturday) is a work day.
+    assert CAL.add_working_days(date(2025, 9, 30), 1) == date(2025, 10, 9)
+    assert CAL.working_days_between(date(2025, 9, 30), date(2025, 10, 9)) == 1
+
+
+def test_twenty_working_days_from_acceptance():
+    view = evaluate(date(2025, 3, 3), 20, 0, [], date(2025, 3, 3), CAL)
+    assert view.due_date == date(2025, 3, 31)  # 4 plain weeks (no holiday in March)
+    assert view.remaining_days == 20 and not view.overdue and not view.paused
+
+
+def test_pause_for_correction_stops_the_clock_and_moves_the_due_date():
+    started = date(2025, 3, 3)
+    paused = [Pause(date(2025, 3, 7), None, "等待企业补正")]
+    during = evaluate(started, 20, 0, paused, date(2025, 3, 20), CAL)
+    assert during.paused and during.pause_reason == "等待企业补正"
+    assert during.used_days == 4 and during.remaining_days == 16 and not during.overdue
+    resumed = [Pause(date(2025, 3, 7), date(2025, 3, 14), "等待企业补正")]
+    after = evaluate(started, 20, 0, resumed, date(2025, 3, 17), CAL)
+    assert after.used_days == 5  # 4 before the pause + Monday 03-17
+    # five working days later than without the pause (03-31), skipping 清明 (04-04)
+    assert after.due_date == date(2025, 4, 8)
+
+
+def test_extension_adds_working_days_and_overdue_flag():
+    started = date(2025, 3, 3)
+    late = evaluate(started, 20, 0, [], date(2025, 4, 1), CAL)
+    assert late.overdue and late.remaining_days == -1
+    extended = evaluate(started, 20, 10, [], date(2025, 4, 1), CAL)
+    assert not extended.overdue and extended.due_date == date(2025, 4, 15)
+
+
+def test_extension_across_qingming():
+    # 2025-04-04 (Friday) is 清明: the due date skips it.
+    view = evaluate(date(2025, 3, 31), 4, 0, [], date(2025, 3, 31), CAL)
+    assert view.due_date == date(2025, 4, 7)
+
+
+def test_a_bad_holiday_line_is_refused_with_its_number():
+    with pytest.raises(ValueError, match="line 2"):
+        parse_calendar("2025-01-01\toff\n2025-13-01\toff\n")
+    with pytest.raises(ValueError, match="line 1"):
+        parse_calendar("2025-01-01 holiday\n")
+    assert parse_calendar("# only a comment\n") == Calendar()
