@@ -1,0 +1,624 @@
+"""The business-type catalogue: qualification and licence types as data (YAML), validated at load.
+
+One YAML file per family lives in ``services/permits/catalogue/`` (``hmq_maintenance.yaml``,
+``pfl_power.yaml``, ``cip_safety.yaml``). Each file is checked with marshmallow and then for
+cross-references (vocabulary, unique ids, lanes, review chains); a bad file is refused with
+:class:`CatalogueError`, whose messages carry the file name and the path of each error, e.g.
+``pfl_power.yaml: types.pfl_power.categories.install.grades.一级.extra_standards[0].min: Not a
+valid number``.
+
+Pure: no nameko, no database. The permits service loads the catalogue once at start
+(``load_catalogue()``) and an admin may replace a file; ``load_catalogue`` on the new directory
+either returns a whole valid catalogue or raises, so a bad edit never half-applies.
+
+File layout (see the shipped files for complete examples)::
+
+    family: pfl                     # short family key
+    system: PFL                     # source system (HMQ, CIP, PFL, ...)
+    vocabulary: {project_categories: [...], equipment_kinds: [...]}
+    x-anchors: ...                  # free YAML anchors, ignored
+    types:
+      <type_code>:
+        name, kind (qualification|licence), authority, multi_category, legal_basis,
+        natures {code: label}, submitters {code: label}          # optional (PFL)
+        licence: {certificate_name, number_format, validity_years, *_provenance, ...}
+        renewal: {deadline_before_expiry_months|_days, may_downgrade, provenance, source}
+        lanes: [normal, fast_track, free_trade_zone]
+        transactions: {<kind>: {label, needs_precheck, lanes?, review: {case_type, levels},
+                                time_limit_days: {<lane>: working days}}}
+        form: {title, sections: [{code, title, kinds?, table?, fields: [{name, label, source,
+               input?, kinds?}]}]}
+        attachments: [{code, name, required, owable, kinds?, lanes?, natures?, submitters?,
+                       template?}]
+        categories: {<code>: {name, graded, grades: {<grade>: {scope, max_voltage_kv?,
+                     standards: [...], extra_standards: [...]}}}}   # grades highest first
+
+Standard kinds (each standard: ``id``, ``kind``, ``label``, ``provenance`` in
+published/uncertain/plausible, ``source`` (required unless plausible), ``note``):
+
+- ``finance``: ``field`` (net_assets_wan | registered_capital_wan), ``min`` (万元)
+- ``key_staff``: ``category`` and/or ``certificate_kinds`` (any of), ``title_level`` (minimum),
+  ``min_years``, ``min`` (count)
+- ``skilled_staff``: ``categories``, ``skill_level`` (minimum), ``certificate_kinds``, ``min``
+- ``performance``: ``project_categories``, ``min_voltage_kv``, ``min_length_km``,
+  ``min_amount_wan`` (per project), ``within_years``, ``min`` (count) and/or
+  ``min_total_length_km`` (sum of lengths)
+- ``equipment``: ``equipment_kind``, ``min`` (total quantity)
+- ``any_of``: ``options`` (two or more standards; met when one is met)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+CATALOGUE_DIR = Path(__file__).with_name("catalogue")
+
+STAFF_CATEGORIES = {
+    "technical_lead": "技术负责人",
+    "safety_lead": "安全负责人",
+    "technical_staff": "专业技术人员",
+    "skilled_worker": "技术工人",
+    "electrician": "电工",
+    "other_skilled": "其他专业技能人员",
+}
+CERTIFICATE_KINDS = {
+    "constructor_1": "一级建造师",
+    "constructor_2": "二级建造师",
+    "safety_a": "安管人员A证",
+    "safety_b": "安管人员B证",
+    "safety_c": "安管人员C证",
+    "electrician": "电工进网作业许可证",
+    "cost_engineer": "造价工程师",
+    "accountant": "会计师",
+    "economist": "经济师",
+}
+LEVELS = ("junior", "intermediate", "senior")
+LEVEL_LABELS = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
+FINANCE_FIELDS = {"net_assets_wan": "净资产", "registered_capital_wan": "注册资本"}
+STANDARD_KINDS = ("finance", "key_staff", "skilled_staff", "performance", "equipment", "any_of")
+PROVENANCES = ("published", "uncertain", "plausible")
+LANES = {"normal": "一般程序", "fast_track": "容缺受理", "free_trade_zone": "自贸区"}
+TRANSACTION_KINDS = {
+    "new": "新申请",
+    "renewal": "延续",
+    "simple_change": "简单变更",
+    "complex_change": "复杂变更",
+    "registration_change": "登记事项变更",
+    "licence_change": "许可事项变更",
+    "add_item": "增项",
+    "upgrade": "升级",
+    "reissue": "补证（遗失补办）",
+    "replacement": "换证",
+    "cancellation": "注销",
+}
+REVIEW_LEVELS = ("city", "province", "ministry")
+FORM_TABLES = ("staff", "projects", "equipment")
+
+
+class CatalogueError(ValueError):
+    """A catalogue file was refused; ``errors`` lists ``"<file>: <path>: <message>"`` lines."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("业务类型目录文件有误：\n" + "\n".join(errors))
+        self.errors = errors
+
+
+# ---------------------------------------------------------------- marshmallow schemas
+
+class ProvenanceMixin(Schema):
+    provenance = fields.String(validate=validate.OneOf(PROVENANCES))
+    source = fields.String()
+    note = fields.String()
+
+
+class StandardSchema(ProvenanceMixin):
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9_]*$"))
+    kind = fields.String(required=True, validate=validate.OneOf(STANDARD_KINDS))
+    label = fields.String()
+    field = fields.String(validate=validate.OneOf(list(FINANCE_FIELDS)))
+    min = fields.Float(validate=validate.Range(min=0))
+    category = fields.String(validate=validate.OneOf(list(STAFF_CATEGORIES)))
+    categories = fields.List(fields.String(validate=validate.OneOf(list(STAFF_CATEGORIES))))
+    title_level = fields.String(validate=validate.OneOf(LEVELS))
+    skill_level = fields.String(validate=validate.OneOf(LEVELS))
+    certificate_kinds = fields.List(fields.String(validate=validate.OneOf(list(CERTIFICATE_KINDS))))
+    min_years = fields.Integer(validate=validate.Range(min=0))
+    project_categories = fields.List(fields.String())
+    min_voltage_kv = fields.Float(validate=validate.Range(min=0))
+    min_length_km = fields.Float(validate=validate.Range(min=0))
+    min_amount_wan = fields.Float(validate=validate.Range(min=0))
+    min_total_length_km = fields.Float(validate=validate.Range(min=0))
+    within_years = fields.Integer(validate=validate.Range(min=1, max=50))
+    equipment_kind = fields.String()
+    options = fields.List(fields.Nested(lambda: StandardSchema()))
+
+    @validates_schema
+    def _kind_needs(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("kind")
+        missing: list[str] = []
+        if kind == "finance":
+            missing = [name for name in ("field", "min") if name not in data]
+        elif kind == "key_staff":
+            missing = [name for name in ("min",) if name not in data]
+            if "category" not in data and not data.get("certificate_kinds"):
+                raise ValidationError({"category": ["key_staff needs a category or certificate_kinds"]})
+        elif kind == "skilled_staff":
+            missing = [name for name in ("categories", "min") if name not in data]
+        elif kind == "performance":
+            missing = [name for name in ("within_years",) if name not in data]
+            if "min" not in data and "min_total_length_km" not in data:
+                raise ValidationError({"min": ["performance needs min (count) or min_total_length_km"]})
+        elif kind == "equipment":
+            missing = [name for name in ("equipment_kind", "min") if name not in data]
+        elif kind == "any_of" and len(data.get("options") or []) < 2:
+            raise ValidationError({"options": ["any_of needs at least two options"]})
+        if missing:
+            raise ValidationError({name: [f"Missing data for required field (kind {kind})."]
+                                   for name in missing})
+        if data.get("provenance") in ("published", "uncertain") and not data.get("source"):
+            raise ValidationError({"source": ["a published or uncertain standard needs its source"]})
+
+
+class GradeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    scope = fields.String(required=True)
+    max_voltage_kv = fields.Float(allow_none=True)
+    standards = fields.List(fields.Nested(StandardSchema), required=True)
+    extra_standards = fields.List(fields.Nested(StandardSchema), load_default=list)
+
+
+class CategorySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True)
+    graded = fields.Boolean(required=True)
+    grades = fields.Dict(keys=fields.String(), values=fields.Nested(GradeSchema), required=True,
+                         validate=validate.Length(min=1))
+
+
+class FormFieldSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    source = fields.String(required=True, validate=validate.Regexp(
+        r"^(application|enterprise|finance|values)\.[a-z_]+$"))
+    input = fields.Boolean(load_default=False)
+    kinds = fields.List(fields.String(validate=validate.OneOf(list(TRANSACTION_KINDS))))
+
+
+class FormSectionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True)
+    title = fields.String(required=True)
+    kinds = fields.List(fields.String(validate=validate.OneOf(list(TRANSACTION_KINDS))))
+    table = fields.String(validate=validate.OneOf(FORM_TABLES))
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", load_default=list)
+
+
+class FormSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    title = fields.String(required=True)
+    sections = fields.List(fields.Nested(FormSectionSchema), required=True)
+
+
+class AttachmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    required = fields.Boolean(load_default=True)
+    owable = fields.Boolean(load_default=False)
+    kinds = fields.List(fields.String(validate=validate.OneOf(list(TRANSACTION_KINDS))))
+    lanes = fields.List(fields.String(validate=validate.OneOf(list(LANES))))
+    natures = fields.List(fields.String())
+    submitters = fields.List(fields.String())
+    template = fields.String()
+
+
+class ReviewSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    case_type = fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+\.[a-z_]+\.[a-z_]+$"))
+    levels = fields.List(fields.String(validate=validate.OneOf(REVIEW_LEVELS)), required=True,
+                         validate=validate.Length(min=1))
+
+
+class TransactionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    label = fields.String(required=True)
+    needs_precheck = fields.Boolean(required=True)
+    lanes = fields.List(fields.String(validate=validate.OneOf(list(LANES))))
+    review = fields.Nested(ReviewSchema, required=True)
+    time_limit_days = fields.Dict(keys=fields.String(validate=validate.OneOf(list(LANES))),
+                                  values=fields.Integer(validate=validate.Range(min=0, max=365)),
+                                  required=True)
+
+
+class LicenceSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    certificate_name = fields.String(required=True)
+    number_format = fields.String(required=True)
+    number_provenance = fields.String(required=True, validate=validate.OneOf(PROVENANCES))
+    number_note = fields.String()
+    region_digits = fields.Dict(keys=fields.String(), values=fields.String())
+    validity_years = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+    validity_provenance = fields.String(required=True, validate=validate.OneOf(PROVENANCES))
+    validity_note = fields.String()
+
+
+class RenewalSchema(ProvenanceMixin):
+    class Meta:
+        unknown = RAISE
+
+    deadline_before_expiry_months = fields.Integer(validate=validate.Range(min=0, max=24))
+    deadline_before_expiry_days = fields.Integer(validate=validate.Range(min=0, max=730))
+    may_downgrade = fields.Boolean(load_default=False)
+
+
+class LegalBasisSchema(ProvenanceMixin):
+    class Meta:
+        unknown = RAISE
+
+    text = fields.String(required=True)
+
+
+class TypeSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["qualification", "licence"]))
+    authority = fields.String(required=True)
+    multi_category = fields.Boolean(load_default=False)
+    legal_basis = fields.Nested(LegalBasisSchema)
+    natures = fields.Dict(keys=fields.String(), values=fields.String())
+    submitters = fields.Dict(keys=fields.String(), values=fields.String())
+    licence = fields.Nested(LicenceSchema, required=True)
+    renewal = fields.Nested(RenewalSchema, required=True)
+    lanes = fields.List(fields.String(validate=validate.OneOf(list(LANES))), required=True)
+    transactions = fields.Dict(keys=fields.String(validate=validate.OneOf(list(TRANSACTION_KINDS))),
+                               values=fields.Nested(TransactionSchema), required=True)
+    time_limit_provenance = fields.Nested(ProvenanceMixin)
+    form = fields.Nested(FormSchema, required=True)
+    attachments = fields.List(fields.Nested(AttachmentSchema), required=True)
+    categories = fields.Dict(keys=fields.String(), values=fields.Nested(CategorySchema), required=True,
+                             validate=validate.Length(min=1))
+
+
+class VocabularySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    project_categories = fields.List(fields.String(), load_default=list)
+    equipment_kinds = fields.List(fields.String(), load_default=list)
+
+
+class CatalogueFileSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    family = fields.String(required=True)
+    system = fields.String(required=True)
+    vocabulary = fields.Nested(VocabularySchema, load_default=dict)
+    x_anchors = fields.Raw(data_key="x-anchors")
+    types = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$")),
+                        values=fields.Nested(TypeSchema), required=True, validate=validate.Length(min=1))
+
+
+# ---------------------------------------------------------------- error paths
+
+def error_paths(messages: Any, prefix: str = "") -> list[str]:
+    """Flatten marshmallow's nested error dict into ``a.b[2].c: message`` lines.
+
+    ``Dict`` fields nest a value's errors under ``"value"``; that level is skipped so the
+    path reads like the YAML (``grades.一级.standards[2].min``).
+    """
+    lines: list[str] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            if key == "value" and prefix:
+                lines.extend(error_paths(value, prefix))
+                continue
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            lines.extend(error_paths(value, path))
+    elif isinstance(messages, list):
+        for item in messages:
+            if isinstance(item, (Mapping, list)):
+                lines.extend(error_paths(item, prefix))
+            else:
+                lines.append(f"{prefix or '(file)'}: {str(item).rstrip('.')}")
+    else:
+        lines.append(f"{prefix or '(file)'}: {str(messages).rstrip('.')}")
+    return lines
+
+
+# ---------------------------------------------------------------- the loaded model
+
+@dataclass(frozen=True)
+class Grade:
+    code: str
+    rank: int  # 0 = the highest grade of its category
+    scope: str
+    max_voltage_kv: float | None
+    standards: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    name: str
+    graded: bool
+    grades: dict[str, Grade]
+
+    def grade(self, code: str) -> Grade:
+        try:
+            return self.grades[code]
+        except KeyError:
+            raise KeyError(f"{self.name}没有“{code}”等级，可选：{'、'.join(self.grades)}") from None
+
+
+@dataclass(frozen=True)
+class BusinessType:
+    """One qualification or licence type, as loaded from its catalogue file."""
+
+    code: str
+    family: str
+    system: str
+    name: str
+    kind: str
+    authority: str
+    multi_category: bool
+    licence: dict[str, Any]
+    renewal: dict[str, Any]
+    lanes: tuple[str, ...]
+    transactions: dict[str, dict[str, Any]]
+    form: dict[str, Any]
+    attachments: tuple[dict[str, Any], ...]
+    categories: dict[str, Category]
+    natures: dict[str, str] = field(default_factory=dict)
+    submitters: dict[str, str] = field(default_factory=dict)
+    vocabulary: dict[str, list[str]] = field(default_factory=dict)
+    legal_basis: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def category(self, code: str) -> Category:
+        try:
+            return self.categories[code]
+        except KeyError:
+            raise KeyError(f"{self.name}没有类别“{code}”") from None
+
+    def standards_for(self, category: str, grade: str) -> list[dict[str, Any]]:
+        """The admission standards of one category and grade (standards + extra_standards)."""
+        return list(self.category(category).grade(grade).standards)
+
+    def selection_label(self, category: str, grade: str) -> str:
+        cat = self.category(category)
+        return cat.name if not cat.graded else f"{cat.name}{grade}"
+
+    def transaction(self, kind: str) -> dict[str, Any]:
+        try:
+            return self.transactions[kind]
+        except KeyError:
+            offered = "、".join(TRANSACTION_KINDS[k] for k in self.transactions)
+            wanted = TRANSACTION_KINDS.get(kind, kind)
+            raise KeyError(f"{self.name}不办理“{wanted}”，可办理：{offered}") from None
+
+    def lanes_for(self, kind: str) -> list[str]:
+        return list(self.transaction(kind).get("lanes") or self.lanes)
+
+    def time_limit_days(self, kind: str, lane: str = "normal") -> int:
+        """Statutory time limit in working days for a transaction kind in a lane."""
+        limits = self.transaction(kind)["time_limit_days"]
+        if lane not in limits:
+            raise KeyError(f"{self.transaction(kind)['label']}不提供{LANES.get(lane, lane)}通道")
+        return int(limits[lane])
+
+    def review_chain(self, kind: str) -> dict[str, Any]:
+        """``{"case_type": ..., "levels": [...]}`` for review_requested."""
+        review = self.transaction(kind)["review"]
+        return {"case_type": review["case_type"], "levels": list(review["levels"])}
+
+    def required_attachments(self, kind: str, lane: str = "normal", nature: str | None = None,
+                             submitter: str | None = None) -> list[dict[str, Any]]:
+        """Attachments this application needs, by transaction kind, lane, nature and submitter.
+
+        An attachment restricted to ``natures``/``submitters`` applies only when the application
+        has that nature/submitter; one restricted to ``lanes`` is not required in other lanes
+        (the free-trade-zone lane drops what is obtained by information sharing).
+        """
+        result = []
+        for item in self.attachments:
+            if item.get("kinds") and kind not in item["kinds"]:
+                continue
+            if item.get("lanes") and lane not in item["lanes"]:
+                continue
+            if item.get("natures") and nature not in item["natures"]:
+                continue
+            if item.get("submitters") and submitter not in item["submitters"]:
+                continue
+            result.append(dict(item))
+        return result
+
+    def form_sections(self, kind: str) -> list[dict[str, Any]]:
+        """The 申报表 sections and fields that apply to one transaction kind."""
+        sections = []
+        for section in self.form["sections"]:
+            if section.get("kinds") and kind not in section["kinds"]:
+                continue
+            copy = dict(section)
+            copy["fields"] = [dict(f) for f in section.get("fields_", [])
+                              if not f.get("kinds") or kind in f["kinds"]]
+            copy.pop("fields_", None)
+            sections.append(copy)
+        return sections
+
+    def grade_rank(self, category: str, grade: str) -> int:
+        return self.category(category).grade(grade).rank
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    types: dict[str, BusinessType]
+    files: tuple[str, ...]
+
+    def type(self, code: str) -> BusinessType:
+        try:
+            return self.types[code]
+        except KeyError:
+            raise KeyError(f"没有业务类型“{code}”") from None
+
+
+# ---------------------------------------------------------------- loading
+
+def _cross_check(data: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    vocab = data.get("vocabulary") or {}
+    project_vocab = set(vocab.get("project_categories") or [])
+    equipment_vocab = set(vocab.get("equipment_kinds") or [])
+
+    def check_standard(std: dict[str, Any], path: str, top: bool) -> None:
+        if top and not std.get("provenance"):
+            errors.append(f"{path}.provenance: Missing data for required field")
+        for cat in std.get("project_categories") or []:
+            if cat not in project_vocab:
+                errors.append(f"{path}.project_categories: “{cat}” is not in vocabulary.project_categories")
+        if std.get("equipment_kind") and std["equipment_kind"] not in equipment_vocab:
+            errors.append(f"{path}.equipment_kind: “{std['equipment_kind']}” is not in "
+                          f"vocabulary.equipment_kinds")
+        for index, option in enumerate(std.get("options") or []):
+            check_standard(option, f"{path}.options[{index}]", False)
+
+    for code, type_data in data["types"].items():
+        base = f"types.{code}"
+        lanes = set(type_data["lanes"])
+        for kind, trans in type_data["transactions"].items():
+            tpath = f"{base}.transactions.{kind}"
+            for lane in trans.get("lanes") or []:
+                if lane not in lanes:
+                    errors.append(f"{tpath}.lanes: “{lane}” is not one of the type's lanes")
+            for lane in trans.get("lanes") or type_data["lanes"]:
+                if lane not in trans["time_limit_days"]:
+                    errors.append(f"{tpath}.time_limit_days: no time limit for lane “{lane}”")
+        for index, att in enumerate(type_data["attachments"]):
+            apath = f"{base}.attachments[{index}]"
+            for nature in att.get("natures") or []:
+                if nature not in (type_data.get("natures") or {}):
+                    errors.append(f"{apath}.natures: “{nature}” is not one of the type's natures")
+            for submitter in att.get("submitters") or []:
+                if submitter not in (type_data.get("submitters") or {}):
+                    errors.append(f"{apath}.submitters: “{submitter}” is not one of the type's submitters")
+        codes = [a["code"] for a in type_data["attachments"]]
+        for dup in sorted({c for c in codes if codes.count(c) > 1}):
+            errors.append(f"{base}.attachments: duplicate code “{dup}”")
+        renewal = type_data["renewal"]
+        if "renewal" in type_data["transactions"] and not (
+                "deadline_before_expiry_months" in renewal or "deadline_before_expiry_days" in renewal):
+            errors.append(f"{base}.renewal: needs deadline_before_expiry_months or _days")
+        for cat_code, cat in type_data["categories"].items():
+            if not cat["graded"] and len(cat["grades"]) != 1:
+                errors.append(f"{base}.categories.{cat_code}.grades: an ungraded category has one grade")
+            for grade_code, grade in cat["grades"].items():
+                gpath = f"{base}.categories.{cat_code}.grades.{grade_code}"
+                ids: list[str] = []
+                for list_name in ("standards", "extra_standards"):
+                    for index, std in enumerate(grade.get(list_name) or []):
+                        check_standard(std, f"{gpath}.{list_name}[{index}]", True)
+                        ids.append(std["id"])
+                for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                    errors.append(f"{gpath}: duplicate standard id “{dup}”")
+    return errors
+
+
+def _build_types(data: dict[str, Any]) -> dict[str, BusinessType]:
+    types = {}
+    for code, t in data["types"].items():
+        categories = {}
+        for cat_code, cat in t["categories"].items():
+            grades = {}
+            for rank, (grade_code, grade) in enumerate(cat["grades"].items()):
+                standards = tuple(grade["standards"]) + tuple(grade.get("extra_standards") or ())
+                grades[grade_code] = Grade(grade_code, rank, grade["scope"], grade.get("max_voltage_kv"),
+                                           standards)
+            categories[cat_code] = Category(cat_code, cat["name"], cat["graded"], grades)
+        types[code] = BusinessType(
+            code=code, family=data["family"], system=data["system"], name=t["name"], kind=t["kind"],
+            authority=t["authority"], multi_category=t["multi_category"], licence=t["licence"],
+            renewal=t["renewal"], lanes=tuple(t["lanes"]), transactions=t["transactions"], form=t["form"],
+            attachments=tuple(t["attachments"]), categories=categories, natures=t.get("natures") or {},
+            submitters=t.get("submitters") or {}, vocabulary=dict(data.get("vocabulary") or {}),
+            legal_basis=t.get("legal_basis") or {}, raw=t)
+    return types
+
+
+def load_file(path: str | Path) -> dict[str, BusinessType]:
+    """Load and validate one catalogue file; raise CatalogueError naming the file and paths."""
+    path = Path(path)
+    name = path.name
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        raise CatalogueError([f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
+    except OSError as exc:
+        raise CatalogueError([f"{name}: (file): cannot be read ({exc.strerror})"]) from exc
+    if not isinstance(raw, dict):
+        raise CatalogueError([f"{name}: (file): the top level must be a mapping"])
+    try:
+        data = CatalogueFileSchema().load(raw)
+    except ValidationError as exc:
+        raise CatalogueError([f"{name}: {line}" for line in error_paths(exc.messages)]) from exc
+    problems = _cross_check(data)
+    if problems:
+        raise CatalogueError([f"{name}: {line}" for line in problems])
+    return _build_types(data)
+
+
+def load_catalogue(directory: str | Path = CATALOGUE_DIR,
+                   files: Iterable[str | Path] | None = None) -> Catalogue:
+    """Load every ``*.yaml`` in ``directory`` (or the given files); all valid or CatalogueError."""
+    paths = sorted(Path(p) for p in files) if files is not None else sorted(Path(directory).glob("*.yaml"))
+    errors: list[str] = []
+    types: dict[str, BusinessType] = {}
+    for path in paths:
+        try:
+            loaded = load_file(path)
+        except CatalogueError as exc:
+            errors.extend(exc.errors)
+            continue
+        for code, business_type in loaded.items():
+            if code in types:
+                errors.append(f"{path.name}: types.{code}: type code already defined in another file")
+            types[code] = business_type
+    if not paths:
+        errors.append(f"{Path(directory).name}: (directory): no catalogue files")
+    if errors:
+        raise CatalogueError(errors)
+    return Catalogue(types=types, files=tuple(p.name for p in paths))
