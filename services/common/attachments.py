@@ -1,0 +1,133 @@
+"""Check and store an uploaded file, the same way in every service (docs/contracts.md → Attachments).
+
+The gateway passes ``{"filename": <original name>, "content_b64": <base64>}``. The owning
+service decodes it, checks the content (``services.common.uploads``: it is the trust
+boundary), stores it under a server-generated key through ``ObjectStore`` and keeps the
+returned metadata (original name, size, type, SHA-256, check report) in its own
+attachments table, whose common columns come from :class:`AttachmentColumns`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import JSON, BigInteger, DateTime, String, Uuid, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.common.errors import ValidationFailed, field_error
+from services.common.uploads import (
+    MB,
+    UploadRejected,
+    check_image,
+    check_pdf,
+    sniff_content_type,
+)
+
+PDF, IMAGE = "pdf", "image"
+MAX_FILENAME = 200
+# base64 of a 10 MB PDF, with room for padding
+MAX_B64_CHARS = (10 * MB * 4) // 3 + 16
+
+
+class Store(Protocol):
+    def put(self, prefix: str, data: bytes, content_type: str) -> str: ...
+
+
+@dataclass
+class CheckedUpload:
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    report: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    data: bytes = b""
+
+
+def _reject(field_name: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, {field_name: [field_error(code, message)]})
+
+
+def clean_filename(name: object) -> str:
+    text = str(name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(ch for ch in text if ch.isprintable()).strip()
+    return (text or "附件")[-MAX_FILENAME:]
+
+
+def decode_upload(upload: object, field_name: str) -> tuple[str, bytes]:
+    if not isinstance(upload, dict) or not upload.get("content_b64"):
+        raise _reject(field_name, "required", "请选择要上传的文件")
+    encoded = upload["content_b64"]
+    if not isinstance(encoded, str) or len(encoded) > MAX_B64_CHARS:
+        raise _reject(field_name, "too_large", "文件超过10MB上限，请压缩后重新上传")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _reject(field_name, "invalid", "文件内容无法读取，请重新上传") from exc
+    return clean_filename(upload.get("filename")), data
+
+
+def _report_dict(report: object) -> dict[str, Any]:
+    raw = asdict(report)  # type: ignore[call-overload]
+    images = raw.pop("images", None) or []
+    raw["image_count"] = len(images)
+    return raw
+
+
+def check_upload(upload: object, field_name: str, kinds: tuple[str, ...] = (PDF,)) -> CheckedUpload:
+    """Decode and check an upload by its bytes; ValidationFailed on the field when refused."""
+    filename, data = decode_upload(upload, field_name)
+    try:
+        sniffed = sniff_content_type(data) if data else None
+        if IMAGE in kinds and sniffed in ("image/jpeg", "image/png"):
+            report: Any = check_image(data)
+        elif PDF in kinds:
+            report = check_pdf(data)
+        else:
+            report = check_image(data)
+    except UploadRejected as exc:
+        raise _reject(field_name, exc.code, exc.message) from exc
+    return CheckedUpload(filename=filename, content_type=report.content_type, size_bytes=len(data),
+                         sha256=hashlib.sha256(data).hexdigest(), report=_report_dict(report),
+                         warnings=list(report.warnings), data=data)
+
+
+def store_upload(store: Store, prefix: str, checked: CheckedUpload) -> str:
+    """Put the checked bytes under a server-generated key; returns the key."""
+    return store.put(prefix, checked.data, checked.content_type)
+
+
+def metadata(checked: CheckedUpload, key: str) -> dict[str, Any]:
+    """The columns of AttachmentColumns for a stored upload."""
+    return {"filename": checked.filename, "content_type": checked.content_type,
+            "size_bytes": checked.size_bytes, "sha256": checked.sha256, "storage_key": key,
+            "report": {**checked.report, "warnings": checked.warnings}}
+
+
+class AttachmentColumns:
+    """Columns every service's attachments table has (mix into a declarative model)."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    filename: Mapped[str] = mapped_column(String(MAX_FILENAME))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300), unique=True)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    uploaded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+def attachment_view(row: Any) -> dict[str, Any]:
+    report = row.report or {}
+    return {"id": str(row.id), "filename": row.filename, "content_type": row.content_type,
+            "size_bytes": row.size_bytes, "sha256": row.sha256,
+            "pages": report.get("pages"), "min_dpi": report.get("min_dpi"),
+            "is_colour": report.get("is_colour"), "warnings": list(report.get("warnings") or []),
+            "created_at": row.created_at.isoformat() if row.created_at else None}

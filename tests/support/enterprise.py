@@ -1,0 +1,44 @@
+"""Test data for the enterprise records (valid by the real rules: check digits, regions)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import random
+
+from PIL import Image, ImageDraw
+
+from services.common.validators import resident_id_check_character
+
+
+def resident_id(rng: random.Random | None = None, region: str = "150102") -> str:
+    rng = rng or random.Random()
+    body = f"{region}{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
+           f"{rng.randint(0, 999):03d}"
+    return body + resident_id_check_character(body)
+
+
+def scan_pdf(colour: bool = True, dpi: int = 300, inches: float = 1.0) -> bytes:
+    """A one-page PDF holding one scan placed at ``dpi`` (Pillow writes the placement)."""
+    side = int(dpi * inches)
+    im = Image.new("RGB" if colour else "L", (side, side), "white")
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((10, 10, side - 10, side // 2), fill=(200, 30, 30) if colour else 90)
+    buffer = io.BytesIO()
+    im.save(buffer, "PDF", resolution=dpi)
+    return buffer.getvalue()
+
+
+def upload(filename: str, data: bytes) -> dict[str, str]:
+    return {"filename": filename, "content_b64": base64.b64encode(data).decode()}
+
+
+def profile(name: str = "内蒙古测试电力工程有限公司") -> dict[str, str]:
+    return {
+        "name": name, "enterprise_type": "limited_liability", "legal_person": name,
+        "legal_representative": "张三", "registered_address": "呼和浩特市新城区新华大街1号",
+        "current_address": "呼和浩特市赛罕区大学东街2号", "region_code": "150105",
+        "contact_name": "李四", "contact_phone": "13912345678", "email": "clerk@example.com",
+        "registered_capital_wan": "5000", "net_assets_wan": "3200.5", "established_on": "2008-05-01",
+        "business_scope": "电力设施承装、承修、承试",
+    }
