@@ -127,3 +127,22 @@ def due_date(started: date, limit_days: int, extension_days: int, paused_days: i
              calendar: Calendar) -> date:
     """The decision deadline once the pauses so far (``paused_days`` working days) are known."""
     return calendar.add_working_days(started, limit_days + extension_days + paused_days)
+
+
+def evaluate_totals(started: date, limit_days: int, extension_days: int, closed_paused_days: int,
+                    paused_since: date | None, pause_reason: str | None, today: date,
+                    calendar: Calendar) -> ClockView:
+    """``evaluate`` from what a case row keeps: the working days of its closed pauses and the
+    start of an open one (the same figures as the full list of pauses)."""
+    total = limit_days + extension_days
+    open_days = calendar.working_days_between(paused_since, today) if paused_since else 0
+    used = max(0, calendar.working_days_between(started, today) - closed_paused_days - open_days)
+    remaining = total - used
+    if paused_since is not None:
+        due = calendar.add_working_days(today, max(remaining, 0))
+    else:
+        due = calendar.add_working_days(started, total + closed_paused_days)
+    return ClockView(limit_days=limit_days, extension_days=extension_days, used_days=used,
+                     remaining_days=remaining, paused=paused_since is not None,
+                     pause_reason=pause_reason if paused_since else None, due_date=due,
+                     overdue=paused_since is None and today > due)

@@ -1,12 +1,973 @@
-"""review's nameko entrypoints (the foundation gives it health, echo, its database and outbox)."""
+"""review's nameko entrypoints: consume producers' review requests, serve the reviewer queues,
+record opinions, run the legal clock, answer the producers with events.
+
+Several instances may run at once (docs/architecture.md, "Scaling review"): every claim is one
+conditional UPDATE, every case change locks its row, and the overdue sweep takes its rows
+with ``FOR UPDATE SKIP LOCKED``.
+"""
 
 from __future__ import annotations
 
-from services.common.base import PlatformService
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from nameko.rpc import RpcProxy
+from nameko.timer import timer
+
+from services.common import audit
+from services.common.access import enterprise_of
+from services.common.base import PlatformService, service_rpc
+from services.common.config import load_config
+from services.common.envelope import EventSpec, MalformedEvent
+from services.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ServiceError,
+    ValidationFailed,
+    field_error,
+    uuid_or_not_found,
+)
+from services.common.events import reliable_event_handler
+from services.common.schema_errors import load_or_fail
+from services.review import clock, domain
+from services.review.events import (
+    CASE_ACCEPTED,
+    CASE_CLOSED,
+    CASE_DECIDED,
+    CASE_OVERDUE,
+    CASE_STEP_CHANGED,
+    CORRECTION_REQUESTED,
+    RECTIFICATION_REQUESTED,
+    REVIEW_REQUESTED,
+    REVIEW_WITHDRAWN,
+    SELF_INSPECTION_STARTED,
+)
+from services.review.models import (
+    Campaign,
+    CampaignTarget,
+    Case,
+    Correction,
+    Delegation,
+    Opinion,
+    Rectification,
+    Revision,
+)
+from services.review.repository import CampaignRepository, CaseRepository, DelegationRepository
+from services.review.schemas import (
+    ActSchema,
+    AssignSchema,
+    BatchSchema,
+    CampaignSchema,
+    CaseSummarySchema,
+    DelegationSchema,
+    ExtendSchema,
+    OpinionSchema,
+    QueueQuerySchema,
+    RectificationEvidenceSchema,
+    ResolveRectificationSchema,
+    SelfInspectionSubmitSchema,
+)
+
+log = logging.getLogger(__name__)
+BEIJING = ZoneInfo("Asia/Shanghai")
+RESULT_LABELS = {"accept": "受理", "approve": "同意", "forward": "同意", "reject": "不同意",
+                 "correction": "补正", "rectification": "整改", "return": "退回"}
+CORRECTION_DAYS = 10       # working days the enterprise has for a correction unless told otherwise
+RECTIFICATION_DAYS = 20
+
+
+def _sweep_seconds() -> float:
+    """config ``review.overdue_sweep_seconds`` (a timer's interval is fixed when the class is made)."""
+    try:
+        return float((load_config().get("review") or {}).get("overdue_sweep_seconds", 30))
+    except Exception:  # no config at import (a unit test importing the module): the default
+        return 30.0
+
+
+SWEEP_SECONDS = _sweep_seconds()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _today() -> date:
+    """Working days are counted on Beijing dates."""
+    return datetime.now(BEIJING).date()
+
+
+def _calendar() -> clock.Calendar:
+    return clock.default_calendar()
+
+
+def _name(actor: dict[str, Any]) -> str:
+    return str(actor.get("name") or actor.get("login") or str(actor.get("id", ""))[:8])
+
+
+def _case_type(case: Case) -> domain.CaseType:
+    spec = domain.registry().resolve(case.case_type)
+    if spec is None:  # the data file lost a type that has cases: an operator error
+        raise ServiceError(f"案件类型 {case.case_type} 未配置")
+    return spec
+
+
+def _recompute_due(case: Case, today: date) -> None:
+    case.due_date = clock.due_date(case.clock_started_on, case.limit_days, case.extension_days,
+                                   case.paused_days, _calendar())
+    case.overdue = case.queue == "active" and today > case.due_date
+
+
+def _pause(case: Case, today: date, reason: str) -> None:
+    case.paused_since = today
+    case.pause_reason = reason
+
+
+def _resume(case: Case, today: date) -> None:
+    if case.paused_since is not None:
+        case.paused_days += _calendar().working_days_between(case.paused_since, today)
+    case.paused_since = None
+    case.pause_reason = None
+    _recompute_due(case, today)
+
+
+def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
+    today = today or _today()
+    view = clock.evaluate_totals(case.clock_started_on, case.limit_days, case.extension_days,
+                                 case.paused_days, case.paused_since, case.pause_reason, today, _calendar())
+    final = case.queue == "done"
+    return {
+        "started_on": case.clock_started_on.isoformat(), "limit_days": view.limit_days,
+        "extension_days": view.extension_days, "extension_reason": case.extension_reason,
+        "used_days": view.used_days, "remaining_days": view.remaining_days,
+        "paused": view.paused and not final, "pause_reason": view.pause_reason,
+        "expected_decision_date": None if final else view.due_date.isoformat(),
+        "overdue": view.overdue and not final,
+    }
+
+
+def summary(case: Case) -> dict[str, Any]:
+    data = CaseSummarySchema().dump(case)
+    spec = domain.registry().resolve(case.case_type)
+    step = spec.steps[case.step_index] if spec else None
+    data.update(
+        type_label=spec.label if spec else case.case_type,
+        step_label=step.label if step else case.step_key,
+        level_label=domain.LEVELS.get(case.level, case.level),
+        status_label=domain.STATUS_LABELS.get(case.status, case.status),
+    )
+    return data
+
+
+def _event_base(case: Case) -> dict[str, Any]:
+    return {"case_ref": case.case_ref, "case_id": case.id, "enterprise_id": case.enterprise_id,
+            "at": _now()}
 
 
 class ReviewService(PlatformService):
     name = "review"
+
+    identity = RpcProxy("identity")
+
+    # ---- producers → review ------------------------------------------------------------
+    @reliable_event_handler("permits", "review_requested")
+    def on_permits_review_requested(self, body: dict) -> None:
+        self._review_requested(REVIEW_REQUESTED["permits"], body)
+
+    @reliable_event_handler("personnel", "review_requested")
+    def on_personnel_review_requested(self, body: dict) -> None:
+        self._review_requested(REVIEW_REQUESTED["personnel"], body)
+
+    @reliable_event_handler("identity", "review_requested")
+    def on_identity_review_requested(self, body: dict) -> None:
+        self._review_requested(REVIEW_REQUESTED["identity"], body)
+
+    @reliable_event_handler("enterprise", "review_requested")
+    def on_enterprise_review_requested(self, body: dict) -> None:
+        self._review_requested(REVIEW_REQUESTED["enterprise"], body)
+
+    @reliable_event_handler("permits", "review_withdrawn")
+    def on_permits_review_withdrawn(self, body: dict) -> None:
+        self._review_withdrawn(REVIEW_WITHDRAWN["permits"], body)
+
+    @reliable_event_handler("personnel", "review_withdrawn")
+    def on_personnel_review_withdrawn(self, body: dict) -> None:
+        self._review_withdrawn(REVIEW_WITHDRAWN["personnel"], body)
+
+    @reliable_event_handler("identity", "review_withdrawn")
+    def on_identity_review_withdrawn(self, body: dict) -> None:
+        self._review_withdrawn(REVIEW_WITHDRAWN["identity"], body)
+
+    @reliable_event_handler("enterprise", "review_withdrawn")
+    def on_enterprise_review_withdrawn(self, body: dict) -> None:
+        self._review_withdrawn(REVIEW_WITHDRAWN["enterprise"], body)
+
+    def _review_requested(self, spec: EventSpec, body: dict) -> None:
+        envelope = spec.parse(body)
+        data = envelope["data"]
+        if data["case_ref"].split(":", 1)[0] != spec.producer:
+            raise MalformedEvent(f"{spec.producer} cannot request a review of {data['case_ref']}")
+        case_type = domain.registry().resolve(data["case_type"])
+        if case_type is None:
+            raise MalformedEvent(f"unknown case type {data['case_type']}")
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "review.on_review_requested"):
+                return
+            self._intake(uow, spec.producer, case_type, data)
+            uow.commit()
+
+    def _intake(self, uow: Any, producer: str, case_type: domain.CaseType, data: dict) -> Case | None:
+        cases = CaseRepository(uow.session)
+        now, today = _now(), _today()
+        case = cases.by_ref(data["case_ref"], for_update=True)
+        if case is None:
+            first = case_type.steps[0]
+            status = domain.SUBMITTED if "accept" in first.actions else domain.IN_REVIEW
+            limit = case_type.limit_for(data["lane"])
+            case = Case(
+                id=uuid.uuid4(), case_ref=data["case_ref"], producer=producer, case_type=data["case_type"],
+                lane=data["lane"], enterprise_id=str(data["enterprise_id"]),
+                enterprise_name=data["enterprise_name"], region_code=data["region_code"],
+                title=data["title"], status=status, queue=domain.queue_of(status), step_index=0,
+                step_key=first.key, level=first.level,
+                desk_region=domain.route_region(first.level, data["region_code"]),
+                revision=data["revision"], accepted=False, received_at=data["submitted_at"],
+                clock_started_on=data["submitted_at"].astimezone(BEIJING).date(), limit_days=limit,
+                extension_days=0, paused_days=0, overdue=False, updated_at=now, version=1,
+                due_date=today,
+            )
+            _recompute_due(case, today)
+            cases.add(case)
+            cases.add(Revision(case_id=case.id, revision=data["revision"], fields=data["fields"],
+                               attachments=data["attachments"], submitted_at=data["submitted_at"]))
+            audit.record(uow.session, "case.received", subject_id=case.id, case_ref=case.case_ref,
+                         case_type=case.case_type, desk=f"{case.level}:{case.desk_region}")
+            log.info("case %s (%s) received for %s:%s", case.id, case.case_ref, case.level,
+                     case.desk_region)
+            return case
+        if data["revision"] <= case.revision or case.queue == "done":
+            log.info("review_requested %s revision %s ignored (case at revision %s, %s)",
+                     data["case_ref"], data["revision"], case.revision, case.status)
+            return None
+        cases.add(Revision(case_id=case.id, revision=data["revision"], fields=data["fields"],
+                           attachments=data["attachments"], submitted_at=data["submitted_at"]))
+        case.revision = data["revision"]
+        case.enterprise_name = data["enterprise_name"]
+        case.title = data["title"]
+        correction = cases.open_correction(case.id)
+        if case.status == domain.CORRECTION:
+            if correction is not None:
+                correction.resolved_revision = data["revision"]
+            case.status = domain.IN_REVIEW if case.accepted else domain.SUBMITTED
+            case.queue = "active"
+            _resume(case, today)
+        case.updated_at = now
+        case.version += 1
+        audit.record(uow.session, "case.resubmitted", subject_id=case.id, revision=case.revision)
+        return case
+
+    def _review_withdrawn(self, spec: EventSpec, body: dict) -> None:
+        envelope = spec.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "review.on_review_withdrawn"):
+                return
+            case = CaseRepository(uow.session).by_ref(data["case_ref"], for_update=True)
+            if case is None:  # the request has not arrived yet: retried with back-off
+                raise LookupError(f"no case {data['case_ref']} to withdraw yet")
+            if case.queue == "done":
+                uow.commit()
+                return
+            outcome = data["outcome"]
+            case.status = domain.WITHDRAWN if outcome == "withdrawn" else domain.TERMINATED
+            case.queue = "done"
+            case.closed_outcome = outcome
+            case.closed_reason = data["reason"]
+            case.paused_since = None
+            case.overdue = False
+            case.updated_at = _now()
+            case.version += 1
+            self._opinion(uow, case, "withdraw", "企业撤回" if outcome == "withdrawn" else "业务终止",
+                          "案件关闭", data["reason"] or "", None, data["by"] or "企业")
+            uow.add_event(CASE_CLOSED, {**_event_base(case), "outcome": outcome})
+            audit.record(uow.session, "case.closed", subject_id=case.id, outcome=outcome)
+            uow.commit()
+
+    # ---- helpers for reviewer actions ------------------------------------------------------
+    def _desk(self, actor: dict) -> tuple[str, str]:
+        desk = domain.desk_of(actor or {})
+        if desk is None:
+            raise Forbidden("只有审核人员可以使用审核工作台")
+        return desk
+
+    def _refuse(self, actor: dict, action: str, case_id: object, message: str,
+                error: type[ServiceError] = Forbidden, **detail: object) -> None:
+        """Audit a refused attempt in its own transaction (it must survive the refusal)."""
+        with self.db.unit_of_work() as uow:
+            audit.record(uow.session, f"case.refused.{action}", actor_id=(actor or {}).get("id"),
+                         subject_id=str(case_id), reason=message, **detail)
+            uow.commit()
+        raise error(message)
+
+    def _case_for_reviewer(self, uow: Any, actor: dict, case_id: str, action: str,
+                           for_update: bool = False) -> Case:
+        case = CaseRepository(uow.session).get(uuid_or_not_found(case_id, "案件不存在"),
+                                               for_update=for_update)
+        if case is None:
+            raise NotFound("案件不存在")
+        if actor.get("kind") == "admin":
+            return case
+        level, desk = self._desk(actor)
+        if (case.level, case.desk_region) != (level, desk):
+            uow.session.rollback()
+            self._refuse(actor, action, case.id, "该案件不在您所在层级和地区的审核队列中",
+                         desk=f"{level}:{desk}", case_desk=f"{case.level}:{case.desk_region}")
+        return case
+
+    def _holds(self, uow: Any, case: Case, actor: dict) -> bool:
+        if case.claimed_by is None:
+            return False
+        if case.claimed_by == str(actor["id"]):
+            return True
+        return case.claimed_by in DelegationRepository(uow.session).delegators_of(str(actor["id"]), _today())
+
+    def _opinion(self, uow: Any, case: Case, action: str, result: str, handling: str, comment: str,
+                 actor: dict | None, name: str | None = None, step: domain.Step | None = None) -> Opinion:
+        spec = domain.registry().resolve(case.case_type)
+        step = step or (spec.steps[case.step_index] if spec else None)
+        opinion = Opinion(case_id=case.id, step_key=step.key if step else case.step_key,
+                          step_label=step.label if step else case.step_key, level=case.level,
+                          action=action, result=result, handling=handling, comment=comment or "",
+                          reviewer_id=str(actor["id"]) if actor else None,
+                          reviewer_name=name or (_name(actor) if actor else "系统"),
+                          revision=case.revision, at=_now())
+        CaseRepository(uow.session).add(opinion)
+        return opinion
+
+    def _staff(self, reviewer_id: str) -> dict:
+        try:
+            account = self.identity.session_account(reviewer_id)
+        except NotFound:
+            raise ValidationFailed.from_fields(
+                {"reviewer_id": [field_error("not_found", "审核人员不存在")]}) from None
+        if account.get("kind") not in ("reviewer", "admin") or account.get("status") == "disabled":
+            raise ValidationFailed.from_fields(
+                {"reviewer_id": [field_error("not_reviewer", "该账号不是可用的审核人员")]})
+        return account
+
+    # ---- the queue -------------------------------------------------------------------------------
+    @service_rpc
+    def queue(self, actor: dict, query: dict | None = None) -> dict:
+        level, desk = self._desk(actor)
+        data = load_or_fail(QueueQuerySchema(), query or {})
+        try:
+            cursor = domain.decode_cursor(data["cursor"])
+        except ValueError as exc:
+            raise ValidationFailed.from_fields({"cursor": [field_error("invalid", str(exc))]}) from exc
+        if cursor is not None and cursor.sort != data["sort"]:
+            cursor = None
+        filters = domain.Filters(case_type=data["case_type"] or None, step=data["step"] or None,
+                                 status=data["status"], overdue=data["overdue"],
+                                 enterprise=(data["enterprise"] or "").strip() or None, mine=data["mine"],
+                                 sort=data["sort"], limit=data["limit"], cursor=cursor)
+        with self.db.unit_of_work() as uow:
+            claimants = [str(actor["id"]), *DelegationRepository(uow.session).delegators_of(
+                str(actor["id"]), _today())]
+            rows, next_cursor = CaseRepository(uow.session).queue_page(level, desk, filters, claimants)
+            items = []
+            for case in rows:
+                item = summary(case)
+                item["mine"] = case.claimed_by in claimants
+                items.append(item)
+            return {"items": items, "next_cursor": next_cursor,
+                    "desk": {"level": level, "region_code": desk,
+                             "level_label": domain.LEVELS[level]}}
+
+    @service_rpc
+    def case_detail(self, actor: dict, case_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, "view")
+            cases = CaseRepository(uow.session)
+            spec = _case_type(case)
+            revisions = cases.revisions(case.id)
+            latest = revisions[-1] if revisions else None
+            previous = revisions[-2] if len(revisions) > 1 else None
+            holds = self._holds(uow, case, actor)
+            detail = summary(case)
+            detail.update(
+                held_by_me=holds,
+                allowed_actions=[{"action": a, "label": domain.ACTIONS[a]}
+                                 for a in domain.allowed_actions(spec, case.step_index, case.status)]
+                if holds else [],
+                chain=[{"key": s.key, "label": s.label, "level": s.level,
+                        "level_label": domain.LEVELS[s.level], "stage": domain.STAGES[s.stage],
+                        "current": i == case.step_index} for i, s in enumerate(spec.steps)],
+                fields=latest.fields if latest else {},
+                attachments=latest.attachments if latest else [],
+                diff=domain.diff_revisions(
+                    {"fields": previous.fields, "attachments": previous.attachments},
+                    {"fields": latest.fields, "attachments": latest.attachments})
+                if previous and latest else None,
+                diff_from_revision=previous.revision if previous else None,
+                history=OpinionSchema(many=True).dump(cases.opinions(case.id)),
+                corrections=[_correction_view(c) for c in cases.corrections(case.id)],
+                rectifications=[_rectification_view(r) for r in cases.rectifications(case.id)],
+                clock=clock_view(case),
+            )
+            return detail
+
+    @service_rpc
+    def claim(self, actor: dict, case_id: str) -> dict:
+        level, desk = self._desk(actor)
+        case_uuid = uuid_or_not_found(case_id, "案件不存在")
+        with self.db.unit_of_work() as uow:
+            cases = CaseRepository(uow.session)
+            if cases.claim(case_uuid, level, desk, str(actor["id"]), _name(actor), _now()):
+                audit.record(uow.session, "case.claimed", actor_id=actor["id"], subject_id=case_uuid)
+                uow.commit()
+                return {"case_id": str(case_uuid), "claimed_by": str(actor["id"])}
+            case = cases.get(case_uuid)
+        if case is None:
+            raise NotFound("案件不存在")
+        if (case.level, case.desk_region) != (level, desk):
+            self._refuse(actor, "claim", case.id, "该案件不在您所在层级和地区的审核队列中")
+        if case.claimed_by == str(actor["id"]):
+            return {"case_id": str(case.id), "claimed_by": case.claimed_by}
+        if case.queue != "active":
+            raise InvalidTransition("该案件当前不在待审队列中，不能领取")
+        raise Conflict(f"该案件已被{case.claimed_name or '其他审核人员'}领取")
+
+    @service_rpc
+    def release(self, actor: dict, case_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, "release", for_update=True)
+            if case.claimed_by is None:
+                return summary(case)
+            if not self._holds(uow, case, actor) and actor.get("kind") != "admin":
+                uow.session.rollback()
+                self._refuse(actor, "release", case.id, "只有领取人可以释放该案件")
+            audit.record(uow.session, "case.released", actor_id=actor["id"], subject_id=case.id,
+                         previous=case.claimed_by)
+            case.claimed_by = case.claimed_name = case.claimed_at = None
+            case.updated_at = _now()
+            case.version += 1
+            uow.commit()
+            return summary(case)
+
+    @service_rpc
+    def assign(self, actor: dict, case_id: str, payload: dict) -> dict:
+        data = load_or_fail(AssignSchema(), payload)
+        target = self._staff(data["reviewer_id"])
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, "assign", for_update=True)
+            if domain.desk_of(target) != (case.level, case.desk_region):
+                raise ValidationFailed.from_fields({"reviewer_id": [field_error(
+                    "other_desk", "只能分配给该案件所在层级和地区的审核人员")]})
+            if case.queue == "done":
+                raise InvalidTransition("该案件已办结，不能分配")
+            audit.record(uow.session, "case.assigned", actor_id=actor["id"], subject_id=case.id,
+                         previous=case.claimed_by, to=target["id"])
+            case.claimed_by = str(target["id"])
+            case.claimed_name = target.get("contact_name") or target.get("login")
+            case.claimed_at = case.updated_at = _now()
+            case.version += 1
+            uow.commit()
+            return summary(case)
+
+    # ---- opinions and decisions -------------------------------------------------------------------
+    @service_rpc
+    def act(self, actor: dict, case_id: str, payload: dict) -> dict:
+        data = load_or_fail(ActSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, data["action"], for_update=True)
+            result = self._act(uow, actor, case, data)
+            uow.commit()
+            return result
+
+    def _act(self, uow: Any, actor: dict, case: Case, data: dict) -> dict:
+        action = data["action"]
+        if not self._holds(uow, case, actor):
+            uow.session.rollback()
+            self._refuse(actor, action, case.id, "请先领取该案件，再填写审核意见")
+        if data["expected_version"] is not None and data["expected_version"] != case.version:
+            raise Conflict("该案件已被更新，请刷新后重试")
+        spec = _case_type(case)
+        step = spec.steps[case.step_index]
+        try:
+            outcome = domain.apply_action(spec, case.step_index, case.status, action)
+        except ValueError as exc:
+            uow.session.rollback()
+            self._refuse(actor, action, case.id, str(exc), InvalidTransition, step=case.step_key,
+                         status=case.status)
+        comment = data["comment"].strip()
+        if action in domain.NEEDS_COMMENT and not comment:
+            raise ValidationFailed.from_fields(
+                {"comment": [field_error("required", "请填写审核意见（原因）")]})
+        today, now = _today(), _now()
+        cases = CaseRepository(uow.session)
+        if action == "correction":
+            revision = cases.revisions(case.id)[-1]
+            errors = domain.correction_errors(data["items"], revision.fields, revision.attachments)
+            if errors:
+                raise ValidationFailed.from_fields(errors)
+            deadline = data["deadline"] or _calendar().add_working_days(today, CORRECTION_DAYS)
+            cases.add(Correction(case_id=case.id, revision=case.revision, items=data["items"],
+                                 deadline=deadline, requested_by=str(actor["id"]), requested_at=now))
+            _pause(case, today, "等待企业补正材料")
+            uow.add_event(CORRECTION_REQUESTED, {**_event_base(case), "items": data["items"],
+                                                 "deadline": deadline, "revision": case.revision})
+        elif action == "rectification":
+            if not data["rectification_items"]:
+                raise ValidationFailed.from_fields({"rectification_items": [field_error(
+                    "required", "请至少列出一项整改要求")]})
+            deadline = data["deadline"] or _calendar().add_working_days(today, RECTIFICATION_DAYS)
+            rect = Rectification(case_id=case.id, items=data["rectification_items"], deadline=deadline,
+                                 status="open", evidence=[], requested_by=str(actor["id"]),
+                                 requested_at=now)
+            cases.add(rect)
+            _pause(case, today, "等待企业整改")
+            uow.add_event(RECTIFICATION_REQUESTED, {**_event_base(case), "rectification_id": rect.id,
+                                                    "items": data["rectification_items"],
+                                                    "deadline": deadline})
+        elif action == "accept":
+            case.accepted = True
+            uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key})
+        self._opinion(uow, case, action, RESULT_LABELS[action], outcome.handling, comment, actor,
+                      step=step)
+        case.status = outcome.status
+        case.queue = domain.queue_of(outcome.status)
+        if outcome.step_changed:
+            _move_to(uow, case, spec, outcome.step_index)
+        if outcome.decision is not None:
+            case.decision = outcome.decision
+            case.decision_reason = comment or None
+            case.decided_at = now
+            case.overdue = False
+            case.paused_since = None
+            uow.add_event(CASE_DECIDED, {**_event_base(case), "decision": outcome.decision,
+                                         "reason": comment or None, "decided_by": _name(actor)})
+        elif case.queue == "active":
+            case.overdue = today > case.due_date
+        case.updated_at = now
+        case.version += 1
+        audit.record(uow.session, f"case.{action}", actor_id=actor["id"], subject_id=case.id,
+                     step=step.key, status=case.status)
+        return summary(case)
+
+    @service_rpc
+    def batch_act(self, actor: dict, payload: dict) -> dict:
+        """Approve / forward / return many cases; each in its own transaction, a result per item."""
+        data = load_or_fail(BatchSchema(), payload)
+        level, desk = self._desk(actor)
+        results = []
+        for case_id in dict.fromkeys(data["case_ids"]):
+            try:
+                with self.db.unit_of_work() as uow:
+                    case_uuid = uuid_or_not_found(case_id, "案件不存在")
+                    CaseRepository(uow.session).claim(case_uuid, level, desk, str(actor["id"]),
+                                                      _name(actor), _now())
+                    case = self._case_for_reviewer(uow, actor, case_id, data["action"], for_update=True)
+                    action = data["action"]
+                    spec = _case_type(case)
+                    if action == "approve" and "approve" not in spec.steps[case.step_index].actions:
+                        action = "forward"  # 同意 at a step that reports upwards is 报批
+                    updated = self._act(uow, actor, case, {
+                        "action": action, "comment": data["comment"] or ("同意" if action != "return"
+                                                                         else ""),
+                        "items": [], "rectification_items": [], "deadline": None,
+                        "expected_version": None})
+                    uow.commit()
+                results.append({"case_id": case_id, "ok": True, "status": updated["status"],
+                                "status_label": updated["status_label"], "step_label": updated["step_label"]})
+            except ServiceError as exc:
+                results.append({"case_id": case_id, "ok": False, "code": exc.code, "message": exc.message,
+                                "fields": exc.fields})
+        return {"results": results, "succeeded": sum(1 for r in results if r["ok"]),
+                "failed": sum(1 for r in results if not r["ok"])}
+
+    @service_rpc
+    def extend_clock(self, actor: dict, case_id: str, payload: dict) -> dict:
+        data = load_or_fail(ExtendSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, "extend", for_update=True)
+            if not self._holds(uow, case, actor):
+                uow.session.rollback()
+                self._refuse(actor, "extend", case.id, "请先领取该案件")
+            if case.queue == "done":
+                raise InvalidTransition("该案件已办结")
+            case.extension_days += data["days"]
+            reason = data["reason"].strip()
+            case.extension_reason = "; ".join(filter(None, [case.extension_reason, reason]))
+            _recompute_due(case, _today())
+            if case.paused_since is not None:
+                case.overdue = False
+            self._opinion(uow, case, "extend", "延期", f"审批时限延长{data['days']}个工作日", reason, actor)
+            case.updated_at = _now()
+            case.version += 1
+            audit.record(uow.session, "case.extended", actor_id=actor["id"], subject_id=case.id,
+                         days=data["days"], reason=reason)
+            uow.commit()
+            return summary(case) | {"clock": clock_view(case)}
+
+    @service_rpc
+    def resolve_rectification(self, actor: dict, case_id: str, payload: dict) -> dict:
+        """After the enterprise's evidence: close (back to review) or escalate (next step)."""
+        data = load_or_fail(ResolveRectificationSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_reviewer(uow, actor, case_id, "rectification", for_update=True)
+            if not self._holds(uow, case, actor):
+                uow.session.rollback()
+                self._refuse(actor, "rectification", case.id, "请先领取该案件")
+            rects = [r for r in CaseRepository(uow.session).rectifications(case.id)
+                     if r.status in ("open", "submitted")]
+            if case.status != domain.RECTIFICATION or not rects:
+                raise InvalidTransition("该案件没有待处理的整改")
+            rect = rects[-1]
+            if data["outcome"] == "close" and rect.status != "submitted":
+                raise InvalidTransition("企业尚未提交整改材料，不能关闭整改")
+            spec = _case_type(case)
+            today = _today()
+            rect.status = "closed" if data["outcome"] == "close" else "escalated"
+            rect.resolved_at = _now()
+            case.status, case.queue = domain.IN_REVIEW, "active"
+            _resume(case, today)
+            step = spec.steps[case.step_index]
+            if data["outcome"] == "escalate" and case.step_index + 1 < len(spec.steps):
+                following = _move_to(uow, case, spec, case.step_index + 1)
+                handling = f"整改未通过，上报{following.label}"
+            else:
+                handling = "整改完成，继续审核" if data["outcome"] == "close" else "整改未通过，继续审核"
+            self._opinion(uow, case, f"rectification_{data['outcome']}",
+                          "整改通过" if data["outcome"] == "close" else "整改未通过", handling,
+                          data["comment"], actor, step=step)
+            case.updated_at = _now()
+            case.version += 1
+            audit.record(uow.session, f"case.rectification_{data['outcome']}", actor_id=actor["id"],
+                         subject_id=case.id, rectification_id=rect.id)
+            uow.commit()
+            return summary(case)
+
+    # ---- workload and delegation ------------------------------------------------------------------
+    @service_rpc
+    def workload(self, actor: dict) -> dict:
+        with self.db.unit_of_work() as uow:
+            cases = CaseRepository(uow.session)
+            if actor.get("kind") == "admin":
+                return {"desks": cases.workload_by_desk(), "reviewers": []}
+            level, desk = self._desk(actor)
+            return {"desks": [d for d in cases.workload_by_desk()
+                              if (d["level"], d["desk_region"]) == (level, desk)],
+                    "reviewers": cases.workload(level, desk)}
+
+    @service_rpc
+    def delegate(self, actor: dict, payload: dict) -> dict:
+        data = load_or_fail(DelegationSchema(), payload)
+        from_reviewer = str(actor["id"])
+        if data["from_reviewer"] and data["from_reviewer"] != from_reviewer:
+            if actor.get("kind") != "admin":
+                raise Forbidden("只有管理员可以为其他审核人员设置委托")
+            from_reviewer = data["from_reviewer"]
+        source = self._staff(from_reviewer) if from_reviewer != str(actor["id"]) else actor
+        target = self._staff(data["to_reviewer"])
+        desk = domain.desk_of(source)
+        if desk is None or domain.desk_of(target) != desk:
+            raise ValidationFailed.from_fields({"to_reviewer": [field_error(
+                "other_desk", "只能委托给同一层级、同一地区的审核人员")]})
+        if str(target["id"]) == from_reviewer:
+            raise ValidationFailed.from_fields({"to_reviewer": [field_error("self", "不能委托给自己")]})
+        if data["ends_on"] < data["starts_on"]:
+            raise ValidationFailed.from_fields(
+                {"ends_on": [field_error("before_start", "结束日期不能早于开始日期")]})
+        with self.db.unit_of_work() as uow:
+            delegation = Delegation(from_reviewer=from_reviewer, to_reviewer=str(target["id"]),
+                                    to_name=target.get("contact_name") or target.get("login") or "",
+                                    level=desk[0], desk_region=desk[1], starts_on=data["starts_on"],
+                                    ends_on=data["ends_on"], reason=data["reason"],
+                                    created_by=str(actor["id"]))
+            DelegationRepository(uow.session).add(delegation)
+            audit.record(uow.session, "delegation.created", actor_id=actor["id"],
+                         subject_id=delegation.id, from_reviewer=from_reviewer, to=target["id"],
+                         starts_on=data["starts_on"].isoformat(), ends_on=data["ends_on"].isoformat())
+            uow.commit()
+            return _delegation_view(delegation)
+
+    @service_rpc
+    def list_delegations(self, actor: dict) -> dict:
+        with self.db.unit_of_work() as uow:
+            repo = DelegationRepository(uow.session)
+            if actor.get("kind") == "admin":
+                level, desk = self._desk(actor)
+                rows = repo.for_desk(level, desk)
+            else:
+                self._desk(actor)
+                rows = repo.involving(str(actor["id"]))
+            return {"delegations": [_delegation_view(d) for d in rows]}
+
+    @service_rpc
+    def revoke_delegation(self, actor: dict, delegation_id: int) -> dict:
+        with self.db.unit_of_work() as uow:
+            delegation = DelegationRepository(uow.session).get(int(delegation_id))
+            if delegation is None:
+                raise NotFound("委托不存在")
+            if actor.get("kind") != "admin" and delegation.from_reviewer != str(actor["id"]):
+                raise Forbidden("只能撤销自己设置的委托")
+            delegation.revoked_at = _now()
+            audit.record(uow.session, "delegation.revoked", actor_id=actor["id"], subject_id=delegation.id)
+            uow.commit()
+            return _delegation_view(delegation)
+
+    # ---- the enterprise's side --------------------------------------------------------------------
+    def _case_for_enterprise(self, uow: Any, actor: dict, case_key: str) -> Case:
+        enterprise_id = enterprise_of(actor or {})
+        cases = CaseRepository(uow.session)
+        case = cases.by_ref(case_key) if ":" in str(case_key) else cases.get(
+            uuid_or_not_found(case_key, "案件不存在"))
+        if case is None:
+            raise NotFound("案件不存在")
+        if enterprise_id is None or case.enterprise_id != enterprise_id:
+            staff = (actor or {}).get("kind") in ("reviewer", "admin")
+            if staff and (actor.get("kind") == "admin"
+                          or domain.desk_of(actor) == (case.level, case.desk_region)):
+                return case
+            uow.session.rollback()
+            self._refuse(actor, "history", case.id, "案件不存在", NotFound)
+        return case
+
+    @service_rpc
+    def case_history(self, actor: dict, case_key: str) -> dict:
+        """审核历史 and 跟踪 of one case, for the enterprise (or its reviewers), printable."""
+        with self.db.unit_of_work() as uow:
+            case = self._case_for_enterprise(uow, actor, case_key)
+            cases = CaseRepository(uow.session)
+            spec = domain.registry().resolve(case.case_type)
+            opinions = cases.opinions(case.id)
+            tracking = [{"at": r.submitted_at.isoformat(), "what": "企业提交" if r.revision == 1
+                         else f"企业补正后重新提交（第{r.revision}版）", "who": case.enterprise_name}
+                        for r in cases.revisions(case.id)]
+            tracking += [{"at": o.at.isoformat(), "what": f"{o.step_label}：{o.result}（{o.handling}）",
+                          "who": o.reviewer_name} for o in opinions]
+            tracking.sort(key=lambda t: t["at"])
+            open_correction = cases.open_correction(case.id) if case.status == domain.CORRECTION else None
+            data = summary(case)
+            data.update(
+                history=OpinionSchema(many=True).dump(opinions), tracking=tracking, clock=clock_view(case),
+                chain=[{"label": s.label, "level_label": domain.LEVELS[s.level],
+                        "current": i == case.step_index and case.queue != "done"}
+                       for i, s in enumerate(spec.steps)] if spec else [],
+                correction=_correction_view(open_correction) if open_correction else None,
+            )
+            return data
+
+    @service_rpc
+    def enterprise_cases(self, actor: dict) -> dict:
+        enterprise_id = enterprise_of(actor or {})
+        if enterprise_id is None:
+            raise Forbidden("只有企业账号可以查看")
+        with self.db.unit_of_work() as uow:
+            return {"cases": [summary(c) | {"clock": clock_view(c)}
+                              for c in CaseRepository(uow.session).for_enterprise(enterprise_id)]}
+
+    @service_rpc
+    def todos(self, actor: dict) -> dict:
+        """我的待办: corrections, rectifications and self-inspections the enterprise owes."""
+        enterprise_id = enterprise_of(actor or {})
+        if enterprise_id is None:
+            raise Forbidden("只有企业账号可以查看")
+        with self.db.unit_of_work() as uow:
+            items = []
+            for case, correction, rect in CaseRepository(uow.session).open_todos(enterprise_id):
+                if correction is not None:
+                    items.append({"kind": "correction", "case": summary(case),
+                                  "correction": _correction_view(correction)})
+                if rect is not None:
+                    items.append({"kind": "rectification", "case": summary(case),
+                                  "rectification": _rectification_view(rect)})
+            for target, campaign in CampaignRepository(uow.session).todos_of(enterprise_id):
+                items.append({"kind": "self_inspection", "target_id": str(target.id),
+                              "campaign": _campaign_view(campaign)})
+            return {"todos": items}
+
+    @service_rpc
+    def submit_rectification(self, actor: dict, rectification_id: int, payload: dict) -> dict:
+        data = load_or_fail(RectificationEvidenceSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            rect = CaseRepository(uow.session).rectification(int(rectification_id), for_update=True)
+            if rect is None:
+                raise NotFound("整改事项不存在")
+            case = self._case_for_enterprise(uow, actor, str(rect.case_id))
+            if enterprise_of(actor) != case.enterprise_id:
+                raise Forbidden("只有企业可以提交整改材料")
+            if rect.status != "open":
+                raise InvalidTransition("该整改已提交或已处理")
+            rect.evidence = data["evidence"]
+            rect.statement = data["statement"]
+            rect.status = "submitted"
+            rect.submitted_at = _now()
+            case.updated_at = _now()
+            case.version += 1
+            audit.record(uow.session, "rectification.submitted", actor_id=actor["id"], subject_id=case.id,
+                         rectification_id=rect.id)
+            uow.commit()
+            return _rectification_view(rect)
+
+    # ---- self-inspection campaigns (自查) -----------------------------------------------------------
+    @service_rpc
+    def start_campaign(self, actor: dict, payload: dict) -> dict:
+        if (actor or {}).get("kind") != "admin":
+            raise Forbidden("只有管理员可以发起自查")
+        data = load_or_fail(CampaignSchema(), payload)
+        if domain.registry().resolve(f"{data['business_type']}.self_inspection") is None:
+            raise ValidationFailed.from_fields({"business_type": [field_error(
+                "unknown", "该业务类型没有配置自查审核流程")]})
+        names = [item["name"] for item in data["form"]]
+        if len(set(names)) != len(names):
+            raise ValidationFailed.from_fields({"form": [field_error("duplicate", "表单项名称重复")]})
+        with self.db.unit_of_work() as uow:
+            repo = CampaignRepository(uow.session)
+            campaign = Campaign(id=uuid.uuid4(), business_type=data["business_type"], title=data["title"],
+                                form=data["form"], deadline=data["deadline"],
+                                region_code=str(actor.get("region_code") or "150000"),
+                                created_by=str(actor["id"]), created_at=_now())
+            repo.add(campaign)
+            for target_in in {t["enterprise_id"]: t for t in data["targets"]}.values():
+                target = CampaignTarget(id=uuid.uuid4(), campaign_id=campaign.id,
+                                        enterprise_id=target_in["enterprise_id"],
+                                        enterprise_name=target_in["enterprise_name"],
+                                        region_code=target_in["region_code"], status="todo",
+                                        answers={}, attachments=[])
+                repo.add(target)
+                uow.add_event(SELF_INSPECTION_STARTED, {
+                    "campaign_id": campaign.id, "target_id": target.id,
+                    "enterprise_id": target.enterprise_id, "business_type": campaign.business_type,
+                    "title": campaign.title, "deadline": campaign.deadline, "at": _now()})
+            audit.record(uow.session, "campaign.started", actor_id=actor["id"], subject_id=campaign.id,
+                         targets=len(data["targets"]))
+            uow.commit()
+            return _campaign_view(campaign) | {"targets": len(repo.targets(campaign.id))}
+
+    @service_rpc
+    def list_campaigns(self, actor: dict) -> dict:
+        if (actor or {}).get("kind") != "admin":
+            raise Forbidden("只有管理员可以查看自查活动")
+        with self.db.unit_of_work() as uow:
+            repo = CampaignRepository(uow.session)
+            return {"campaigns": [_campaign_view(c) | {
+                "targets": [{"id": str(t.id), "enterprise_id": t.enterprise_id,
+                             "enterprise_name": t.enterprise_name, "status": t.status,
+                             "case_id": str(t.case_id) if t.case_id else None}
+                            for t in repo.targets(c.id)]} for c in repo.all()]}
+
+    @service_rpc
+    def self_inspection(self, actor: dict, target_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            repo = CampaignRepository(uow.session)
+            target = repo.target(uuid_or_not_found(target_id, "自查事项不存在"))
+            if target is None or target.enterprise_id != enterprise_of(actor or {}):
+                raise NotFound("自查事项不存在")
+            campaign = repo.get(target.campaign_id)
+            return {"target_id": str(target.id), "status": target.status, "answers": target.answers,
+                    "campaign": _campaign_view(campaign)}
+
+    @service_rpc
+    def submit_self_inspection(self, actor: dict, target_id: str, payload: dict) -> dict:
+        data = load_or_fail(SelfInspectionSubmitSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            repo = CampaignRepository(uow.session)
+            target = repo.target(uuid_or_not_found(target_id, "自查事项不存在"), for_update=True)
+            if target is None or target.enterprise_id != enterprise_of(actor or {}):
+                raise NotFound("自查事项不存在")
+            if target.status != "todo":
+                raise InvalidTransition("该自查已提交")
+            campaign = repo.get(target.campaign_id)
+            assert campaign is not None
+            errors = domain.missing_answers(campaign.form, data["answers"], data["attachments"])
+            if errors:
+                raise ValidationFailed("自查材料不完整，请补充后再提交", errors)
+            labels = {item["name"]: item["label"] for item in campaign.form}
+            case_type = f"{campaign.business_type}.self_inspection"
+            spec = domain.registry().resolve(case_type)
+            assert spec is not None
+            case = self._intake(uow, "review", spec, {
+                "case_ref": f"review:self_inspection:{target.id}", "case_type": case_type,
+                "lane": "standard", "enterprise_id": target.enterprise_id,
+                "enterprise_name": target.enterprise_name or target.enterprise_id,
+                "region_code": target.region_code, "title": campaign.title, "revision": 1,
+                "fields": {k: {"label": labels.get(k, k), "value": v} for k, v in data["answers"].items()},
+                "attachments": data["attachments"], "submitted_at": _now()})
+            target.status = "submitted"
+            target.answers = data["answers"]
+            target.attachments = data["attachments"]
+            target.submitted_at = _now()
+            target.case_id = case.id if case else None
+            audit.record(uow.session, "self_inspection.submitted", actor_id=actor["id"],
+                         subject_id=target.id, case_id=target.case_id)
+            uow.commit()
+            return {"target_id": str(target.id), "status": target.status,
+                    "case_id": str(target.case_id) if target.case_id else None}
+
+    # ---- the legal clock's sweep -------------------------------------------------------------------
+    @timer(interval=SWEEP_SECONDS)
+    def flag_overdue(self) -> None:
+        self.sweep_overdue_once()
+
+    def sweep_overdue_once(self) -> int:
+        """Flag active cases past their date; each instance takes rows the others have not locked."""
+        flagged = 0
+        with self.db.unit_of_work() as uow:
+            for case in CaseRepository(uow.session).due_for_overdue(_today()):
+                case.overdue = True
+                uow.add_event(CASE_OVERDUE, {**_event_base(case), "level": case.level,
+                                             "desk_region": case.desk_region, "due_date": case.due_date,
+                                             "claimed_by": case.claimed_by})
+                audit.record(uow.session, "case.overdue", subject_id=case.id,
+                             due_date=case.due_date.isoformat())
+                flagged += 1
+            uow.commit()
+        if flagged:
+            log.info("flagged %d overdue case(s)", flagged)
+        return flagged
+
+
+def _move_to(uow: Any, case: Case, spec: domain.CaseType, index: int) -> domain.Step:
+    """Put the case at another step: that step's desk for the enterprise's region, unclaimed."""
+    following = spec.steps[index]
+    case.step_index, case.step_key, case.level = index, following.key, following.level
+    case.desk_region = domain.route_region(following.level, case.region_code)
+    case.claimed_by = case.claimed_name = case.claimed_at = None  # the next desk claims it
+    uow.add_event(CASE_STEP_CHANGED, {**_event_base(case), "step": following.key,
+                                      "step_label": following.label, "level": following.level,
+                                      "region_code": case.desk_region})
+    return following
+
+
+def _correction_view(correction: Correction) -> dict[str, Any]:
+    return {"id": correction.id, "revision": correction.revision, "items": correction.items,
+            "deadline": correction.deadline.isoformat() if correction.deadline else None,
+            "requested_at": correction.requested_at.isoformat() if correction.requested_at else None,
+            "resolved_revision": correction.resolved_revision}
+
+
+def _rectification_view(rect: Rectification) -> dict[str, Any]:
+    return {"id": rect.id, "items": rect.items, "deadline": rect.deadline.isoformat(), "status": rect.status,
+            "evidence": rect.evidence, "statement": rect.statement,
+            "submitted_at": rect.submitted_at.isoformat() if rect.submitted_at else None}
+
+
+def _delegation_view(d: Delegation) -> dict[str, Any]:
+    today = _today()
+    return {"id": d.id, "from_reviewer": d.from_reviewer, "to_reviewer": d.to_reviewer, "to_name": d.to_name,
+            "starts_on": d.starts_on.isoformat(), "ends_on": d.ends_on.isoformat(), "reason": d.reason,
+            "revoked": d.revoked_at is not None,
+            "in_force": d.revoked_at is None and d.starts_on <= today <= d.ends_on}
+
+
+def _campaign_view(c: Campaign) -> dict[str, Any]:
+    return {"id": str(c.id), "business_type": c.business_type, "title": c.title, "form": c.form,
+            "deadline": c.deadline.isoformat()}
 
 
 SERVICE_CLASS = ReviewService

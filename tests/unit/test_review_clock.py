@@ -65,3 +65,17 @@ def test_a_bad_holiday_line_is_refused_with_its_number():
     with pytest.raises(ValueError, match="line 1"):
         parse_calendar("2025-01-01 holiday\n")
     assert parse_calendar("# only a comment\n") == Calendar()
+
+
+@pytest.mark.parametrize("today", [date(2025, 3, 5), date(2025, 3, 12), date(2025, 3, 20), date(2025, 5, 6)])
+def test_totals_kept_on_the_case_row_give_the_same_view_as_the_pauses(today):
+    from services.review.clock import evaluate_totals
+    pauses = [Pause(date(2025, 3, 4), date(2025, 3, 6), "补正"), Pause(date(2025, 3, 10), None, "整改")]
+    if today < date(2025, 3, 10):
+        pauses = [Pause(date(2025, 3, 4), min(today, date(2025, 3, 6)), "补正")]
+    closed = [p for p in pauses if p.until is not None]
+    open_pause = next((p for p in pauses if p.until is None), None)
+    closed_days = sum(CAL.working_days_between(p.since, p.until) for p in closed)
+    assert evaluate_totals(date(2025, 3, 3), 20, 5, closed_days, open_pause and open_pause.since,
+                           open_pause and open_pause.reason, today, CAL) == \
+        evaluate(date(2025, 3, 3), 20, 5, pauses, today, CAL)
