@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from services.enterprise.models import (
@@ -46,11 +47,14 @@ class EnterpriseRepository:
         existing = self.get(enterprise_id, for_update=True)
         if existing is not None:
             return existing, False
-        row = Enterprise(id=enterprise_id, uscc=uscc, profile_status="draft", records_version=0,
-                         imported=False, needs_completion=False, **fields)
-        self.session.add(row)
-        self.session.flush()
-        return row, True
+        inserted = self.session.execute(
+            pg_insert(Enterprise).values(id=enterprise_id, uscc=uscc, profile_status="draft",
+                                         records_version=0, imported=False, needs_completion=False,
+                                         **fields)
+            .on_conflict_do_nothing(index_elements=["id"]).returning(Enterprise.id)).first()
+        row = self.get(enterprise_id, for_update=True)
+        assert row is not None  # inserted here, or by the concurrent call we waited for
+        return row, inserted is not None
 
     def search_by_name(self, pattern: str, exclude: uuid.UUID | None,
                        limit: int = 20) -> list[tuple[str, str]]:

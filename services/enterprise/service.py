@@ -363,14 +363,16 @@ class EnterpriseService(PlatformService):
         aid = uuid_or_not_found(attachment_id, "附件不存在")
         with self.db.unit_of_work() as uow:
             attachment = EnterpriseRepository(uow.session).attachment(aid)
-        if attachment is None:
-            raise NotFound("附件不存在")
+            if attachment is None:
+                raise NotFound("附件不存在")
+            found = {"enterprise_id": attachment.enterprise_id, "key": attachment.storage_key,
+                     "filename": attachment.filename, "content_type": attachment.content_type}
         try:
-            self._authorise(actor, attachment.enterprise_id, domain.READ, f"attachment:{aid}")
+            self._authorise(actor, found["enterprise_id"], domain.READ, f"attachment:{aid}")
         except Forbidden:
             raise NotFound("附件不存在") from None  # someone else's file: do not confirm it exists
-        url = ObjectStore(self.config["PLATFORM"]).download_url(attachment.storage_key, attachment.filename)
-        return {"url": url, "filename": attachment.filename, "content_type": attachment.content_type}
+        url = ObjectStore(self.config["PLATFORM"]).download_url(found["key"], found["filename"])
+        return {"url": url, "filename": found["filename"], "content_type": found["content_type"]}
 
     # ---- change requests (变更申请) and history --------------------------------------------------
     @service_rpc
@@ -695,7 +697,7 @@ class EnterpriseService(PlatformService):
             uow.add_event(REGISTRATION_PROFILE_SUBMITTED, {
                 "enterprise_id": row.id, "uscc": row.uscc, "name": row.name, "region_code": row.region_code,
                 "submitted_at": row.profile_submitted_at})
-            self._changed(uow, row, actor, ["basic"], "basic", str(row.id), "registration_submitted",
+            self._changed(uow, row, actor, ["basic"], "basic", str(row.id), "submitted",
                           [("profile_status", domain.PROFILE_DRAFT, domain.PROFILE_SUBMITTED)])
             view = self._profile_view(uow, row)
             uow.commit()
