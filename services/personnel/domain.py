@@ -1,0 +1,614 @@
+"""Personnel rules as plain Python: people, ID types, photos, one employer, transfers, appeals.
+
+No nameko, no SQLAlchemy: every function takes plain values (mappings, dataclasses, dates)
+and either returns a result or raises a ``services.common.errors`` error with a stable code
+and a Chinese message naming the rule. The personnel service (models, repository, RPCs) is
+built on top of these; declarations live in ``declarations.py``, validity dates in
+``windows.py``, certificate types in ``catalogue.py``, the Excel export in ``export.py``.
+
+People (CIP 初始注册 / 新增申报 forms; domain.md §3)
+    name, gender, birth date, ID type (身份证 with the GB 11643-1999 check / 军官证 / 警官证 /
+    护照), education, title, mobile. For a resident ID the birth date and the gender are read
+    from the number and an entered value that disagrees is refused. See :func:`validate_person`.
+
+Photos and attachments (CIP: "个人照片（小于1兆；单一底色）", "附件均为图片（jpg、png）；附件图片应小于
+    2兆", "pdf是文本格式")
+    :func:`check_person_photo` (jpg/png under 1 MB; a background that is not one colour is a
+    warning, or a refusal with ``strict_background=True``) and :func:`check_attachment`
+    (jpg/png under 2 MB or a PDF, judged by content).
+
+One employer per person
+    :func:`employment_conflict` / :func:`check_one_employer`: active registrations of a person
+    sit with one enterprise; a second enterprise's declaration is refused naming the holder.
+
+Transfers (CIP 人员调出/调入, TSA 人员调动) — :class:`Transfer` and :func:`transfer_step`;
+    the certificate changes hands only when the last review approves (:func:`transfer_holder`).
+
+Appeals (REG 申辩管理) — :class:`Appeal` and :func:`appeal_step`.
+
+Event for permits (issue 8 §9): when a key person's certificate lapses, is cancelled or
+transfers away, personnel emits (to be declared as an EventSpec in ``events.py`` by the
+service, type ``personnel.key_person_changed``, version 1)::
+
+    {
+      "enterprise_id": str,      # identity id of the enterprise that LOSES the person
+      "person_id": str,          # personnel's person id
+      "certificate_kind": str,   # contract vocabulary: constructor_2, safety_a, safety_b,
+                                 # safety_c, electrician, reg_engineer, reg_architect, ...
+      "certificate_id": str,     # personnel's certificate id
+      "change": "lapsed" | "cancelled" | "transferred_out",
+      "at": "YYYY-MM-DDTHH:MM:SS+00:00"   # when the change took effect (UTC, ISO 8601)
+    }
+
+permits consumes it and re-runs the pre-check of that enterprise's qualifications, flagging
+those now at risk. :func:`key_person_changed` builds and checks the payload.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.common.attachments import IMAGE, PDF, CheckedUpload, check_upload
+from services.common.errors import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    InvalidTransition,
+    ValidationFailed,
+    field_error,
+)
+from services.common.uploads import MB, PhotoReport, UploadRejected, check_photo
+from services.common.validators import is_email, is_mobile, resident_id_error
+
+# ---------------------------------------------------------------- vocabularies
+
+RESIDENT_ID, OFFICER_ID, POLICE_ID, PASSPORT = "resident_id", "officer_id", "police_id", "passport"
+ID_TYPES = {RESIDENT_ID: "身份证", OFFICER_ID: "军官证", POLICE_ID: "警官证", PASSPORT: "护照"}
+GENDERS = {"male": "男", "female": "女"}
+EDUCATION = {
+    "doctorate": "博士研究生", "master": "硕士研究生", "bachelor": "大学本科", "college": "大学专科",
+    "secondary_vocational": "中专", "high_school": "高中", "junior_or_below": "初中及以下",
+}
+TITLE_LEVELS = {"none": "无", "junior": "初级", "intermediate": "中级", "senior": "高级",
+                "professor": "正高级"}
+
+RESIDENT_ID_MESSAGES = {
+    "length": "身份证号应为18位",
+    "characters": "身份证号前17位应为数字，最后一位为数字或X",
+    "birth_date": "身份证号中的出生日期不是有效日期",
+    "check_digit": "身份证号校验位不正确（GB 11643-1999），请核对",
+}
+# Formats of the other ID documents (plausible: no published format was found; the checks only
+# keep obvious typing errors out). 军官证: "南字第1234567号"; 警官证: 6-8 digit number, optionally
+# with its issuing prefix; 护照: 5-17 letters/digits with at least one digit (Chinese ordinary
+# passports: E + 8 digits or E + letter + 7 digits; foreign passports vary).
+OTHER_ID_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    OFFICER_ID: (re.compile(r"[\u4e00-\u9fa5]{1,4}字第\d{6,8}号"),
+                 "军官证号格式应为“X字第NNNNNNN号”（6-8位数字）"),
+    POLICE_ID: (re.compile(r"(?:[\u4e00-\u9fa5]{1,6})?\d{6,8}"),
+                "警官证号应为6-8位数字（可带发证机关简称）"),
+    PASSPORT: (re.compile(r"(?=[A-Z]*\d)[A-Z0-9]{5,17}"), "护照号应为5-17位字母或数字"),
+}
+NAME_PATTERN = re.compile(r"[\u4e00-\u9fa5A-Za-z][\u4e00-\u9fa5A-Za-z·• .'-]{0,38}[\u4e00-\u9fa5A-Za-z.]")
+
+
+def _errors_add(errors: FieldErrors, name: str, code: str, message: str) -> None:
+    errors.setdefault(name, []).append(field_error(code, message))
+
+
+def _fail(name: str, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, {name: [field_error(code, message)]})
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- ID numbers
+
+def normalise_id_number(id_type: str, number: str) -> str:
+    number = re.sub(r"\s+", "", number or "")
+    if id_type in (RESIDENT_ID, PASSPORT):
+        return number.upper()
+    return number
+
+
+def id_number_problem(id_type: str, number: str, today: date | None = None) -> tuple[str, str] | None:
+    """``(code, Chinese message)`` when the number is not valid for its ID type, else None."""
+    if id_type not in ID_TYPES:
+        return "id_type", f"证件类型只能是{'、'.join(ID_TYPES.values())}之一"
+    number = normalise_id_number(id_type, number)
+    if not number:
+        return "required", f"请填写{ID_TYPES[id_type]}号码"
+    if id_type == RESIDENT_ID:
+        code = resident_id_error(number, today)
+        return None if code is None else (code, RESIDENT_ID_MESSAGES[code])
+    pattern, message = OTHER_ID_FORMATS[id_type]
+    return None if pattern.fullmatch(number) else ("format", message)
+
+
+def birth_date_from_resident_id(number: str) -> date:
+    number = number.upper()
+    return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def gender_from_resident_id(number: str) -> str:
+    """GB 11643: the 17th digit is odd for men, even for women."""
+    return "male" if int(number[16]) % 2 else "female"
+
+
+def check_id(id_type: str, number: str, today: date | None = None, field_name: str = "id_number") -> str:
+    """The normalised number; ValidationFailed on ``field_name`` when it is not valid."""
+    problem = id_number_problem(id_type, number, today)
+    if problem:
+        raise ValidationFailed(problem[1], {field_name: [field_error(*problem)]})
+    return normalise_id_number(id_type, number)
+
+
+# ---------------------------------------------------------------- people
+
+def validate_person(data: Mapping[str, Any], today: date) -> dict[str, Any]:
+    """Check and normalise a person's basic information (CIP 初始注册 / 新增申报 form).
+
+    Input keys: ``name``, ``gender`` (male/female, or 男/女), ``id_type`` (see ID_TYPES; default
+    resident_id), ``id_number``, ``birth_date`` (ISO; optional for a resident ID: read from the
+    number), ``education`` (EDUCATION code, optional), ``title`` (free text, optional),
+    ``title_level`` (TITLE_LEVELS code, optional), ``mobile`` (required), ``email`` (optional),
+    ``ethnicity`` (optional). Returns the cleaned dict (dates as ``date``); raises
+    ValidationFailed with every problem per field.
+    """
+    errors: FieldErrors = {}
+    out: dict[str, Any] = {}
+
+    name = re.sub(r"\s+", " ", _text(data, "name"))
+    if not name:
+        _errors_add(errors, "name", "required", "请填写姓名")
+    elif not NAME_PATTERN.fullmatch(name):
+        _errors_add(errors, "name", "format", "姓名应为2-40个汉字或字母（少数民族姓名可用“·”）")
+    out["name"] = name
+
+    id_type = _text(data, "id_type") or RESIDENT_ID
+    reverse = {label: code for code, label in ID_TYPES.items()}
+    id_type = reverse.get(id_type, id_type)
+    number = normalise_id_number(id_type, _text(data, "id_number"))
+    problem = id_number_problem(id_type, number, today)
+    if problem:
+        _errors_add(errors, "id_type" if problem[0] == "id_type" else "id_number", *problem)
+    out["id_type"], out["id_number"] = id_type, number
+
+    gender = _text(data, "gender")
+    gender = {label: code for code, label in GENDERS.items()}.get(gender, gender)
+    birth = _parse_date(data.get("birth_date")) if data.get("birth_date") not in (None, "") else None
+    if data.get("birth_date") not in (None, "") and birth is None:
+        _errors_add(errors, "birth_date", "format", "出生日期格式应为YYYY-MM-DD")
+    id_ok = problem is None
+    if id_type == RESIDENT_ID and id_ok:
+        from_id = birth_date_from_resident_id(number)
+        if birth is not None and birth != from_id:
+            _errors_add(errors, "birth_date", "mismatch",
+                        f"出生日期与身份证号不一致（身份证号中为{from_id.isoformat()}）")
+        birth = from_id
+        id_gender = gender_from_resident_id(number)
+        if gender and gender in GENDERS and gender != id_gender:
+            _errors_add(errors, "gender", "mismatch",
+                        f"性别与身份证号不一致（身份证号中为{GENDERS[id_gender]}）")
+        gender = id_gender
+    if gender not in GENDERS:
+        _errors_add(errors, "gender", "required" if not gender else "invalid", "请选择性别（男/女）")
+    if birth is None and "birth_date" not in errors:
+        _errors_add(errors, "birth_date", "required", "请填写出生日期")
+    elif birth is not None and (birth > today or birth.year < 1900):
+        _errors_add(errors, "birth_date", "invalid", "出生日期不是有效日期")
+    out["gender"], out["birth_date"] = gender, birth
+
+    education = _text(data, "education")
+    education = {label: code for code, label in EDUCATION.items()}.get(education, education)
+    if education and education not in EDUCATION:
+        _errors_add(errors, "education", "invalid", f"学历只能是{'、'.join(EDUCATION.values())}之一")
+    out["education"] = education or None
+
+    title_level = _text(data, "title_level")
+    title_level = {label: code for code, label in TITLE_LEVELS.items()}.get(title_level, title_level)
+    if title_level and title_level not in TITLE_LEVELS:
+        _errors_add(errors, "title_level", "invalid", f"职称等级只能是{'、'.join(TITLE_LEVELS.values())}之一")
+    title = _text(data, "title")
+    if len(title) > 50:
+        _errors_add(errors, "title", "too_long", "职称名称不能超过50个字")
+    out["title"], out["title_level"] = title or None, title_level or None
+
+    mobile = _text(data, "mobile")
+    if not mobile:
+        _errors_add(errors, "mobile", "required", "请填写手机号码")
+    elif not is_mobile(mobile):
+        _errors_add(errors, "mobile", "format", "手机号码应为11位中国大陆手机号（1开头，第二位3-9）")
+    out["mobile"] = mobile
+
+    email = _text(data, "email").lower()
+    if email and not is_email(email):
+        _errors_add(errors, "email", "format", "电子邮箱格式不正确")
+    out["email"] = email or None
+    out["ethnicity"] = _text(data, "ethnicity") or None
+
+    if errors:
+        raise ValidationFailed.from_fields(errors)
+    return out
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+# ---------------------------------------------------------------- photos and attachments
+
+PHOTO_MAX_BYTES = MB
+ATTACHMENT_IMAGE_MAX_BYTES = 2 * MB
+
+
+def check_person_photo(data: bytes, *, strict_background: bool = False) -> PhotoReport:
+    """A person's ID photo: jpg/png under 1 MB, one-colour background (CIP).
+
+    Refusals raise ValidationFailed on field ``photo`` with the upload check's code (``empty``,
+    ``too_large``, ``not_image``, ``wrong_type``, ``unreadable``) and a Chinese message naming the
+    rule. A background that is not one colour is a warning in the report (the measurement can be
+    fooled by hair or shadows); with ``strict_background=True`` it is refused as ``background``.
+    """
+    rule = "个人照片须为jpg或png格式、小于1MB、单一底色"
+    try:
+        report = check_photo(data, PHOTO_MAX_BYTES)
+    except UploadRejected as exc:
+        message = f"{exc.message}（{rule}）"
+        raise ValidationFailed(message, {"photo": [field_error(exc.code, message)]}) from exc
+    if strict_background and report.background_uniform is False:
+        message = f"照片背景不是单一颜色，请使用纯色背景（如白色、蓝色）的证件照（{rule}）"
+        raise ValidationFailed(message, {"photo": [field_error("background", message)]})
+    return report
+
+
+def check_attachment(upload: object, field_name: str = "attachment") -> CheckedUpload:
+    """A declaration attachment: jpg/png under 2 MB, or a PDF (10 MB / 20 pages), by content."""
+    return check_upload(upload, field_name, kinds=(IMAGE, PDF))
+
+
+# ---------------------------------------------------------------- one employer per person
+
+# Registration statuses that bind a person to an enterprise. ``declared``: an initial
+# registration filed and not yet decided (两个以上单位注册 is itself a 不予注册 case).
+ACTIVE_REGISTRATION_STATUSES = ("valid", "expired", "transferring", "declared")
+
+
+@dataclass(frozen=True)
+class EmploymentConflict:
+    holder_enterprise_id: str
+    holder_enterprise_name: str
+    certificates: tuple[str, ...]  # "二级建造师 蒙215080907445", ...
+    message: str
+
+
+def _field(item: Any, name: str, default: Any = None) -> Any:
+    if isinstance(item, Mapping):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def employment_conflict(person_registrations: Iterable[Any],
+                        declaring_enterprise_id: str) -> EmploymentConflict | None:
+    """Who holds this person, when it is not ``declaring_enterprise_id``; None when free.
+
+    Each registration (mapping or object) has ``enterprise_id``, ``enterprise_name``, ``status``
+    and optionally ``certificate_label`` / ``number`` and ``transfer_to`` (for a certificate
+    being transferred: the enterprise it goes to, which is then not in conflict with it).
+    Only statuses in ACTIVE_REGISTRATION_STATUSES count; cancelled or lapsed ones do not.
+    """
+    declaring = str(declaring_enterprise_id)
+    holders: dict[str, tuple[str, list[str]]] = {}
+    for reg in person_registrations:
+        if _field(reg, "status") not in ACTIVE_REGISTRATION_STATUSES:
+            continue
+        holder = str(_field(reg, "enterprise_id"))
+        if holder == declaring:
+            continue
+        if _field(reg, "status") == "transferring" and str(_field(reg, "transfer_to")) == declaring:
+            continue
+        label = " ".join(str(p) for p in (_field(reg, "certificate_label"), _field(reg, "number")) if p)
+        entry = holders.setdefault(holder, (str(_field(reg, "enterprise_name") or holder), []))
+        if label:
+            entry[1].append(label)
+    if not holders:
+        return None
+    holder_id, (holder_name, certs) = next(iter(holders.items()))
+    what = f"（{'、'.join(certs)}）" if certs else ""
+    message = (f"该人员已在“{holder_name}”注册{what}，一人只能受聘于一家企业；"
+               f"请由“{holder_name}”先办理人员调出或注销后再申报")
+    return EmploymentConflict(holder_id, holder_name, tuple(certs), message)
+
+
+def check_one_employer(person_registrations: Iterable[Any], declaring_enterprise_id: str) -> None:
+    """Raise Conflict (code ``employed_elsewhere``) naming the holder, when there is one."""
+    conflict = employment_conflict(person_registrations, declaring_enterprise_id)
+    if conflict:
+        raise Conflict(conflict.message, {"id_number": [field_error("employed_elsewhere", conflict.message)]},
+                       code="employed_elsewhere")
+
+
+# ---------------------------------------------------------------- transfers
+
+# CIP (two-sided): the old employer files 调出 naming the new one (out_declared); the new
+# employer accepts (drafts its 调入 declaration: in_drafted) or returns the person (returned);
+# a drafted 调入 must be deleted before returning; once submitted (in_review) it cannot be
+# returned; the reviewers approve (completed: the certificate moves) or reject.
+# TSA (consent): the person asks (requested); the consenting enterprise (the old one for an
+# out-transfer, the new one for an in-transfer) agrees (in_review) or refuses (refused); then
+# the reviewers. The certificate changes hands only at ``completed``.
+TRANSFER_STATUSES = {
+    "requested": "待企业审核", "out_declared": "调转中（待调入单位接收）", "in_drafted": "调入申报填写中",
+    "in_review": "审核中", "completed": "调转完成", "returned": "已退回原单位", "refused": "企业不同意",
+    "rejected": "审核不通过", "cancelled": "已取消",
+}
+TRANSFER_FINAL = ("completed", "returned", "refused", "rejected", "cancelled")
+
+# (status, action) -> (new status, who may act: "from" / "to" / "consenting" / "person" / "review")
+TRANSFER_TABLE: dict[tuple[str, str], tuple[str, str]] = {
+    ("requested", "consent"): ("in_review", "consenting"),
+    ("requested", "refuse"): ("refused", "consenting"),
+    ("requested", "cancel"): ("cancelled", "person"),
+    ("out_declared", "accept"): ("in_drafted", "to"),
+    ("out_declared", "return"): ("returned", "to"),
+    ("out_declared", "cancel"): ("cancelled", "from"),
+    ("in_drafted", "delete_draft"): ("out_declared", "to"),
+    ("in_drafted", "submit"): ("in_review", "to"),
+    ("in_review", "approve"): ("completed", "review"),
+    ("in_review", "reject"): ("rejected", "review"),
+}
+TRANSFER_ACTIONS = {
+    "consent": "同意", "refuse": "不同意", "cancel": "取消", "accept": "调入", "return": "退回",
+    "delete_draft": "删除调入申报", "submit": "提交调入申报", "approve": "审核通过", "reject": "审核不通过",
+}
+# Specific refusals that are clearer than "not allowed in this status" (CIP 注意事项 3-5).
+TRANSFER_SPECIAL_REFUSALS = {
+    ("in_drafted", "return"): ("delete_first", "已填写调入申报，需先删除调入申报再退回"),
+    ("in_review", "return"): ("in_review", "调入申报已进入审批流程，不能再退回"),
+}
+
+
+@dataclass(frozen=True)
+class Transfer:
+    certificate_id: str
+    person_id: str
+    direction: str  # "out" (from the old employer's side) or "in" (to the new employer's side)
+    from_enterprise_id: str | None
+    to_enterprise_id: str | None
+    status: str
+    history: tuple[tuple[str, str, str], ...] = field(default_factory=tuple)  # (action, by, status)
+
+    @property
+    def consenting_enterprise_id(self) -> str | None:
+        return self.from_enterprise_id if self.direction == "out" else self.to_enterprise_id
+
+
+def declare_transfer_out(certificate_id: str, person_id: str, from_enterprise_id: str,
+                         to_enterprise_id: str) -> Transfer:
+    """CIP 人员调出: the old employer names the new one (double-clicked in the seed)."""
+    if not to_enterprise_id:
+        raise _fail("to_enterprise_id", "required", "请选择调入企业")
+    if str(to_enterprise_id) == str(from_enterprise_id):
+        message = "调入企业不能是本企业"
+        raise ValidationFailed(message, {"to_enterprise_id": [field_error("same_enterprise", message)]})
+    return Transfer(certificate_id, person_id, "out", str(from_enterprise_id), str(to_enterprise_id),
+                    "out_declared", (("declare_out", str(from_enterprise_id), "out_declared"),))
+
+
+def request_transfer(certificate_id: str, person_id: str, direction: str, from_enterprise_id: str | None,
+                     to_enterprise_id: str | None) -> Transfer:
+    """TSA 人员调出/调入申请 by the person; the consenting enterprise decides next."""
+    if direction not in ("out", "in"):
+        raise ValueError("direction must be 'out' or 'in'")
+    if direction == "out" and not from_enterprise_id:
+        raise _fail("from_enterprise_id", "required", "请选择原单位")
+    if direction == "in" and not to_enterprise_id:
+        raise ValidationFailed("调入申请需要调入单位",
+                               {"to_enterprise_id": [field_error("required", "请选择调入单位")]})
+    if from_enterprise_id and to_enterprise_id and str(from_enterprise_id) == str(to_enterprise_id):
+        message = "调入单位与原单位相同"
+        raise ValidationFailed(message, {"to_enterprise_id": [field_error("same_enterprise", message)]})
+    return Transfer(certificate_id, person_id, direction,
+                    str(from_enterprise_id) if from_enterprise_id else None,
+                    str(to_enterprise_id) if to_enterprise_id else None, "requested",
+                    (("request", "person", "requested"),))
+
+
+def transfer_step(transfer: Transfer, action: str, *, actor_enterprise_id: str | None = None,
+                  by: str = "review") -> Transfer:
+    """Apply one action; InvalidTransition / Forbidden with a Chinese message when not allowed.
+
+    ``actor_enterprise_id`` is the enterprise acting (for from/to/consenting actions); ``by`` is
+    ``"person"`` for the holder's own actions and ``"review"`` for the reviewers' decision.
+    """
+    key = (transfer.status, action)
+    if key in TRANSFER_SPECIAL_REFUSALS:
+        code, message = TRANSFER_SPECIAL_REFUSALS[key]
+        raise InvalidTransition(message, code=code)
+    if key not in TRANSFER_TABLE:
+        label = TRANSFER_ACTIONS.get(action, action)
+        raise InvalidTransition(
+            f"调转状态为“{TRANSFER_STATUSES.get(transfer.status, transfer.status)}”，不能{label}",
+            code="invalid_transition")
+    target, who = TRANSFER_TABLE[key]
+    expected = {"from": transfer.from_enterprise_id, "to": transfer.to_enterprise_id,
+                "consenting": transfer.consenting_enterprise_id}.get(who)
+    if who in ("from", "to", "consenting"):
+        if actor_enterprise_id is None or str(actor_enterprise_id) != str(expected):
+            raise Forbidden("只有相关企业可以办理此项调转操作", code="not_your_transfer")
+        actor = str(actor_enterprise_id)
+    elif who == "person":
+        if by != "person":
+            raise Forbidden("只有本人可以取消调转申请", code="not_your_transfer")
+        actor = "person"
+    else:
+        if by != "review":
+            raise Forbidden("审核结果只能由审核部门作出", code="not_your_transfer")
+        actor = "review"
+    return replace(transfer, status=target, history=transfer.history + ((action, actor, target),))
+
+
+def transfer_holder(transfer: Transfer) -> str | None:
+    """The enterprise holding the certificate: the new one only once the transfer is completed.
+
+    A completed TSA out-transfer without a named new employer leaves it with nobody (None).
+    """
+    if transfer.status == "completed":
+        return transfer.to_enterprise_id
+    return transfer.from_enterprise_id
+
+
+def transfer_may_return(transfer: Transfer) -> bool:
+    """CIP: the new employer may return the person until its 调入 declaration exists."""
+    return transfer.status == "out_declared"
+
+
+# ---------------------------------------------------------------- appeals (申辩管理)
+
+ANOMALY_KINDS = {
+    "dual_employment": "同一人员在两家及以上单位注册",
+    "social_insurance_mismatch": "社保缴纳单位与聘用单位不一致",
+    "identity_mismatch": "身份信息与公安数据不一致",
+    "certificate_mismatch": "证书信息与发证数据不一致",
+    "over_age": "年龄超过65周岁仍在注册",
+    "other": "其他异常",
+}
+APPEAL_STATUSES = {"open": "待申辩", "answered": "已申辩（待审核）", "upheld": "申辩成立",
+                   "dismissed": "申辩不成立", "expired": "逾期未申辩"}
+# (status, action) -> (new status, who: enterprise / reviewer / system)
+APPEAL_TABLE: dict[tuple[str, str], tuple[str, str]] = {
+    ("open", "answer"): ("answered", "enterprise"),
+    ("open", "expire"): ("expired", "system"),
+    ("answered", "uphold"): ("upheld", "reviewer"),
+    ("answered", "dismiss"): ("dismissed", "reviewer"),
+    ("answered", "ask_more"): ("open", "reviewer"),
+}
+APPEAL_ACTIONS = {"answer": "提交申辩", "expire": "逾期", "uphold": "认定申辩成立",
+                  "dismiss": "认定申辩不成立", "ask_more": "要求补充申辩"}
+# Kinds for which evidence is mandatory (the enterprise must prove its side).
+EVIDENCE_REQUIRED = ("dual_employment", "social_insurance_mismatch", "identity_mismatch",
+                     "certificate_mismatch")
+EXPLANATION_MIN, EXPLANATION_MAX = 10, 2000
+
+
+@dataclass(frozen=True)
+class Appeal:
+    enterprise_id: str
+    person_id: str
+    kind: str
+    detail: str
+    status: str = "open"
+    deadline: date | None = None
+    explanation: str | None = None
+    evidence: tuple[str, ...] = ()  # attachment ids
+    opinion: str | None = None  # the reviewer's finding
+    history: tuple[tuple[str, str, str], ...] = ()
+
+
+def raise_anomaly(enterprise_id: str, person_id: str, kind: str, detail: str,
+                  deadline: date | None = None) -> Appeal:
+    """A reviewer (or a nightly check) records an anomaly the enterprise must answer."""
+    if kind not in ANOMALY_KINDS:
+        raise ValidationFailed("异常类型不正确", {"kind": [field_error("invalid", "异常类型不正确")]})
+    if not detail.strip():
+        raise _fail("detail", "required", "请填写异常情况说明")
+    return Appeal(str(enterprise_id), str(person_id), kind, detail.strip(), deadline=deadline,
+                  history=(("raise", "reviewer", "open"),))
+
+
+def dual_employment_anomalies(registrations: Iterable[Any]) -> list[dict[str, Any]]:
+    """Find people with active registrations at more than one enterprise (for raising appeals).
+
+    ``registrations``: mappings/objects with ``person_id``, ``enterprise_id``, ``enterprise_name``,
+    ``status``. Returns ``[{"person_id", "enterprise_ids": [...], "detail": str}]``.
+    """
+    by_person: dict[str, dict[str, str]] = {}
+    for reg in registrations:
+        if _field(reg, "status") not in ACTIVE_REGISTRATION_STATUSES:
+            continue
+        by_person.setdefault(str(_field(reg, "person_id")), {})[str(_field(reg, "enterprise_id"))] = str(
+            _field(reg, "enterprise_name") or _field(reg, "enterprise_id"))
+    found = []
+    for person_id, enterprises in by_person.items():
+        if len(enterprises) > 1:
+            found.append({"person_id": person_id, "enterprise_ids": sorted(enterprises),
+                          "detail": f"该人员同时在{'、'.join(f'“{n}”' for n in enterprises.values())}注册"})
+    return found
+
+
+def appeal_step(appeal: Appeal, action: str, *, by: str, today: date | None = None,
+                explanation: str | None = None, evidence: Iterable[str] = (),
+                opinion: str | None = None) -> Appeal:
+    """Apply one action to an appeal (table-driven); Chinese errors naming the rule."""
+    key = (appeal.status, action)
+    if key not in APPEAL_TABLE:
+        raise InvalidTransition(
+            f"申辩状态为“{APPEAL_STATUSES.get(appeal.status, appeal.status)}”，不能"
+            f"{APPEAL_ACTIONS.get(action, action)}", code="invalid_transition")
+    target, who = APPEAL_TABLE[key]
+    if by != who:
+        raise Forbidden(f"此操作（{APPEAL_ACTIONS[action]}）不能由当前用户办理", code="not_allowed")
+    changes: dict[str, Any] = {}
+    if action == "answer":
+        if appeal.deadline and today and today > appeal.deadline:
+            raise InvalidTransition(f"申辩期限已于{appeal.deadline.isoformat()}截止，不能再提交申辩",
+                                    code="appeal_overdue")
+        text = (explanation or "").strip()
+        errors: FieldErrors = {}
+        if len(text) < EXPLANATION_MIN:
+            _errors_add(errors, "explanation", "too_short", f"申辩说明至少{EXPLANATION_MIN}个字")
+        elif len(text) > EXPLANATION_MAX:
+            _errors_add(errors, "explanation", "too_long", f"申辩说明不能超过{EXPLANATION_MAX}个字")
+        files = tuple(str(e) for e in evidence)
+        if appeal.kind in EVIDENCE_REQUIRED and not files:
+            _errors_add(errors, "evidence", "required",
+                        f"“{ANOMALY_KINDS[appeal.kind]}”的申辩须上传证明材料")
+        if errors:
+            raise ValidationFailed.from_fields(errors)
+        changes = {"explanation": text, "evidence": files}
+    elif action == "expire":
+        if appeal.deadline is None or today is None or today <= appeal.deadline:
+            raise InvalidTransition("申辩期限未到，不能标记为逾期", code="not_overdue")
+    elif action in ("uphold", "dismiss", "ask_more"):
+        text = (opinion or "").strip()
+        if not text:
+            raise ValidationFailed("请填写审核意见", {"opinion": [field_error("required", "请填写审核意见")]})
+        changes = {"opinion": text}
+    return replace(appeal, status=target, history=appeal.history + ((action, by, target),), **changes)
+
+
+# ---------------------------------------------------------------- key person changed
+
+KEY_PERSON_CHANGES = {"lapsed": "证书失效", "cancelled": "证书注销", "transferred_out": "人员调出"}
+KEY_PERSON_CHANGED = "personnel.key_person_changed"
+
+
+def key_person_changed(enterprise_id: str, person_id: str, certificate_kind: str, certificate_id: str,
+                       change: str, at: datetime | None = None) -> dict[str, Any]:
+    """The payload of ``personnel.key_person_changed`` v1 (see the module docstring)."""
+    if change not in KEY_PERSON_CHANGES:
+        raise ValueError(f"change must be one of {sorted(KEY_PERSON_CHANGES)}")
+    moment = at or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    return {"enterprise_id": str(enterprise_id), "person_id": str(person_id),
+            "certificate_kind": certificate_kind, "certificate_id": str(certificate_id),
+            "change": change, "at": moment.astimezone(UTC).isoformat(timespec="seconds")}
