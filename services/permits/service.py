@@ -1,12 +1,1677 @@
-"""permits's nameko entrypoints (the foundation gives it health, echo, its database and outbox)."""
+"""permits' nameko entrypoints: applications through their lifecycle, batches, licences, 容缺 credit.
+
+Every RPC that acts for a user takes the actor dict first (docs/contracts.md) and re-checks it:
+enterprise main accounts and sub-accounts with the ``permits`` module act for their enterprise
+(read-only sub-accounts only read); reviewers and admins read. The pure rules live in
+catalogue.py, precheck.py, lifecycle.py and licences.py; adapters.py bridges the gaps.
+"""
 
 from __future__ import annotations
 
-from services.common.base import PlatformService
+import logging
+import secrets
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from eventlet import tpool
+from nameko.rpc import RpcProxy
+from nameko.timer import timer
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.common import audit
+from services.common.access import enterprise_of, may_use
+from services.common.attachments import attachment_view, check_upload, metadata, store_upload
+from services.common.base import PlatformService, service_rpc
+from services.common.errors import (
+    Conflict,
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    field_error,
+    uuid_or_not_found,
+)
+from services.common.events import reliable_event_handler
+from services.common.schema_errors import load_or_fail
+from services.common.storage import ObjectStore
+from services.permits import adapters, licences, lifecycle
+from services.permits.catalogue import LANES, TRANSACTION_KINDS, Catalogue, load_catalogue
+from services.permits.events import (
+    APPLICATION_DECIDED,
+    APPLICATION_STATE_CHANGED,
+    APPLICATION_SUBMITTED,
+    CASE_ACCEPTED,
+    CASE_CLOSED,
+    CASE_DECIDED,
+    CASE_REF_PREFIX,
+    CASE_STEP_CHANGED,
+    CORRECTION_REQUESTED,
+    LICENCE_ISSUED,
+    LICENCE_STATUS_CHANGED,
+    RECORDS_CHANGED,
+    REVIEW_REQUESTED,
+    REVIEW_WITHDRAWN,
+)
+from services.permits.models import Application, Attachment, Batch, CreditDefault, Licence, OwedMaterial
+from services.permits.precheck import evaluate_selection
+from services.permits.repository import (
+    ApplicationRepository,
+    BatchRepository,
+    CreditRepository,
+    LicenceRepository,
+    two_years_before,
+)
+from services.permits.schemas import CreateDraftSchema, CreditSchema, UpdateDraftSchema
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "申请不存在"
+LICENCE_NOT_FOUND = "证书不存在"
+BATCH_NOT_FOUND = "申报批次不存在"
+STALE = "该申请已被他人修改（或在另一窗口中已办理），请刷新页面后重试。"
+OWED_DAYS = 30  # 容缺: owed materials are due this many days after submission (PFL: plausible)
+DEFAULT_REGION = "150000"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 class PermitsService(PlatformService):
     name = "permits"
 
+    enterprise = RpcProxy("enterprise")
 
-SERVICE_CLASS = PermitsService
+    # ---- configuration ------------------------------------------------------------------
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return _catalogue()
+
+    def _settings(self) -> dict[str, Any]:
+        return dict(self.config["PLATFORM"].get("permits") or {})
+
+    def _commitment_seconds(self) -> float:
+        return float(self._settings().get("commitment_seconds", lifecycle.COMMITMENT_SECONDS))
+
+    def _public_url(self) -> str:
+        return str(self.config["PLATFORM"]["gateway"]["public_url"]).rstrip("/")
+
+    # ---- access ---------------------------------------------------------------------------
+    def _enterprise_for(self, actor: dict, write: bool) -> uuid.UUID:
+        """The enterprise an enterprise-side actor acts for, if it may use permits."""
+        kind = (actor or {}).get("kind")
+        if kind not in ("enterprise", "sub"):
+            raise Forbidden("只有企业账号可以办理资质许可")
+        if not may_use(kind, list(actor.get("permissions") or []), "permits", write):
+            self._audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
+            raise Forbidden(
+                "您的账号没有“资质许可”模块的办理权限" if write else "您的账号没有“资质许可”模块的查看权限"
+            )
+        eid = actor.get("enterprise_id") or enterprise_of(actor)
+        return uuid_or_not_found(eid, "企业不存在")
+
+    def _may_read(self, actor: dict, enterprise_id: uuid.UUID) -> bool:
+        kind = (actor or {}).get("kind")
+        if kind in ("reviewer", "admin"):
+            return True
+        if kind in ("enterprise", "sub"):
+            return may_use(kind, list(actor.get("permissions") or []), "permits", False) and str(
+                actor.get("enterprise_id") or enterprise_of(actor)
+            ) == str(enterprise_id)
+        return False
+
+    def _require_staff(self, actor: dict, admin: bool = False) -> None:
+        kinds = ("admin",) if admin else ("reviewer", "admin")
+        if (actor or {}).get("kind") not in kinds:
+            raise Forbidden("只有管理员可以执行该操作" if admin else "只有审核人员或管理员可以查看")
+
+    def _audit_alone(self, action: str, actor: dict | None, subject: object, **detail: object) -> None:
+        with self.db.unit_of_work() as uow:
+            audit.record(
+                uow.session,
+                action,
+                actor_id=(actor or {}).get("id"),
+                subject_id=str(subject),
+                actor_kind=(actor or {}).get("kind"),
+                **detail,
+            )
+            uow.commit()
+
+    def _load(
+        self,
+        uow: Any,
+        actor: dict,
+        application_id: object,
+        *,
+        write: bool,
+        version: int | None = None,
+        lock: bool = False,
+    ) -> Application:
+        aid = uuid_or_not_found(application_id, NOT_FOUND)
+        app = ApplicationRepository(uow.session).get(aid, for_update=lock)
+        if app is None:
+            raise NotFound(NOT_FOUND)
+        if write:
+            eid = self._enterprise_for(actor, write=True)
+            if app.enterprise_id != eid:
+                self._audit_alone("permits.access_refused", actor, aid, reason="other_enterprise")
+                raise NotFound(NOT_FOUND)
+        elif not self._may_read(actor, app.enterprise_id):
+            self._audit_alone("permits.access_refused", actor, aid, reason="read")
+            raise NotFound(NOT_FOUND)
+        if version is not None and int(version) != app.version:
+            raise Conflict(STALE, code="stale_version")
+        return app
+
+    @staticmethod
+    def _commit(uow: Any) -> None:
+        """Commit; a concurrent change of the same application (version moved on) is a Conflict."""
+        try:
+            uow.commit()
+        except StaleDataError as exc:
+            raise Conflict(STALE, code="stale_version") from exc
+
+    def _move(
+        self,
+        uow: Any,
+        app: Application,
+        action: str,
+        actor: dict | None,
+        context: dict | None = None,
+        note: str | None = None,
+        **detail: object,
+    ) -> str:
+        old = app.state
+        new = lifecycle.transition(old, action, context or {})
+        app.state = new
+        app.updated_at = _now()
+        ApplicationRepository(uow.session).add_history(app, action, old, new, actor, note, **detail)
+        uow.session.flush()  # bumps the version (optimistic lock), StaleDataError if moved on
+        uow.add_event(
+            APPLICATION_STATE_CHANGED,
+            {
+                "application_id": app.id,
+                "enterprise_id": app.enterprise_id,
+                "action": action,
+                "from_state": old,
+                "to_state": new,
+                "version": app.version,
+                "at": _now(),
+            },
+        )
+        audit.record(
+            uow.session,
+            f"permits.application.{action}",
+            actor_id=(actor or {}).get("id"),
+            subject_id=str(app.id),
+            old=old,
+            new=new,
+        )
+        return new
+
+    # ---- catalogue ------------------------------------------------------------------------
+    @service_rpc
+    def catalogue_types(self, actor: dict) -> list[dict]:
+        return [self._type_view(bt, detail=False) for bt in self.catalogue.types.values()]
+
+    @service_rpc
+    def catalogue_type(self, actor: dict, type_code: str) -> dict:
+        try:
+            bt = self.catalogue.type(type_code)
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0])) from None
+        return self._type_view(bt, detail=True)
+
+    @staticmethod
+    def _type_view(bt: Any, detail: bool) -> dict:
+        view: dict[str, Any] = {
+            "code": bt.code,
+            "name": bt.name,
+            "kind": bt.kind,
+            "system": bt.system,
+            "authority": bt.authority,
+            "multi_category": bt.multi_category,
+            "lanes": [{"code": lane, "label": LANES[lane]} for lane in bt.lanes],
+            "natures": [{"code": k, "label": v} for k, v in (bt.natures or {}).items()],
+            "submitters": [{"code": k, "label": v} for k, v in (bt.submitters or {}).items()],
+            "transactions": [
+                {
+                    "code": k,
+                    "label": t["label"],
+                    "needs_precheck": t["needs_precheck"],
+                    "lanes": bt.lanes_for(k),
+                    "case_type": t["review"]["case_type"],
+                    "levels": list(t["review"]["levels"]),
+                    "time_limit_days": dict(t["time_limit_days"]),
+                }
+                for k, t in bt.transactions.items()
+            ],
+            "categories": [
+                {
+                    "code": c.code,
+                    "name": c.name,
+                    "graded": c.graded,
+                    "grades": [{"code": g.code, "scope": g.scope} for g in c.grades.values()],
+                }
+                for c in bt.categories.values()
+            ],
+        }
+        if detail:
+            view["attachments"] = [dict(a) for a in bt.attachments]
+            view["standards"] = {
+                f"{c.code}.{g.code}": [dict(s) for s in g.standards]
+                for c in bt.categories.values()
+                for g in c.grades.values()
+            }
+        return view
+
+    # ---- drafts ---------------------------------------------------------------------------
+    @service_rpc
+    def create_draft(self, actor: dict, payload: dict) -> dict:
+        eid = self._enterprise_for(actor, write=True)
+        data = load_or_fail(CreateDraftSchema(), payload)
+        bt = self._check_selection(data)
+        key = data.get("request_key")
+        try:
+            with self.db.unit_of_work() as uow:
+                repo = ApplicationRepository(uow.session)
+                if key and (existing := repo.by_request_key(key)) is not None:
+                    if existing.enterprise_id != eid:
+                        raise Conflict("该请求编号已被使用", code="key_reused")
+                    return self._view(uow, existing, actor)
+                records = self._records(eid)
+                original = None
+                if data.get("original_licence_id"):
+                    original = LicenceRepository(uow.session).get(
+                        uuid_or_not_found(data["original_licence_id"], LICENCE_NOT_FOUND)
+                    )
+                    if original is None or original.enterprise_id != eid:
+                        raise NotFound(LICENCE_NOT_FOUND)
+                today = adapters.today_in_beijing(_now())
+                app = Application(
+                    number=repo.next_number(today),
+                    enterprise_id=eid,
+                    enterprise_name=records.get("name") or "",
+                    enterprise_uscc=records.get("uscc") or "",
+                    region_code=records.get("region_code") or DEFAULT_REGION,
+                    type_code=bt.code,
+                    transaction_kind=data["transaction_kind"],
+                    items=[{"category": i["category"], "grade": i["grade"]} for i in data["items"]],
+                    lane=data["lane"],
+                    nature=data.get("nature"),
+                    submitter=data.get("submitter"),
+                    original_licence_id=original.id if original else None,
+                    values=data["values"] or {},
+                    state="draft",
+                    request_key=key,
+                    owed_standards=[],
+                    revision=0,
+                    correction_items=[],
+                    created_by=actor.get("id"),
+                )
+                if data.get("batch_id"):
+                    batch = self._batch(uow, actor, data["batch_id"], write=True)
+                    app.batch_id = batch.id
+                repo.add(app)
+                repo.add_history(app, "create", None, "draft", actor, "创建申请草稿")
+                audit.record(
+                    uow.session,
+                    "permits.application.create",
+                    actor_id=actor.get("id"),
+                    subject_id=str(app.id),
+                    type_code=bt.code,
+                    kind=app.transaction_kind,
+                )
+                self._apply_precheck(uow, app, records, actor, initial=True)
+                uow.commit()
+                return self._view(uow, app, actor)
+        except IntegrityError:
+            if key:
+                with self.db.unit_of_work() as uow:
+                    existing = ApplicationRepository(uow.session).by_request_key(key)
+                    if existing is not None and existing.enterprise_id == eid:
+                        return self._view(uow, existing, actor)
+            raise Conflict("申请同时被提交了两次，请刷新后查看") from None
+
+    def _check_selection(self, data: dict) -> Any:
+        errors: dict[str, list[dict[str, str]]] = {}
+        try:
+            bt = self.catalogue.type(data["type_code"])
+        except KeyError as exc:
+            raise ValidationFailed.from_fields(
+                {"type_code": [field_error("unknown", str(exc.args[0]))]}
+            ) from None
+        kind = data["transaction_kind"]
+        if kind not in bt.transactions:
+            errors["transaction_kind"] = [
+                field_error("unknown", f"{bt.name}不办理“{TRANSACTION_KINDS.get(kind, kind)}”")
+            ]
+        elif data["lane"] not in bt.lanes_for(kind):
+            errors["lane"] = [
+                field_error("unknown", f"该业务不提供“{LANES.get(data['lane'], data['lane'])}”通道")
+            ]
+        if len(data["items"]) > 1 and not bt.multi_category:
+            errors["items"] = [field_error("single", f"{bt.name}一次只能申请一个类别")]
+        seen = set()
+        for item in data["items"]:
+            try:
+                bt.category(item["category"]).grade(item["grade"])
+            except KeyError as exc:
+                errors["items"] = [field_error("unknown", str(exc.args[0]))]
+            if item["category"] in seen:
+                errors["items"] = [field_error("duplicate", "同一类别只能选择一个等级")]
+            seen.add(item["category"])
+        if bt.natures and data.get("nature") not in bt.natures:
+            errors["nature"] = [field_error("required", "请选择申请性质")]
+        if bt.submitters and data.get("submitter") not in bt.submitters:
+            errors["submitter"] = [field_error("required", "请选择申请人类型（法定代表人或受托人）")]
+        if errors:
+            raise ValidationFailed.from_fields(errors)
+        return bt
+
+    @service_rpc
+    def update_draft(self, actor: dict, application_id: str, payload: dict) -> dict:
+        data = load_or_fail(UpdateDraftSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=data["version"])
+            if app.state not in lifecycle.DRAFT_STATES:
+                raise InvalidTransition("已提交的申请不能修改；补正时只能修改审核人员指出的事项。")
+            bt = self.catalogue.type(app.type_code)
+            if data.get("values") is not None:
+                app.values = {**(app.values or {}), **{k: v for k, v in data["values"].items()}}
+            if data.get("lane"):
+                if data["lane"] not in bt.lanes_for(app.transaction_kind):
+                    raise ValidationFailed.from_fields(
+                        {"lane": [field_error("unknown", "该业务不提供该通道")]}
+                    )
+                app.lane = data["lane"]
+            if data.get("owed_standards") is not None:
+                if app.lane != "fast_track" and data["owed_standards"]:
+                    raise InvalidTransition("只有容缺受理通道的申请可以容缺后补")
+                app.owed_standards = list(data["owed_standards"])
+            app.updated_at = _now()
+            ApplicationRepository(uow.session).add_history(
+                app, "update", app.state, app.state, actor, "修改申请信息"
+            )
+            uow.session.flush()
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    # ---- pre-check --------------------------------------------------------------------------
+    def _records(self, enterprise_id: uuid.UUID) -> dict:
+        return self.enterprise.records_for_precheck(None, str(enterprise_id))
+
+    def _evaluate(self, app: Application, records: dict) -> dict:
+        bt = self.catalogue.type(app.type_code)
+        today = adapters.today_in_beijing(_now())
+        if not bt.transaction(app.transaction_kind)["needs_precheck"]:
+            return {
+                "passed": True,
+                "accepted_with_owed": False,
+                "summary": "该业务无需资质标准预审",
+                "evaluated_on": today.isoformat(),
+                "records_version": records.get("records_version"),
+                "items": [],
+            }
+        result = evaluate_selection(
+            bt,
+            [(i["category"], i["grade"]) for i in app.items],
+            records,
+            today=today,
+            owed=app.owed_standards or [],
+        )
+        return result.to_dict()
+
+    def _apply_precheck(
+        self, uow: Any, app: Application, records: dict, actor: dict | None, initial: bool = False
+    ) -> None:
+        result = self._evaluate(app, records)
+        app.precheck = result
+        app.precheck_records_version = records.get("records_version")
+        app.prechecked_at = _now()
+        if initial:
+            return
+        self._move(
+            uow, app, "run_precheck", actor, {"precheck_passed": result["passed"]}, note=result["summary"]
+        )
+
+    @service_rpc
+    def run_precheck(self, actor: dict, application_id: str, version: int | None = None) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            if app.state not in ("draft", "prechecked"):
+                lifecycle.transition(app.state, "run_precheck", {})  # raises with the rule
+            self._apply_precheck(uow, app, self._records(app.enterprise_id), actor)
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @reliable_event_handler("enterprise", "records_changed")
+    def on_records_changed(self, body: dict) -> None:
+        envelope = RECORDS_CHANGED.parse(body)
+        eid = envelope["data"]["enterprise_id"]
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "permits.on_records_changed"):
+                return
+            apps = ApplicationRepository(uow.session).of_enterprise(eid, lifecycle.DRAFT_STATES)
+            if apps:
+                records = self._records(eid)
+                for app in apps:
+                    if app.precheck_records_version == records.get("records_version"):
+                        continue
+                    result = self._evaluate(app, records)
+                    app.precheck = result
+                    app.precheck_records_version = records.get("records_version")
+                    app.prechecked_at = _now()
+                    new = lifecycle.after_records_changed(app.state, result["passed"], form_stale=True)
+                    if new != app.state:
+                        self._reset_to(uow, app, new, result["summary"])
+            uow.commit()
+
+    def _reset_to(self, uow: Any, app: Application, new: str, summary: str) -> None:
+        """Records changed: the application goes back (lifecycle.after_records_changed)."""
+        old = app.state
+        app.state = new
+        if new in ("draft", "prechecked"):
+            app.form_attachment_id = None
+            app.signed_scan_id = None
+            app.previewed_at = app.commitment_opened_at = app.committed_at = None
+        ApplicationRepository(uow.session).add_history(
+            app, "records_changed", old, new, None, f"企业信息已变更，重新预审：{summary}"
+        )
+        uow.session.flush()
+        uow.add_event(
+            APPLICATION_STATE_CHANGED,
+            {
+                "application_id": app.id,
+                "enterprise_id": app.enterprise_id,
+                "action": "records_changed",
+                "from_state": old,
+                "to_state": new,
+                "version": app.version,
+                "at": _now(),
+            },
+        )
+        audit.record(
+            uow.session, "permits.application.records_changed", subject_id=str(app.id), old=old, new=new
+        )
+
+    # ---- 申报表 and signed scan ------------------------------------------------------------
+    @service_rpc
+    def generate_form(self, actor: dict, application_id: str, version: int | None = None) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            lifecycle.transition(app.state, "generate_form", {})  # refuse early, before rendering
+            records = self._records(app.enterprise_id)
+            if records.get("records_version") != app.precheck_records_version:
+                self._apply_precheck(uow, app, records, actor)
+                if app.state != "prechecked":
+                    self._commit(uow)
+                    raise InvalidTransition(
+                        "企业信息已变更，重新预审未通过，请按预审结果完善后再生成申报表。"
+                    )
+            bt = self.catalogue.type(app.type_code)
+            app_dict = dict(self._app_dict(uow, app), precheck_summary=(app.precheck or {}).get("summary"))
+            pdf = tpool.execute(
+                adapters.render_form_pdf,
+                bt,
+                app_dict,
+                records,
+                adapters.today_in_beijing(_now()),
+                self._attachment_list(uow, app),
+            )
+            row = self._store_bytes(
+                uow, app, "form", f"{bt.form['title']}-{app.number}.pdf", pdf, bt.form["title"], actor
+            )
+            app.form_attachment_id = row.id
+            self._move(uow, app, "generate_form", actor, note="生成申报表")
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    def _attachment_list(self, uow: Any, app: Application) -> list[dict[str, Any]]:
+        """The 申报表's list of materials: uploaded, owed under 容缺, or still missing."""
+        missing, owable = self._missing_materials(uow, app)
+        absent = {m["code"] for m in missing + owable}
+        owed_until = (adapters.today_in_beijing(_now()) + timedelta(days=OWED_DAYS)).isoformat()
+        bt = self.catalogue.type(app.type_code)
+        specs = bt.required_attachments(app.transaction_kind, app.lane, app.nature, app.submitter)
+        return [
+            {
+                "name": spec["name"],
+                "provided": spec["code"] not in absent,
+                "owed_until": owed_until if spec["code"] in {o["code"] for o in owable} else None,
+            }
+            for spec in specs
+        ]
+
+    def _store_bytes(
+        self,
+        uow: Any,
+        app: Application,
+        purpose: str,
+        filename: str,
+        data: bytes,
+        label: str,
+        actor: dict | None,
+    ) -> Attachment:
+        import base64
+
+        checked = check_upload(
+            {"filename": filename, "content_b64": base64.b64encode(data).decode()}, purpose
+        )
+        return self._keep(uow, app, purpose, label, checked, actor)
+
+    def _keep(
+        self, uow: Any, app: Application, purpose: str, label: str, checked: Any, actor: dict | None
+    ) -> Attachment:
+        store = ObjectStore(self.config["PLATFORM"])
+        key = store_upload(store, f"permits/{purpose}", checked)
+        repo = ApplicationRepository(uow.session)
+        repo.supersede(app.id, purpose, _now())
+        row = Attachment(
+            application_id=app.id,
+            enterprise_id=app.enterprise_id,
+            purpose=purpose,
+            label=label,
+            uploaded_by=(actor or {}).get("id"),
+            **metadata(checked, key),
+        )
+        try:
+            repo.add_attachment(row)
+        except Exception:
+            store.delete(key)
+            raise
+        return row
+
+    @service_rpc
+    def upload_signed_scan(
+        self, actor: dict, application_id: str, upload: dict, version: int | None = None
+    ) -> dict:
+        checked = check_upload(upload, "signed_scan")
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            lifecycle.transition(app.state, "upload_signed", {})
+            form = (
+                ApplicationRepository(uow.session).attachment(app.form_attachment_id)
+                if app.form_attachment_id
+                else None
+            )
+            if form is not None and checked.sha256 == form.sha256:
+                raise ValidationFailed(
+                    "上传的是系统生成的空白申报表，请上传签字盖章后的扫描件。",
+                    {"signed_scan": [field_error("unsigned", "上传的是系统生成的申报表原件，未签字盖章")]},
+                )
+            pages = (checked.report or {}).get("pages")
+            if (
+                form is not None
+                and pages
+                and (form.report or {}).get("pages")
+                and pages < int(form.report["pages"])
+            ):
+                raise ValidationFailed(
+                    "扫描件页数少于申报表页数，请上传完整的签章申报表。",
+                    {"signed_scan": [field_error("pages", "扫描件页数不完整")]},
+                )
+            row = self._keep(uow, app, "signed_scan", "签章申报表扫描件", checked, actor)
+            app.signed_scan_id = row.id
+            self._move(uow, app, "upload_signed", actor, note=f"上传签章申报表 {row.filename}")
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @service_rpc
+    def upload_material(self, actor: dict, application_id: str, code: str, upload: dict) -> dict:
+        """A required attachment of the catalogue (营业执照, 业绩证明 …); also owed materials and
+        corrected attachments."""
+        checked = check_upload(upload, code or "material")
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True)
+            bt = self.catalogue.type(app.type_code)
+            spec = next((a for a in bt.attachments if a["code"] == code), None)
+            if spec is None:
+                raise ValidationFailed.from_fields({"code": [field_error("unknown", "没有该附件类型")]})
+            owed = [
+                o
+                for o in ApplicationRepository(uow.session).owed_of(app.id)
+                if o.code == code and o.fulfilled_at is None
+            ]
+            corrected = any(
+                i["target"] == "attachment" and i["name"] == code for i in app.correction_items or []
+            )
+            if (
+                app.state not in lifecycle.DRAFT_STATES
+                and not owed
+                and not (app.state == "correction_requested" and corrected)
+            ):
+                raise InvalidTransition("已提交的申请只能补交容缺材料或补正审核人员指出的附件。")
+            if app.state in ("previewed", "committed"):
+                raise InvalidTransition("已预览确认的材料不能再修改；如需修改请废弃后重新申请。")
+            row = self._keep(uow, app, code, spec["name"], checked, actor)
+            for item in owed:
+                item.fulfilled_at = _now()
+            ApplicationRepository(uow.session).add_history(
+                app,
+                "upload_material",
+                app.state,
+                app.state,
+                actor,
+                f"上传{spec['name']}",
+                attachment_id=str(row.id),
+            )
+            app.updated_at = _now()
+            uow.session.flush()
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    # ---- preview, commitment letter, submit ----------------------------------------------------
+    def _missing_materials(self, uow: Any, app: Application) -> tuple[list[dict], list[dict]]:
+        """(missing and blocking, missing but owable under 容缺)."""
+        bt = self.catalogue.type(app.type_code)
+        have = {a.purpose for a in ApplicationRepository(uow.session).attachments_of(app.id)}
+        missing, owable = [], []
+        for spec in bt.required_attachments(app.transaction_kind, app.lane, app.nature, app.submitter):
+            if not spec.get("required", True) or spec["code"] in have:
+                continue
+            if app.lane == "fast_track" and spec.get("owable"):
+                owable.append(spec)
+            else:
+                missing.append(spec)
+        return missing, owable
+
+    @service_rpc
+    def preview(self, actor: dict, application_id: str, version: int | None = None) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            lifecycle.transition(app.state, "preview", {})
+            missing, _ = self._missing_materials(uow, app)
+            if missing:
+                raise InvalidTransition(
+                    "以下申请材料尚未上传：" + "、".join(m["name"] for m in missing) + "。",
+                    code="materials_missing",
+                )
+            app.previewed_at = _now()
+            self._move(uow, app, "preview", actor, note="预览全部申请材料")
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @service_rpc
+    def open_commitment(self, actor: dict, application_id: str) -> dict:
+        """The commitment letter (承诺书) was opened; the confirm waits the configured seconds from now."""
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True)
+            if app.state != "previewed":
+                lifecycle.transition(app.state, "confirm_commitment", {})  # raises with the rule
+            app.commitment_opened_at = _now()
+            ApplicationRepository(uow.session).add_history(
+                app, "open_commitment", app.state, app.state, actor, "打开承诺书"
+            )
+            uow.session.flush()
+            self._commit(uow)
+            view = self._view(uow, app, actor)
+            return view
+
+    @service_rpc
+    def confirm_commitment(self, actor: dict, application_id: str, version: int | None = None) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            if app.state != "previewed":
+                lifecycle.transition(app.state, "confirm_commitment", {})
+            context = adapters.commitment_context(
+                app.commitment_opened_at, _now(), self._commitment_seconds()
+            )
+            app.committed_at = _now()
+            self._move(uow, app, "confirm_commitment", actor, context, note="确认承诺书")
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @service_rpc
+    def submit(
+        self, actor: dict, application_id: str, idempotency_key: str | None = None, version: int | None = None
+    ) -> dict:
+        """Submit to review. The same key again returns the same application, unchanged."""
+        key = (idempotency_key or "").strip()[:64] or None
+        with self.db.unit_of_work() as uow:
+            if key:
+                existing = ApplicationRepository(uow.session).by_submit_key(key)
+                if existing is not None:
+                    if str(existing.id) != str(application_id):
+                        raise Conflict("该提交编号已用于另一份申请", code="key_reused")
+                    self._load(uow, actor, application_id, write=False)
+                    return self._view(uow, existing, actor)
+            app = self._load(uow, actor, application_id, write=True, version=version, lock=True)
+            if app.state != "committed":
+                lifecycle.transition(app.state, "submit", {"precheck_passed": True})
+            records = self._records(app.enterprise_id)
+            if records.get("records_version") != app.precheck_records_version:
+                result = self._evaluate(app, records)
+                app.precheck, app.precheck_records_version = result, records.get("records_version")
+                app.prechecked_at = _now()
+            passed = bool((app.precheck or {}).get("passed"))
+            if app.lane == "fast_track":
+                self._require_credit(uow, app.enterprise_id)
+            app.submit_key = key
+            app.submitted_at = _now()
+            app.revision = 1
+            app.case_ref = f"{CASE_REF_PREFIX}{app.id}"
+            self._move(uow, app, "submit", actor, {"precheck_passed": passed}, note="提交申请")
+            self._owe(uow, app)
+            self._request_review(uow, app, records)
+            try:
+                self._commit(uow)
+            except IntegrityError:
+                uow.session.rollback()
+                raise Conflict("该申请已提交", code="already_submitted") from None
+            return self._view(uow, app, actor)
+
+    def _require_credit(self, uow: Any, enterprise_id: uuid.UUID) -> None:
+        ok, reason = self._eligibility(uow, enterprise_id)
+        if not ok:
+            raise InvalidTransition(
+                f"不符合容缺受理条件：{reason}。请改为一般程序办理。", code="credit_refused"
+            )
+
+    def _eligibility(self, uow: Any, enterprise_id: uuid.UUID) -> tuple[bool, str]:
+        credit = CreditRepository(uow.session)
+        record = credit.get(enterprise_id)
+        today = adapters.today_in_beijing(_now())
+        defaults = credit.defaults_since(enterprise_id, two_years_before(today))
+        return adapters.credit_eligibility(record.rating if record else None, len(defaults))
+
+    def _owe(self, uow: Any, app: Application) -> None:
+        if app.lane != "fast_track":
+            return
+        _, owable = self._missing_materials(uow, app)
+        deadline = adapters.today_in_beijing(_now()) + timedelta(days=OWED_DAYS)
+        repo = ApplicationRepository(uow.session)
+        for spec in owable:
+            repo.add_owed(
+                OwedMaterial(
+                    application_id=app.id,
+                    enterprise_id=app.enterprise_id,
+                    code=spec["code"],
+                    name=spec["name"],
+                    deadline=deadline,
+                )
+            )
+        precheck = app.precheck or {}
+        for item in precheck.get("items") or []:
+            if item.get("status") == "owed":
+                repo.add_owed(
+                    OwedMaterial(
+                        application_id=app.id,
+                        enterprise_id=app.enterprise_id,
+                        code=f"standard:{item['key']}",
+                        name=item["label"],
+                        deadline=deadline,
+                    )
+                )
+
+    def _request_review(self, uow: Any, app: Application, records: dict) -> None:
+        bt = self.catalogue.type(app.type_code)
+        chain = bt.review_chain(app.transaction_kind)
+        app_dict = self._app_dict(uow, app)
+        attachments = [
+            {"id": str(a.id), "label": a.label or a.purpose, "filename": a.filename, "sha256": a.sha256}
+            for a in ApplicationRepository(uow.session).attachments_of(app.id)
+        ]
+        kind_label = bt.transaction(app.transaction_kind)["label"]
+        title = (
+            f"{app.enterprise_name or records.get('name') or ''} {bt.name}{kind_label}"
+            f"（{adapters.selection_text(bt, app.items)}）"
+        )
+        data = {
+            "case_ref": app.case_ref,
+            "case_type": chain["case_type"],
+            "lane": app.lane,
+            "enterprise_id": str(app.enterprise_id),
+            "enterprise_name": app.enterprise_name
+            or records.get("name")
+            or str(app.enterprise_uscc)
+            or "未命名企业",
+            "region_code": app.region_code or DEFAULT_REGION,
+            "title": title.strip()[:300],
+            "revision": app.revision,
+            "fields": adapters.form_fields(bt, app_dict, records),
+            "attachments": attachments,
+            "submitted_at": app.submitted_at or _now(),
+        }
+        uow.add_event(REVIEW_REQUESTED, data)
+        uow.add_event(
+            APPLICATION_SUBMITTED,
+            {
+                "application_id": app.id,
+                "enterprise_id": app.enterprise_id,
+                "number": app.number,
+                "type_code": app.type_code,
+                "transaction_kind": app.transaction_kind,
+                "lane": app.lane,
+                "case_ref": app.case_ref,
+                "revision": app.revision,
+                "submitted_at": app.submitted_at or _now(),
+            },
+        )
+
+    @service_rpc
+    def update_correction(
+        self, actor: dict, application_id: str, values: dict, version: int | None = None
+    ) -> dict:
+        """补正: change only the fields review named (values.<name> of the 申报表)."""
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version)
+            if app.state != "correction_requested":
+                raise InvalidTransition("只有待补正的申请可以修改补正事项。")
+            allowed = {i["name"] for i in app.correction_items or [] if i["target"] == "field"}
+            refused = [k for k in values if k not in allowed and f"values.{k}" not in allowed]
+            if refused:
+                raise ValidationFailed(
+                    "只能修改审核人员要求补正的事项。",
+                    {k: [field_error("not_reopened", "该项未要求补正，不能修改")] for k in refused},
+                )
+            app.values = {**(app.values or {}), **values}
+            ApplicationRepository(uow.session).add_history(
+                app, "correct", app.state, app.state, actor, "修改补正事项：" + "、".join(values)
+            )
+            uow.session.flush()
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @service_rpc
+    def resubmit(
+        self, actor: dict, application_id: str, idempotency_key: str | None = None, version: int | None = None
+    ) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, version=version, lock=True)
+            records = self._records(app.enterprise_id)
+            result = self._evaluate(app, records)
+            app.precheck, app.precheck_records_version = result, records.get("records_version")
+            self._move(
+                uow, app, "resubmit", actor, {"precheck_passed": result["passed"]}, note="补正后重新提交"
+            )
+            app.revision += 1
+            app.submitted_at = _now()
+            app.correction_items = []
+            self._request_review(uow, app, records)
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    # ---- withdraw / terminate / discard ------------------------------------------------------
+    @service_rpc
+    def withdraw(self, actor: dict, application_id: str, reason: str = "") -> dict:
+        return self._leave(actor, application_id, "withdraw", reason or "企业撤回申请", "withdrawn")
+
+    @service_rpc
+    def terminate(self, actor: dict, application_id: str, reason: str = "") -> dict:
+        if not (reason or "").strip():
+            raise ValidationFailed.from_fields({"reason": [field_error("required", "请填写终止办理的原因")]})
+        return self._leave(actor, application_id, "terminate", reason, "terminated")
+
+    def _leave(self, actor: dict, application_id: str, action: str, reason: str, outcome: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, lock=True)
+            self._move(uow, app, action, actor, note=reason)
+            if app.case_ref:
+                uow.add_event(
+                    REVIEW_WITHDRAWN,
+                    {
+                        "case_ref": app.case_ref,
+                        "reason": reason,
+                        "by": str(actor.get("id")),
+                        "outcome": outcome,
+                    },
+                )
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    @service_rpc
+    def discard(self, actor: dict, application_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, lock=True)
+            self._move(uow, app, "discard", actor, note="申请废弃")
+            app.batch_id = None
+            self._commit(uow)
+            return self._view(uow, app, actor)
+
+    # ---- reading ---------------------------------------------------------------------------
+    @service_rpc
+    def get_application(self, actor: dict, application_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=False)
+            view = self._view(uow, app, actor, detail=True)
+            return view
+
+    @service_rpc
+    def list_applications(self, actor: dict, query: dict | None = None) -> list[dict]:
+        """我的资质 / 申报批次: ``query.state_group`` pending (待上报) | submitted (已上报) | all,
+        ``query.batched`` true / false / absent."""
+        query = query or {}
+        eid = self._enterprise_for(actor, write=False)
+        group = query.get("state_group") or "all"
+        with self.db.unit_of_work() as uow:
+            apps = ApplicationRepository(uow.session).of_enterprise(eid)
+            result = []
+            for app in apps:
+                if app.state == "discarded" and group != "all":
+                    continue
+                pending = app.state in lifecycle.DRAFT_STATES
+                if group == "pending" and not pending or group == "submitted" and pending:
+                    continue
+                if (
+                    "batched" in query
+                    and query["batched"] is not None
+                    and bool(app.batch_id) != bool(query["batched"])
+                ):
+                    continue
+                result.append(self._view(uow, app, actor))
+            return result
+
+    @service_rpc
+    def attachment_url(self, actor: dict, attachment_id: str) -> dict:
+        aid = uuid_or_not_found(attachment_id, "附件不存在")
+        with self.db.unit_of_work() as uow:
+            row = ApplicationRepository(uow.session).attachment(aid)
+        if row is None or not self._may_read(actor, row.enterprise_id):
+            raise NotFound("附件不存在")
+        url = ObjectStore(self.config["PLATFORM"]).download_url(row.storage_key, row.filename)
+        return {"url": url, "filename": row.filename, "content_type": row.content_type}
+
+    def _app_dict(self, uow: Any, app: Application) -> dict:
+        original = None
+        if app.original_licence_id:
+            lic = LicenceRepository(uow.session).get(app.original_licence_id)
+            original = lic.number if lic else None
+        return {
+            "id": str(app.id),
+            "number": app.number,
+            "type_code": app.type_code,
+            "transaction_kind": app.transaction_kind,
+            "items": list(app.items or []),
+            "lane": app.lane,
+            "nature": app.nature,
+            "submitter": app.submitter,
+            "values": dict(app.values or {}),
+            "original_licence_number": original,
+            "enterprise_name": app.enterprise_name,
+            "enterprise_uscc": app.enterprise_uscc,
+            "region_code": app.region_code,
+        }
+
+    def _view(self, uow: Any, app: Application, actor: dict | None, detail: bool = False) -> dict:
+        bt = self.catalogue.type(app.type_code)
+        repo = ApplicationRepository(uow.session)
+        commitment_seconds = self._commitment_seconds()
+        remaining = None
+        if app.commitment_opened_at is not None and app.state == "previewed":
+            remaining = max(0.0, commitment_seconds - (_now() - app.commitment_opened_at).total_seconds())
+        view: dict[str, Any] = {
+            "id": str(app.id),
+            "number": app.number,
+            "enterprise_id": str(app.enterprise_id),
+            "enterprise_name": app.enterprise_name,
+            "type_code": app.type_code,
+            "type_name": bt.name,
+            "transaction_kind": app.transaction_kind,
+            "transaction_label": bt.transaction(app.transaction_kind)["label"],
+            "items": list(app.items or []),
+            "selection": adapters.selection_text(bt, app.items or []),
+            "lane": app.lane,
+            "lane_label": LANES.get(app.lane, app.lane),
+            "nature": app.nature,
+            "submitter": app.submitter,
+            "state": app.state,
+            "state_label": lifecycle.STATES[app.state],
+            "version": app.version,
+            "revision": app.revision,
+            "case_ref": app.case_ref,
+            "review_step": app.review_step,
+            "batch_id": str(app.batch_id) if app.batch_id else None,
+            "precheck": app.precheck,
+            "precheck_records_version": app.precheck_records_version,
+            "values": dict(app.values or {}),
+            "owed_standards": list(app.owed_standards or []),
+            "correction_items": list(app.correction_items or []),
+            "correction_deadline": _iso(app.correction_deadline),
+            "decision": app.decision,
+            "decision_reason": app.decision_reason,
+            "licence_id": str(app.licence_id) if app.licence_id else None,
+            "form_attachment_id": str(app.form_attachment_id) if app.form_attachment_id else None,
+            "signed_scan_id": str(app.signed_scan_id) if app.signed_scan_id else None,
+            "commitment_seconds": commitment_seconds,
+            "commitment_opened_at": _iso(app.commitment_opened_at),
+            "commitment_remaining_seconds": remaining,
+            "submitted_at": _iso(app.submitted_at),
+            "created_at": _iso(app.created_at),
+            "updated_at": _iso(app.updated_at),
+            "allowed_actions": lifecycle.allowed_actions(app.state),
+            "progress": _progress(app.state),
+        }
+        if detail:
+            view["attachments"] = [
+                dict(attachment_view(a), purpose=a.purpose, label=a.label)
+                for a in repo.attachments_of(app.id)
+            ]
+            view["history"] = [
+                {
+                    "at": _iso(h.at),
+                    "action": h.action,
+                    "action_label": lifecycle.ACTIONS.get(h.action, _EXTRA_ACTIONS.get(h.action, h.action)),
+                    "from_state": h.from_state,
+                    "to_state": h.to_state,
+                    "to_label": lifecycle.STATES.get(h.to_state or "", h.to_state),
+                    "actor_id": h.actor_id,
+                    "actor_kind": h.actor_kind,
+                    "note": h.note,
+                    "detail": h.detail,
+                }
+                for h in repo.history(app.id)
+            ]
+            view["owed_materials"] = [
+                {
+                    "code": o.code,
+                    "name": o.name,
+                    "deadline": o.deadline.isoformat(),
+                    "fulfilled_at": _iso(o.fulfilled_at),
+                    "defaulted_at": _iso(o.defaulted_at),
+                }
+                for o in repo.owed_of(app.id)
+            ]
+            missing, owable = self._missing_materials(uow, app)
+            view["required_attachments"] = [
+                dict(spec, uploaded=spec["code"] not in {m["code"] for m in missing + owable})
+                for spec in bt.required_attachments(app.transaction_kind, app.lane, app.nature, app.submitter)
+            ]
+        return view
+
+    # ---- review's answers ------------------------------------------------------------------------
+    def _case_app(self, uow: Any, envelope: dict, consumer: str) -> Application | None:
+        case_ref = envelope["data"]["case_ref"]
+        if not case_ref.startswith(CASE_REF_PREFIX):
+            return None  # another producer's case
+        if not uow.claim_event(envelope["id"], consumer):
+            return None
+        app = ApplicationRepository(uow.session).by_case_ref(case_ref)
+        if app is None:
+            log.warning("review answered for unknown case %s", case_ref)
+        return app
+
+    @reliable_event_handler("review", "case_accepted")
+    def on_case_accepted(self, body: dict) -> None:
+        envelope = CASE_ACCEPTED.parse(body)
+        with self.db.unit_of_work() as uow:
+            app = self._case_app(uow, envelope, "permits.on_case_accepted")
+            if app is not None:
+                app.case_id = envelope["data"]["case_id"]
+                app.review_step = envelope["data"].get("step") or app.review_step
+                if app.state in ("submitted", "resubmitted"):
+                    self._move(uow, app, "accept", None, note="审核机关已受理")
+            uow.commit()
+
+    @reliable_event_handler("review", "case_step_changed")
+    def on_case_step_changed(self, body: dict) -> None:
+        envelope = CASE_STEP_CHANGED.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            app = self._case_app(uow, envelope, "permits.on_case_step_changed")
+            if app is not None:
+                app.case_id = data["case_id"]
+                app.review_step = data.get("step_label") or data.get("step")
+                if app.state in ("submitted", "resubmitted"):
+                    self._move(uow, app, "accept", None, note=f"进入{app.review_step}")
+                else:
+                    ApplicationRepository(uow.session).add_history(
+                        app,
+                        "step_changed",
+                        app.state,
+                        app.state,
+                        None,
+                        f"进入{app.review_step}",
+                        level=data.get("level"),
+                    )
+                uow.commit()
+
+    @reliable_event_handler("review", "correction_requested")
+    def on_correction_requested(self, body: dict) -> None:
+        envelope = CORRECTION_REQUESTED.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            app = self._case_app(uow, envelope, "permits.on_correction_requested")
+            if app is not None:
+                app.case_id = data["case_id"]
+                app.correction_items = [dict(i) for i in data["items"]]
+                app.correction_deadline = data.get("deadline")
+                reasons = "；".join(f"{i['name']}：{i['reason']}" for i in data["items"])
+                self._move(
+                    uow,
+                    app,
+                    "request_correction",
+                    None,
+                    note=f"要求补正：{reasons}",
+                    items=[dict(i) for i in data["items"]],
+                )
+            uow.commit()
+
+    @reliable_event_handler("review", "case_decided")
+    def on_case_decided(self, body: dict) -> None:
+        envelope = CASE_DECIDED.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            app = self._case_app(uow, envelope, "permits.on_case_decided")
+            if app is not None:
+                app.case_id = data["case_id"]
+                if app.state in ("submitted", "resubmitted") and data["decision"] == "approved":
+                    self._move(uow, app, "accept", None, note="审核机关已受理")
+                action = "approve" if data["decision"] == "approved" else "reject"
+                app.decision, app.decision_reason = data["decision"], data.get("reason")
+                self._move(
+                    uow,
+                    app,
+                    action,
+                    None,
+                    note=data.get("reason") or ("审批通过" if action == "approve" else "不予许可"),
+                    decided_by=data.get("decided_by"),
+                )
+                uow.add_event(
+                    APPLICATION_DECIDED,
+                    {
+                        "application_id": app.id,
+                        "enterprise_id": app.enterprise_id,
+                        "decision": data["decision"],
+                        "reason": data.get("reason"),
+                        "at": _now(),
+                    },
+                )
+                if action == "approve":
+                    self._issue(uow, app)
+            uow.commit()
+
+    @reliable_event_handler("review", "case_closed")
+    def on_case_closed(self, body: dict) -> None:
+        envelope = CASE_CLOSED.parse(body)
+        with self.db.unit_of_work() as uow:
+            app = self._case_app(uow, envelope, "permits.on_case_closed")
+            if app is not None:
+                ApplicationRepository(uow.session).add_history(
+                    app,
+                    "case_closed",
+                    app.state,
+                    app.state,
+                    None,
+                    f"审核机关已确认{'撤回' if envelope['data']['outcome'] == 'withdrawn' else '终止办理'}",
+                )
+            uow.commit()
+
+    # ---- licences ----------------------------------------------------------------------------
+    def _issue(self, uow: Any, app: Application) -> Licence:
+        bt = self.catalogue.type(app.type_code)
+        repo = LicenceRepository(uow.session)
+        today = adapters.today_in_beijing(_now())
+        original = repo.get(app.original_licence_id, for_update=True) if app.original_licence_id else None
+        number, valid_from, valid_until, first_issued, edition = _licence_terms(
+            bt, app, original, today, repo
+        )
+        licence = Licence(
+            number=number,
+            type_code=app.type_code,
+            items=list(app.items or []),
+            enterprise_id=app.enterprise_id,
+            holder_name=app.enterprise_name or "",
+            holder_uscc=app.enterprise_uscc or "",
+            issued_on=today,
+            first_issued_on=first_issued,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            edition=edition,
+            status="valid",
+            verify_token=secrets.token_urlsafe(24),
+            application_id=app.id,
+            details={"values": dict(app.values or {})},
+        )
+        repo.add(licence)
+        if original is not None and app.transaction_kind != "cancellation":
+            self._set_status(uow, original, "replaced", None)
+            original.replaced_by = licence.id
+        verify_url = f"{self._public_url()}/verify/{licence.verify_token}"
+        pdf = tpool.execute(adapters.render_certificate_pdf, bt, _domain_licence(licence), verify_url)
+        cert = self._store_bytes(
+            uow,
+            app,
+            "certificate",
+            f"{bt.licence['certificate_name']}-{number}.pdf",
+            pdf,
+            bt.licence["certificate_name"],
+            None,
+        )
+        cert.licence_id = licence.id
+        licence.certificate_attachment_id = cert.id
+        app.licence_id = licence.id
+        self._move(uow, app, "issue_licence", None, note=f"核发证书 {number}", licence_number=number)
+        uow.add_event(
+            LICENCE_ISSUED,
+            {
+                "licence_id": licence.id,
+                "enterprise_id": licence.enterprise_id,
+                "application_id": app.id,
+                "number": number,
+                "type_code": licence.type_code,
+                "items": licence.items,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+            },
+        )
+        audit.record(
+            uow.session,
+            "permits.licence.issued",
+            subject_id=str(licence.id),
+            number=number,
+            application_id=str(app.id),
+        )
+        return licence
+
+    def _set_status(self, uow: Any, licence: Licence, status: str, actor: dict | None) -> None:
+        if status not in licences.STORED_STATUSES:
+            raise ValidationFailed.from_fields({"status": [field_error("unknown", "证书状态不正确")]})
+        old = licence.status
+        licence.status = status
+        uow.add_event(
+            LICENCE_STATUS_CHANGED,
+            {
+                "licence_id": licence.id,
+                "enterprise_id": licence.enterprise_id,
+                "number": licence.number,
+                "type_code": licence.type_code,
+                "status": status,
+                "valid_until": licence.valid_until,
+            },
+        )
+        audit.record(
+            uow.session,
+            "permits.licence.status_changed",
+            actor_id=(actor or {}).get("id"),
+            subject_id=str(licence.id),
+            old=old,
+            new=status,
+        )
+
+    @service_rpc
+    def my_licences(self, actor: dict) -> list[dict]:
+        eid = self._enterprise_for(actor, write=False)
+        with self.db.unit_of_work() as uow:
+            return [self._licence_view(lic) for lic in LicenceRepository(uow.session).of_enterprise(eid)]
+
+    @service_rpc
+    def get_licence(self, actor: dict, licence_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            lic = LicenceRepository(uow.session).get(uuid_or_not_found(licence_id, LICENCE_NOT_FOUND))
+            if lic is None or not self._may_read(actor, lic.enterprise_id):
+                raise NotFound(LICENCE_NOT_FOUND)
+            return self._licence_view(lic)
+
+    @service_rpc
+    def set_licence_status(self, actor: dict, licence_id: str, status: str, reason: str = "") -> dict:
+        """暂扣 / 撤销 / 恢复 by an admin (the public verify page shows it at once)."""
+        self._require_staff(actor, admin=True)
+        with self.db.unit_of_work() as uow:
+            lic = LicenceRepository(uow.session).get(
+                uuid_or_not_found(licence_id, LICENCE_NOT_FOUND), for_update=True
+            )
+            if lic is None:
+                raise NotFound(LICENCE_NOT_FOUND)
+            self._set_status(uow, lic, status, actor)
+            uow.commit()
+            return self._licence_view(lic)
+
+    @service_rpc
+    def verify_licence(self, token: str) -> dict:
+        """Public: non-sensitive fields and the live status of the licence behind a QR code."""
+        with self.db.unit_of_work() as uow:
+            lic = LicenceRepository(uow.session).by_token(str(token or "")[:64]) if token else None
+            if lic is None:
+                raise NotFound("未查询到该证书，请核对二维码或证书编号。")
+            bt = self.catalogue.type(lic.type_code)
+            return licences.public_fields(_domain_licence(lic), bt, adapters.today_in_beijing(_now()))
+
+    def _licence_view(self, lic: Licence) -> dict:
+        bt = self.catalogue.type(lic.type_code)
+        today = adapters.today_in_beijing(_now())
+        public = licences.public_fields(_domain_licence(lic), bt, today)
+        return {
+            **public,
+            "id": str(lic.id),
+            "type_code": lic.type_code,
+            "items_raw": list(lic.items or []),
+            "enterprise_id": str(lic.enterprise_id),
+            "verify_token": lic.verify_token,
+            "verify_path": f"/verify/{lic.verify_token}",
+            "at_risk": lic.at_risk,
+            "certificate_attachment_id": str(lic.certificate_attachment_id)
+            if lic.certificate_attachment_id
+            else None,
+            "application_id": str(lic.application_id) if lic.application_id else None,
+        }
+
+    # ---- for enterprise's name-change check --------------------------------------------------
+    @service_rpc
+    def open_cases_of(self, enterprise_id: str) -> dict:
+        eid = uuid_or_not_found(enterprise_id, "企业不存在")
+        with self.db.unit_of_work() as uow:
+            apps = ApplicationRepository(uow.session).of_enterprise(eid, lifecycle.OPEN_STATES)
+            result = []
+            for app in apps:
+                bt = self.catalogue.type(app.type_code)
+                result.append(
+                    {
+                        "id": str(app.id),
+                        "kind": "permits_application",
+                        "title": f"{bt.name}{bt.transaction(app.transaction_kind)['label']} {app.number}",
+                        "status": lifecycle.STATES[app.state],
+                    }
+                )
+            return {"open": result}
+
+    # ---- batches (申报批次) --------------------------------------------------------------------
+    def _batch(self, uow: Any, actor: dict, batch_id: object, write: bool) -> Batch:
+        eid = self._enterprise_for(actor, write=write)
+        batch = BatchRepository(uow.session).get(
+            uuid_or_not_found(batch_id, BATCH_NOT_FOUND), for_update=write
+        )
+        if batch is None or batch.enterprise_id != eid:
+            raise NotFound(BATCH_NOT_FOUND)
+        return batch
+
+    @service_rpc
+    def create_batch(self, actor: dict, name: str) -> dict:
+        eid = self._enterprise_for(actor, write=True)
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 100:
+            raise ValidationFailed.from_fields(
+                {"name": [field_error("required", "请填写批次名称（100字以内）")]}
+            )
+        with self.db.unit_of_work() as uow:
+            batch = Batch(enterprise_id=eid, name=name, status="pending", created_by=actor.get("id"))
+            BatchRepository(uow.session).add(batch)
+            audit.record(
+                uow.session, "permits.batch.create", actor_id=actor.get("id"), subject_id=str(batch.id)
+            )
+            uow.commit()
+            return self._batch_view(uow, batch, actor)
+
+    @service_rpc
+    def list_batches(self, actor: dict) -> list[dict]:
+        eid = self._enterprise_for(actor, write=False)
+        with self.db.unit_of_work() as uow:
+            return [self._batch_view(uow, b, actor) for b in BatchRepository(uow.session).of_enterprise(eid)]
+
+    @service_rpc
+    def get_batch(self, actor: dict, batch_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            return self._batch_view(uow, self._batch(uow, actor, batch_id, write=False), actor)
+
+    def _batch_view(self, uow: Any, batch: Batch, actor: dict) -> dict:
+        apps = ApplicationRepository(uow.session).in_batch(batch.id)
+        return {
+            "id": str(batch.id),
+            "name": batch.name,
+            "status": batch.status,
+            "status_label": "已上报" if batch.status == "submitted" else "待上报",
+            "created_at": _iso(batch.created_at),
+            "submitted_at": _iso(batch.submitted_at),
+            "applications": [self._view(uow, a, actor) for a in apps],
+        }
+
+    @service_rpc
+    def add_to_batch(self, actor: dict, batch_id: str, application_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            if batch.status != "pending":
+                raise InvalidTransition("已上报的批次不能再添加申请")
+            app = self._load(uow, actor, application_id, write=True)
+            if app.state not in lifecycle.DRAFT_STATES:
+                raise InvalidTransition("只有未提交的申请可以加入批次")
+            app.batch_id = batch.id
+            uow.session.flush()
+            self._commit(uow)
+            return self._batch_view(uow, batch, actor)
+
+    @service_rpc
+    def remove_from_batch(self, actor: dict, batch_id: str, application_id: str) -> dict:
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            app = self._load(uow, actor, application_id, write=True)
+            if app.batch_id != batch.id:
+                raise NotFound(NOT_FOUND)
+            if app.state not in lifecycle.DRAFT_STATES:
+                raise InvalidTransition("已上报的申请不能移出批次")
+            app.batch_id = None
+            uow.session.flush()
+            self._commit(uow)
+            return self._batch_view(uow, batch, actor)
+
+    @service_rpc
+    def submit_batch(self, actor: dict, batch_id: str, idempotency_key: str | None = None) -> dict:
+        """Submit every application of the batch; one result per item (ok, or why not)."""
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            ids = [str(a.id) for a in ApplicationRepository(uow.session).in_batch(batch.id)]
+        results = []
+        for app_id in ids:
+            key = f"{idempotency_key}:{app_id}"[:64] if idempotency_key else None
+            results.append(self._try(lambda a=app_id, k=key: self.submit(actor, a, k), app_id))
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            if results and all(r["ok"] for r in results):
+                batch.status, batch.submitted_at = "submitted", _now()
+                audit.record(
+                    uow.session, "permits.batch.submit", actor_id=actor.get("id"), subject_id=str(batch.id)
+                )
+            uow.commit()
+            return {"batch": self._batch_view(uow, batch, actor), "results": results}
+
+    @service_rpc
+    def delete_batch(self, actor: dict, batch_id: str) -> dict:
+        """Discard every unsubmitted application of the batch and delete the batch when empty."""
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            ids = [str(a.id) for a in ApplicationRepository(uow.session).in_batch(batch.id)]
+        results = [self._try(lambda a=app_id: self.discard(actor, a), app_id) for app_id in ids]
+        with self.db.unit_of_work() as uow:
+            batch = self._batch(uow, actor, batch_id, write=True)
+            left = ApplicationRepository(uow.session).in_batch(batch.id)
+            deleted = not left
+            if deleted:
+                uow.session.delete(batch)
+                audit.record(
+                    uow.session, "permits.batch.delete", actor_id=actor.get("id"), subject_id=str(batch_id)
+                )
+            uow.commit()
+            return {"deleted": deleted, "results": results}
+
+    @staticmethod
+    def _try(call: Any, app_id: str) -> dict:
+        try:
+            view = call()
+            return {
+                "application_id": app_id,
+                "ok": True,
+                "state": view["state"],
+                "message": f"{view['number']}：{view['state_label']}",
+            }
+        except (InvalidTransition, ValidationFailed, Conflict, NotFound, Forbidden) as exc:
+            return {"application_id": app_id, "ok": False, "code": exc.code, "message": exc.message}
+
+    # ---- 容缺 credit register ----------------------------------------------------------------
+    @service_rpc
+    def credit_register(self, actor: dict) -> list[dict]:
+        self._require_staff(actor)
+        with self.db.unit_of_work() as uow:
+            return [
+                {
+                    "enterprise_id": str(r.enterprise_id),
+                    "rating": r.rating,
+                    "note": r.note,
+                    "updated_by": r.updated_by,
+                    "updated_at": _iso(r.updated_at),
+                }
+                for r in CreditRepository(uow.session).all()
+            ]
+
+    @service_rpc
+    def set_credit(self, actor: dict, payload: dict) -> dict:
+        self._require_staff(actor, admin=True)
+        data = load_or_fail(CreditSchema(), payload)
+        with self.db.unit_of_work() as uow:
+            row = CreditRepository(uow.session).put(
+                data["enterprise_id"], data["rating"], data.get("note"), actor.get("id")
+            )
+            audit.record(
+                uow.session,
+                "permits.credit.set",
+                actor_id=actor.get("id"),
+                subject_id=str(data["enterprise_id"]),
+                rating=data["rating"],
+            )
+            uow.commit()
+            return {"enterprise_id": str(row.enterprise_id), "rating": row.rating, "note": row.note}
+
+    @service_rpc
+    def credit_eligibility(self, actor: dict, enterprise_id: str | None = None) -> dict:
+        if (actor or {}).get("kind") in ("reviewer", "admin"):
+            eid = uuid_or_not_found(enterprise_id, "企业不存在")
+        else:
+            eid = self._enterprise_for(actor, write=False)
+        with self.db.unit_of_work() as uow:
+            ok, reason = self._eligibility(uow, eid)
+            return {"eligible": ok, "reason": reason}
+
+    @timer(interval=3600)
+    def sweep_owed_deadlines(self) -> None:
+        """A missed owed-materials deadline is recorded as a default (blocks 容缺 for two years)."""
+        self.record_defaults()
+
+    def record_defaults(self, today: date | None = None) -> int:
+        today = today or adapters.today_in_beijing(_now())
+        with self.db.unit_of_work() as uow:
+            overdue = ApplicationRepository(uow.session).overdue_owed(today)
+            for owed in overdue:
+                owed.defaulted_at = _now()
+                CreditRepository(uow.session).add_default(
+                    CreditDefault(
+                        enterprise_id=owed.enterprise_id,
+                        application_id=owed.application_id,
+                        owed_material_id=owed.id,
+                        what=owed.name,
+                        deadline=owed.deadline,
+                    )
+                )
+                audit.record(
+                    uow.session, "permits.credit.default", subject_id=str(owed.enterprise_id), what=owed.name
+                )
+            uow.commit()
+            return len(overdue)
+
+
+_EXTRA_ACTIONS = {
+    "create": "创建申请",
+    "update": "修改申请",
+    "records_changed": "企业信息变更后重新预审",
+    "upload_material": "上传申请材料",
+    "open_commitment": "打开承诺书",
+    "correct": "修改补正事项",
+    "step_changed": "审核环节变更",
+    "case_closed": "审核机关确认",
+}
+_PROGRESS = (
+    "draft",
+    "prechecked",
+    "form_generated",
+    "signed_uploaded",
+    "previewed",
+    "committed",
+    "submitted",
+    "under_review",
+    "approved",
+    "licence_issued",
+)
+
+
+def _progress(state: str) -> dict[str, Any]:
+    """我的资质 progress: the step index on the main path (corrections count as under review)."""
+    main = {"correction_requested": "under_review", "resubmitted": "under_review"}.get(state, state)
+    step = _PROGRESS.index(main) + 1 if main in _PROGRESS else None
+    return {"step": step, "of": len(_PROGRESS), "final": state in lifecycle.FINAL_STATES}
+
+
+_CATALOGUE: Catalogue | None = None
+
+
+def _catalogue() -> Catalogue:
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = load_catalogue()
+    return _CATALOGUE
+
+
+def _domain_licence(lic: Licence) -> licences.Licence:
+    return licences.Licence(
+        number=lic.number,
+        type_code=lic.type_code,
+        holder_id=str(lic.enterprise_id),
+        holder_name=lic.holder_name,
+        holder_uscc=lic.holder_uscc,
+        items=tuple(licences.LicenceItem(i["category"], i["grade"]) for i in lic.items),
+        issued_on=lic.issued_on,
+        valid_from=lic.valid_from,
+        valid_until=lic.valid_until,
+        status=lic.status,
+        edition=lic.edition,
+        first_issued_on=lic.first_issued_on,
+    )
+
+
+KEEP_NUMBER_KINDS = (
+    "renewal",
+    "simple_change",
+    "complex_change",
+    "registration_change",
+    "licence_change",
+    "reissue",
+    "replacement",
+    "cancellation",
+    "add_item",
+    "upgrade",
+)
+KEEP_VALIDITY_KINDS = (
+    "simple_change",
+    "complex_change",
+    "registration_change",
+    "licence_change",
+    "reissue",
+    "replacement",
+    "cancellation",
+    "add_item",
+    "upgrade",
+)
+
+
+def _licence_terms(
+    bt: Any, app: Application, original: Licence | None, today: date, repo: LicenceRepository
+) -> tuple[str, date, date, date, int]:
+    """(number, valid_from, valid_until, first_issued_on, edition) for the new licence edition.
+
+    A change keeps the number and the original validity (issue date today); a renewal keeps the
+    number with a new validity period from the day after the old one ends; a new application
+    draws the next number of the type's series.
+    """
+    if original is not None and app.transaction_kind in KEEP_NUMBER_KINDS:
+        first = original.first_issued_on or original.issued_on
+        if app.transaction_kind in KEEP_VALIDITY_KINDS:
+            return original.number, original.valid_from, original.valid_until, first, original.edition + 1
+        start = max(today, original.valid_until + timedelta(days=1))
+        return original.number, start, licences.validity_until(bt, start), first, original.edition + 1
+    number = licences.next_number(
+        bt, app.region_code or DEFAULT_REGION, today.year, repo.next_sequence(bt.code, today.year)
+    )
+    return number, today, licences.validity_until(bt, today), today, 1

@@ -1,0 +1,140 @@
+"""Thin adapters between permits' service layer and its pure domain modules.
+
+Where the domain API does not (yet) offer what the service needs, the gap is bridged here
+and nowhere else, so it can be removed when the domain grows it:
+
+- ``commitment_context``: lifecycle.py fixes the commitment letter at 60 s; the service's
+  window is configurable (``permits.commitment_seconds``, shortened in tests). The service
+  checks its configured window and hands lifecycle a context it accepts.
+- ``form_fields``: the values of the 申报表 fields (catalogue ``source`` paths) for the
+  review_requested ``fields`` and the pages.
+- ``render_form_pdf`` / ``render_certificate_pdf``: build forms.py's contexts from the
+  service's rows and render (called through eventlet.tpool by the service).
+- ``credit_eligibility``: services/permits/credit.py when present, else the rule of issue 5
+  (good credit and no missed owed-materials deadline within two years).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from services.common.errors import InvalidTransition
+from services.permits import forms, licences, lifecycle
+from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
+
+GOOD_RATINGS = ("A", "B")
+
+
+def commitment_context(opened_at: datetime | None, now: datetime, seconds: float) -> dict[str, Any]:
+    """lifecycle's context for confirm_commitment, after checking the configured window."""
+    if opened_at is None:
+        raise InvalidTransition(f"须先打开承诺书并阅读满{seconds:g}秒后方可确认。")
+    waited = (now - opened_at).total_seconds()
+    if waited < seconds:
+        raise InvalidTransition(
+            f"承诺书须打开阅读满{seconds:g}秒后方可确认（已打开{int(waited)}秒，"
+            f"还需{int(seconds - waited) + 1}秒）。",
+            code="commitment_too_early",
+        )
+    # The configured window has passed: tell lifecycle its own 60 s rule is satisfied.
+    return {"opened_at": opened_at, "now": opened_at + timedelta(seconds=lifecycle.COMMITMENT_SECONDS)}
+
+
+def selection_text(business_type: BusinessType, items: list[dict[str, str]]) -> str:
+    return "、".join(business_type.selection_label(i["category"], i["grade"]) for i in items)
+
+
+def form_fields(
+    business_type: BusinessType, application: Mapping[str, Any], records: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """``{name: {label, value}}`` for every scalar 申报表 field of the transaction kind."""
+    kind = application["transaction_kind"]
+    app_values = {
+        "transaction_label": business_type.transaction(kind)["label"],
+        "selection_text": selection_text(business_type, application["items"]),
+        "number": application.get("number"),
+        "original_licence_number": application.get("original_licence_number"),
+        "lane": LANES.get(application.get("lane") or "normal"),
+        "nature": (business_type.natures or {}).get(application.get("nature") or "", None),
+        "submitter": (business_type.submitters or {}).get(application.get("submitter") or "", None),
+    }
+    sources = {
+        "application": app_values,
+        "enterprise": dict(records),
+        "finance": dict(records.get("finance") or {}),
+        "values": dict(application.get("values") or {}),
+    }
+    result: dict[str, dict[str, Any]] = {}
+    for section in business_type.form_sections(kind):
+        for field in section.get("fields") or []:
+            root, _, key = field["source"].partition(".")
+            value = sources.get(root, {}).get(key)
+            result[f"{section['code']}.{field['name']}"] = {"label": field["label"], "value": value}
+    result["application.lane"] = {"label": "办理通道", "value": app_values["lane"]}
+    if app_values["nature"]:
+        result["application.nature"] = {"label": "申请性质", "value": app_values["nature"]}
+    if app_values["submitter"]:
+        result["application.submitter"] = {"label": "申请人", "value": app_values["submitter"]}
+    return result
+
+
+def render_form_pdf(
+    business_type: BusinessType,
+    application: Mapping[str, Any],
+    records: Mapping[str, Any],
+    generated_on: date,
+    attachments: list[dict[str, Any]],
+) -> bytes:
+    """The 申报表 as PDF through the domain's forms.py (context, then Jinja2 + WeasyPrint)."""
+    context = forms.application_form_context(
+        business_type,
+        application["transaction_kind"],
+        application={
+            **application,
+            "selections": [(i["category"], i["grade"]) for i in application["items"]],
+        },
+        records=records,
+        values=application.get("values") or {},
+        generated_on=generated_on,
+        attachments=attachments,
+        precheck_summary=application.get("precheck_summary"),
+    )
+    return forms.render_application_form(context)
+
+
+def render_certificate_pdf(business_type: BusinessType, licence: licences.Licence, verify_url: str) -> bytes:
+    """The certificate with a QR code to the public verify page (forms.py)."""
+    return forms.render_licence(forms.licence_context(licence, business_type), verify_url)
+
+
+def credit_eligibility(rating: str | None, defaults_within_two_years: int) -> tuple[bool, str]:
+    """(eligible, reason) for 容缺受理."""
+    credit = None
+    try:
+        credit = importlib.import_module("services.permits.credit")
+    except ImportError:
+        pass
+    if credit is not None and hasattr(credit, "eligibility"):
+        try:
+            result = credit.eligibility(rating, defaults_within_two_years)
+            return bool(result[0]), str(result[1])
+        except TypeError:
+            pass
+    if rating is None:
+        return False, "信用登记中没有该企业的信用记录，不能容缺受理"
+    if rating not in GOOD_RATINGS:
+        return False, f"信用等级为{rating}，容缺受理须信用等级为A或B"
+    if defaults_within_two_years:
+        return False, f"近两年有{defaults_within_two_years}次未按期补交容缺材料，不能容缺受理"
+    return True, f"信用等级{rating}，近两年无容缺失信记录"
+
+
+def kind_label(kind: str) -> str:
+    return TRANSACTION_KINDS.get(kind, kind)
+
+
+def today_in_beijing(now: datetime) -> date:
+    return (now + timedelta(hours=8)).date()

@@ -1,0 +1,259 @@
+"""The only code that queries permits' tables."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from services.permits.models import (
+    Application,
+    ApplicationHistory,
+    Attachment,
+    Batch,
+    CreditDefault,
+    CreditRecord,
+    Licence,
+    LicenceSequence,
+    OwedMaterial,
+)
+
+
+class ApplicationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, application: Application) -> None:
+        self.session.add(application)
+        self.session.flush()
+
+    def get(self, application_id: uuid.UUID, *, for_update: bool = False) -> Application | None:
+        query = select(Application).where(Application.id == application_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def by_request_key(self, key: str) -> Application | None:
+        return self.session.scalars(select(Application).where(Application.request_key == key)).first()
+
+    def by_submit_key(self, key: str) -> Application | None:
+        return self.session.scalars(select(Application).where(Application.submit_key == key)).first()
+
+    def by_case_ref(self, case_ref: str, *, for_update: bool = True) -> Application | None:
+        query = select(Application).where(Application.case_ref == case_ref)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def of_enterprise(
+        self, enterprise_id: uuid.UUID, states: tuple[str, ...] | None = None, limit: int = 500
+    ) -> list[Application]:
+        query = select(Application).where(Application.enterprise_id == enterprise_id)
+        if states:
+            query = query.where(Application.state.in_(states))
+        return list(self.session.scalars(query.order_by(Application.created_at.desc()).limit(limit)))
+
+    def in_batch(self, batch_id: uuid.UUID) -> list[Application]:
+        return list(
+            self.session.scalars(
+                select(Application).where(Application.batch_id == batch_id).order_by(Application.created_at)
+            )
+        )
+
+    def next_number(self, today: date) -> str:
+        """申报编号: SB + date + a per-day counter (unique constraint guards a race)."""
+        prefix = f"SB{today:%Y%m%d}"
+        count = self.session.execute(
+            select(func.count()).where(Application.number.like(f"{prefix}%"))
+        ).scalar_one()
+        return f"{prefix}{count + 1:05d}"
+
+    def add_history(
+        self,
+        application: Application,
+        action: str,
+        from_state: str | None,
+        to_state: str | None,
+        actor: dict | None,
+        note: str | None = None,
+        **detail: object,
+    ) -> None:
+        self.session.add(
+            ApplicationHistory(
+                application_id=application.id,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                actor_id=(actor or {}).get("id"),
+                actor_kind=(actor or {}).get("kind") or "system",
+                note=note,
+                detail={
+                    k: v if isinstance(v, (str, int, float, bool, type(None), list, dict)) else str(v)
+                    for k, v in detail.items()
+                },
+            )
+        )
+
+    def history(self, application_id: uuid.UUID) -> list[ApplicationHistory]:
+        return list(
+            self.session.scalars(
+                select(ApplicationHistory)
+                .where(ApplicationHistory.application_id == application_id)
+                .order_by(ApplicationHistory.id)
+            )
+        )
+
+    # ---- attachments ----------------------------------------------------------------------
+    def add_attachment(self, attachment: Attachment) -> None:
+        self.session.add(attachment)
+        self.session.flush()
+
+    def attachment(self, attachment_id: uuid.UUID) -> Attachment | None:
+        return self.session.get(Attachment, attachment_id)
+
+    def attachments_of(self, application_id: uuid.UUID, *, current_only: bool = True) -> list[Attachment]:
+        query = select(Attachment).where(Attachment.application_id == application_id)
+        if current_only:
+            query = query.where(Attachment.superseded_at.is_(None))
+        return list(self.session.scalars(query.order_by(Attachment.created_at)))
+
+    def supersede(self, application_id: uuid.UUID, purpose: str, now: datetime) -> None:
+        self.session.execute(
+            update(Attachment)
+            .where(
+                Attachment.application_id == application_id,
+                Attachment.purpose == purpose,
+                Attachment.superseded_at.is_(None),
+            )
+            .values(superseded_at=now)
+        )
+
+    # ---- owed materials (容缺) --------------------------------------------------------------
+    def owed_of(self, application_id: uuid.UUID) -> list[OwedMaterial]:
+        return list(
+            self.session.scalars(
+                select(OwedMaterial)
+                .where(OwedMaterial.application_id == application_id)
+                .order_by(OwedMaterial.id)
+            )
+        )
+
+    def add_owed(self, owed: OwedMaterial) -> None:
+        self.session.add(owed)
+
+    def overdue_owed(self, today: date) -> list[OwedMaterial]:
+        return list(
+            self.session.scalars(
+                select(OwedMaterial)
+                .where(
+                    OwedMaterial.fulfilled_at.is_(None),
+                    OwedMaterial.defaulted_at.is_(None),
+                    OwedMaterial.deadline < today,
+                )
+                .with_for_update(skip_locked=True)
+            )
+        )
+
+
+class BatchRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, batch: Batch) -> None:
+        self.session.add(batch)
+        self.session.flush()
+
+    def get(self, batch_id: uuid.UUID, *, for_update: bool = False) -> Batch | None:
+        query = select(Batch).where(Batch.id == batch_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def of_enterprise(self, enterprise_id: uuid.UUID) -> list[Batch]:
+        return list(
+            self.session.scalars(
+                select(Batch).where(Batch.enterprise_id == enterprise_id).order_by(Batch.created_at.desc())
+            )
+        )
+
+
+class LicenceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, licence: Licence) -> None:
+        self.session.add(licence)
+        self.session.flush()
+
+    def get(self, licence_id: uuid.UUID, *, for_update: bool = False) -> Licence | None:
+        query = select(Licence).where(Licence.id == licence_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def by_token(self, token: str) -> Licence | None:
+        return self.session.scalars(select(Licence).where(Licence.verify_token == token)).first()
+
+    def of_enterprise(self, enterprise_id: uuid.UUID) -> list[Licence]:
+        return list(
+            self.session.scalars(
+                select(Licence)
+                .where(Licence.enterprise_id == enterprise_id)
+                .order_by(Licence.issued_on.desc())
+            )
+        )
+
+    def next_sequence(self, type_code: str, year: int) -> int:
+        """The next number in the type's yearly series; the row lock serialises issuers."""
+        row = self.session.scalars(
+            select(LicenceSequence)
+            .where(LicenceSequence.type_code == type_code, LicenceSequence.year == year)
+            .with_for_update()
+        ).first()
+        if row is None:
+            row = LicenceSequence(type_code=type_code, year=year, last=0)
+            self.session.add(row)
+        row.last += 1
+        self.session.flush()
+        return row.last
+
+
+class CreditRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, enterprise_id: uuid.UUID) -> CreditRecord | None:
+        return self.session.get(CreditRecord, enterprise_id)
+
+    def put(self, enterprise_id: uuid.UUID, rating: str, note: str | None, by: str | None) -> CreditRecord:
+        row = self.get(enterprise_id)
+        if row is None:
+            row = CreditRecord(enterprise_id=enterprise_id, rating=rating, note=note, updated_by=by)
+            self.session.add(row)
+        else:
+            row.rating, row.note, row.updated_by = rating, note, by
+        self.session.flush()
+        return row
+
+    def all(self, limit: int = 500) -> list[CreditRecord]:
+        return list(
+            self.session.scalars(select(CreditRecord).order_by(CreditRecord.updated_at.desc()).limit(limit))
+        )
+
+    def defaults_since(self, enterprise_id: uuid.UUID, since: date) -> list[CreditDefault]:
+        return list(
+            self.session.scalars(
+                select(CreditDefault).where(
+                    CreditDefault.enterprise_id == enterprise_id, CreditDefault.deadline >= since
+                )
+            )
+        )
+
+    def add_default(self, default: CreditDefault) -> None:
+        self.session.add(default)
+
+
+def two_years_before(today: date) -> date:
+    return today - timedelta(days=730)

@@ -1,0 +1,205 @@
+"""Marshmallow schemas for permits' RPC payloads, its events and the events it consumes."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from services.common.schema_errors import REQUIRED_MESSAGE
+
+_required = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# ---- RPC payloads ------------------------------------------------------------------------------
+class ItemSchema(_Strict):
+    category = fields.String(required=True, error_messages=_required)
+    grade = fields.String(required=True, error_messages=_required)
+
+
+class CreateDraftSchema(_Strict):
+    type_code = fields.String(required=True, error_messages=_required)
+    transaction_kind = fields.String(load_default="new")
+    items = fields.List(fields.Nested(ItemSchema), required=True, error_messages=_required,
+                        validate=validate.Length(min=1, error="至少选择一个申请类别及等级"))
+    lane = fields.String(load_default="normal")
+    nature = fields.String(load_default=None, allow_none=True)
+    submitter = fields.String(load_default=None, allow_none=True)
+    original_licence_id = fields.String(load_default=None, allow_none=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=dict)
+    request_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    batch_id = fields.String(load_default=None, allow_none=True)
+
+
+class UpdateDraftSchema(_Strict):
+    version = fields.Integer(required=True, error_messages=_required)
+    values = fields.Dict(keys=fields.String(), values=fields.Raw(), load_default=None, allow_none=True)
+    lane = fields.String(load_default=None, allow_none=True)
+    owed_standards = fields.List(fields.String(), load_default=None, allow_none=True)
+
+
+class UploadSchema(_Strict):
+    filename = fields.String(load_default="")
+    content_b64 = fields.String(required=True, error_messages=_required)
+
+
+class CreditSchema(_Strict):
+    enterprise_id = fields.UUID(required=True, error_messages=_required)
+    rating = fields.String(required=True, error_messages=_required,
+                           validate=validate.OneOf(["A", "B", "C", "D"], error="信用等级应为A、B、C或D"))
+    note = fields.String(load_default=None, allow_none=True)
+
+
+# ---- events permits emits ---------------------------------------------------------------------
+class ApplicationSubmittedData(_Strict):
+    """Data of permits.application_submitted v1."""
+
+    application_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    type_code = fields.String(required=True)
+    transaction_kind = fields.String(required=True)
+    lane = fields.String(required=True)
+    case_ref = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+class ApplicationStateChangedData(_Strict):
+    """Data of permits.application_state_changed v1."""
+
+    application_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    action = fields.String(required=True)
+    from_state = fields.String(required=True)
+    to_state = fields.String(required=True)
+    version = fields.Integer(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class ApplicationDecidedData(_Strict):
+    """Data of permits.application_decided v1."""
+
+    application_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(required=True, allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class LicenceItemData(_Strict):
+    category = fields.String(required=True)
+    grade = fields.String(required=True)
+
+
+class LicenceIssuedData(_Strict):
+    """Data of permits.licence_issued v1."""
+
+    licence_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    application_id = fields.UUID(required=True, allow_none=True)
+    number = fields.String(required=True)
+    type_code = fields.String(required=True)
+    items = fields.List(fields.Nested(LicenceItemData), required=True)
+    valid_from = fields.Date(required=True)
+    valid_until = fields.Date(required=True)
+
+
+class LicenceStatusChangedData(_Strict):
+    """Data of permits.licence_status_changed v1."""
+
+    licence_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    type_code = fields.String(required=True)
+    status = fields.String(required=True)
+    valid_until = fields.Date(required=True)
+
+
+class FieldValueData(_Strict):
+    label = fields.String(required=True)
+    value = fields.Raw(allow_none=True)
+
+
+class AttachmentRefData(_Strict):
+    id = fields.String(required=True)
+    label = fields.String(required=True)
+    filename = fields.String(required=True)
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+
+
+class _ReviewRequestedBase(_Strict):
+    case_ref = fields.String(required=True)
+    case_type = fields.String(required=True)
+    lane = fields.String(required=True)
+    enterprise_id = fields.String(required=True)
+    enterprise_name = fields.String(required=True)
+    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    title = fields.String(required=True)
+    revision = fields.Integer(required=True)
+    attachments = fields.List(fields.Nested(AttachmentRefData), required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+
+
+# A field named "fields" cannot be declared in a class body (it would shadow marshmallow's
+# module), so the schema is derived with from_dict.
+ReviewRequestedData = _ReviewRequestedBase.from_dict(
+    {"fields": fields.Dict(keys=fields.String(), values=fields.Nested(FieldValueData), required=True)},
+    name="ReviewRequestedData")
+ReviewRequestedData.__doc__ = "Data of permits.review_requested v1 (docs/contracts.md, Review cases)."
+
+
+class ReviewWithdrawnData(_Strict):
+    """Data of permits.review_withdrawn v1."""
+
+    case_ref = fields.String(required=True)
+    reason = fields.String(required=True)
+    by = fields.String(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["withdrawn", "terminated"]))
+
+
+# ---- events permits consumes (own, tolerant: unknown keys are ignored) ------------------------
+class _CaseEvent(_Strict):
+    case_ref = fields.String(required=True)
+    case_id = fields.String(required=True)
+    at = fields.String(load_default=None, allow_none=True)
+
+
+class CaseAcceptedData(_CaseEvent):
+    step = fields.String(load_default=None, allow_none=True)
+
+
+class CaseStepChangedData(_CaseEvent):
+    step = fields.String(load_default=None, allow_none=True)
+    step_label = fields.String(load_default=None, allow_none=True)
+    level = fields.String(load_default=None, allow_none=True)
+
+
+class CorrectionItemData(_Strict):
+    target = fields.String(required=True)
+    name = fields.String(required=True)
+    reason = fields.String(load_default="")
+
+
+class CorrectionRequestedData(_CaseEvent):
+    items = fields.List(fields.Nested(CorrectionItemData), required=True)
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
+class CaseDecidedData(_CaseEvent):
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(load_default=None, allow_none=True)
+    decided_by = fields.String(load_default=None, allow_none=True)
+
+
+class CaseClosedData(_CaseEvent):
+    outcome = fields.String(load_default="withdrawn")
+
+
+class RecordsChangedData(_Strict):
+    enterprise_id = fields.UUID(required=True)
+    records_version = fields.Integer(required=True)
+    sections = fields.List(fields.String(), load_default=list)
