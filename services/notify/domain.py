@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 MAX_MAIL_BACKOFF = timedelta(minutes=30)
@@ -85,3 +85,490 @@ def notice_for_status_change(data: dict[str, Any]) -> Notice | None:
         mail_to=None,
         mail_template=None,
     )
+
+
+# =============================================================================================
+# Recipients: an account, an enterprise (optionally one module of it), a reviewer desk, admins
+# =============================================================================================
+ADMIN_DESK = "admin"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message or to-do is for.
+
+    ``account_id`` is an account, or an enterprise (``enterprise_id`` is the id of the
+    enterprise's main account, docs/contracts.md). With ``module`` set, the enterprise's
+    sub-accounts that hold that module see it too; without, only the main account does.
+    ``desk`` is a reviewer desk ``<level>:<region_code>`` or ``admin``.
+    """
+
+    account_id: str | None = None
+    module: str | None = None
+    desk: str | None = None
+
+    @staticmethod
+    def enterprise(enterprise_id: str, module: str | None = None) -> Recipient:
+        return Recipient(account_id=str(enterprise_id), module=module)
+
+    @staticmethod
+    def reviewer_desk(level: str, region_code: str) -> Recipient:
+        return Recipient(desk=f"{level}:{region_code}")
+
+    @staticmethod
+    def admins() -> Recipient:
+        return Recipient(desk=ADMIN_DESK)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """What one signed-in actor may see: rows for ``own`` ids (any module), rows for
+    ``enterprise_id`` with a module in ``modules``, and rows for ``desks``."""
+
+    own: tuple[str, ...]
+    enterprise_id: str | None
+    modules: tuple[str, ...]
+    desks: tuple[str, ...]
+
+
+ENTERPRISE_MODULES = ("enterprise", "personnel", "permits")
+
+
+def audience_for(actor: dict[str, Any]) -> Audience:
+    kind = actor.get("kind")
+    own = (str(actor["id"]),)
+    if kind == "sub":
+        modules = tuple(m for m in ENTERPRISE_MODULES if m in (actor.get("permissions") or []))
+        enterprise_id = actor.get("enterprise_id")
+        return Audience(own, str(enterprise_id) if enterprise_id and modules else None, modules, ())
+    if kind == "reviewer":
+        desks = (f"{actor['level']}:{actor['region_code']}",) if actor.get("level") and \
+            actor.get("region_code") else ()
+        return Audience(own, None, (), desks)
+    if kind == "admin":
+        return Audience(own, None, (), (ADMIN_DESK,))
+    return Audience(own, None, (), ())  # enterprise main account (or registering): its own rows
+
+
+def visible(audience: Audience, recipient: Recipient) -> bool:
+    """The same rule as the repository's query, for one row (unit-tested)."""
+    if recipient.desk is not None:
+        return recipient.desk in audience.desks
+    if recipient.account_id in audience.own:
+        return True
+    return (recipient.account_id == audience.enterprise_id and recipient.module is not None
+            and recipient.module in audience.modules)
+
+
+# =============================================================================================
+# What an event causes: messages, to-dos, done rules, mails, agency events
+# =============================================================================================
+@dataclass(frozen=True)
+class Note:
+    recipient: Recipient
+    title: str
+    body: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Todo:
+    recipient: Recipient
+    kind: str            # correction, rating, overdue, self_inspection, change_review, transfer, follow_up
+    subject_ref: str     # what it is about (a case_ref, a campaign target, a rating …)
+    title: str
+    body: str
+    link: str
+    due_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    """Mark open to-dos about ``subject_ref`` (of these kinds; empty = all kinds) done."""
+
+    subject_ref: str
+    kinds: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class MailOut:
+    to: str
+    subject: str
+    template: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Effects:
+    notes: list[Note] = field(default_factory=list)
+    todos: list[Todo] = field(default_factory=list)
+    done: list[Done] = field(default_factory=list)
+    mails: list[MailOut] = field(default_factory=list)
+    agency: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (agency type, data)
+    deadlines: list[Deadline] = field(default_factory=list)
+    rating_for: str | None = None   # case_ref: open a rating token (一事一评) for it
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A date someone must meet, reminded before it passes (once per threshold)."""
+
+    kind: str            # correction, materials
+    subject_ref: str
+    recipient: Recipient
+    title: str
+    link: str
+    due_date: date
+
+
+def case_link(case_ref: str) -> str:
+    """Where the enterprise handles a case: the producer's page for it."""
+    producer, _, rest = case_ref.partition(":")
+    kind, _, ident = rest.partition(":")
+    if producer == "identity":
+        return "/account"
+    if producer == "enterprise":
+        return "/enterprise"
+    return f"/{producer}/{kind}s/{ident}" if ident else f"/{producer}"
+
+
+def module_of(case_ref: str) -> str:
+    """Which enterprise module a case belongs to (sub-accounts with it see its to-dos)."""
+    producer = case_ref.partition(":")[0]
+    return {"personnel": "personnel", "enterprise": "enterprise", "identity": "enterprise"}.get(
+        producer, "permits")
+
+
+CORRECTION_KINDS = ("correction",)
+MOVED_ON_KINDS = ("correction", "overdue", "change_review")
+
+
+def _case_title(case: dict[str, Any] | None, case_ref: str) -> str:
+    return (case or {}).get("title") or case_ref
+
+
+def effects_of_correction(data: dict[str, Any], case: dict[str, Any] | None,
+                          email: str | None) -> Effects:
+    case_ref = data["case_ref"]
+    title = _case_title(case, case_ref)
+    items = "；".join(f"{item['name']}：{item['reason']}" for item in data.get("items") or [])
+    deadline = data.get("deadline")
+    deadline_text = f"，请在 {deadline} 前补正" if deadline else ""
+    recipient = Recipient.enterprise(data["enterprise_id"], module_of(case_ref))
+    effects = Effects()
+    effects.todos.append(Todo(
+        recipient=recipient, kind="correction", subject_ref=case_ref,
+        title=f"补正：{title}", body=f"审核人员要求补正以下内容{deadline_text}。{items}",
+        link=case_link(case_ref), due_date=_as_date(deadline)))
+    if deadline:
+        effects.deadlines.append(Deadline("correction", case_ref, recipient, f"补正：{title}",
+                                          case_link(case_ref), _as_date(deadline)))
+    if email:
+        effects.mails.append(MailOut(email, f"补正通知：{title}", "correction_requested.txt", {
+            "title": title, "items": data.get("items") or [], "deadline": deadline,
+            "link": case_link(case_ref)}))
+    return effects
+
+
+DECISION_LABELS = {"approved": "审核通过", "rejected": "审核不通过"}
+
+
+def effects_of_decision(data: dict[str, Any], case: dict[str, Any] | None,
+                        email: str | None) -> Effects:
+    case_ref = data["case_ref"]
+    title = _case_title(case, case_ref)
+    label = DECISION_LABELS[data["decision"]]
+    reason = f"原因：{data['reason']}。" if data.get("reason") else ""
+    effects = Effects(done=[Done(case_ref, MOVED_ON_KINDS, "decided")])
+    effects.notes.append(Note(Recipient.enterprise(data["enterprise_id"], module_of(case_ref)),
+                              f"{title}：{label}", f"您的申请“{title}”{label}。{reason}",
+                              case_link(case_ref)))
+    if not case_ref.startswith("identity:"):  # a registration is not a service to rate
+        effects.rating_for = case_ref
+    if email:
+        effects.mails.append(MailOut(email, f"审核结果：{title}", "case_decided.txt", {
+            "title": title, "label": label, "reason": data.get("reason"), "link": case_link(case_ref)}))
+    return effects
+
+
+def rating_todo(enterprise_id: str, case_ref: str, title: str, token: str) -> Todo:
+    return Todo(Recipient.enterprise(enterprise_id, module_of(case_ref)), "rating", case_ref,
+                f"好差评：{title}", "您的事项已办结，请对本次服务进行评价（一事一评）。",
+                f"/rate/{token}")
+
+
+def effects_of_step_changed(data: dict[str, Any]) -> Effects:
+    return Effects(done=[Done(data["case_ref"], MOVED_ON_KINDS, "moved_on")])
+
+
+def effects_of_closed(data: dict[str, Any]) -> Effects:
+    return Effects(done=[Done(data["case_ref"], (), data.get("outcome") or "closed")])
+
+
+def effects_of_resubmission(data: dict[str, Any]) -> Effects:
+    """A producer's review_requested: a revision > 1 is the enterprise's correction, done."""
+    if int(data.get("revision") or 1) > 1:
+        return Effects(done=[Done(data["case_ref"], CORRECTION_KINDS, "resubmitted")])
+    return Effects()
+
+
+def effects_of_overdue(data: dict[str, Any], case: dict[str, Any] | None) -> Effects:
+    case_ref = data["case_ref"]
+    title = _case_title(case, case_ref)
+    return Effects(todos=[Todo(
+        Recipient.reviewer_desk(data["level"], data["desk_region"]), "overdue", case_ref,
+        f"超期：{title}", f"该事项已超过法定办理期限（{data['due_date']}），请尽快办理。",
+        f"/review/cases/{data['case_id']}", due_date=_as_date(data["due_date"]))])
+
+
+def effects_of_self_inspection(data: dict[str, Any]) -> Effects:
+    return Effects(todos=[Todo(
+        Recipient.enterprise(data["enterprise_id"], "permits"), "self_inspection",
+        f"review:self_inspection:{data['target_id']}", f"自查：{data['title']}",
+        f"请在 {data['deadline']} 前完成自查并提交。", f"/permits/self-inspections/{data['target_id']}",
+        due_date=_as_date(data["deadline"]))])
+
+
+PROVINCE_LEVEL = "province"
+
+
+def province_of(region_code: str | None) -> str:
+    """The province (自治区) division of a region code: its first two digits + 0000."""
+    return (region_code or "150000")[:2] + "0000"
+
+
+def effects_of_change_requested(data: dict[str, Any]) -> Effects:
+    fields_text = "、".join(sorted(data.get("changes") or {}))
+    name = data.get("enterprise_name") or data["uscc"]
+    return Effects(todos=[Todo(
+        Recipient.reviewer_desk(PROVINCE_LEVEL, province_of(data.get("region_code"))), "change_review",
+        f"enterprise:change:{data['change_request_id']}", f"变更审核：{name}",
+        f"{name} 申请变更：{fields_text}。", "/review/cases")])
+
+
+def effects_of_profile_submitted(data: dict[str, Any]) -> Effects:
+    return Effects(notes=[Note(Recipient.enterprise(data["enterprise_id"]), "企业信息已提交",
+                               f"{data['name']} 的企业信息已提交，等待审核。", "/account")])
+
+
+def effects_of_licence_issued(data: dict[str, Any], email: str | None) -> Effects:
+    effects = Effects(notes=[Note(
+        Recipient.enterprise(data["enterprise_id"], "permits"), f"许可证已核发：{data['number']}",
+        f"许可证 {data['number']} 已核发，有效期至 {data['valid_until']}。", "/permits")])
+    effects.agency.append(("licence.issued", {**data, "status": data.get("status") or "valid"}))
+    return effects
+
+
+LICENCE_STATUS_AGENCY = {"valid": "licence.changed", "replaced": "licence.changed",
+                         "suspended": "licence.suspended", "revoked": "licence.revoked",
+                         "cancelled": "licence.cancelled"}
+LICENCE_STATUS_LABELS = {"valid": "已变更", "replaced": "已换证", "suspended": "已暂扣", "revoked": "已吊销",
+                         "cancelled": "已注销"}
+
+
+def expiry_status(licence_status: str) -> str:
+    """A licence or certificate is reminded while valid; any other status ends its reminders."""
+    return "active" if licence_status in ("valid", "active") else licence_status
+
+
+def effects_of_licence_status(data: dict[str, Any]) -> Effects:
+    status = data["status"]
+    effects = Effects()
+    label = LICENCE_STATUS_LABELS.get(status)
+    if label:
+        effects.notes.append(Note(Recipient.enterprise(data["enterprise_id"], "permits"),
+                                  f"许可证{label}：{data['number']}",
+                                  f"许可证 {data['number']} {label}。", "/permits"))
+    if status in LICENCE_STATUS_AGENCY:
+        effects.agency.append((LICENCE_STATUS_AGENCY[status], data))
+    return effects
+
+
+def effects_of_transfer_requested(data: dict[str, Any]) -> Effects:
+    return Effects(todos=[Todo(
+        Recipient.enterprise(data["from_enterprise_id"], "personnel"), "transfer",
+        f"personnel:transfer:{data['transfer_id']}", f"人员调出确认：{data['holder_name']}",
+        f"{data['holder_name']} 的证书申请调出，请确认。",
+        f"/personnel/transfers/{data['transfer_id']}")])
+
+
+def effects_of_materials_owed(data: dict[str, Any]) -> Effects:
+    recipient = Recipient.enterprise(data["enterprise_id"], "permits")
+    names = "、".join(item["name"] for item in data.get("items") or [])
+    link = case_link(data["case_ref"]) if data.get("case_ref") else "/permits"
+    subject = data.get("case_ref") or f"permits:application:{data['application_id']}"
+    due = _as_date(data["due_date"])
+    return Effects(
+        todos=[Todo(recipient, "materials", subject, "容缺材料待补交",
+                    f"请在 {due} 前补交：{names}。", link, due_date=due)],
+        deadlines=[Deadline("materials", subject, recipient, "容缺材料待补交", link, due)])
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+# =============================================================================================
+# Reminders: expiries (90/60/30 days), renewal windows, deadlines; once per threshold
+# =============================================================================================
+EXPIRY_THRESHOLDS = (90, 60, 30)
+RENEWAL_OPENS_DAYS = 90     # 延续 may be applied for from 90 days before expiry …
+RENEWAL_CLOSES_DAYS = 30    # … until 30 days before it
+RENEWAL_CLOSING_WARNING_DAYS = 7
+DEADLINE_THRESHOLDS = (7, 3, 1, 0)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str              # unique per subject: (subject_kind, subject_id, key) is sent once
+    recipient: Recipient
+    title: str
+    body: str
+    link: str
+    mail: bool = False
+
+
+def expiry_reminders(today: date, expiry: dict[str, Any]) -> list[Reminder]:
+    """The reminders due today for one licence or certificate: the most urgent crossed
+    threshold only (a licence first seen 20 days before expiry gets the 30-day one), plus the
+    renewal window's opening and closing for licences."""
+    valid_until: date = expiry["valid_until"]
+    days = (valid_until - today).days
+    kind = expiry["subject_kind"]
+    noun = "许可证" if kind == "licence" else "证书"
+    module = "permits" if kind == "licence" else "personnel"
+    recipient = Recipient.enterprise(expiry["enterprise_id"], module)
+    link = "/permits" if kind == "licence" else "/personnel"
+    label = expiry.get("label") or ""
+    out: list[Reminder] = []
+    if days < 0 or expiry.get("status", "active") != "active":
+        return out
+    crossed = [t for t in EXPIRY_THRESHOLDS if days <= t]
+    if crossed:
+        threshold = min(crossed)
+        out.append(Reminder(
+            f"expiry:{valid_until.isoformat()}:{threshold}", recipient,
+            f"{noun}即将到期（{threshold}天）：{expiry['number']}",
+            f"{noun} {expiry['number']}{label} 将于 {valid_until} 到期（剩余 {days} 天），请及时办理延续。",
+            link, mail=True))
+    if kind == "licence":
+        opens = valid_until - timedelta(days=RENEWAL_OPENS_DAYS)
+        closes = valid_until - timedelta(days=RENEWAL_CLOSES_DAYS)
+        if opens <= today < closes:
+            out.append(Reminder(f"renewal_open:{valid_until.isoformat()}", recipient,
+                                f"延续申请已可办理：{expiry['number']}",
+                                f"许可证 {expiry['number']} 的延续申请期已开始，截止 {closes}。", link))
+        if closes - timedelta(days=RENEWAL_CLOSING_WARNING_DAYS) <= today <= closes:
+            out.append(Reminder(f"renewal_closing:{valid_until.isoformat()}", recipient,
+                                f"延续申请即将截止：{expiry['number']}",
+                                f"许可证 {expiry['number']} 的延续申请将于 {closes} 截止，请尽快申请。",
+                                link))
+    return out
+
+
+def deadline_reminders(today: date, deadline: dict[str, Any]) -> list[Reminder]:
+    """A correction or owed-materials deadline: 7, 3, 1 days before and on the day."""
+    due: date = deadline["due_date"]
+    days = (due - today).days
+    crossed = [t for t in DEADLINE_THRESHOLDS if 0 <= days <= t]
+    if not crossed:
+        return []
+    threshold = min(crossed)
+    when = "今天" if days == 0 else f"{days} 天后（{due}）"
+    return [Reminder(f"deadline:{due.isoformat()}:{threshold}", deadline["recipient"],
+                     f"期限提醒：{deadline['title']}", f"{deadline['title']} 的期限为{when}，请按时办理。",
+                     deadline["link"])]
+
+
+# =============================================================================================
+# 好差评: ratings
+# =============================================================================================
+RATING_INTERVAL = timedelta(days=5)
+POOR_RATING = 2
+RATING_REASONS = {
+    "fast": "办理迅速",
+    "clear": "告知清楚",
+    "polite": "服务热情",
+    "easy": "材料精简",
+    "slow": "办理缓慢",
+    "unclear": "告知不清",
+    "repeated": "多次跑动/重复提交",
+    "attitude": "态度不好",
+}
+RATING_MODES = {"case": "一事一评", "visit": "一次一评"}
+
+
+def next_rating_allowed(last_rated_at: datetime | None) -> datetime | None:
+    """When a mobile number may rate again, or None if it may rate now (given its last rating)."""
+    if last_rated_at is None:
+        return None
+    return last_rated_at + RATING_INTERVAL
+
+
+def rating_refused_message(allowed_at: datetime) -> str:
+    from services.common.localtime import BEIJING
+
+    moment = allowed_at.astimezone(BEIJING)
+    return f"同一手机号5天内只能评价一次，请于 {moment:%Y-%m-%d %H:%M}（北京时间）后再评价。"
+
+
+def is_poor(score: int) -> bool:
+    return score <= POOR_RATING
+
+
+def follow_up_todo(rating_id: str, score: int, subject: str) -> Todo:
+    return Todo(Recipient.admins(), "follow_up", f"notify:rating:{rating_id}",
+                f"差评回访：{subject}", f"收到 {score} 分的评价，请回访并处理。", f"/ratings/{rating_id}")
+
+
+def svg_bars(rows: list[tuple[str, float, int]], width: int = 520, bar_height: int = 22) -> str:
+    """A horizontal bar chart (label, average score 0-5, count) as SVG, drawn on the server."""
+    from html import escape
+
+    label_width, gap = 160, 6
+    height = max(1, len(rows)) * (bar_height + gap) + gap
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img">']
+    scale = (width - label_width - 90) / 5
+    for index, (label, average, count) in enumerate(rows):
+        y = gap + index * (bar_height + gap)
+        bar = max(1.0, average * scale)
+        parts.append(f'<text x="0" y="{y + bar_height - 6}" font-size="13">{escape(label)}</text>')
+        parts.append(f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" '
+                     f'class="{"bar-poor" if average <= POOR_RATING else "bar"}"/>')
+        parts.append(f'<text x="{label_width + bar + 6:.1f}" y="{y + bar_height - 6}" font-size="13">'
+                     f'{average:.2f} 分（{count} 条）</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def rating_errors(payload: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Per-field errors of a rating form (score 1-5, known reasons, comment, a mobile)."""
+    from services.common.errors import field_error
+    from services.common.validators import is_mobile
+
+    errors: dict[str, list[dict[str, str]]] = {}
+    try:
+        score = int(payload.get("score") or 0)
+    except (TypeError, ValueError):
+        score = 0
+    if not 1 <= score <= 5:
+        errors["score"] = [field_error("required", "请选择 1 到 5 分的评价")]
+    reasons = payload.get("reasons") or []
+    if not isinstance(reasons, list) or any(r not in RATING_REASONS for r in reasons):
+        errors["reasons"] = [field_error("invalid", "请选择列出的评价原因")]
+    comment = payload.get("comment") or ""
+    if not isinstance(comment, str) or len(comment) > 500:
+        errors["comment"] = [field_error("too_long", "评价内容不能超过500字")]
+    elif score and score <= POOR_RATING and not comment.strip() and not reasons:
+        errors["comment"] = [field_error("required", "差评请选择原因或填写具体意见，便于我们改进")]
+    if not is_mobile(str(payload.get("mobile") or "")):
+        errors["mobile"] = [field_error("invalid", "请输入11位大陆手机号码")]
+    return errors

@@ -3,12 +3,57 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
-from services.notify.models import Mail, Message
+from services.common.messaging_tables import outbox_table
+from services.notify.domain import Audience, Recipient
+from services.notify.models import (
+    AgencySequence,
+    CaseView,
+    Deadline,
+    EnterpriseView,
+    Expiry,
+    Mail,
+    Message,
+    Rating,
+    RatingToken,
+    ReminderSent,
+    Todo,
+)
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def audience_filter(model: Any, audience: Audience) -> ColumnElement[bool]:
+    """Rows one actor may see (the SQL form of ``domain.visible``)."""
+    own = [u for u in (_uuid(i) for i in audience.own) if u is not None]
+    clauses: list[ColumnElement[bool]] = []
+    if own:
+        clauses.append(and_(model.recipient_id.in_(own), model.desk.is_(None)))
+    enterprise = _uuid(audience.enterprise_id)
+    if enterprise is not None and audience.modules:
+        clauses.append(and_(model.recipient_id == enterprise, model.module.in_(audience.modules),
+                            model.desk.is_(None)))
+    if audience.desks:
+        clauses.append(model.desk.in_(audience.desks))
+    return or_(*clauses) if clauses else false()
+
+
+def recipient_columns(recipient: Recipient) -> dict[str, Any]:
+    return {"recipient_id": _uuid(recipient.account_id), "module": recipient.module,
+            "desk": recipient.desk}
 
 
 class MessageRepository:
@@ -24,11 +69,202 @@ class MessageRepository:
             .order_by(Message.created_at.desc()).limit(limit)
         ))
 
-    def unread_count(self, recipient_id: uuid.UUID) -> int:
+    def for_audience(self, audience: Audience, limit: int = 50) -> list[Message]:
+        return list(self.session.scalars(
+            select(Message).where(audience_filter(Message, audience))
+            .order_by(Message.created_at.desc(), Message.id).limit(limit)
+        ))
+
+    def unread_count(self, audience: Audience) -> int:
         return self.session.execute(
-            select(func.count()).where(Message.recipient_id == recipient_id,
-                                       Message.read_at.is_(None))
+            select(func.count()).where(audience_filter(Message, audience), Message.read_at.is_(None))
         ).scalar_one()
+
+    def mark_read(self, ids: list[uuid.UUID]) -> None:
+        if ids:
+            self.session.execute(update(Message).where(Message.id.in_(ids), Message.read_at.is_(None))
+                                 .values(read_at=func.now()))
+
+
+class TodoRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, todo: Todo) -> None:
+        self.session.add(todo)
+
+    def for_audience(self, audience: Audience, include_done: bool = False, limit: int = 100) -> list[Todo]:
+        query = select(Todo).where(audience_filter(Todo, audience))
+        if not include_done:
+            query = query.where(Todo.done_at.is_(None))
+        return list(self.session.scalars(
+            query.order_by(Todo.done_at.is_not(None), Todo.created_at.desc(), Todo.id).limit(limit)))
+
+    def open_count(self, audience: Audience) -> int:
+        return self.session.execute(
+            select(func.count()).where(audience_filter(Todo, audience), Todo.done_at.is_(None))
+        ).scalar_one()
+
+    def get_visible(self, todo_id: uuid.UUID, audience: Audience) -> Todo | None:
+        return self.session.scalars(
+            select(Todo).where(Todo.id == todo_id, audience_filter(Todo, audience))).first()
+
+    def open_about(self, subject_ref: str, kinds: tuple[str, ...] = ()) -> list[Todo]:
+        query = select(Todo).where(Todo.subject_ref == subject_ref, Todo.done_at.is_(None))
+        if kinds:
+            query = query.where(Todo.kind.in_(kinds))
+        return list(self.session.scalars(query.with_for_update()))
+
+    def mark_done(self, subject_ref: str, kinds: tuple[str, ...], reason: str) -> list[Todo]:
+        todos = self.open_about(subject_ref, kinds)
+        now = datetime.now(UTC)
+        for todo in todos:
+            todo.done_at = now
+            todo.done_reason = reason
+        return todos
+
+
+class ProjectionRepository:
+    """Enterprises, cases, expiries and deadlines as notify learns them from events."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enterprise(self, enterprise_id: str) -> EnterpriseView | None:
+        key = _uuid(enterprise_id)
+        return self.session.get(EnterpriseView, key) if key else None
+
+    def upsert_enterprise(self, enterprise_id: str, **values: Any) -> EnterpriseView:
+        row = self.enterprise(enterprise_id)
+        if row is None:
+            row = EnterpriseView(enterprise_id=uuid.UUID(str(enterprise_id)))
+            self.session.add(row)
+        for key, value in values.items():
+            if value is not None:
+                setattr(row, key, value)
+        return row
+
+    def case(self, case_ref: str) -> CaseView | None:
+        return self.session.get(CaseView, case_ref)
+
+    def upsert_case(self, case_ref: str, **values: Any) -> CaseView:
+        row = self.case(case_ref)
+        if row is None:
+            row = CaseView(case_ref=case_ref)
+            self.session.add(row)
+        for key, value in values.items():
+            if value is not None:
+                setattr(row, key, value)
+        return row
+
+    def upsert_expiry(self, subject_kind: str, subject_id: str, **values: Any) -> Expiry:
+        row = self.session.get(Expiry, (subject_kind, str(subject_id)))
+        if row is None:
+            row = Expiry(subject_kind=subject_kind, subject_id=str(subject_id))
+            self.session.add(row)
+        for key, value in values.items():
+            if value is not None:
+                setattr(row, key, value)
+        return row
+
+    def expiries_until(self, last_day: date) -> list[Expiry]:
+        return list(self.session.scalars(
+            select(Expiry).where(Expiry.valid_until <= last_day, Expiry.status == "active")
+            .order_by(Expiry.valid_until)))
+
+    def add_deadline(self, deadline: Deadline) -> None:
+        self.session.add(deadline)
+
+    def open_deadlines(self) -> list[Deadline]:
+        return list(self.session.scalars(select(Deadline).where(Deadline.done_at.is_(None))))
+
+    def close_deadlines(self, subject_ref: str) -> None:
+        self.session.execute(update(Deadline).where(Deadline.subject_ref == subject_ref,
+                                                    Deadline.done_at.is_(None))
+                             .values(done_at=func.now()))
+
+
+class ReminderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def claim(self, subject_kind: str, subject_id: str, key: str, for_date: date) -> bool:
+        """True the first time this reminder is claimed (the unique constraint decides)."""
+        result = self.session.execute(
+            pg_insert(ReminderSent.__table__)
+            .values(subject_kind=subject_kind, subject_id=subject_id, reminder_key=key, for_date=for_date)
+            .on_conflict_do_nothing().returning(ReminderSent.__table__.c.id))
+        return result.first() is not None
+
+
+class RatingRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def token(self, token: str) -> RatingToken | None:
+        return self.session.get(RatingToken, token)
+
+    def add_token(self, token: RatingToken) -> None:
+        self.session.add(token)
+
+    def token_for_case(self, case_ref: str) -> RatingToken | None:
+        return self.session.scalars(select(RatingToken).where(
+            RatingToken.case_ref == case_ref, RatingToken.mode == "case",
+            RatingToken.enterprise_id.is_not(None))).first()
+
+    def lock_mobile(self, mobile: str) -> None:
+        """Serialise ratings from one mobile number (the 5-day rule is check-then-insert)."""
+        self.session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"rating:{mobile}"))))
+
+    def last_rating_at(self, mobile: str) -> datetime | None:
+        return self.session.execute(
+            select(func.max(Rating.rated_at)).where(Rating.mobile == mobile)).scalar_one()
+
+    def add(self, rating: Rating) -> None:
+        self.session.add(rating)
+
+    def get(self, rating_id: uuid.UUID) -> Rating | None:
+        return self.session.get(Rating, rating_id)
+
+    def recent(self, limit: int = 50) -> list[Rating]:
+        return list(self.session.scalars(select(Rating).order_by(Rating.rated_at.desc()).limit(limit)))
+
+    def grouped(self, key: str) -> list[tuple[str, float, int]]:
+        """(group, average score, count) by reviewer, business type or month (Beijing)."""
+        if key == "reviewer":
+            column = func.coalesce(Rating.reviewer_name, Rating.reviewer_id, "（未知）")
+        elif key == "business_type":
+            column = func.coalesce(Rating.business_type, "（未分类）")
+        else:
+            column = func.to_char(func.timezone("Asia/Shanghai", Rating.rated_at), "YYYY-MM")
+        rows = self.session.execute(
+            select(column.label("g"), func.avg(Rating.score), func.count())
+            .group_by("g").order_by("g")).all()
+        return [(str(g), float(avg), int(count)) for g, avg, count in rows]
+
+
+class AgencyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_sequence(self, entity_id: str) -> int:
+        table = AgencySequence.__table__
+        statement = pg_insert(table).values(entity_id=entity_id, last_sequence=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.entity_id],
+            set_={"last_sequence": table.c.last_sequence + 1},
+        ).returning(table.c.last_sequence)
+        return int(self.session.execute(statement).scalar_one())
+
+    def add_to_outbox(self, envelope: dict[str, Any], routing_key: str, request_id: str) -> None:
+        """An agency event rides notify's own outbox (published with confirms by its relay)."""
+        self.session.execute(insert(outbox_table).values(
+            event_id=uuid.UUID(envelope["id"]), event_type=routing_key, envelope=envelope,
+            headers={"nameko.request_id": request_id}))
+
+    def pending(self) -> int:
+        return self.session.execute(select(func.count()).where(
+            outbox_table.c.published_at.is_(None), outbox_table.c.event_type.like("agency.%"))).scalar_one()
 
 
 class MailRepository:

@@ -1,0 +1,188 @@
+"""notify's rules: who sees what, when a to-do is done, reminder thresholds, the 5-day rating rule."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.notify import domain
+from services.notify.domain import Audience, Recipient, audience_for, visible
+
+ENT = "0b7c6a52-1111-4c3e-9a57-000000000001"
+OTHER = "0b7c6a52-1111-4c3e-9a57-000000000002"
+
+
+def actor(kind="enterprise", **extra):
+    base = {"id": ENT if kind == "enterprise" else "0b7c6a52-2222-4c3e-9a57-000000000009",
+            "kind": kind, "permissions": [], "enterprise_id": ENT if kind in ("enterprise", "sub") else None,
+            "level": None, "region_code": None}
+    return {**base, **extra}
+
+
+def test_main_account_sees_every_module_of_its_enterprise_but_not_others():
+    audience = audience_for(actor())
+    assert visible(audience, Recipient.enterprise(ENT, "permits"))
+    assert visible(audience, Recipient.enterprise(ENT))
+    assert not visible(audience, Recipient.enterprise(OTHER, "permits"))
+    assert not visible(audience, Recipient.reviewer_desk("province", "150000"))
+
+
+def test_sub_account_sees_only_the_modules_it_holds():
+    audience = audience_for(actor("sub", permissions=["personnel", "read_only"]))
+    assert visible(audience, Recipient.enterprise(ENT, "personnel"))
+    assert not visible(audience, Recipient.enterprise(ENT, "permits"))
+    assert not visible(audience, Recipient.enterprise(ENT))  # no module: the main account's
+    assert visible(audience, Recipient(account_id=audience.own[0]))  # its own messages
+
+
+def test_sub_account_of_another_enterprise_sees_nothing_of_ours():
+    audience = audience_for(actor("sub", permissions=["permits"], enterprise_id=OTHER))
+    assert not visible(audience, Recipient.enterprise(ENT, "permits"))
+
+
+def test_reviewer_sees_its_desk_only_and_admin_the_admin_desk():
+    reviewer = audience_for(actor("reviewer", level="city", region_code="150100"))
+    assert visible(reviewer, Recipient.reviewer_desk("city", "150100"))
+    assert not visible(reviewer, Recipient.reviewer_desk("province", "150000"))
+    assert not visible(reviewer, Recipient.admins())
+    admin = audience_for(actor("admin"))
+    assert visible(admin, Recipient.admins())
+    assert not visible(admin, Recipient.enterprise(ENT, "permits"))
+
+
+def test_correction_makes_a_permits_todo_linking_to_the_case_with_its_deadline():
+    data = {"case_ref": "permits:application:abc", "case_id": "c1", "enterprise_id": ENT,
+            "items": [{"target": "field", "name": "注册资本", "reason": "与营业执照不一致"}],
+            "deadline": date(2026, 12, 1)}
+    effects = domain.effects_of_correction(data, {"title": "承装（修、试）许可新办"}, "a@example.com")
+    [todo] = effects.todos
+    assert todo.kind == "correction" and todo.subject_ref == "permits:application:abc"
+    assert todo.recipient == Recipient.enterprise(ENT, "permits")
+    assert todo.link == "/permits/applications/abc"
+    assert "注册资本" in todo.body and "2026-12-01" in todo.body
+    assert effects.deadlines[0].due_date == date(2026, 12, 1)
+    assert effects.mails[0].to == "a@example.com"
+
+
+def test_personnel_case_goes_to_the_personnel_module():
+    data = {"case_ref": "personnel:transfer:t1", "case_id": "c", "enterprise_id": ENT, "items": [],
+            "deadline": None}
+    [todo] = domain.effects_of_correction(data, None, None).todos
+    assert todo.recipient.module == "personnel"
+
+
+@pytest.mark.parametrize("effects,expected", [
+    (domain.effects_of_step_changed({"case_ref": "permits:application:a"}), ("correction", "overdue")),
+    (domain.effects_of_decision({"case_ref": "permits:application:a", "enterprise_id": ENT,
+                                 "decision": "approved", "reason": None}, None, None), ("correction",)),
+    (domain.effects_of_resubmission({"case_ref": "permits:application:a", "revision": 2}), ("correction",)),
+])
+def test_moving_on_marks_the_correction_done(effects, expected):
+    [rule] = effects.done
+    assert rule.subject_ref == "permits:application:a"
+    for kind in expected:
+        assert kind in rule.kinds
+    assert "rating" not in rule.kinds  # a rating to-do survives the case moving on
+
+
+def test_first_submission_is_not_a_correction_and_closing_ends_everything():
+    assert domain.effects_of_resubmission({"case_ref": "x:y:z", "revision": 1}).done == []
+    [rule] = domain.effects_of_closed({"case_ref": "x:y:z", "outcome": "withdrawn"}).done
+    assert rule.kinds == ()  # every kind
+
+
+def test_decision_opens_a_rating_but_not_for_a_registration():
+    approved = {"case_ref": "permits:application:a", "enterprise_id": ENT, "decision": "approved",
+                "reason": None}
+    assert domain.effects_of_decision(approved, None, None).rating_for == "permits:application:a"
+    registration = {**approved, "case_ref": "identity:registration:a"}
+    assert domain.effects_of_decision(registration, None, None).rating_for is None
+
+
+def test_overdue_goes_to_the_reviewer_desk_and_change_requests_to_the_province():
+    [todo] = domain.effects_of_overdue({"case_ref": "permits:application:a", "case_id": "c9",
+                                        "level": "city", "desk_region": "150100",
+                                        "due_date": date(2026, 11, 1)}, None).todos
+    assert todo.recipient == Recipient.reviewer_desk("city", "150100")
+    assert todo.link == "/review/cases/c9"
+    [change] = domain.effects_of_change_requested({
+        "change_request_id": "r1", "enterprise_id": ENT, "uscc": "9115", "enterprise_name": "某公司",
+        "region_code": "150102", "changes": {"name": {}}}).todos
+    assert change.recipient == Recipient.reviewer_desk("province", "150000")
+
+
+LICENCE = {"subject_kind": "licence", "enterprise_id": ENT, "number": "5-1-00001-2026",
+           "status": "active", "valid_until": date(2027, 3, 31)}
+
+
+def keys(today, facts=LICENCE):
+    return [r.key.split(":")[0] + ":" + r.key.split(":")[-1] for r in domain.expiry_reminders(today, facts)]
+
+
+def test_expiry_reminders_at_90_60_30_days_only_the_most_urgent_crossed():
+    until = LICENCE["valid_until"]
+    assert keys(until - timedelta(days=91)) == []
+    assert "expiry:90" in keys(until - timedelta(days=90))
+    assert "expiry:90" in keys(until - timedelta(days=61))
+    assert "expiry:60" in keys(until - timedelta(days=60))
+    assert "expiry:30" in keys(until - timedelta(days=20))  # first seen late: the 30-day one
+    assert keys(until + timedelta(days=1)) == []             # expired: no more reminders
+
+
+def test_renewal_window_opens_90_days_before_and_warns_before_it_closes():
+    until = LICENCE["valid_until"]
+    assert "renewal_open:" + until.isoformat() in [r.key for r in domain.expiry_reminders(
+        until - timedelta(days=90), LICENCE)]
+    closing = [r.key for r in domain.expiry_reminders(until - timedelta(days=35), LICENCE)]
+    assert any(k.startswith("renewal_closing") for k in closing)
+    assert not any(k.startswith("renewal") for k in
+                   [r.key for r in domain.expiry_reminders(until - timedelta(days=10), LICENCE)])
+
+
+def test_certificates_and_revoked_licences():
+    cert = {**LICENCE, "subject_kind": "certificate"}
+    reminders = domain.expiry_reminders(cert["valid_until"] - timedelta(days=30), cert)
+    assert [r.recipient.module for r in reminders] == ["personnel"]
+    assert domain.expiry_reminders(LICENCE["valid_until"] - timedelta(days=30),
+                                   {**LICENCE, "status": "revoked"}) == []
+
+
+def test_deadline_reminders_7_3_1_and_the_day():
+    due = date(2026, 12, 10)
+    deadline = {"due_date": due, "title": "补正", "link": "/x", "recipient": Recipient.enterprise(ENT)}
+    assert domain.deadline_reminders(due - timedelta(days=8), deadline) == []
+    assert domain.deadline_reminders(due - timedelta(days=5), deadline)[0].key.endswith(":7")
+    assert domain.deadline_reminders(due, deadline)[0].key.endswith(":0")
+    assert domain.deadline_reminders(due + timedelta(days=1), deadline) == []
+
+
+def test_a_mobile_may_rate_again_only_after_five_days():
+    last = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    allowed = domain.next_rating_allowed(last)
+    assert allowed == last + timedelta(days=5)
+    assert domain.next_rating_allowed(None) is None
+    message = domain.rating_refused_message(allowed)
+    assert "2026-11-25 10:00" in message and "5天内" in message  # Beijing time
+
+
+def test_rating_form_errors():
+    assert domain.rating_errors({"score": 5, "reasons": ["fast"], "mobile": "13800138000"}) == {}
+    errors = domain.rating_errors({"score": 7, "reasons": ["bogus"], "mobile": "123"})
+    assert set(errors) == {"score", "reasons", "mobile"}
+    poor = domain.rating_errors({"score": 1, "reasons": [], "comment": "", "mobile": "13800138000"})
+    assert "comment" in poor  # a poor rating says why
+
+
+def test_poor_rating_opens_an_admin_follow_up():
+    assert domain.is_poor(2) and not domain.is_poor(3)
+    todo = domain.follow_up_todo("r1", 1, "某事项")
+    assert todo.recipient == Recipient.admins() and todo.kind == "follow_up"
+
+
+def test_chart_is_svg_with_one_bar_per_group():
+    svg = domain.svg_bars([("张三", 4.5, 2), ("<李四>", 1.0, 1)])
+    assert svg.startswith("<svg") and svg.count("<rect") == 2
+    assert "&lt;李四&gt;" in svg and "bar-poor" in svg
+
+
+def test_audience_type_is_plain():
+    assert isinstance(audience_for(actor()), Audience)
