@@ -2,12 +2,15 @@
 
 Creates an admin, a reviewer at each level, and one approved enterprise account per source
 system (HMQ, CIP, TSA, PFL, REG), through the real paths: identity RPC for staff accounts,
-the gateway API for registration, the mailed verification link, a reviewer's approval.
+the gateway API for registration, the mailed verification link, registration step 2
+(enterprise info and scans) through the enterprise service, a reviewer's approval.
 Idempotent: what exists already is left alone. Prints the logins.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 import sys
@@ -15,6 +18,7 @@ import time
 
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
+from PIL import Image, ImageDraw
 
 from deploy.mail_sink import read_mails
 from services.common.config import load_config, nameko_config
@@ -30,17 +34,43 @@ STAFF = [
 ]
 # One enterprise per source system; bodies are fixed, so codes are stable across runs.
 ENTERPRISES = [
-    ("HMQ", "91150100DEMO00001", "公路养护联系人", "13900000001"),
-    ("CIP", "91150100DEMO00002", "建筑施工联系人", "13900000002"),
-    ("TSA", "91150100DEMO00003", "交通施工联系人", "13900000003"),
-    ("PFL", "91150100DEMO00004", "电力承装联系人", "13900000004"),
-    ("REG", "91150100DEMO00005", "勘察设计联系人", "13900000005"),
+    ("HMQ", "91150100DEMO00001", "公路养护联系人", "13900000001", "内蒙古示范公路养护有限公司"),
+    ("CIP", "91150100DEMO00002", "建筑施工联系人", "13900000002", "内蒙古示范建筑工程有限公司"),
+    ("TSA", "91150100DEMO00003", "交通施工联系人", "13900000003", "内蒙古示范交通建设有限公司"),
+    ("PFL", "91150100DEMO00004", "电力承装联系人", "13900000004", "内蒙古示范电力工程有限公司"),
+    ("REG", "91150100DEMO00005", "勘察设计联系人", "13900000005", "内蒙古示范勘察设计有限公司"),
 ]
 
 
 def demo_uscc(body: str) -> str:
     body = body.replace("DEMO", "0000")  # digits only: a valid GB 32100 body
     return body + uscc_check_character(body)
+
+
+def sample_scan_pdf() -> bytes:
+    """A one-page colour scan at 300 DPI, as the seeds ask for licence scans."""
+    im = Image.new("RGB", (300, 300), "white")
+    ImageDraw.Draw(im).rectangle((10, 10, 290, 150), fill=(200, 30, 30))
+    buffer = io.BytesIO()
+    im.save(buffer, "PDF", resolution=300)
+    return buffer.getvalue()
+
+
+def registration_step_two(cluster: ClusterRpcProxy, account_id: str, name: str, contact: str,
+                          mobile: str, email: str) -> None:
+    """Enterprise info and licence scans (registration step 2), then submit."""
+    actor = {"id": account_id, "kind": "enterprise", "enterprise_id": account_id, "permissions": []}
+    scan = {"content_b64": base64.b64encode(sample_scan_pdf()).decode()}
+    cluster.enterprise.save_registration_profile(actor, {
+        "name": name, "enterprise_type": "limited_liability", "legal_person": name,
+        "legal_representative": "王示范", "registered_address": "呼和浩特市新城区新华大街1号",
+        "current_address": "呼和浩特市赛罕区大学东街2号", "region_code": "150105",
+        "contact_name": contact, "contact_phone": mobile, "email": email,
+        "registered_capital_wan": "5000", "net_assets_wan": "3200", "established_on": "2008-05-01",
+        "business_scope": "示范数据", "files": {
+            "business_licence": {**scan, "filename": "营业执照.pdf"},
+            "legal_rep_id": {**scan, "filename": "法定代表人身份证.pdf"}}})
+    cluster.enterprise.submit_registration_profile(actor)
 
 
 def main() -> int:
@@ -60,7 +90,7 @@ def main() -> int:
     reviewer.post(f"{base}/api/v1/session", json={"login": "hhhtcity01", "password": PASSWORD},
                   timeout=30).raise_for_status()
     token = reviewer.get(f"{base}/api/v1/session", timeout=30).json()["csrf_token"]
-    for system, body, contact, mobile in ENTERPRISES:
+    for system, body, contact, mobile, name in ENTERPRISES:
         uscc = demo_uscc(body)
         email = f"{system.lower()}@demo.qlp.local"
         created = requests.post(f"{base}/api/v1/accounts", timeout=30, json={
@@ -81,6 +111,14 @@ def main() -> int:
             print(f"no verification mail for {email}", file=sys.stderr)
             return 1
         requests.get(link, timeout=30).raise_for_status()
+        account_id = created.json()["id"]
+        with ClusterRpcProxy(nameko_config(config, "demo"), timeout=30) as cluster:
+            registration_step_two(cluster, account_id, name, contact, mobile, email)
+        for _ in range(100):  # identity learns of step 2 from an event
+            pending = reviewer.get(f"{base}/api/v1/registrations/pending", timeout=30).json()
+            if any(a["id"] == account_id and a["profile_submitted"] for a in pending):
+                break
+            time.sleep(0.2)
         reviewer.post(f"{base}/api/v1/registrations/{created.json()['id']}/decision",
                       json={"approve": True}, headers={"X-CSRF-Token": token},
                       timeout=30).raise_for_status()

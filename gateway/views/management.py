@@ -9,13 +9,24 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
+from gateway.rpc import ServiceUnavailable
+from gateway.views.account import STATUS_LABELS
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
-from services.common.access import MODULES, READ_ONLY
-from services.common.errors import ValidationFailed
+from services.common.access import MODULES, READ_ONLY, actor_from_account
+from services.common.errors import InvalidTransition, ValidationFailed, field_error
 
 LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
 STAFF_FIELDS = ("kind", "username", "contact_name", "email", "level", "region_code")
 SUB_FIELDS = ("username", "contact_name", "email")
+# What a reviewer checks of registration step 2 (the enterprise service's profile view).
+PROFILE_LABELS = (
+    ("name", "企业名称"), ("enterprise_type_label", "企业类型"), ("legal_person", "法人名称"),
+    ("legal_representative", "法定代表人"), ("registered_address", "注册地址"),
+    ("current_address", "经营地址"), ("region_label", "所属地区"), ("contact_name", "联系人"),
+    ("contact_phone", "联系电话"), ("email", "电子邮箱"), ("registered_capital_wan", "注册资本（万元）"),
+    ("established_on", "成立日期"), ("business_scope", "经营范围"), ("parent_name", "上级单位"),
+)
+PROFILE_FILE_LABELS = (("business_licence", "营业执照（副本）"), ("legal_rep_id", "法定代表人身份证"))
 
 
 class ManagementViews:
@@ -84,13 +95,14 @@ class ManagementViews:
     }
 
     ROUTES = [
-        Rule("/<any(enterprise, personnel, permits):module>", endpoint="module"),
+        Rule("/<any(personnel, permits):module>", endpoint="module"),
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
         Rule("/account/users/<account_id>", endpoint="sub_account", methods=["POST"]),
         Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
         Rule("/admin/accounts/<account_id>/reset-password", endpoint="admin_reset", methods=["POST"]),
         Rule("/review/registrations", endpoint="registrations"),
-        Rule("/review/registrations/<account_id>", endpoint="decide_registration", methods=["POST"]),
+        Rule("/review/registrations/<account_id>", endpoint="decide_registration",
+             methods=["GET", "POST"]),
         Rule("/api/v1/modules/<module>", endpoint="api_module"),
         Rule("/api/v1/sub-accounts", endpoint="api_sub_accounts", methods=["GET", "POST"]),
         Rule("/api/v1/sub-accounts/<account_id>", endpoint="api_sub_account", methods=["PATCH"]),
@@ -216,18 +228,33 @@ class ManagementViews:
 
     def on_decide_registration(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("reviewer", "admin"))
+        if request.method == "GET":
+            return self._registration_detail(request, actor, account_id)
         if not csrf_ok(request):
             return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
         try:
             self.call(request, "identity", "decide_registration", actor["id"], {
                 "account_id": account_id, "approve": request.form.get("decision") == "approve",
                 "reason": request.form.get("reason", "")})
-        except ValidationFailed as exc:
+        except (ValidationFailed, InvalidTransition) as exc:
             pending = self.call(request, "identity", "list_registrations_for_review", actor["id"])
+            errors = exc.fields or {"_": [field_error(exc.code, exc.message)]}
             return self.render(request, "registrations.html", status=422, pending=pending,
-                               errors={account_id: exc.fields})
+                               errors={account_id: errors})
         self.forget_account(account_id)
         return redirect("/review/registrations", code=303)
+
+    def _registration_detail(self, request: Request, actor: dict, account_id: str) -> Response:
+        """One registration with its step-2 enterprise info and licence scans (TSA 注册审核)."""
+        account = self.call(request, "identity", "registration_for_review", actor["id"], account_id)
+        try:
+            profile = self.call(request, "enterprise", "registration_profile",
+                                actor_from_account(actor), account_id)
+        except ServiceUnavailable:
+            profile = None  # the account part is still worth showing
+        return self.render(request, "registration_detail.html", account=account, profile=profile,
+                           status_label=STATUS_LABELS.get(account["status"], account["status"]),
+                           labels=PROFILE_LABELS, file_labels=PROFILE_FILE_LABELS)
 
     def on_api_registrations(self, request: Request) -> Response:
         actor = self.require(request, kinds=("reviewer", "admin"))

@@ -109,6 +109,11 @@ def status_after_email_verified(review_required: bool) -> str:
     return ACCOUNT_PENDING_REVIEW if review_required else ACCOUNT_ACTIVE
 
 
+def status_after_profile_submitted(status: str) -> str:
+    """Submitting registration step 2 again after 审核不通过 is the resubmission (前往修改)."""
+    return ACCOUNT_PENDING_REVIEW if status == ACCOUNT_REJECTED else status
+
+
 def can_log_in(status: str) -> tuple[bool, str | None]:
     """Whether an account in this status may sign in, and if not, why (in Chinese).
 

@@ -1,7 +1,12 @@
 """Events identity emits, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
-from services.identity.schemas import AccountRegisteredData, AccountStatusChangedData, LinkMailData
+from services.identity.schemas import (
+    AccountRegisteredData,
+    AccountStatusChangedData,
+    LinkMailData,
+    RegistrationProfileSubmittedData,
+)
 
 ENTERPRISE_ACCOUNT_REGISTERED = EventSpec(
     "identity", "enterprise_account_registered", 1, AccountRegisteredData,
@@ -22,3 +27,10 @@ ACCOUNT_STATUS_CHANGED = EventSpec(
 
 EMITS = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWORD_RESET_REQUESTED,
          ACCOUNT_STATUS_CHANGED]
+
+# Consumed: registration step 2 was submitted (the enterprise service's event).
+REGISTRATION_PROFILE_SUBMITTED = EventSpec(
+    "enterprise", "registration_profile_submitted", 1, RegistrationProfileSubmittedData,
+    "An enterprise submitted its registration step 2 (enterprise info and licences).",
+)
+CONSUMES = [REGISTRATION_PROFILE_SUBMITTED]

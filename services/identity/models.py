@@ -38,6 +38,9 @@ class Account(Base):
     # The time step of the last accepted code: a code is good once (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Registration step 2 (enterprise info) is kept by the enterprise service; identity only
+    # learns from its event that it was submitted, which registration review requires.
+    profile_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # Bumped whenever sessions must end (disable, password change): the gateway compares it.
     session_epoch: Mapped[int] = mapped_column(default=0)
     # The form or API idempotency key that created it: a repeated submit gets this account.

@@ -134,6 +134,7 @@ class SessionAccountSchema(Schema):
     enterprise_account_id = fields.UUID(allow_none=True)
     must_change_password = fields.Boolean()
     totp_enabled = fields.Function(lambda account: account.totp_enabled_at is not None)
+    profile_submitted = fields.Function(lambda account: account.profile_submitted_at is not None)
     session_epoch = fields.Integer()
     review_reason = fields.String(allow_none=True)
 
@@ -161,3 +162,14 @@ class AccountStatusChangedData(Schema):
     kind = fields.String(required=True)
     status = fields.String(required=True)
     reason = fields.String(allow_none=True, load_default=None)
+
+
+class RegistrationProfileSubmittedData(Schema):
+    """What identity reads of enterprise.registration_profile_submitted v1 (the enterprise
+    service's event; other fields are the enterprise's business, not ours)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    enterprise_id = fields.UUID(required=True)
+    submitted_at = fields.AwareDateTime(required=True)

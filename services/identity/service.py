@@ -23,6 +23,7 @@ from services.common.errors import (
     field_error,
     uuid_or_not_found,
 )
+from services.common.events import reliable_event_handler
 from services.common.schema_errors import load_or_fail
 from services.common.validators import is_email
 from services.identity import domain
@@ -31,6 +32,7 @@ from services.identity.events import (
     EMAIL_VERIFICATION_REQUESTED,
     ENTERPRISE_ACCOUNT_REGISTERED,
     PASSWORD_RESET_REQUESTED,
+    REGISTRATION_PROFILE_SUBMITTED,
 )
 from services.identity.models import Account, AccountToken, LoginAttempt
 from services.identity.repository import (
@@ -211,6 +213,16 @@ class IdentityService(PlatformService):
             return SessionAccountSchema(many=True).dump(pending)
 
     @service_rpc
+    def registration_for_review(self, actor_id: str, account_id: str) -> dict:
+        """One enterprise registration, for a reviewer's detail page."""
+        with self.db.unit_of_work() as uow:
+            self._require_staff(uow, actor_id)
+            account = self._get(uow, account_id)
+            if account.kind != domain.KIND_ENTERPRISE:
+                raise NotFound("注册申请不存在")
+            return _session_view(account)
+
+    @service_rpc
     def decide_registration(self, actor_id: str, payload: dict) -> dict:
         data = load_or_fail(RegistrationDecisionSchema(), payload)
         reason = (data["reason"] or "").strip()
@@ -224,6 +236,8 @@ class IdentityService(PlatformService):
                 raise NotFound("注册申请不存在")
             if account.status != domain.ACCOUNT_PENDING_REVIEW:
                 raise InvalidTransition("该注册申请不在待审核状态")
+            if data["approve"] and account.profile_submitted_at is None:
+                raise InvalidTransition("该企业尚未提交企业信息（注册第二步），不能审核通过")
             status = domain.ACCOUNT_ACTIVE if data["approve"] else domain.ACCOUNT_REJECTED
             self._set_status(uow, account, status, None if data["approve"] else reason,
                              actor_id=staff.id)
@@ -250,6 +264,26 @@ class IdentityService(PlatformService):
             self._set_status(uow, account, domain.ACCOUNT_PENDING_REVIEW, None, actor_id=account.id)
             uow.commit()
             return _session_view(account)
+
+    @reliable_event_handler("enterprise", "registration_profile_submitted")
+    def on_registration_profile_submitted(self, body: dict) -> None:
+        """Step 2 arrived: review may approve; a rejected registration goes back to review."""
+        envelope = REGISTRATION_PROFILE_SUBMITTED.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "identity.on_registration_profile_submitted"):
+                return
+            account = AccountRepository(uow.session).get(data["enterprise_id"], for_update=True)
+            if account is None or account.kind != domain.KIND_ENTERPRISE:
+                log.warning("registration profile for unknown enterprise %s", data["enterprise_id"])
+                uow.commit()  # nothing to do, and nothing to retry
+                return
+            account.profile_submitted_at = data["submitted_at"]
+            audit.record(uow.session, "registration.profile_submitted", actor_id=account.id,
+                         subject_id=account.id)
+            if (status := domain.status_after_profile_submitted(account.status)) != account.status:
+                self._set_status(uow, account, status, None, actor_id=account.id)
+            uow.commit()
 
     # ---- login -------------------------------------------------------------------------
     @service_rpc

@@ -14,6 +14,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from deploy.mail_sink import read_mails
 from services.common.config import nameko_config
 from tests.support.data import registration
+from tests.support.enterprise import submit_registration_profile
 from tests.support.waiting import wait_for
 
 PASSWORD = "Qlp#2026-journey"
@@ -64,7 +65,18 @@ def registered_and_approved(gateway, config, reviewer):
     assert response.status_code == 200
     pending = staff.get(gateway + "/api/v1/registrations/pending").json()
     account = next(a for a in pending if a["login"] == data["uscc"])
+    assert account["profile_submitted"] is False
     token = csrf(staff, gateway)
+    # Without registration step 2 (enterprise info + licence scans) it cannot be approved.
+    early = staff.post(gateway + f"/api/v1/registrations/{account['id']}/decision",
+                       json={"approve": True}, headers={"X-CSRF-Token": token})
+    assert early.status_code == 409, early.text
+    submit_registration_profile(config, account["id"])
+    wait_for(lambda: next(a for a in staff.get(gateway + "/api/v1/registrations/pending").json()
+                          if a["id"] == account["id"])["profile_submitted"],
+             what="identity to learn that step 2 was submitted")
+    detail = staff.get(gateway + f"/review/registrations/{account['id']}")
+    assert detail.status_code == 200 and "营业执照.pdf" in detail.text and "张三" in detail.text
     no_reason = staff.post(gateway + f"/api/v1/registrations/{account['id']}/decision",
                            json={"approve": False}, headers={"X-CSRF-Token": token})
     assert no_reason.status_code == 422

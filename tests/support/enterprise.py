@@ -42,3 +42,19 @@ def profile(name: str = "内蒙古测试电力工程有限公司") -> dict[str, 
         "registered_capital_wan": "5000", "net_assets_wan": "3200.5", "established_on": "2008-05-01",
         "business_scope": "电力设施承装、承修、承试",
     }
+
+
+def submit_registration_profile(config: dict, account_id: str, name: str | None = None) -> dict:
+    """Registration step 2 for an enterprise account, through the enterprise service's RPC
+    (the browser journey does it through the page): both scans, then submit."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from services.common.config import nameko_config
+
+    actor = {"id": account_id, "kind": "enterprise", "enterprise_id": account_id, "permissions": []}
+    fields = profile(name or f"内蒙古测试{account_id[:6]}工程有限公司")
+    with ClusterRpcProxy(nameko_config(config, "tests"), timeout=30) as cluster:
+        cluster.enterprise.save_registration_profile(actor, {**fields, "files": {
+            "business_licence": upload("营业执照.pdf", scan_pdf()),
+            "legal_rep_id": upload("法定代表人身份证.pdf", scan_pdf())}})
+        return cluster.enterprise.submit_registration_profile(actor)
