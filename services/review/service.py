@@ -431,15 +431,17 @@ class ReviewService(PlatformService):
                 uow.commit()
                 return {"case_id": str(case_uuid), "claimed_by": str(actor["id"])}
             case = cases.get(case_uuid)
-        if case is None:
-            raise NotFound("案件不存在")
-        if (case.level, case.desk_region) != (level, desk):
-            self._refuse(actor, "claim", case.id, "该案件不在您所在层级和地区的审核队列中")
-        if case.claimed_by == str(actor["id"]):
-            return {"case_id": str(case.id), "claimed_by": case.claimed_by}
-        if case.queue != "active":
+            if case is None:
+                raise NotFound("案件不存在")
+            seen = {"desk": (case.level, case.desk_region), "claimed_by": case.claimed_by,
+                    "claimed_name": case.claimed_name, "queue": case.queue}
+        if seen["desk"] != (level, desk):
+            self._refuse(actor, "claim", case_uuid, "该案件不在您所在层级和地区的审核队列中")
+        if seen["claimed_by"] == str(actor["id"]):
+            return {"case_id": str(case_uuid), "claimed_by": seen["claimed_by"]}
+        if seen["queue"] != "active":
             raise InvalidTransition("该案件当前不在待审队列中，不能领取")
-        raise Conflict(f"该案件已被{case.claimed_name or '其他审核人员'}领取")
+        raise Conflict(f"该案件已被{seen['claimed_name'] or '其他审核人员'}领取")
 
     @service_rpc
     def release(self, actor: dict, case_id: str) -> dict:
