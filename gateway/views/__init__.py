@@ -5,7 +5,8 @@ endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSE
 """
 
 from gateway.views.account import AccountViews
+from gateway.views.enterprise import EnterpriseViews
 from gateway.views.management import ManagementViews
 from gateway.views.public import PublicViews
 
-VIEW_CLASSES: tuple[type, ...] = (PublicViews, AccountViews, ManagementViews)
+VIEW_CLASSES: tuple[type, ...] = (PublicViews, AccountViews, ManagementViews, EnterpriseViews)

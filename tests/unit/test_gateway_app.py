@@ -305,8 +305,8 @@ def test_session_ends_when_the_account_epoch_moved_on(client, rpc, sessions):
 def test_sub_account_without_module_is_refused_in_chinese(client, rpc):
     sign_in_as(client, "sub1")
     rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
-        account_id, kind="sub", permissions=["enterprise"])
-    assert client.get("/enterprise").status_code == 200
+        account_id, kind="sub", permissions=["permits"])
+    assert client.get("/permits").status_code == 200  # /enterprise is the real module now
     refused = client.get("/personnel")
     assert refused.status_code == 403
     assert "人员管理" in refused.get_data(as_text=True)
