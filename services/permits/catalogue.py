@@ -98,6 +98,9 @@ TRANSACTION_KINDS = {
     "cancellation": "注销",
 }
 REVIEW_LEVELS = ("city", "province", "ministry")
+# Lane names as review's case-type data spells them (services/review/data/case_types.yaml); review
+# falls back to "standard" for a lane it has no limit for.
+REVIEW_LANES = {"normal": "standard", "fast_track": "fast_track", "free_trade_zone": "ftz"}
 FORM_TABLES = ("staff", "projects", "equipment")
 
 
@@ -251,6 +254,8 @@ class TransactionSchema(Schema):
     needs_precheck = fields.Boolean(required=True)
     lanes = fields.List(fields.String(validate=validate.OneOf(list(LANES))))
     review = fields.Nested(ReviewSchema, required=True)
+    change_items = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[a-z][a-z0-9_]*$")),
+                               values=fields.String())
     time_limit_days = fields.Dict(keys=fields.String(validate=validate.OneOf(list(LANES))),
                                   values=fields.Integer(validate=validate.Range(min=0, max=365)),
                                   required=True)
@@ -444,6 +449,16 @@ class BusinessType:
         """``{"case_type": ..., "levels": [...]}`` for review_requested."""
         review = self.transaction(kind)["review"]
         return {"case_type": review["case_type"], "levels": list(review["levels"])}
+
+    def review_request(self, kind: str, lane: str = "normal") -> dict[str, Any]:
+        """What ``review_requested`` needs from the catalogue: case_type, review's lane name, the
+        levels and this catalogue's statutory limit (review's own data is authoritative)."""
+        return {**self.review_chain(kind), "lane": REVIEW_LANES[lane],
+                "time_limit_days": self.time_limit_days(kind, lane)}
+
+    def change_items(self, kind: str) -> dict[str, str]:
+        """The registration items a change transaction covers (code → label)."""
+        return dict(self.transaction(kind).get("change_items") or {})
 
     def required_attachments(self, kind: str, lane: str = "normal", nature: str | None = None,
                              submitter: str | None = None) -> list[dict[str, Any]]:

@@ -222,3 +222,38 @@ def transition_table_markdown() -> str:
         lines.append(f"| {row['from_label']} (`{row['from']}`) | {row['action_label']} (`{row['action']}`) | "
                      f"{row['to_label']} (`{row['to']}`) | {row['actor']} | {row['rule']} |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- review's answers (docs/contracts.md)
+
+def action_for_review_event(event_type: str, data: Mapping[str, Any]) -> str | None:
+    """The lifecycle action a review event means (None: no state change, e.g. a step change).
+
+    ``event_type`` without the ``review.`` prefix: ``case_accepted`` → accept,
+    ``correction_requested`` → request_correction, ``case_decided`` → approve / reject,
+    ``case_closed`` → withdraw / terminate, ``case_step_changed`` → None.
+    """
+    event_type = event_type.removeprefix("review.")
+    if event_type == "case_accepted":
+        return "accept"
+    if event_type == "correction_requested":
+        return "request_correction"
+    if event_type == "case_decided":
+        return {"approved": "approve", "rejected": "reject"}[data["decision"]]
+    if event_type == "case_closed":
+        return {"withdrawn": "withdraw", "terminated": "terminate"}[data["outcome"]]
+    if event_type == "case_step_changed":
+        return None
+    raise ValueError(f"unknown review event {event_type!r}")
+
+
+def apply_review_event(state: str, event_type: str, data: Mapping[str, Any]) -> str:
+    """The state after a review event; an event that restates the current state (e.g. the
+    ``case_closed`` that follows the enterprise's own withdrawal) leaves it unchanged."""
+    action = action_for_review_event(event_type, data)
+    if action is None:
+        return state
+    target = next((t.target for t in TRANSITIONS if t.action == action), None)
+    if state == target:
+        return state
+    return transition(state, action, {"precheck_passed": True})

@@ -81,6 +81,29 @@ def _items(selections: Iterable[Any]) -> tuple[LicenceItem, ...]:
     return tuple(items)
 
 
+def change_kind_for(business_type: BusinessType, items: Iterable[str]) -> str:
+    """Which change transaction covers the given registration items.
+
+    HMQ: only simple items → ``simple_change``; any complex item → ``complex_change``. Types with
+    one change kind answer it when it covers every item. Unknown items raise ValueError (Chinese).
+    """
+    wanted = list(dict.fromkeys(items))
+    if not wanted:
+        raise ValueError("请选择变更事项")
+    kinds = [k for k in CHANGE_KINDS if k in business_type.transactions]
+    covered = {k: set(business_type.change_items(k)) for k in kinds}
+    known = set().union(*covered.values()) if covered else set()
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise ValueError(f"{business_type.name}没有变更事项：{'、'.join(unknown)}")
+    if "complex_change" in covered and set(wanted) & covered["complex_change"]:
+        return "complex_change"
+    for kind in kinds:
+        if set(wanted) <= covered[kind]:
+            return kind
+    raise ValueError("所选变更事项须分别申请")
+
+
 def renewal_deadline(business_type: BusinessType, valid_until: date) -> date:
     """The last day a renewal may be filed."""
     renewal = business_type.renewal

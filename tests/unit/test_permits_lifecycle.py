@@ -14,6 +14,7 @@ from services.permits.lifecycle import (
     TRANSITIONS,
     after_records_changed,
     allowed_actions,
+    apply_review_event,
     transition,
     transition_table,
     transition_table_markdown,
@@ -159,3 +160,28 @@ def test_exported_table_for_docs():
     assert markdown.count("\n") == len(EXPECTED) + 1
     row = "| 已预览 (`previewed`) | 确认承诺书 (`confirm_commitment`) | 已确认承诺书 (`committed`)"
     assert row in markdown
+
+
+@pytest.mark.parametrize(
+    "state, event, data, expected",
+    [
+        ("submitted", "review.case_accepted", {}, "under_review"),
+        ("resubmitted", "case_accepted", {}, "under_review"),
+        ("under_review", "review.correction_requested", {"items": []}, "correction_requested"),
+        ("under_review", "review.case_decided", {"decision": "approved"}, "approved"),
+        ("resubmitted", "review.case_decided", {"decision": "rejected"}, "rejected"),
+        ("under_review", "review.case_step_changed", {"step": "approval"}, "under_review"),
+        ("withdrawn", "review.case_closed", {"outcome": "withdrawn"}, "withdrawn"),
+        ("terminated", "review.case_closed", {"outcome": "terminated"}, "terminated"),
+        ("under_review", "review.case_closed", {"outcome": "terminated"}, "terminated"),
+    ],
+)
+def test_review_events_drive_the_machine(state, event, data, expected):
+    assert apply_review_event(state, event, data) == expected
+
+
+def test_review_event_in_the_wrong_state_is_refused():
+    with pytest.raises(InvalidTransition):
+        apply_review_event("draft", "review.case_decided", {"decision": "approved"})
+    with pytest.raises(ValueError):
+        apply_review_event("submitted", "review.case_exploded", {})

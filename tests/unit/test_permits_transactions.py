@@ -9,7 +9,7 @@ import pytest
 from services.common.errors import Conflict
 from services.permits.catalogue import load_catalogue
 from services.permits.licences import Licence, LicenceItem
-from services.permits.transactions import check_eligibility, licence_after, renewal_deadline
+from services.permits.transactions import change_kind_for, check_eligibility, licence_after, renewal_deadline
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +309,32 @@ def test_add_item_upgrade_reissue_and_cancellation(hmq):
     assert reissued.licence.valid_until == old.valid_until and reissued.previous.status == "replaced"
     cancelled = licence_after("cancellation", old, {}, today, business_type=hmq)
     assert cancelled.licence is None and cancelled.previous.status == "cancelled"
+
+
+# ---------------------------------------------------------------- change items and review requests
+
+
+def test_hmq_change_kind_follows_the_items(hmq):
+    assert change_kind_for(hmq, ["name", "address"]) == "simple_change"
+    assert change_kind_for(hmq, ["name", "technical_lead"]) == "complex_change"
+    assert change_kind_for(hmq, ["merger_split"]) == "complex_change"
+    with pytest.raises(ValueError, match="没有变更事项：colour"):
+        change_kind_for(hmq, ["name", "colour"])
+    with pytest.raises(ValueError, match="请选择变更事项"):
+        change_kind_for(hmq, [])
+
+
+def test_pfl_registration_change_items(pfl):
+    assert change_kind_for(pfl, ["name", "legal_representative", "address"]) == "registration_change"
+    assert pfl.change_items("registration_change")["address"] == "住所"
+
+
+def test_review_request_uses_review_lane_names(pfl, hmq):
+    assert pfl.review_request("registration_change", "free_trade_zone") == {
+        "case_type": "pfl.power.change_registration",
+        "levels": ["province"],
+        "lane": "ftz",
+        "time_limit_days": 10,
+    }
+    assert hmq.review_request("new")["lane"] == "standard"
+    assert pfl.review_request("new", "fast_track")["time_limit_days"] == 15
