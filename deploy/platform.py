@@ -25,6 +25,7 @@ from deploy.processes import (
     DeployError,
     is_running,
     log_path,
+    pid_path,
     port_open,
     read_pid,
     start_process,
@@ -42,7 +43,31 @@ Config = Mapping[str, Any]
 def argv_for(component: str) -> list[str]:
     if component == "gateway":
         return [sys.executable, "-m", "gateway"]
-    return [sys.executable, "-m", "services.common.runner", component]
+    return [sys.executable, "-m", "services.common.runner", component.split("-", 1)[0]]
+
+
+def extra_instances(config: Config) -> list[str]:
+    """Further processes of the review service (`review.instances` > 1): review-2, review-3, …
+    They consume the same RPC and event queues, so the broker shares the work among them."""
+    count = int((config.get("review") or {}).get("instances", 1))
+    return [f"review-{n}" for n in range(2, count + 1)]
+
+
+def running_extra_instances(config: Config) -> list[str]:
+    """Extra instances with a pidfile, even if the configured count has since gone down."""
+    run = pid_path("review", config).parent
+    return sorted(p.stem for p in run.glob("review-*.pid")) if run.is_dir() else []
+
+
+def instance_env(component: str, config: Config, env: dict[str, str]) -> dict[str, str]:
+    """An extra instance serves its metrics on its own port: the service's + 1000 × (n − 1)."""
+    if "-" not in component:
+        return env
+    service, number = component.split("-", 1)
+    env = dict(env)
+    env[f"QLP_METRICS_PORTS__{service.upper()}"] = str(
+        int(config["metrics_ports"][service]) + 1000 * (int(number) - 1))
+    return env
 
 
 def component_env(config: Config) -> dict[str, str]:
@@ -84,9 +109,10 @@ def start_components(config: Config) -> None:
             "gateway?): stop it first"
         )
     env = component_env(config)
-    for component in COMPONENTS:
+    for component in (*COMPONENTS, *extra_instances(config)):
         kept = read_pid(component, config)
-        pid = start_process(component, argv_for(component), config, env=env)
+        pid = start_process(component, argv_for(component), config,
+                            env=instance_env(component, config, env))
         print(f"{component}: {'running' if kept else 'started'} (pid {pid})")
 
 
@@ -96,7 +122,7 @@ def wait_healthy(config: Config, timeout: float = HEALTH_TIMEOUT) -> None:
     last: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
     while True:
-        dead = [c for c in COMPONENTS if not is_running(c, config)]
+        dead = [c for c in (*COMPONENTS, *extra_instances(config)) if not is_running(c, config)]
         if dead:
             raise DeployError(f"exited during start-up: {', '.join(dead)}\n{diagnose(config, {})}")
         try:
@@ -144,7 +170,8 @@ def up(config: Config) -> None:
 def down(config: Config) -> None:
     # Gateway first so no new requests arrive, then all services at once, then the servers.
     stop_processes(["gateway"], config, timeout=10)
-    killed = stop_processes(SERVICE_NAMES, config, timeout=15)
+    extras = sorted({*extra_instances(config), *running_extra_instances(config)})
+    killed = stop_processes([*SERVICE_NAMES, *extras], config, timeout=15)
     if killed:
         print(f"warning: had to SIGKILL {', '.join(killed)}", file=sys.stderr)
     print("gateway and services: stopped")
@@ -153,7 +180,7 @@ def down(config: Config) -> None:
 
 def status(config: Config) -> bool:
     ok = servers.status(config)
-    for component in COMPONENTS:
+    for component in (*COMPONENTS, *extra_instances(config)):
         pid = read_pid(component, config)
         ok = ok and pid is not None
         print(f"{component:10} {'running' if pid else 'stopped':24} pid={pid or '-'}")
