@@ -592,18 +592,14 @@ def _build_types(data: dict[str, Any]) -> dict[str, BusinessType]:
     return types
 
 
-def load_file(path: str | Path) -> dict[str, BusinessType]:
-    """Load and validate one catalogue file; raise CatalogueError naming the file and paths."""
-    path = Path(path)
-    name = path.name
+def load_text(name: str, text: str) -> dict[str, BusinessType]:
+    """Validate catalogue YAML given as text (an admin's upload) under the file name ``name``."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
         raise CatalogueError([f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
-    except OSError as exc:
-        raise CatalogueError([f"{name}: (file): cannot be read ({exc.strerror})"]) from exc
     if not isinstance(raw, dict):
         raise CatalogueError([f"{name}: (file): the top level must be a mapping"])
     try:
@@ -614,6 +610,16 @@ def load_file(path: str | Path) -> dict[str, BusinessType]:
     if problems:
         raise CatalogueError([f"{name}: {line}" for line in problems])
     return _build_types(data)
+
+
+def load_file(path: str | Path) -> dict[str, BusinessType]:
+    """Load and validate one catalogue file; raise CatalogueError naming the file and paths."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError([f"{path.name}: (file): cannot be read ({exc.strerror})"]) from exc
+    return load_text(path.name, text)
 
 
 def load_catalogue(directory: str | Path = CATALOGUE_DIR,

@@ -160,6 +160,13 @@ def application_form_context(business_type: BusinessType, kind: str, *, applicat
     }
 
 
+def review_fields(context: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """The form's fields as ``review_requested.fields`` wants them: ``{"<section>.<field>":
+    {"label", "value"}}`` (review diffs these between revisions)."""
+    return {f"{section['code']}.{field['name']}": {"label": field["label"], "value": field["value"]}
+            for section in context["sections"] for field in section["fields"]}
+
+
 def _pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: loading pango/cairo is slow and only needed here
 

@@ -233,3 +233,13 @@ def test_invalid_yaml_and_whole_catalogue_refused(tmp_path):
 def test_empty_directory_refused(tmp_path):
     with pytest.raises(CatalogueError, match="no catalogue files"):
         load_catalogue(tmp_path)
+
+
+def test_admin_upload_text_is_validated_before_use():
+    from services.permits.catalogue import load_text
+
+    text = (CATALOGUE_DIR / "cip_safety.yaml").read_text(encoding="utf-8")
+    assert set(load_text("upload.yaml", text)) == {"cip_safety"}
+    with pytest.raises(CatalogueError) as info:
+        load_text("upload.yaml", text.replace("validity_years: 3", "validity_years: forever"))
+    assert info.value.errors == ["upload.yaml: types.cip_safety.licence.validity_years: Not a valid integer"]

@@ -274,3 +274,12 @@ def test_certificate_qr_decodes_to_verify_url_and_text(cat):
     ]:
         assert item in text, item
     assert all(embedded for _, embedded in fonts_embedded(pdf))
+
+
+def test_review_fields_for_the_review_request(pfl_new):
+    from services.permits.forms import review_fields
+
+    fields = review_fields(pfl_new[0])
+    assert fields["application.selection"] == {"label": "申请类别及等级", "value": "承装三级、承试四级"}
+    assert fields["enterprise.net_assets"] == {"label": "净资产（万元）", "value": "1234.5"}
+    assert len(fields) == 17
