@@ -283,3 +283,22 @@ def test_review_fields_for_the_review_request(pfl_new):
     assert fields["application.selection"] == {"label": "申请类别及等级", "value": "承装三级、承试四级"}
     assert fields["enterprise.net_assets"] == {"label": "净资产（万元）", "value": "1234.5"}
     assert len(fields) == 17
+
+
+def test_every_type_and_kind_builds_a_form_context(cat):
+    for business_type in cat.types.values():
+        category, grade = next((c.code, next(iter(c.grades))) for c in business_type.categories.values())
+        for kind in business_type.transactions:
+            context = application_form_context(
+                business_type,
+                kind,
+                application={"number": "X-1", "selections": [(category, grade)]},
+                records=RECORDS,
+                values={},
+                generated_on=TODAY,
+            )
+            assert context["kind_label"] == business_type.transaction(kind)["label"]
+            keys = [f"{s['code']}.{f['name']}" for s in context["sections"] for f in s["fields"]]
+            assert keys and len(keys) == len(set(keys)), (business_type.code, kind)
+            values = [f["value"] for s in context["sections"] for f in s["fields"]]
+            assert all(isinstance(v, str) and v for v in values)
