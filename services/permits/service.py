@@ -76,6 +76,14 @@ OWED_DAYS = 30  # 容缺: owed materials are due this many days after submission
 DEFAULT_REGION = "150000"
 
 
+def _flush(uow: Any) -> None:
+    """Write pending changes now; an application whose version moved on meanwhile is a Conflict."""
+    try:
+        uow.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(STALE, code="stale_version") from exc
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -193,7 +201,7 @@ class PermitsService(PlatformService):
         app.state = new
         app.updated_at = _now()
         ApplicationRepository(uow.session).add_history(app, action, old, new, actor, note, **detail)
-        uow.session.flush()  # bumps the version (optimistic lock), StaleDataError if moved on
+        _flush(uow)  # bumps the version (optimistic lock), StaleDataError if moved on
         uow.add_event(
             APPLICATION_STATE_CHANGED,
             {
@@ -400,7 +408,7 @@ class PermitsService(PlatformService):
             ApplicationRepository(uow.session).add_history(
                 app, "update", app.state, app.state, actor, "修改申请信息"
             )
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             return self._view(uow, app, actor)
 
@@ -485,7 +493,7 @@ class PermitsService(PlatformService):
         ApplicationRepository(uow.session).add_history(
             app, "records_changed", old, new, None, f"企业信息已变更，重新预审：{summary}"
         )
-        uow.session.flush()
+        _flush(uow)
         uow.add_event(
             APPLICATION_STATE_CHANGED,
             {
@@ -664,7 +672,7 @@ class PermitsService(PlatformService):
                 attachment_id=str(row.id),
             )
             app.updated_at = _now()
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             return self._view(uow, app, actor)
 
@@ -710,7 +718,7 @@ class PermitsService(PlatformService):
             ApplicationRepository(uow.session).add_history(
                 app, "open_commitment", app.state, app.state, actor, "打开承诺书"
             )
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             view = self._view(uow, app, actor)
             return view
@@ -876,7 +884,7 @@ class PermitsService(PlatformService):
             ApplicationRepository(uow.session).add_history(
                 app, "correct", app.state, app.state, actor, "修改补正事项：" + "、".join(values)
             )
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             return self._view(uow, app, actor)
 
@@ -974,10 +982,11 @@ class PermitsService(PlatformService):
         aid = uuid_or_not_found(attachment_id, "附件不存在")
         with self.db.unit_of_work() as uow:
             row = ApplicationRepository(uow.session).attachment(aid)
-        if row is None or not self._may_read(actor, row.enterprise_id):
-            raise NotFound("附件不存在")
-        url = ObjectStore(self.config["PLATFORM"]).download_url(row.storage_key, row.filename)
-        return {"url": url, "filename": row.filename, "content_type": row.content_type}
+            if row is None or not self._may_read(actor, row.enterprise_id):
+                raise NotFound("附件不存在")
+            key, filename, content_type = row.storage_key, row.filename, row.content_type
+        url = ObjectStore(self.config["PLATFORM"]).download_url(key, filename)
+        return {"url": url, "filename": filename, "content_type": content_type}
 
     def _app_dict(self, uow: Any, app: Application) -> dict:
         original = None
@@ -1432,7 +1441,7 @@ class PermitsService(PlatformService):
             if app.state not in lifecycle.DRAFT_STATES:
                 raise InvalidTransition("只有未提交的申请可以加入批次")
             app.batch_id = batch.id
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             return self._batch_view(uow, batch, actor)
 
@@ -1446,7 +1455,7 @@ class PermitsService(PlatformService):
             if app.state not in lifecycle.DRAFT_STATES:
                 raise InvalidTransition("已上报的申请不能移出批次")
             app.batch_id = None
-            uow.session.flush()
+            _flush(uow)
             self._commit(uow)
             return self._batch_view(uow, batch, actor)
 
@@ -1572,6 +1581,8 @@ class PermitsService(PlatformService):
             uow.commit()
             return len(overdue)
 
+
+SERVICE_CLASS = PermitsService
 
 _EXTRA_ACTIONS = {
     "create": "创建申请",
