@@ -12,7 +12,7 @@ File layout (see the shipped file for the complete data and each value's provena
       <type code>:                        # constructor_2, safety, transport_safety, ...
         name, system (CIP|TSA|REG|PFL|HMQ), module, authority
         certificate_kind | certificate_kind_by_class   # contract vocabulary (docs/contracts.md)
-        validity_years, validity_provenance
+        validity_years, validity_provenance, max_age?  # no (re)registration beyond this age
         classes: {code: label}            # optional (安管人员 A/B/C1/C2/C3)
         specialties: {multiple, choices, provenance, source}       # optional
         numbers: {<field>: {label, pattern, message, upper?, fold_brackets?, provenance, source?}}
@@ -148,6 +148,7 @@ class TypeSchema(_Strict):
     certificate_kind_by_class = fields.Dict(keys=fields.String(),
                                             values=fields.String(validate=validate.OneOf(CERTIFICATE_KINDS)))
     validity_years = fields.Integer(required=True, validate=validate.Range(min=1, max=30))
+    max_age = fields.Integer(validate=validate.Range(min=18, max=100))
     validity_provenance = fields.String(required=True, validate=validate.OneOf(PROVENANCES))
     classes = fields.Dict(keys=fields.String(validate=validate.Regexp(r"^[A-Z][0-9]?$")),
                           values=fields.String())
@@ -276,6 +277,7 @@ class CertificateType:
     certificate_kind: str | None = None
     certificate_kind_by_class: dict[str, str] = field(default_factory=dict)
     classes: dict[str, str] = field(default_factory=dict)
+    max_age: int | None = None
     specialties: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -401,7 +403,8 @@ def _build(data: dict[str, Any]) -> dict[str, CertificateType]:
             validity_years=t["validity_years"], numbers=t["numbers"], renewal=t["renewal"], operations=ops,
             certificate_kind=t.get("certificate_kind"),
             certificate_kind_by_class=dict(t.get("certificate_kind_by_class") or {}),
-            classes=dict(t.get("classes") or {}), specialties=dict(t.get("specialties") or {}), raw=t)
+            classes=dict(t.get("classes") or {}), max_age=t.get("max_age"),
+            specialties=dict(t.get("specialties") or {}), raw=t)
     return types
 
 
