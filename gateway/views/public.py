@@ -68,7 +68,7 @@ class PublicViews:
         session.set("stage", "registering")
         session.set("epoch", 0)
         session.set("login", account["uscc"])
-        return redirect("/messages", code=303)
+        return redirect("/register/enterprise", code=303)  # step 2: enterprise info
 
     def on_messages(self, request: Request) -> Response:
         actor = self.current_actor(request, allow_registering=True)

@@ -180,9 +180,10 @@ def test_fixed_values_register_and_the_message_appears(web: BrowserSession, arti
 
     data = registration()
     fill_form(page, form_values(data))
-    with page.expect_navigation(url=web.url("/messages")) as landed:
+    with page.expect_navigation(url=web.url("/register/enterprise")) as landed:
         submit_button(page).click()
-    assert landed.value is not None and landed.value.status == 200
+    assert landed.value is not None and landed.value.status == 200  # on to step 2
+    page.goto(web.url("/messages"))
 
     reload_until(page, lambda: REGISTERED_TITLE in message_titles(page), MESSAGE_WAIT_SECONDS,
                  f"the message {REGISTERED_TITLE!r} on 我的消息")
@@ -274,8 +275,9 @@ def test_double_submit_creates_exactly_one_account(web: BrowserSession, engines,
 
     # Whichever POST the browser keeps, the user lands signed in to the one account: the
     # session rotated by the first POST still accepts the second one's CSRF token.
-    expect(page).to_have_url(web.url("/messages"))
+    expect(page).to_have_url(web.url("/register/enterprise"))
     expect(page.locator("header.topbar .who")).to_have_text(f"企业账号 {data['uscc']}")
+    page.goto(web.url("/messages"))
     reload_until(page, lambda: REGISTERED_TITLE in message_titles(page), MESSAGE_WAIT_SECONDS,
                  f"the message {REGISTERED_TITLE!r} on 我的消息")
     assert message_titles(page) == [REGISTERED_TITLE]

@@ -30,7 +30,9 @@ def test_form_to_message_and_mail(gateway, http, running_platform):
     data = registration()
     response = register_through_form(gateway, http, data)
     assert response.status_code == 303, response.text
-    assert response.headers["Location"] == "/messages"
+    assert response.headers["Location"] == "/register/enterprise"  # step 2 next
+    step_two = http.get(gateway + "/register/enterprise")
+    assert step_two.status_code == 200 and "营业执照" in step_two.text
 
     page = wait_for(lambda: (p := http.get(gateway + "/messages").text) and
                     "企业账号注册成功" in p and p, what="the message on 我的消息")
