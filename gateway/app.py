@@ -251,7 +251,10 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
         return items
-    items = [("/review/registrations", "注册审核"), ("/messages", "我的消息")]
+    items = [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核"),
+             ("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
+             ("/messages", "我的消息")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
+        items.append(("/admin/campaigns", "企业自查"))
     return items + [("/account/security", "安全设置"), ("/password/change", "修改密码")]

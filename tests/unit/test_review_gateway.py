@@ -1,0 +1,219 @@
+"""The reviewer console and the review API in the gateway, with a fake RPC (no servers)."""
+
+import pytest
+from werkzeug.test import Client
+
+from gateway.app import GatewayApp, menu_for
+from services.common.errors import Conflict, ValidationFailed
+from tests.unit.test_gateway_app import FakeRpc, MemorySessions, account, sign_in_as
+
+CASE = {
+    "id": "c1",
+    "case_ref": "permits:application:a1",
+    "title": "安全生产许可证 新办",
+    "type_label": "建筑施工企业安全生产许可证",
+    "enterprise_name": "甲建筑公司",
+    "step_label": "盟市审核",
+    "status_label": "审核中",
+    "status": "in_review",
+    "queue": "active",
+    "overdue": True,
+    "received_at": "2025-03-03T02:00:00+00:00",
+    "due_date": "2025-03-31",
+    "claimed_by": "r1",
+    "claimed_name": "王审核",
+    "mine": True,
+    "version": 4,
+    "revision": 2,
+    "level_label": "盟市",
+    "decision_reason": None,
+    "closed_reason": None,
+}
+
+
+def detail(**extra):
+    return {
+        **CASE,
+        "held_by_me": True,
+        "chain": [{"label": "盟市审核", "level_label": "盟市", "stage": "审核", "current": True}],
+        "allowed_actions": [
+            {"action": "forward", "label": "报批"},
+            {"action": "correction", "label": "补正"},
+        ],
+        "fields": {"address": {"label": "注册地址", "value": "一号"}},
+        "attachments": [{"id": "a9", "label": "营业执照", "filename": "x.pdf", "sha256": "ab" * 32}],
+        "diff": {
+            "fields": [
+                {"name": "address", "label": "注册地址", "old": "一号", "new": "二号", "change": "changed"}
+            ],
+            "attachments": [],
+        },
+        "diff_from_revision": 1,
+        "history": [
+            {
+                "step_label": "盟市审核",
+                "reviewer_name": "王审核",
+                "result": "补正",
+                "handling": "通知企业补正",
+                "comment": "地址不符",
+                "at": "2025-03-04T02:00:00+00:00",
+            }
+        ],
+        "corrections": [],
+        "rectifications": [],
+        "clock": {
+            "limit_days": 20,
+            "extension_days": 0,
+            "used_days": 3,
+            "paused": False,
+            "pause_reason": None,
+            "expected_decision_date": "2025-04-08",
+            "overdue": False,
+        },
+        **extra,
+    }
+
+
+@pytest.fixture
+def rpc():
+    fake = FakeRpc()
+    fake.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id,
+        kind="reviewer" if account_id.startswith("r") else "enterprise",
+        level="city",
+        region_code="150100",
+        contact_name="王审核",
+    )
+    return fake
+
+
+@pytest.fixture
+def client(rpc):
+    return Client(GatewayApp(rpc, MemorySessions(), {"gateway": {}}))
+
+
+def calls(rpc, method):
+    return [c for c in rpc.calls if c[0] == "review" and c[1] == method]
+
+
+def test_queue_page_passes_filters_and_the_reviewer_and_pages_by_cursor(client, rpc):
+    rpc.behaviour[("review", "queue")] = {
+        "items": [CASE],
+        "next_cursor": "CUR2",
+        "desk": {"level": "city", "region_code": "150100", "level_label": "盟市"},
+    }
+    sign_in_as(client, "r1")
+    response = client.get("/review/cases?status=active&overdue=1&enterprise=甲&sort=due&mine=1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "甲建筑公司" in html and "已超期" in html
+    ((_, _, (actor, query), _),) = calls(rpc, "queue")
+    assert actor["kind"] == "reviewer" and actor["name"] == "王审核" and actor["region_code"] == "150100"
+    assert query == {"enterprise": "甲", "status": "active", "sort": "due", "overdue": True, "mine": True}
+    assert (
+        'href="/review/cases?status=active&amp;overdue=1&amp;enterprise=%E7%94%B2&amp;sort=due&amp;mine=1'
+        '&amp;cursor=CUR2"' in html
+    )
+
+
+def test_enterprises_cannot_open_the_console(client, rpc):
+    sign_in_as(client, "e1")
+    assert client.get("/review/cases").status_code == 403
+    assert client.get("/api/v1/review/cases").status_code == 403
+    assert calls(rpc, "queue") == []
+
+
+def test_correction_form_sends_exactly_the_ticked_items_with_reasons(client, rpc):
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail()
+    rpc.behaviour[("review", "act")] = lambda actor, case_id, payload: detail(status="correction")
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "本次补正修改内容" in page and "二号" in page and "环节名称" in page
+    refused = client.post("/review/cases/c1/act", data={"action": "correction"})
+    assert refused.status_code == 400 and calls(rpc, "act") == []
+    response = client.post(
+        "/review/cases/c1/act",
+        data={
+            "csrf_token": "t0ken",
+            "action": "correction",
+            "comment": "请补正",
+            "expected_version": "4",
+            "correct": ["field:address", "attachment:a9"],
+            "reason:field:address": "与执照不一致",
+            "reason:attachment:a9": "模糊",
+            "reason:field:other": "not ticked",
+        },
+    )
+    assert response.status_code == 303 and response.headers["Location"] == "/review/cases/c1"
+    ((_, _, (_actor, case_id, payload), _),) = calls(rpc, "act")
+    assert case_id == "c1" and payload["expected_version"] == 4
+    assert payload["items"] == [
+        {"target": "field", "name": "address", "reason": "与执照不一致"},
+        {"target": "attachment", "name": "a9", "reason": "模糊"},
+    ]
+
+
+def test_a_refused_opinion_is_shown_on_the_case_page(client, rpc):
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail()
+    rpc.behaviour[("review", "act")] = ValidationFailed.from_fields(
+        {"items": [{"code": "required", "message": "请至少指出一项需要补正的字段或附件"}]}
+    )
+    sign_in_as(client, "r1")
+    response = client.post(
+        "/review/cases/c1/act", data={"csrf_token": "t0ken", "action": "correction", "comment": "x"}
+    )
+    assert response.status_code == 422 and "请至少指出一项需要补正的字段或附件" in response.get_data(
+        as_text=True
+    )
+
+
+def test_batch_shows_a_result_per_item(client, rpc):
+    rpc.behaviour[("review", "batch_act")] = {
+        "results": [
+            {"case_id": "c1", "ok": True, "status_label": "审核通过", "step_label": "自治区审批"},
+            {
+                "case_id": "c2",
+                "ok": False,
+                "code": "forbidden",
+                "message": "该案件不在您所在层级和地区的审核队列中",
+            },
+        ],
+        "succeeded": 1,
+        "failed": 1,
+    }
+    sign_in_as(client, "r1")
+    html = client.post(
+        "/review/cases/batch", data={"csrf_token": "t0ken", "case_ids": ["c1", "c2"], "action": "approve"}
+    ).get_data(as_text=True)
+    assert "成功 1 件，失败 1 件" in html and "该案件不在您所在层级和地区的审核队列中" in html
+    ((_, _, (_actor, payload), _),) = calls(rpc, "batch_act")
+    assert payload == {"case_ids": ["c1", "c2"], "action": "approve", "comment": ""}
+
+
+def test_api_claim_needs_the_csrf_header_and_maps_conflict_to_409(client, rpc):
+    rpc.behaviour[("review", "claim")] = Conflict("该案件已被李审核领取")
+    sign_in_as(client, "r1")
+    assert client.post("/api/v1/review/cases/c1/claim").status_code == 403
+    response = client.post("/api/v1/review/cases/c1/claim", headers={"X-CSRF-Token": "t0ken"})
+    assert response.status_code == 409 and response.get_json()["error"]["message"] == "该案件已被李审核领取"
+
+
+def test_enterprise_history_page_is_printable_with_the_seed_columns(client, rpc):
+    rpc.behaviour[("review", "case_history")] = lambda actor, key: detail(
+        tracking=[{"at": "2025-03-03T02:00:00+00:00", "what": "企业提交", "who": "甲建筑公司"}],
+        correction=None,
+        clock={**detail()["clock"], "paused": True, "pause_reason": "等待企业补正材料"},
+    )
+    sign_in_as(client, "e1")
+    html = client.get("/cases/permits:application:a1/history").get_data(as_text=True)
+    for column in ("环节名称", "审核人", "审核结果", "处理方式", "审核意见", "审核时间", "跟踪", "打印"):
+        assert column in html
+    assert "计时暂停：等待企业补正材料" in html
+    ((_, _, (actor, key), _),) = calls(rpc, "case_history")
+    assert key == "permits:application:a1" and actor["enterprise_id"] == "e1"
+
+
+def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
+    reviewer = [label for _, label in menu_for({"kind": "reviewer", "permissions": []}, None)]
+    admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
+    assert reviewer[:2] == ["审核工作台", "注册审核"] and "企业自查" not in reviewer
+    assert "企业自查" in admin and "工作量统计" in admin
