@@ -123,7 +123,7 @@ def start_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -
     from services.common.migrations import upgrade
     from tests.support import platform
 
-    upgrade(REVIEW_COMPONENTS, config=config)
+    upgrade((*REVIEW_COMPONENTS, *(c for c in extra if c == "gateway")), config=config)
     for component in (*REVIEW_COMPONENTS, *extra):
         platform.start(component, config)
     with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:

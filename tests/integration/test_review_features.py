@@ -1,0 +1,273 @@
+"""Review features against real identity staff accounts: assign, delegation, rectification,
+clock extension, workload, self-inspection campaigns; plus the console through the gateway."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
+
+from services.common.config import database_url, nameko_config
+from services.common.database import make_engine
+from services.common.errors import Forbidden, InvalidTransition, ValidationFailed
+from tests.support.review_producer import (
+    Answers,
+    Producer,
+    request_data,
+    start_review_platform,
+    stop_review_platform,
+)
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+PASSWORD = "Qlp#2026-review"
+
+
+@pytest.fixture(scope="module")
+def stack(config):
+    start_review_platform(config, extra=("gateway",))
+    engine = make_engine(database_url(config, "review"), pool_size=2)
+    with ClusterRpcProxy(nameko_config(config, "tests"), timeout=30) as cluster:
+        yield config, cluster, engine
+    engine.dispose()
+    stop_review_platform(config, extra=("gateway",))
+
+
+def staff(cluster, kind: str, level: str, region: str, name: str) -> dict:
+    tag = uuid.uuid4().hex[:8]
+    created = cluster.identity.create_staff_account(
+        None,
+        {
+            "kind": kind,
+            "username": f"{kind}{tag}",
+            "contact_name": name,
+            "email": f"{tag}@example.com",
+            "password": PASSWORD,
+            "level": level,
+            "region_code": region,
+        },
+    )
+    account = cluster.identity.session_account(created["id"])
+    return {
+        "id": account["id"],
+        "kind": kind,
+        "level": level,
+        "region_code": region,
+        "permissions": [],
+        "enterprise_id": None,
+        "name": name,
+        "login": account["login"],
+    }
+
+
+def new_case(config, engine, **kwargs) -> tuple[dict, str]:
+    data = request_data(**kwargs)
+    Producer(config, data["case_ref"].split(":", 1)[0]).request(data)
+
+    def row():
+        with engine.connect() as conn:
+            return conn.execute(
+                text("select id from cases where case_ref = :r"), {"r": data["case_ref"]}
+            ).scalar()
+
+    return data, str(wait_for(row, what="case received"))
+
+
+def test_assign_delegate_and_workload(stack):
+    config, cluster, engine = stack
+    lead = staff(cluster, "reviewer", "city", "150200", "包头科长")
+    colleague = staff(cluster, "reviewer", "city", "150200", "包头科员")
+    elsewhere = staff(cluster, "reviewer", "city", "150100", "呼市科员")
+    data, case_id = new_case(config, engine, region_code="150203")
+    with pytest.raises(ValidationFailed) as refused:  # only to the same desk
+        cluster.review.assign(lead, case_id, {"reviewer_id": elsewhere["id"]})
+    assert "reviewer_id" in refused.value.fields
+    assigned = cluster.review.assign(lead, case_id, {"reviewer_id": colleague["id"]})
+    assert assigned["claimed_by"] == colleague["id"] and assigned["claimed_name"] == "包头科员"
+    with pytest.raises(Forbidden):  # the lead does not hold it now
+        cluster.review.act(lead, case_id, {"action": "accept"})
+
+    # The colleague goes on leave and delegates to the lead: the lead may work the case.
+    today = date.today()
+    cluster.review.delegate(
+        colleague,
+        {
+            "to_reviewer": lead["id"],
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=7)).isoformat(),
+            "reason": "休假",
+        },
+    )
+    with pytest.raises(ValidationFailed):  # not across regions
+        cluster.review.delegate(
+            colleague,
+            {"to_reviewer": elsewhere["id"], "starts_on": today.isoformat(), "ends_on": today.isoformat()},
+        )
+    mine = cluster.review.queue(lead, {"mine": True, "enterprise": data["enterprise_name"][-6:]})
+    assert [i["id"] for i in mine["items"]] == [case_id] and mine["items"][0]["mine"]
+    cluster.review.act(lead, case_id, {"action": "accept", "comment": "代为受理"})
+    delegations = cluster.review.list_delegations(colleague)["delegations"]
+    assert delegations[0]["in_force"] and delegations[0]["to_name"] == "包头科长"
+    cluster.review.revoke_delegation(colleague, delegations[0]["id"])
+    with pytest.raises(Forbidden):
+        cluster.review.act(lead, case_id, {"action": "forward", "comment": "x"})
+
+    load = cluster.review.workload(lead)
+    per = {r["reviewer_name"]: r for r in load["reviewers"]}
+    assert per["包头科员"]["active"] >= 1
+    assert load["desks"][0]["level"] == "city" and load["desks"][0]["desk_region"] == "150200"
+
+
+def test_rectification_and_extension_pause_and_move_the_clock(stack):
+    config, cluster, engine = stack
+    answers = Answers(config)
+    province = staff(cluster, "reviewer", "province", "150000", "自治区处长")
+    data, case_id = new_case(config, engine, case_type="hmq.maintenance.renewal", region_code="150102")
+    with engine.begin() as conn:  # skip the city step for this test: put it at the province step
+        conn.execute(
+            text(
+                "update cases set step_index = 1, step_key = 'province_approval', level = 'province', "
+                "desk_region = '150000', status = 'in_review', accepted = true where id = :id"
+            ),
+            {"id": case_id},
+        )
+    cluster.review.claim(province, case_id)
+    before = cluster.review.case_detail(province, case_id)["clock"]
+    extended = cluster.review.extend_clock(province, case_id, {"days": 10, "reason": "需要专家评审"})
+    assert extended["clock"]["extension_days"] == 10
+    assert extended["clock"]["expected_decision_date"] > before["expected_decision_date"]
+    with pytest.raises(ValidationFailed):
+        cluster.review.act(province, case_id, {"action": "rectification", "comment": "请整改"})
+    cluster.review.act(
+        province,
+        case_id,
+        {
+            "action": "rectification",
+            "comment": "现场检查发现问题",
+            "rectification_items": [{"name": "安全设备", "requirement": "补充检测报告"}],
+            "deadline": (date.today() + timedelta(days=30)).isoformat(),
+        },
+    )
+    event = answers.wait("rectification_requested", data["case_ref"])
+    enterprise = {
+        "id": data["enterprise_id"],
+        "kind": "enterprise",
+        "enterprise_id": data["enterprise_id"],
+        "permissions": [],
+    }
+    todo = [t for t in cluster.review.todos(enterprise)["todos"] if t["kind"] == "rectification"]
+    assert todo and todo[0]["rectification"]["id"] == event["data"]["rectification_id"]
+    history = cluster.review.case_history(enterprise, data["case_ref"])
+    assert history["clock"]["paused"] and history["clock"]["pause_reason"] == "等待企业整改"
+    with pytest.raises(InvalidTransition):  # nothing submitted yet
+        cluster.review.resolve_rectification(province, case_id, {"outcome": "close"})
+    cluster.review.submit_rectification(
+        enterprise,
+        event["data"]["rectification_id"],
+        {
+            "statement": "已补充检测报告",
+            "evidence": [{"id": "ev1", "label": "检测报告", "filename": "检测.pdf", "sha256": "a" * 64}],
+        },
+    )
+    closed = cluster.review.resolve_rectification(
+        province, case_id, {"outcome": "close", "comment": "整改到位"}
+    )
+    assert closed["status"] == "in_review"
+    assert not cluster.review.case_detail(province, case_id)["clock"]["paused"]
+    answers.close()
+
+
+def test_self_inspection_campaign_checks_missing_items_and_becomes_a_case(stack):
+    config, cluster, engine = stack
+    answers = Answers(config)
+    admin = staff(cluster, "admin", "province", "150000", "管理员")
+    enterprise_id = str(uuid.uuid4())
+    with pytest.raises(Forbidden):
+        cluster.review.start_campaign({**admin, "kind": "reviewer"}, {})
+    campaign = cluster.review.start_campaign(
+        admin,
+        {
+            "business_type": "pfl",
+            "title": "2026年承装（修、试）电力设施许可企业自查",
+            "deadline": (date.today() + timedelta(days=30)).isoformat(),
+            "form": [
+                {"name": "staff", "label": "人员配备情况", "required": True},
+                {"name": "report", "label": "自查报告", "required": True, "kind": "attachment"},
+            ],
+            "targets": [
+                {"enterprise_id": enterprise_id, "enterprise_name": "乙电力公司", "region_code": "150102"}
+            ],
+        },
+    )
+    started = wait_for(
+        lambda: next(
+            (
+                e
+                for e in _drain_all(answers)
+                if e["type"] == "self_inspection_started" and e["data"]["campaign_id"] == campaign["id"]
+            ),
+            None,
+        ),
+        what="to-do event",
+    )
+    enterprise = {
+        "id": enterprise_id,
+        "kind": "enterprise",
+        "enterprise_id": enterprise_id,
+        "permissions": [],
+    }
+    target_id = started["data"]["target_id"]
+    assert [t["target_id"] for t in cluster.review.todos(enterprise)["todos"]] == [target_id]
+    with pytest.raises(ValidationFailed) as missing:
+        cluster.review.submit_self_inspection(enterprise, target_id, {"answers": {"staff": ""}})
+    assert set(missing.value.fields) == {"staff", "report"}
+    done = cluster.review.submit_self_inspection(
+        enterprise,
+        target_id,
+        {
+            "answers": {"staff": "配备齐全"},
+            "attachments": [{"id": "r1", "label": "自查报告", "filename": "自查.pdf", "sha256": "b" * 64}],
+        },
+    )
+    province = staff(cluster, "reviewer", "province", "150000", "自查审核员")
+    detail = cluster.review.case_detail(province, done["case_id"])
+    assert detail["case_type"] == "pfl.self_inspection" and detail["fields"]["staff"]["value"] == "配备齐全"
+    assert cluster.review.todos(enterprise)["todos"] == []
+    answers.close()
+
+
+def _drain_all(answers):
+    answers.of("")  # drains into answers.events
+    return answers.events
+
+
+def test_console_through_the_gateway(stack):
+    config, cluster, engine = stack
+    reviewer = staff(cluster, "reviewer", "city", "152500", "锡盟审核员")
+    data, case_id = new_case(config, engine, region_code="152502")
+    base = f"http://{config['gateway']['host']}:{config['gateway']['port']}"
+    with requests.Session() as http:
+        page = http.get(f"{base}/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        signed = http.post(
+            f"{base}/login",
+            data={"csrf_token": token, "login": reviewer["login"], "password": PASSWORD},
+            allow_redirects=False,
+        )
+        assert signed.status_code == 303
+        queue = http.get(f"{base}/review/cases", params={"enterprise": data["enterprise_name"][-6:]})
+        assert (
+            queue.status_code == 200 and data["enterprise_name"] in queue.text and "审核工作台" in queue.text
+        )
+        case_page = http.get(f"{base}/review/cases/{case_id}")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', case_page.text).group(1)
+        http.post(f"{base}/review/cases/{case_id}/claim", data={"csrf_token": token})
+        api = http.get(f"{base}/api/v1/review/cases/{case_id}").json()
+        assert api["claimed_by"] == reviewer["id"] and api["held_by_me"]
+        other = http.get(f"{base}/api/v1/review/cases/{uuid.uuid4()}")
+        assert other.status_code == 404
