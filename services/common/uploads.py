@@ -25,11 +25,12 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from PIL import Image, ImageChops, ImageOps
+from PIL import Image, ImageChops, ImageFile, ImageOps
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, NameObject, StreamObject
@@ -428,7 +429,8 @@ def _sample_image(xobj: StreamObject, space: _ColourSpace, width: int, height: i
         try:
             jpeg = Image.open(io.BytesIO(xobj.get_data()), formats=["JPEG"])
             jpeg.draft("RGB", (SAMPLE_SIDE, SAMPLE_SIDE))
-            jpeg.load()  # decodes the whole entropy-coded stream, so truncation shows here
+            with _strict_decoding():
+                jpeg.load()  # decodes the whole entropy-coded stream, so truncation shows here
         except LimitReachedError:
             return None  # pypdf's own decompression limit: too big to measure, not damaged
         except Exception as exc:
@@ -664,6 +666,22 @@ def _pdf_warnings(report: PdfReport, want_dpi: int | None, want_colour: bool) ->
 # -- images -------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode with truncation as an error, whatever the process-wide Pillow setting says.
+
+    WeasyPrint sets ``ImageFile.LOAD_TRUNCATED_IMAGES = True`` when it is imported (the
+    permits service renders PDFs with it), which would let a half-uploaded scan through.
+    Decoding does not yield to other green threads, so the switch is not seen by them.
+    """
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _open_image(data: bytes, max_bytes: int, allowed: Sequence[str], max_pixels: int,
                 load_side: int | None) -> tuple[str, Image.Image, tuple[int, int]]:
     """(kind, loaded image, original size); loaded possibly reduced to about load_side for JPEG."""
@@ -691,7 +709,8 @@ def _open_image(data: bytes, max_bytes: int, allowed: Sequence[str], max_pixels:
                 raise UploadRejected("unreadable", "图片无法读取（尺寸为0），请重新上传")
             if load_side is not None and kind == "jpeg":
                 im.draft("RGB", (load_side, load_side))
-            im.load()  # decodes the whole stream: a truncated or corrupt file fails here
+            with _strict_decoding():
+                im.load()  # decodes the whole stream: a truncated or corrupt file fails here
     except UploadRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

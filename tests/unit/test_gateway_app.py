@@ -133,7 +133,7 @@ def test_successful_registration_rotates_session_and_shows_messages(client, rpc,
     old_cookie = first.headers["Set-Cookie"].split(";")[0]
     token = csrf_from(first.get_data(as_text=True))
     response = client.post("/register", data={**FORM, "csrf_token": token})
-    assert response.status_code == 303 and response.headers["Location"] == "/messages"
+    assert response.status_code == 303 and response.headers["Location"] == "/register/enterprise"
     assert response.headers["Set-Cookie"].split(";")[0] != old_cookie  # new session id
     payload = rpc.calls[-1][2][0]
     assert payload["request_key"] == "k1"  # a double submit carries the same key
@@ -247,7 +247,7 @@ def test_second_submit_with_the_old_cookie_lands_in_the_same_account(client, rpc
     assert sessions.rows[old_cookie] == {"csrf": token}  # no account on the old id
     client.set_cookie("qlp_session", old_cookie)  # the browser sent the second click's POST first
     again = client.post("/register", data={**FORM, "csrf_token": token})
-    assert again.status_code == 303 and again.headers["Location"] == "/messages"
+    assert again.status_code == 303 and again.headers["Location"] == "/register/enterprise"
 
 
 # ---- sign-in, sessions, permissions -----------------------------------------------------

@@ -570,3 +570,14 @@ def test_photo_background_is_measured_as_displayed_after_exif_rotation():
     report = check_photo(image_bytes(stored_sideways, "JPEG", exif=exif))
     assert report.background_uniform is True
     assert (report.width, report.height) == (413, 295)  # stored size, as in the file
+
+
+def test_truncated_images_are_refused_even_after_weasyprint_relaxed_pillow():
+    import weasyprint  # noqa: F401  (its import sets ImageFile.LOAD_TRUNCATED_IMAGES = True)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    im = Image.effect_noise((200, 200), 60).convert("RGB")
+    png = image_bytes(im, "PNG")
+    assert rejected(check_image, png[: len(png) // 2]).code == "unreadable"
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint
