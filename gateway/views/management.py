@@ -95,7 +95,7 @@ class ManagementViews:
     }
 
     ROUTES = [
-        Rule("/<any(personnel, permits):module>", endpoint="module"),
+        Rule("/<any(personnel):module>", endpoint="module"),
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
         Rule("/account/users/<account_id>", endpoint="sub_account", methods=["POST"]),
         Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
