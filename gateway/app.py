@@ -117,6 +117,7 @@ class GatewayApp(*VIEW_CLASSES):
             account_id=session.get("account_id") if session is not None else None,
             actor=actor,
             menu=menu_for(actor, session),
+            notify_counts=self.notify_counts(request),  # header badges; None when notify is down
             **context,
         )
         return Response(html, status=status, mimetype="text/html")
@@ -246,14 +247,14 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()
                   if may_use(kind, actor["permissions"], module, False)]
-        items += [("/messages", "我的消息")]
+        items += [("/messages", "我的消息"), ("/todos", "我的待办")]
         if kind == "enterprise":
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
         return items
     items = [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核"),
              ("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
-             ("/messages", "我的消息")]
+             ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
         items.append(("/admin/campaigns", "企业自查"))

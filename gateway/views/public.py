@@ -1,4 +1,4 @@
-"""Public pages and operations: home, registration, messages, health, metrics, static, API."""
+"""Public pages and operations: home, registration, health, metrics, static, API."""
 
 from __future__ import annotations
 
@@ -27,13 +27,11 @@ class PublicViews:
     ROUTES = [
         Rule("/", endpoint="index"),
         Rule("/register", endpoint="register", methods=["GET", "POST"]),
-        Rule("/messages", endpoint="messages"),
         Rule("/healthz", endpoint="healthz"),
         Rule("/metrics", endpoint="metrics"),
         Rule("/static/<path:filename>", endpoint="static"),
         Rule("/api/openapi.json", endpoint="api_openapi"),
         Rule("/api/v1/accounts", endpoint="api_register", methods=["POST"]),
-        Rule("/api/v1/messages", endpoint="api_messages"),
     ]
     # HTTP -> RPC -> reply with no work: the benchmarks' baseline. Off unless configured.
     ECHO_ROUTE = Rule("/_echo", endpoint="echo")
@@ -69,14 +67,6 @@ class PublicViews:
         session.set("epoch", 0)
         session.set("login", account["uscc"])
         return redirect("/register/enterprise", code=303)  # step 2: enterprise info
-
-    def on_messages(self, request: Request) -> Response:
-        actor = self.current_actor(request, allow_registering=True)
-        if actor is None:
-            return redirect("/login?next=/messages", code=303)
-        result = self.call(request, "notify", "list_messages", actor["id"])
-        return self.render(request, "messages.html", messages=result["messages"],
-                           unread=result["unread"])
 
     def on_static(self, request: Request, filename: str) -> Response:
         return send_from_directory(STATIC_DIR, filename, request.environ, max_age=3600)
@@ -116,7 +106,3 @@ class PublicViews:
             payload["request_key"] = request.headers["X-Idempotency-Key"]
         account = self.call(request, "identity", "register_account", payload)
         return json_response(account, 201)
-
-    def on_api_messages(self, request: Request) -> Response:
-        actor = self.require(request, allow_registering=True)
-        return json_response(self.call(request, "notify", "list_messages", actor["id"]), 200)
