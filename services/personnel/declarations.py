@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from services.common.errors import (
@@ -388,6 +388,7 @@ def check_exam_pass(register: ExamRegister, id_number: str, specialty: str,
 
 # ---------------------------------------------------------------- eligibility
 
+_ONE_DAY = timedelta(days=1)
 ACTIVE = ("valid", "expired")  # a record someone can operate on (dates re-checked)
 
 
@@ -798,3 +799,83 @@ def qualification_correction(*, pre_registered: bool, status: str, detected_numb
     if errors:
         raise ValidationFailed.from_fields(errors)
     return {"qualification_number": str(entered_number).strip(), "qualification_copy": copy_attachment_id}
+
+
+# ---------------------------------------------------------------- review answers and approval effects
+
+def action_for_review_event(event_type: str, payload: Mapping[str, Any],
+                            state: DeclarationState) -> tuple[str, str | None] | None:
+    """Map review's answer (docs/contracts.md) to ``(action, level)`` for :func:`transition`.
+
+    ``case_accepted`` → accept; ``case_step_changed`` to another level → forward to it (the same
+    level: None, nothing to do); ``correction_requested`` → request_correction; ``case_decided`` →
+    approve / reject; ``case_closed`` → terminate (None when the declaration is already final,
+    e.g. withdrawn by the enterprise first).
+    """
+    if event_type == "case_accepted":
+        return ("accept", None) if state.status in (*UNACCEPTED, WITHDRAWAL_REQUESTED) else None
+    if event_type == "case_step_changed":
+        level = payload.get("level")
+        return ("forward", level) if level and level != state.level else None
+    if event_type == "correction_requested":
+        return ("request_correction", None)
+    if event_type == "case_decided":
+        return ("approve" if payload.get("decision") == "approved" else "reject", None)
+    if event_type == "case_closed":
+        return None if state.status in FINAL_STATUSES else ("terminate", None)
+    raise ValueError(f"unknown review event {event_type}")
+
+
+def approval_effects(certificate_type: CertificateType, kind: str, record: Mapping[str, Any] | None,
+                     form: Mapping[str, Any], decided_on: date,
+                     declaring_enterprise: Mapping[str, Any]) -> dict[str, Any]:
+    """What an approved declaration changes on the certificate record (pure; the service stores it).
+
+    Returns ``{"record": {field: new value}, "key_person_change": None | "cancelled" |
+    "transferred_out"}``; for a new registration the record dict is the new record's fields.
+    The certificate moves to the new employer only here, at the last approval. A new validity
+    period ends the day before the same date ``validity_years`` later (seed 001 已办证书: 发证
+    2014-11-20, 有效期至 2017-11-19).
+    """
+    years = certificate_type.validity_years
+    changes: dict[str, Any] = {}
+    key_change = None
+    if kind in NEEDS_NO_RECORD:
+        changes = {"enterprise_id": str(declaring_enterprise["id"]),
+                   "enterprise_name": declaring_enterprise.get("name"), "status": "valid",
+                   "issued_on": decided_on, "valid_until": add_months(decided_on, 12 * years) - _ONE_DAY}
+        for name in ("class_code", "qualification_number", "certificate_number"):
+            if form.get(name):
+                changes[name] = form[name]
+        if form.get("specialties"):
+            changes["specialties"] = list(form["specialties"])
+    elif certificate_type.operation(kind).window:
+        until = _as_date(_get(record, "valid_until"))
+        changes = {"valid_until": renewed_until(until, certificate_type.renewal_rule()), "status": "valid"}
+    elif kind == "add_item":
+        changes = {"specialties": [*(_get(record, "specialties") or []), form["specialty"]]}
+    elif kind == "re_registration":
+        changes = {"status": "valid", "enterprise_id": str(declaring_enterprise["id"]),
+                   "enterprise_name": declaring_enterprise.get("name"), "issued_on": decided_on,
+                   "valid_until": add_months(decided_on, 12 * years) - _ONE_DAY, "cancelled_on": None}
+    elif kind == "change":
+        item = form["change_item"]
+        if item == "enterprise_name":
+            changes = {"enterprise_name": declaring_enterprise.get("name")}
+        elif item == "name":
+            changes = {"person.name": str(form["new_name"]).strip()}
+        else:
+            changes = {"person.id_number": str(form["new_id_number"]).strip().upper()}
+    elif kind == "reissue":
+        changes = {"reissued_on": decided_on}
+    elif kind in ("transfer_in",) or (kind == "transfer_out" and certificate_type.operation(kind).consent):
+        if kind == "transfer_in":
+            changes = {"enterprise_id": str(declaring_enterprise["id"]), "transfer_to": None,
+                       "enterprise_name": declaring_enterprise.get("name"), "status": "valid"}
+        else:
+            changes = {"enterprise_id": None, "enterprise_name": None, "status": "valid"}
+        key_change = "transferred_out"
+    elif kind in ("cancellation", "leave"):
+        changes = {"status": "cancelled", "cancelled_on": decided_on}
+        key_change = "cancelled"
+    return {"record": changes, "key_person_change": key_change}

@@ -612,3 +612,21 @@ def key_person_changed(enterprise_id: str, person_id: str, certificate_kind: str
     return {"enterprise_id": str(enterprise_id), "person_id": str(person_id),
             "certificate_kind": certificate_kind, "certificate_id": str(certificate_id),
             "change": change, "at": moment.astimezone(UTC).isoformat(timespec="seconds")}
+
+
+def transfer_batch(transfers: Mapping[str, Transfer], action: str, *, actor_enterprise_id: str | None = None,
+                   by: str = "review") -> tuple[dict[str, Transfer], list[dict[str, Any]]]:
+    """TSA 批量同意调出/调入 (or refuse): each item independently; ``(new states of the ok items,
+    [{"id", "ok", "status", "code", "message"}])``."""
+    done: dict[str, Transfer] = {}
+    results: list[dict[str, Any]] = []
+    for item_id, transfer in transfers.items():
+        try:
+            new = transfer_step(transfer, action, actor_enterprise_id=actor_enterprise_id, by=by)
+        except (InvalidTransition, Forbidden) as exc:
+            results.append({"id": str(item_id), "ok": False, "status": transfer.status, "code": exc.code,
+                            "message": exc.message})
+            continue
+        done[str(item_id)] = new
+        results.append({"id": str(item_id), "ok": True, "status": new.status, "code": None, "message": None})
+    return done, results

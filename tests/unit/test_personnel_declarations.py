@@ -473,3 +473,50 @@ def test_qualification_correction():
     with pytest.raises(InvalidTransition):
         dc.qualification_correction(pre_registered=True, status="draft", detected_number="x",
                                     entered_number=None, copy_attachment_id=None)
+
+
+def test_review_events_map_to_actions():
+    s = dc.transition(dc.new_declaration(REG, "initial", origin="person"), "report", actor="enterprise")
+    assert dc.action_for_review_event("case_accepted", {}, s) == ("accept", None)
+    s2 = dc.transition(s, "accept", actor="review")
+    assert dc.action_for_review_event("case_accepted", {}, s2) is None
+    assert dc.action_for_review_event("case_step_changed", {"level": "province"}, s2) is None
+    action = dc.action_for_review_event("case_step_changed", {"level": "ministry"}, s2)
+    assert action == ("forward", "ministry")
+    s3 = dc.transition(s2, action[0], actor="review", level=action[1])
+    assert s3.status == "ministry_unaccepted"
+    assert dc.action_for_review_event("case_decided", {"decision": "approved"}, s3) == ("approve", None)
+    assert dc.action_for_review_event("case_decided", {"decision": "rejected"}, s3) == ("reject", None)
+    assert dc.action_for_review_event("correction_requested", {}, s3) == ("request_correction", None)
+    assert dc.action_for_review_event("case_closed", {}, s3) == ("terminate", None)
+    withdrawn = dc.transition(dc.transition(s, "request_withdrawal", actor="person"), "agree_withdrawal",
+                              actor="enterprise")
+    assert dc.action_for_review_event("case_closed", {"outcome": "withdrawn"}, withdrawn) is None
+    with pytest.raises(ValueError):
+        dc.action_for_review_event("case_exploded", {}, s)
+
+
+ENT_B = {"id": "ent-b", "name": "乙建筑公司"}
+
+
+def test_approval_effects():
+    decided = date(2026, 12, 1)
+    new = dc.approval_effects(CONSTRUCTOR, "initial", None, {"qualification_number": "NMG0004151",
+                                                              "specialties": ["建筑工程"]}, decided, ENT_B)
+    assert new["record"]["valid_until"] == date(2029, 11, 30)
+    assert new["record"]["enterprise_id"] == "ent-b" and new["key_person_change"] is None
+    renewed = dc.approval_effects(TSA, "renewal", record(valid_until=date(2024, 2, 29)), {}, decided, ENT_B)
+    assert renewed["record"]["valid_until"] == date(2027, 2, 28)
+    added = dc.approval_effects(CONSTRUCTOR, "add_item", record(), {"specialty": "机电工程"}, decided, ENT_B)
+    assert added["record"]["specialties"] == ["建筑工程", "机电工程"]
+    moved = dc.approval_effects(CONSTRUCTOR, "transfer_in", record(status="transferring"), {}, decided, ENT_B)
+    assert moved["record"]["enterprise_id"] == "ent-b" and moved["key_person_change"] == "transferred_out"
+    cancelled = dc.approval_effects(CONSTRUCTOR, "cancellation", record(), {"reasons": ["x"]}, decided, ENT_B)
+    assert cancelled["record"]["status"] == "cancelled" and cancelled["key_person_change"] == "cancelled"
+    renamed = dc.approval_effects(CONSTRUCTOR, "change", record(), {"change_item": "id_number",
+                                                                     "new_id_number": "150102197401300518"},
+                                  decided, ENT_B)
+    assert renamed["record"] == {"person.id_number": "150102197401300518"}
+    rereg = dc.approval_effects(CONSTRUCTOR, "re_registration", record(status="cancelled"), {}, decided,
+                                ENT_B)
+    assert rereg["record"]["status"] == "valid" and rereg["record"]["cancelled_on"] is None

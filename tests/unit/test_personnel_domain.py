@@ -394,3 +394,15 @@ def test_key_person_changed_payload():
     with pytest.raises(ValueError):
         d.key_person_changed("e", "p", "safety_b", "c", "lapsed", datetime(2026, 1, 1))
     assert datetime.fromisoformat(d.key_person_changed("e", "p", "k", "c", "cancelled")["at"]).tzinfo == UTC
+
+
+def test_tsa_batch_consent_reports_each_item():
+    a = d.request_transfer("c1", "p1", "out", "ent-a", None)
+    b = d.request_transfer("c2", "p2", "out", "ent-a", None)
+    foreign = d.request_transfer("c3", "p3", "out", "ent-x", None)
+    done, results = d.transfer_batch({"a": a, "b": b, "x": foreign}, "consent", actor_enterprise_id="ent-a")
+    assert sorted(done) == ["a", "b"] and all(t.status == "in_review" for t in done.values())
+    assert [r["ok"] for r in results] == [True, True, False]
+    assert results[2]["code"] == "not_your_transfer"
+    _, again = d.transfer_batch(done, "consent", actor_enterprise_id="ent-a")
+    assert [r["code"] for r in again] == ["invalid_transition", "invalid_transition"]
