@@ -499,13 +499,13 @@ def check_eligibility(ctx: DeclarationContext) -> None:
         raise InvalidTransition(f"该证书已注销，不能办理{label}", code="cancelled")
     if status == "transferring":
         raise InvalidTransition(f"该人员正在调转中，不能办理{label}", code="transferring")
+    if op.window:  # before the lapsed check: the window's own message names the rule
+        check_renewal_window(_as_date(_get(record, "valid_until")), ctx.today, t.renewal_rule())
+        return
     if status == "lapsed":
         if kind == "cancellation":
             return _check_cancellation(ctx)
         raise InvalidTransition(f"该证书已超过延续期限而失效，不能办理{label}；需重新报名考试", code="lapsed")
-    if op.window:
-        check_renewal_window(_as_date(_get(record, "valid_until")), ctx.today, t.renewal_rule())
-        return
     if kind in ("reissue", "add_item", "change", "transfer_out") and status != "valid":
         raise InvalidTransition(f"该证书已过期，请先办理延续后再办理{label}", code="expired")
     if kind == "add_item":
@@ -547,6 +547,8 @@ def _check_new_registration(ctx: DeclarationContext) -> None:
         except ValidationFailed as exc:
             errors.update(exc.fields)
     number_field = "qualification_number" if "qualification_number" in t.numbers else None
+    if ctx.kind == "join" and "certificate_number" in t.numbers:
+        number_field = "certificate_number"  # PFL 人员入职: the electrician's own certificate
     qual = None
     if number_field:
         try:

@@ -630,3 +630,34 @@ def transfer_batch(transfers: Mapping[str, Transfer], action: str, *, actor_ente
         done[str(item_id)] = new
         results.append({"id": str(item_id), "ok": True, "status": new.status, "code": None, "message": None})
     return done, results
+
+
+def transfer_record_changes(transfer: Transfer) -> dict[str, Any]:
+    """What the certificate record shows while a transfer runs (证书状态 调转中) and after it.
+
+    Out-declared / in review: ``transferring`` towards the new employer (the old employer still
+    holds it); completed: held by the new employer (or nobody after a TSA out-transfer);
+    returned / refused / rejected / cancelled: back to ``valid`` at the old employer.
+    """
+    if transfer.status in ("out_declared", "in_drafted", "in_review"):
+        return {"status": "transferring", "transfer_to": transfer.to_enterprise_id,
+                "enterprise_id": transfer.from_enterprise_id}
+    if transfer.status == "completed":
+        return {"status": "valid", "transfer_to": None, "enterprise_id": transfer.to_enterprise_id}
+    if transfer.status in TRANSFER_FINAL:
+        return {"status": "valid", "transfer_to": None, "enterprise_id": transfer.from_enterprise_id}
+    return {}
+
+
+def duplicate_id_numbers(people: Iterable[Any]) -> dict[str, list[int]]:
+    """PFL: "同一个电工的身份证号码只能使用一次" within one application.
+
+    Returns ``{normalised ID number: [row indexes]}`` for every number used more than once.
+    """
+    seen: dict[str, list[int]] = {}
+    for index, item in enumerate(people):
+        id_type = str(_field(item, "id_type") or RESIDENT_ID)
+        number = normalise_id_number(id_type, str(_field(item, "id_number") or ""))
+        if number:
+            seen.setdefault(number, []).append(index)
+    return {number: rows for number, rows in seen.items() if len(rows) > 1}

@@ -270,7 +270,7 @@ def test_safety_new_needs_a_class():
     (date(2027, 2, 24), TODAY, "renewal_too_early"),
     (date(2027, 2, 23), TODAY, None),  # window opens today
     (date(2026, 9, 23), TODAY, None),  # closes today
-    (date(2026, 9, 22), TODAY, "lapsed"),  # the record's status is lapsed already
+    (date(2026, 9, 22), TODAY, "renewal_lapsed"),  # one day after the window closed
 ])
 def test_renewal_window_at_its_edges(valid_until, today, code):
     c = ctx("renewal", record=record(valid_until=valid_until), today=today)
@@ -520,3 +520,21 @@ def test_approval_effects():
     rereg = dc.approval_effects(CONSTRUCTOR, "re_registration", record(status="cancelled"), {}, decided,
                                 ENT_B)
     assert rereg["record"]["status"] == "valid" and rereg["record"]["cancelled_on"] is None
+
+
+def test_lapsed_renewal_names_the_rule_and_other_operations_are_refused():
+    lapsed = record(valid_until=date(2026, 9, 22))
+    with pytest.raises(InvalidTransition) as exc:
+        dc.check_eligibility(ctx("renewal", record=lapsed))
+    assert "需重新报名考试" in exc.value.message and "2026年11月22日" in exc.value.message
+    with pytest.raises(InvalidTransition) as exc:
+        dc.check_eligibility(ctx("reissue", record=lapsed, form={"reason": "遗失"}))
+    assert exc.value.code == "lapsed"
+
+
+def test_electrician_join_checks_the_certificate_number():
+    electrician = CAT.type("electrician")
+    with pytest.raises(ValidationFailed) as exc:
+        dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": "12"}))
+    assert exc.value.fields["certificate_number"][0]["code"] == "format"
+    dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": ID}))

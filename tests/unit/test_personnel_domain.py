@@ -406,3 +406,26 @@ def test_tsa_batch_consent_reports_each_item():
     assert results[2]["code"] == "not_your_transfer"
     _, again = d.transfer_batch(done, "consent", actor_enterprise_id="ent-a")
     assert [r["code"] for r in again] == ["invalid_transition", "invalid_transition"]
+
+
+def test_transfer_record_changes_follow_the_transfer():
+    t = d.declare_transfer_out("cert", "p", "ent-a", "ent-b")
+    assert d.transfer_record_changes(t) == {"status": "transferring", "transfer_to": "ent-b",
+                                            "enterprise_id": "ent-a"}
+    returned = d.transfer_step(t, "return", actor_enterprise_id="ent-b")
+    assert d.transfer_record_changes(returned) == {"status": "valid", "transfer_to": None,
+                                                   "enterprise_id": "ent-a"}
+    t = d.transfer_step(d.transfer_step(t, "accept", actor_enterprise_id="ent-b"), "submit",
+                        actor_enterprise_id="ent-b")
+    assert d.transfer_record_changes(t)["enterprise_id"] == "ent-a"
+    done = d.transfer_step(t, "approve")
+    assert d.transfer_record_changes(done) == {"status": "valid", "transfer_to": None,
+                                               "enterprise_id": "ent-b"}
+    assert d.transfer_record_changes(d.request_transfer("c", "p", "in", None, "ent-b")) == {}
+
+
+def test_duplicate_electrician_id_numbers():
+    people = [{"id_number": MALE_X}, {"id_number": FEMALE_LEAP_DAY}, {"id_number": MALE_X.lower()},
+              {"id_number": ""}, {"id_type": "passport", "id_number": "e12345678"},
+              {"id_type": "passport", "id_number": "E12345678"}]
+    assert d.duplicate_id_numbers(people) == {MALE_X: [0, 2], "E12345678": [4, 5]}
