@@ -6,4 +6,12 @@ import sys
 
 from bench.cli import main
 
+if len(sys.argv) > 1 and sys.argv[1] == "review-queue":  # the review queue page bench
+    from bench.review_queue import main as review_queue_main
+
+    sys.exit(review_queue_main(sys.argv[2:]))
+if len(sys.argv) > 1 and sys.argv[1] == "enterprise-roster":  # the roster page with 2,000 staff
+    from bench.enterprise_roster import main as enterprise_roster_main
+
+    sys.exit(enterprise_roster_main(sys.argv[2:]))
 sys.exit(main())
