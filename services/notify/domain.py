@@ -229,7 +229,7 @@ def case_link(case_ref: str) -> str:
     if producer == "identity":
         return "/account"
     if producer == "enterprise":
-        return "/enterprise"
+        return "/enterprise/changes" if kind.startswith("change") else "/enterprise"
     return f"/{producer}/{kind}s/{ident}" if ident else f"/{producer}"
 
 
@@ -326,7 +326,7 @@ def effects_of_self_inspection(data: dict[str, Any]) -> Effects:
     return Effects(todos=[Todo(
         Recipient.enterprise(data["enterprise_id"], "permits"), "self_inspection",
         f"review:self_inspection:{data['target_id']}", f"自查：{data['title']}",
-        f"请在 {data['deadline']} 前完成自查并提交。", f"/permits/self-inspections/{data['target_id']}",
+        f"请在 {data['deadline']} 前完成自查并提交。", f"/self-inspections/{data['target_id']}",
         due_date=_as_date(data["deadline"]))])
 
 
@@ -355,7 +355,7 @@ def effects_of_profile_submitted(data: dict[str, Any]) -> Effects:
 def effects_of_licence_issued(data: dict[str, Any], email: str | None) -> Effects:
     effects = Effects(notes=[Note(
         Recipient.enterprise(data["enterprise_id"], "permits"), f"许可证已核发：{data['number']}",
-        f"许可证 {data['number']} 已核发，有效期至 {data['valid_until']}。", "/permits")])
+        f"许可证 {data['number']} 已核发，有效期至 {data['valid_until']}。", "/permits/licences")])
     effects.agency.append(("licence.issued", {**data, "status": data.get("status") or "valid"}))
     return effects
 
@@ -379,7 +379,7 @@ def effects_of_licence_status(data: dict[str, Any]) -> Effects:
     if label:
         effects.notes.append(Note(Recipient.enterprise(data["enterprise_id"], "permits"),
                                   f"许可证{label}：{data['number']}",
-                                  f"许可证 {data['number']} {label}。", "/permits"))
+                                  f"许可证 {data['number']} {label}。", "/permits/licences"))
     if status in LICENCE_STATUS_AGENCY:
         effects.agency.append((LICENCE_STATUS_AGENCY[status], data))
     return effects
@@ -445,7 +445,7 @@ def expiry_reminders(today: date, expiry: dict[str, Any]) -> list[Reminder]:
     noun = "许可证" if kind == "licence" else "证书"
     module = "permits" if kind == "licence" else "personnel"
     recipient = Recipient.enterprise(expiry["enterprise_id"], module)
-    link = "/permits" if kind == "licence" else "/personnel"
+    link = "/permits/licences" if kind == "licence" else "/personnel"
     label = expiry.get("label") or ""
     out: list[Reminder] = []
     if days < 0 or expiry.get("status", "active") != "active":

@@ -48,3 +48,17 @@ def test_json_schema_per_type_lists_required_fields():
 def test_missing_required_field_is_refused():
     with pytest.raises(Exception):  # noqa: B017 - marshmallow's ValidationError
         agency.public_data("enterprise.registered", {"enterprise_id": "e"})
+
+
+def test_docs_agency_md_shows_the_schema_of_every_type():
+    import json
+
+    from services.common.config import PROJECT_ROOT
+
+    page = (PROJECT_ROOT / "docs" / "agency.md").read_text(encoding="utf-8")
+    for agency_type, spec in agency.ALLOWLIST.items():
+        heading = f"### {agency_type} (v{spec.version})"
+        assert heading in page, heading
+        section = page.split(heading, 1)[1]
+        block = section.split("```json", 1)[1].split("```", 1)[0]
+        assert json.loads(block) == agency.json_schema(agency_type), agency_type
