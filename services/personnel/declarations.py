@@ -485,6 +485,15 @@ def check_eligibility(ctx: DeclarationContext) -> None:
             raise Conflict(f"该人员的{t.name}注册仍为“{_status_label(status)}”，"
                            f"只有已注销的人员才能办理重新注册", code="still_registered")
         return
+    if kind == "transfer_in" and op.consent:
+        # TSA 人员调入申请: the person asks the new employer; the certificate must still be live
+        if status in ("cancelled", "lapsed"):
+            raise InvalidTransition(f"该证书已{_status_label(status)}，不能办理调入", code=str(status))
+        holders = [r for r in ctx.registrations if str(_get(r, "enterprise_id")) != owner]
+        conflict = employment_conflict(holders, ctx.enterprise_id)
+        if conflict:
+            raise Conflict(conflict.message, code="employed_elsewhere")
+        return
     if kind == "transfer_in":
         if status != "transferring" or str(_get(record, "transfer_to")) != str(ctx.enterprise_id):
             raise InvalidTransition("该人员不在调往本企业的调转中，不能办理调入",

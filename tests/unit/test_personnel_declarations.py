@@ -538,3 +538,17 @@ def test_electrician_join_checks_the_certificate_number():
         dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": "12"}))
     assert exc.value.fields["certificate_number"][0]["code"] == "format"
     dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": ID}))
+
+
+def test_tsa_transfer_in_request():
+    rec = record(certificate_type="transport_safety", enterprise_id="ent-a")
+    regs = [{"enterprise_id": "ent-a", "enterprise_name": "甲建筑公司", "status": "valid"}]
+    dc.check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=regs))
+    third = [*regs, {"enterprise_id": "ent-c", "enterprise_name": "丙公司", "status": "valid"}]
+    with pytest.raises(Conflict) as exc:
+        dc.check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=third))
+    assert "丙公司" in exc.value.message
+    with pytest.raises(InvalidTransition) as exc:
+        dc.check_eligibility(ctx("transfer_in", TSA, record=dict(rec, status="cancelled"),
+                                 enterprise_id="ent-b"))
+    assert exc.value.code == "cancelled"
