@@ -1,0 +1,163 @@
+"""Helpers for the permits integration and browser tests: an enterprise with records, uploads,
+the broker seen from a queue of our own, review's answers published as review would."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import uuid
+
+import pika
+import requests
+from nameko.standalone.events import event_dispatcher
+from PIL import Image, ImageDraw
+from pypdf import PdfReader
+
+from services.common.config import nameko_config
+from services.common.envelope import make_envelope
+from services.common.errors import NotFound
+from tests.support.data import registration
+from tests.support.enterprise import resident_id, scan_pdf, submit_registration_profile, upload
+from tests.support.waiting import wait_for
+
+CIP_ITEMS = [{"category": "construction", "grade": "不分级"}]
+CIP_VALUES = {
+    "legal_representative": "张三",
+    "address": "呼和浩特市新城区新华大街1号（010010）",
+    "contact_phone": "04711234567",
+    "email": "safety@example.com",
+    "average_staff": "120",
+    "qualification": "建筑工程施工总承包三级",
+    "first_issued_on": "2015-06-01",
+}
+
+
+class Broker:
+    """A queue of our own on an exchange (bound '#'), to see what really went over the bus."""
+
+    def __init__(self, config: dict, exchange: str) -> None:
+        amqp = config["amqp"]
+        params = pika.ConnectionParameters(
+            host=amqp["host"],
+            port=amqp["port"],
+            virtual_host=amqp["vhost"],
+            credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
+            heartbeat=0,
+        )
+        self.connection = pika.BlockingConnection(params)
+        self.channel = self.connection.channel()
+        self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
+        self.queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
+        self.channel.queue_bind(self.queue, exchange, routing_key="#")
+        self.events: list[dict] = []
+        self._lock = threading.Lock()
+
+    def drain(self) -> list[dict]:
+        with self._lock:
+            while True:
+                method, _props, body = self.channel.basic_get(self.queue, auto_ack=True)
+                if method is None:
+                    return self.events
+                self.events.append(json.loads(body))
+
+    def of(self, event_type: str, **match: object) -> list[dict]:
+        return [
+            e
+            for e in self.drain()
+            if e["type"] == event_type and all(e["data"].get(k) == v for k, v in match.items())
+        ]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def new_enterprise(cluster, config) -> dict:
+    """A registered enterprise with its registration profile (name, region) in the enterprise service."""
+    account = cluster.identity.register_account(registration())
+    eid = account["id"]
+
+    def exists() -> bool:
+        try:
+            return bool(cluster.enterprise.records_for_precheck(None, eid))
+        except NotFound:
+            return False
+
+    wait_for(exists, what="the enterprise row (from identity's event)")
+    submit_registration_profile(config, eid)
+    return {
+        "id": eid,
+        "kind": "enterprise",
+        "enterprise_id": eid,
+        "permissions": [],
+        "level": None,
+        "region_code": None,
+    }
+
+
+def staff(category: str, name: str, cert_kind: str | None) -> dict:
+    person = {
+        "category": category,
+        "name": name,
+        "id_type": "resident_id",
+        "id_number": resident_id(),
+        "title": "工程师",
+        "title_level": "intermediate",
+        "skill_level": "intermediate",
+        "specialty": "建筑工程",
+        "years_experience": 10,
+    }
+    if cert_kind:
+        person["certificates"] = [
+            {
+                "kind": cert_kind,
+                "number": f"{cert_kind.upper()}-{uuid.uuid4().hex[:8]}",
+                "valid_until": "2030-12-31",
+            }
+        ]
+    return person
+
+
+CIP_STAFF = [
+    ("technical_lead", "王主要", "safety_a"),
+    ("technical_staff", "赵项目", "safety_b"),
+    ("safety_lead", "钱安全", "safety_c"),
+    ("safety_lead", "孙安全", "safety_c"),
+    ("electrician", "李电工", None),
+]
+
+
+def signed_scan(pages: int = 4) -> bytes:
+    """A colour scan of ``pages`` pages at 300 dpi (as many pages as the 申报表 or more)."""
+    images = [Image.new("RGB", (600, 800), "white") for _ in range(pages)]
+    for image in images:
+        ImageDraw.Draw(image).ellipse((350, 550, 550, 750), outline=(220, 0, 0), width=12)  # the seal
+    buffer = io.BytesIO()
+    images[0].save(buffer, "PDF", resolution=300, save_all=True, append_images=images[1:])
+    return buffer.getvalue()
+
+
+def fetch(cluster, actor, attachment_id) -> bytes:
+    link = cluster.permits.attachment_url(actor, attachment_id)
+    response = requests.get(link["url"], timeout=10)
+    assert response.status_code == 200
+    return response.content
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def publish_review_event(config, event_type: str, data: dict) -> dict:
+    envelope = make_envelope("review", event_type, 1, json.loads(json.dumps(data, default=str)))
+    event_dispatcher(nameko_config(config, "tests"))("review", event_type, envelope)
+    return envelope
+
+
+def upload_all_materials(cluster, actor, app) -> None:
+    view = cluster.permits.get_application(actor, app["id"])
+    for spec in view["required_attachments"]:
+        if spec["required"] and not spec["uploaded"]:
+            cluster.permits.upload_material(
+                actor, app["id"], spec["code"], upload(f"{spec['name']}.pdf", scan_pdf())
+            )
