@@ -168,6 +168,47 @@ def test_cip_application_from_draft_to_verified_licence(
     assert count == 1
     assert cluster.permits.open_cases_of(actor["id"])["open"][0]["id"] == app["id"]
 
+    # 补正: review names one field and one attachment; only those may change; resubmit = revision 2.
+    publish_review_event(
+        running_platform,
+        "correction_requested",
+        {
+            "case_ref": case_ref,
+            "case_id": str(uuid.uuid4()),
+            "enterprise_id": actor["id"],
+            "items": [
+                {"target": "field", "name": "legal_representative", "reason": "与营业执照不一致"},
+                {"target": "attachment", "name": "business_licence", "reason": "扫描不清晰"},
+            ],
+            "deadline": "2030-01-31",
+            "revision": 1,
+            "at": datetime.now(UTC).isoformat(),
+        },
+    )
+    wait_for(
+        lambda: cluster.permits.get_application(actor, app["id"])["state"] == "correction_requested",
+        what="correction_requested",
+    )
+    with pytest.raises(ValidationFailed) as not_reopened:
+        cluster.permits.update_correction(actor, app["id"], {"email": "x@example.com"})
+    assert not_reopened.value.fields["email"][0]["code"] == "not_reopened"
+    with pytest.raises(InvalidTransition):
+        cluster.permits.upload_material(actor, app["id"], "insurance", upload("保险.pdf", signed_scan(1)))
+    cluster.permits.update_correction(actor, app["id"], {"legal_representative": "张三丰"})
+    cluster.permits.upload_material(
+        actor, app["id"], "business_licence", upload("营业执照新.pdf", signed_scan(1))
+    )
+    resubmitted = cluster.permits.resubmit(actor, app["id"], uuid.uuid4().hex)
+    assert resubmitted["state"] == "resubmitted" and resubmitted["revision"] == 2
+    second_request = wait_for(
+        lambda: [
+            e for e in permits_events.of("review_requested", case_ref=case_ref) if e["data"]["revision"] == 2
+        ],
+        what="review_requested revision 2",
+    )[0]["data"]
+    assert second_request["fields"]["enterprise.legal_representative"]["value"] == "张三丰"
+    assert "营业执照新.pdf" in {a["filename"] for a in second_request["attachments"]}
+
     # Withdrawing is for before acceptance; review accepts, then approves at the last step.
     publish_review_event(
         running_platform,
@@ -213,6 +254,7 @@ def test_cip_application_from_draft_to_verified_licence(
         "approve",
         "issue_licence",
     ]
+    assert "request_correction" in history and "resubmit" in history
 
     licence = cluster.permits.my_licences(actor)[0]
     assert licence["number"].startswith("(蒙)JZ安许证字[") and licence["status"] == "valid"
