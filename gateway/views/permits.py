@@ -286,13 +286,13 @@ class PermitsViews:
                 errors=(401, 403),
             ),
             "put": operation(
-                "Set an enterprise's credit rating A-D (admins)",
+                "Set an enterprise's credit (good / fair / poor; admins)",
                 body={
                     "type": "object",
                     "required": ["enterprise_id", "rating"],
                     "properties": {
                         "enterprise_id": {"type": "string"},
-                        "rating": {"type": "string", "enum": ["A", "B", "C", "D"]},
+                        "rating": {"type": "string", "enum": ["good", "fair", "poor"]},
                         "note": {"type": "string"},
                     },
                 },

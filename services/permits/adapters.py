@@ -10,13 +10,10 @@ and nowhere else, so it can be removed when the domain grows it:
   review_requested ``fields`` and the pages.
 - ``render_form_pdf`` / ``render_certificate_pdf``: build forms.py's contexts from the
   service's rows and render (called through eventlet.tpool by the service).
-- ``credit_eligibility``: services/permits/credit.py when present, else the rule of issue 5
-  (good credit and no missed owed-materials deadline within two years).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,8 +21,6 @@ from typing import Any
 from services.common.errors import InvalidTransition
 from services.permits import forms, licences, lifecycle
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
-
-GOOD_RATINGS = ("A", "B")
 
 
 def commitment_context(opened_at: datetime | None, now: datetime, seconds: float) -> dict[str, Any]:
@@ -108,28 +103,6 @@ def render_form_pdf(
 def render_certificate_pdf(business_type: BusinessType, licence: licences.Licence, verify_url: str) -> bytes:
     """The certificate with a QR code to the public verify page (forms.py)."""
     return forms.render_licence(forms.licence_context(licence, business_type), verify_url)
-
-
-def credit_eligibility(rating: str | None, defaults_within_two_years: int) -> tuple[bool, str]:
-    """(eligible, reason) for 容缺受理."""
-    credit = None
-    try:
-        credit = importlib.import_module("services.permits.credit")
-    except ImportError:
-        pass
-    if credit is not None and hasattr(credit, "eligibility"):
-        try:
-            result = credit.eligibility(rating, defaults_within_two_years)
-            return bool(result[0]), str(result[1])
-        except TypeError:
-            pass
-    if rating is None:
-        return False, "信用登记中没有该企业的信用记录，不能容缺受理"
-    if rating not in GOOD_RATINGS:
-        return False, f"信用等级为{rating}，容缺受理须信用等级为A或B"
-    if defaults_within_two_years:
-        return False, f"近两年有{defaults_within_two_years}次未按期补交容缺材料，不能容缺受理"
-    return True, f"信用等级{rating}，近两年无容缺失信记录"
 
 
 def kind_label(kind: str) -> str:

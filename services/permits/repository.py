@@ -205,6 +205,18 @@ class LicenceRepository:
             )
         )
 
+    def live_of(self, enterprise_id: uuid.UUID, type_code: str) -> Licence | None:
+        """The enterprise's current edition of a type (valid or suspended), newest first."""
+        return self.session.scalars(
+            select(Licence)
+            .where(
+                Licence.enterprise_id == enterprise_id,
+                Licence.type_code == type_code,
+                Licence.status.in_(("valid", "suspended")),
+            )
+            .order_by(Licence.issued_on.desc(), Licence.edition.desc())
+        ).first()
+
     def next_sequence(self, type_code: str, year: int) -> int:
         """The next number in the type's yearly series; the row lock serialises issuers."""
         row = self.session.scalars(

@@ -23,8 +23,12 @@ class ItemSchema(_Strict):
 class CreateDraftSchema(_Strict):
     type_code = fields.String(required=True, error_messages=_required)
     transaction_kind = fields.String(load_default="new")
-    items = fields.List(fields.Nested(ItemSchema), required=True, error_messages=_required,
-                        validate=validate.Length(min=1, error="至少选择一个申请类别及等级"))
+    items = fields.List(
+        fields.Nested(ItemSchema),
+        required=True,
+        error_messages=_required,
+        validate=validate.Length(min=1, error="至少选择一个申请类别及等级"),
+    )
     lane = fields.String(load_default="normal")
     nature = fields.String(load_default=None, allow_none=True)
     submitter = fields.String(load_default=None, allow_none=True)
@@ -48,8 +52,11 @@ class UploadSchema(_Strict):
 
 class CreditSchema(_Strict):
     enterprise_id = fields.UUID(required=True, error_messages=_required)
-    rating = fields.String(required=True, error_messages=_required,
-                           validate=validate.OneOf(["A", "B", "C", "D"], error="信用等级应为A、B、C或D"))
+    rating = fields.String(
+        required=True,
+        error_messages=_required,
+        validate=validate.OneOf(["good", "fair", "poor"], error="信用情况应为良好、一般或较差"),
+    )
     note = fields.String(load_default=None, allow_none=True)
 
 
@@ -148,7 +155,8 @@ class _ReviewRequestedBase(_Strict):
 # module), so the schema is derived with from_dict.
 ReviewRequestedData = _ReviewRequestedBase.from_dict(
     {"fields": fields.Dict(keys=fields.String(), values=fields.Nested(FieldValueData), required=True)},
-    name="ReviewRequestedData")
+    name="ReviewRequestedData",
+)
 ReviewRequestedData.__doc__ = "Data of permits.review_requested v1 (docs/contracts.md, Review cases)."
 
 

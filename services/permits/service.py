@@ -37,7 +37,7 @@ from services.common.errors import (
 from services.common.events import reliable_event_handler
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
-from services.permits import adapters, licences, lifecycle
+from services.permits import adapters, credit, licences, lifecycle, transactions
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, Catalogue, load_catalogue
 from services.permits.events import (
     APPLICATION_DECIDED,
@@ -303,6 +303,17 @@ class PermitsService(PlatformService):
                     if original is None or original.enterprise_id != eid:
                         raise NotFound(LICENCE_NOT_FOUND)
                 today = adapters.today_in_beijing(_now())
+                held = original or LicenceRepository(uow.session).live_of(eid, bt.code)
+                transactions.check_eligibility(
+                    data["transaction_kind"],
+                    _domain_licence(held) if held else None,
+                    today,
+                    business_type=bt,
+                    selections=[(i["category"], i["grade"]) for i in data["items"]],
+                    lane=data["lane"],
+                    nature=data.get("nature"),
+                    submitter=data.get("submitter"),
+                ).require()
                 app = Application(
                     number=repo.next_number(today),
                     enterprise_id=eid,
@@ -784,11 +795,21 @@ class PermitsService(PlatformService):
             )
 
     def _eligibility(self, uow: Any, enterprise_id: uuid.UUID) -> tuple[bool, str]:
-        credit = CreditRepository(uow.session)
-        record = credit.get(enterprise_id)
+        """容缺受理 through credit.py's rule, fed from the local credit register (the CreditProvider)."""
+        register = CreditRepository(uow.session)
+        row = register.get(enterprise_id)
         today = adapters.today_in_beijing(_now())
-        defaults = credit.defaults_since(enterprise_id, two_years_before(today))
-        return adapters.credit_eligibility(record.rating if record else None, len(defaults))
+        defaults = tuple(
+            credit.OwedDefault(str(d.application_id), d.what, d.what, d.deadline)
+            for d in register.defaults_since(enterprise_id, two_years_before(today))
+        )
+        record = credit.CreditRecord(
+            str(enterprise_id), rating=row.rating if row else "unknown", defaults=defaults
+        )
+        result = credit.fast_track_eligibility(record, today)
+        return result.ok, "；".join(
+            result.reasons
+        ) or f"信用情况{credit.RATINGS[record.rating]}，近两年无容缺失信记录"
 
     def _owe(self, uow: Any, app: Application) -> None:
         if app.lane != "fast_track":
@@ -1214,35 +1235,59 @@ class PermitsService(PlatformService):
             uow.commit()
 
     # ---- licences ----------------------------------------------------------------------------
-    def _issue(self, uow: Any, app: Application) -> Licence:
+    def _issue(self, uow: Any, app: Application) -> Licence | None:
         bt = self.catalogue.type(app.type_code)
         repo = LicenceRepository(uow.session)
         today = adapters.today_in_beijing(_now())
         original = repo.get(app.original_licence_id, for_update=True) if app.original_licence_id else None
-        number, valid_from, valid_until, first_issued, edition = _licence_terms(
-            bt, app, original, today, repo
+        number = None
+        if app.transaction_kind == "new":
+            number = licences.next_number(
+                bt, app.region_code or DEFAULT_REGION, today.year, repo.next_sequence(bt.code, today.year)
+            )
+        outcome = transactions.licence_after(
+            app.transaction_kind,
+            _domain_licence(original) if original else None,
+            {
+                "items": [(i["category"], i["grade"]) for i in app.items or []],
+                "number": number,
+                "holder_id": str(app.enterprise_id),
+                "holder_name": app.enterprise_name or "",
+                "holder_uscc": app.enterprise_uscc or "",
+                "details": _licence_details(app.values or {}),
+            },
+            today,
+            business_type=bt,
         )
+        if original is not None and outcome.previous is not None:
+            self._set_status(uow, original, outcome.previous.status, None)
+        if outcome.licence is None:  # 注销: nothing new to issue
+            self._move(
+                uow, app, "issue_licence", None, note=f"证书{original.number if original else ''}已注销"
+            )
+            return None
+        new = outcome.licence
         licence = Licence(
-            number=number,
-            type_code=app.type_code,
-            items=list(app.items or []),
+            number=new.number,
+            type_code=new.type_code,
+            items=[{"category": i.category, "grade": i.grade} for i in new.items],
             enterprise_id=app.enterprise_id,
-            holder_name=app.enterprise_name or "",
-            holder_uscc=app.enterprise_uscc or "",
-            issued_on=today,
-            first_issued_on=first_issued,
-            valid_from=valid_from,
-            valid_until=valid_until,
-            edition=edition,
-            status="valid",
+            holder_name=new.holder_name,
+            holder_uscc=new.holder_uscc,
+            issued_on=new.issued_on,
+            first_issued_on=new.first_issued_on,
+            valid_from=new.valid_from,
+            valid_until=new.valid_until,
+            edition=new.edition,
+            status=new.status,
             verify_token=secrets.token_urlsafe(24),
             application_id=app.id,
-            details={"values": dict(app.values or {})},
+            details=dict(new.details),
         )
         repo.add(licence)
-        if original is not None and app.transaction_kind != "cancellation":
-            self._set_status(uow, original, "replaced", None)
+        if original is not None:
             original.replaced_by = licence.id
+        number, valid_from, valid_until = licence.number, licence.valid_from, licence.valid_until
         verify_url = f"{self._public_url()}/verify/{licence.verify_token}"
         pdf = tpool.execute(adapters.render_certificate_pdf, bt, _domain_licence(licence), verify_url)
         cert = self._store_bytes(
@@ -1639,50 +1684,10 @@ def _domain_licence(lic: Licence) -> licences.Licence:
         status=lic.status,
         edition=lic.edition,
         first_issued_on=lic.first_issued_on,
+        details=dict(lic.details or {}),
     )
 
 
-KEEP_NUMBER_KINDS = (
-    "renewal",
-    "simple_change",
-    "complex_change",
-    "registration_change",
-    "licence_change",
-    "reissue",
-    "replacement",
-    "cancellation",
-    "add_item",
-    "upgrade",
-)
-KEEP_VALIDITY_KINDS = (
-    "simple_change",
-    "complex_change",
-    "registration_change",
-    "licence_change",
-    "reissue",
-    "replacement",
-    "cancellation",
-    "add_item",
-    "upgrade",
-)
-
-
-def _licence_terms(
-    bt: Any, app: Application, original: Licence | None, today: date, repo: LicenceRepository
-) -> tuple[str, date, date, date, int]:
-    """(number, valid_from, valid_until, first_issued_on, edition) for the new licence edition.
-
-    A change keeps the number and the original validity (issue date today); a renewal keeps the
-    number with a new validity period from the day after the old one ends; a new application
-    draws the next number of the type's series.
-    """
-    if original is not None and app.transaction_kind in KEEP_NUMBER_KINDS:
-        first = original.first_issued_on or original.issued_on
-        if app.transaction_kind in KEEP_VALIDITY_KINDS:
-            return original.number, original.valid_from, original.valid_until, first, original.edition + 1
-        start = max(today, original.valid_until + timedelta(days=1))
-        return original.number, start, licences.validity_until(bt, start), first, original.edition + 1
-    number = licences.next_number(
-        bt, app.region_code or DEFAULT_REGION, today.year, repo.next_sequence(bt.code, today.year)
-    )
-    return number, today, licences.validity_until(bt, today), today, 1
+def _licence_details(values: dict[str, Any]) -> dict[str, Any]:
+    """Registration items printed on the certificate (not shown by the public verify page)."""
+    return {key: values[key] for key in ("legal_representative", "address") if values.get(key)}

@@ -128,12 +128,12 @@ def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform
         cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
     assert refused.value.code == "credit_refused" and "信用" in refused.value.message
     with pytest.raises(Forbidden):
-        cluster.permits.set_credit(actor, {"enterprise_id": actor["id"], "rating": "A"})
+        cluster.permits.set_credit(actor, {"enterprise_id": actor["id"], "rating": "good"})
     with pytest.raises(ValidationFailed):
         cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "Z"})
-    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "C"})
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "poor"})
     assert not cluster.permits.credit_eligibility(actor)["eligible"]
-    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "A", "note": "守信"})
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "good", "note": "守信"})
     assert cluster.permits.credit_eligibility(actor)["eligible"]
 
     events = Broker(running_platform, "permits.events")

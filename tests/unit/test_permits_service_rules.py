@@ -1,0 +1,65 @@
+"""permits' service-side rules that need no servers: the configurable commitment window, the
+review_requested fields, the progress shown in 我的资质."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.common.errors import InvalidTransition
+from services.permits import adapters, lifecycle
+from services.permits.catalogue import load_catalogue
+from services.permits.service import _progress
+
+CATALOGUE = load_catalogue()
+OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_commitment_refused_before_the_configured_window_and_accepted_after():
+    with pytest.raises(InvalidTransition) as never_opened:
+        adapters.commitment_context(None, OPENED, 60)
+    assert "打开承诺书" in never_opened.value.message
+    with pytest.raises(InvalidTransition) as early:
+        adapters.commitment_context(OPENED, OPENED + timedelta(seconds=59.5), 60)
+    assert early.value.code == "commitment_too_early" and "还需1秒" in early.value.message
+    context = adapters.commitment_context(OPENED, OPENED + timedelta(seconds=60), 60)
+    # lifecycle's own 60 s rule accepts what the adapter hands it, also for a shorter window.
+    assert lifecycle.transition("previewed", "confirm_commitment", context) == "committed"
+    short = adapters.commitment_context(OPENED, OPENED + timedelta(seconds=3), 3)
+    assert lifecycle.transition("previewed", "confirm_commitment", short) == "committed"
+
+
+def test_review_fields_carry_every_form_field_with_its_label():
+    bt = CATALOGUE.type("pfl_power")
+    app = {
+        "transaction_kind": "new",
+        "items": [{"category": "install", "grade": "五级"}, {"category": "test", "grade": "四级"}],
+        "number": "SB2026112300001",
+        "lane": "fast_track",
+        "nature": "after_merger",
+        "submitter": "delegate",
+        "values": {"legal_representative": "张三", "address": "呼和浩特"},
+    }
+    records = {
+        "name": "内蒙古测试电力有限公司",
+        "uscc": "91150100MA0000000X",
+        "region_code": "150102",
+        "finance": {"net_assets_wan": 3200.5},
+    }
+    fields = adapters.form_fields(bt, app, records)
+    assert fields["application.selection"] == {"label": "申请类别及等级", "value": "承装五级、承试四级"}
+    assert fields["enterprise.name"]["value"] == "内蒙古测试电力有限公司"
+    assert fields["enterprise.net_assets"]["value"] == 3200.5
+    assert fields["enterprise.legal_representative"]["value"] == "张三"
+    assert fields["application.lane"]["value"] == "容缺受理"
+    assert fields["application.nature"]["value"] == "合并后申请"
+    assert fields["application.submitter"]["value"] == "委托他人提交"
+    assert all(set(v) == {"label", "value"} for v in fields.values())
+
+
+def test_progress_counts_corrections_as_under_review():
+    assert _progress("draft") == {"step": 1, "of": 10, "final": False}
+    assert _progress("correction_requested")["step"] == _progress("under_review")["step"] == 8
+    assert _progress("licence_issued") == {"step": 10, "of": 10, "final": True}
+    assert _progress("withdrawn") == {"step": None, "of": 10, "final": True}
