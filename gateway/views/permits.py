@@ -64,6 +64,23 @@ def _upload(request: Request, name: str) -> dict[str, str] | None:
     return {"filename": storage.filename, "content_b64": base64.b64encode(data).decode()}
 
 
+def page_link(fix_link: str) -> str:
+    """The pre-check's fix links (``/enterprise?tab=<section>[&category=…]``) as 企业空间's pages."""
+    path, _, query = fix_link.partition("?")
+    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    section = params.pop("tab", "basic")
+    if path != "/enterprise" or section == "basic":
+        return path
+    rest = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"/enterprise/{section}" + (f"?{rest}" if rest else "")
+
+
+def _with_page_links(app: dict) -> dict:
+    for item in (app.get("precheck") or {}).get("items") or []:
+        item["fix_link"] = page_link(item.get("fix_link") or "/enterprise")
+    return app
+
+
 def _version(request: Request) -> int | None:
     raw = request.form.get("version") or request.args.get("version")
     try:
@@ -482,7 +499,7 @@ class PermitsViews:
     # ---- the wizard ------------------------------------------------------------------------------
     def on_permits_application(self, request: Request, application_id: str) -> Response:
         actor = self._permits_actor(request)
-        app = self.call(request, "permits", "get_application", actor, application_id)
+        app = _with_page_links(self.call(request, "permits", "get_application", actor, application_id))
         return self.render(
             request,
             "permits_application.html",
@@ -522,7 +539,7 @@ class PermitsViews:
                 request,
                 "permits_application.html",
                 status=409 if exc.code != "validation_failed" else 422,
-                app=self.call(request, "permits", "get_application", actor, application_id),
+                app=_with_page_links(self.call(request, "permits", "get_application", actor, application_id)),
                 read_only=False,
                 notice="",
                 error=exc.message,
@@ -557,7 +574,7 @@ class PermitsViews:
                 request,
                 "permits_application.html",
                 status=422,
-                app=self.call(request, "permits", "get_application", actor, application_id),
+                app=_with_page_links(self.call(request, "permits", "get_application", actor, application_id)),
                 read_only=False,
                 notice="",
                 error="；".join(messages),

@@ -96,7 +96,7 @@ def test_the_wizard_shows_unmet_standards_with_required_actual_and_fix_link(clie
     sign_in_as(client)
     html = client.get("/permits/applications/app-1").get_data(as_text=True)
     assert "持有效安管人员A证证书不少于1人" in html and "符合条件0人" in html
-    assert 'href="/enterprise?tab=staff"' in html and 'href="/permits/applications/app-1/commitment"' in html
+    assert 'href="/enterprise/staff"' in html and 'href="/permits/applications/app-1/commitment"' in html
 
 
 def test_opening_the_commitment_page_starts_the_server_clock(client, rpc):
