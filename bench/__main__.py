@@ -14,4 +14,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "enterprise-roster":  # the roster page 
     from bench.enterprise_roster import main as enterprise_roster_main
 
     sys.exit(enterprise_roster_main(sys.argv[2:]))
+if len(sys.argv) > 1 and sys.argv[1] == "permits-submit":  # application submits end to end
+    from bench.permits_submit import main as permits_submit_main
+
+    sys.exit(permits_submit_main(sys.argv[2:]))
 sys.exit(main())
