@@ -53,7 +53,7 @@ FROM (
          CASE WHEN g % 10 < 2 THEN 'in_review' WHEN g % 10 = 2 THEN 'correction' ELSE 'approved' END
            AS status,
          CASE WHEN g % 10 < 2 THEN 'active' WHEN g % 10 = 2 THEN 'waiting' ELSE 'done' END AS queue,
-         now() - make_interval(secs => ((g * 7919) % (730 * 86400))::double precision) AS received
+         now() - make_interval(secs => ((g::bigint * 7919) % (730 * 86400))::double precision) AS received
   FROM generate_series(1, :n) AS g
 ) AS s
 """

@@ -212,3 +212,32 @@ def test_batch_approve_gives_a_result_per_item(review_platform, cluster, engines
     assert all(by_id[i]["ok"] and by_id[i]["status"] == "approved" for i in ids)
     assert by_id[foreign]["code"] == "forbidden" and by_id["nope"]["code"] == "not_found"
     assert (result["succeeded"], result["failed"]) == (3, 2)
+
+
+def test_keyset_pages_cover_the_desk_once_in_order(review_platform, cluster, engines):
+    producer = Producer(review_platform)
+    token = uuid.uuid4().hex[:6]
+    refs = []
+    for n in range(5):
+        data = request_data(region_code="150402", enterprise_name=f"分页测试{token}公司{n}")
+        producer.request(data)
+        refs.append(wait_case(engines, data["case_ref"]))
+    city = reviewer("city", "150400", "赤峰审核员")
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = cluster.review.queue(city, {"enterprise": token, "limit": 2, "cursor": cursor})
+        seen += [(item["received_at"], item["id"]) for item in page["items"]]
+        pages += 1
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3 and sorted(i for _, i in seen) == sorted(refs) and seen == sorted(seen)
+    with engines("review").connect() as conn, conn.begin():
+        conn.execute(text("update cases set due_date = current_date - 1, overdue = true where id = :id"),
+                     {"id": refs[3]})
+    overdue = cluster.review.queue(city, {"enterprise": token, "overdue": True, "sort": "due"})
+    assert [i["id"] for i in overdue["items"]] == [refs[3]]
+    by_due = cluster.review.queue(city, {"enterprise": token, "sort": "due"})
+    assert by_due["items"][0]["id"] == refs[3]
+    with pytest.raises(ValidationFailed):
+        cluster.review.queue(city, {"cursor": "garbage!"})
