@@ -281,11 +281,12 @@ def effects_of_decision(data: dict[str, Any], case: dict[str, Any] | None,
     label = DECISION_LABELS[data["decision"]]
     reason = f"原因：{data['reason']}。" if data.get("reason") else ""
     effects = Effects(done=[Done(case_ref, MOVED_ON_KINDS, "decided")])
+    if case_ref.startswith("identity:"):
+        return effects  # a registration decision is told from identity.account_status_changed
     effects.notes.append(Note(Recipient.enterprise(data["enterprise_id"], module_of(case_ref)),
                               f"{title}：{label}", f"您的申请“{title}”{label}。{reason}",
                               case_link(case_ref)))
-    if not case_ref.startswith("identity:"):  # a registration is not a service to rate
-        effects.rating_for = case_ref
+    effects.rating_for = case_ref
     if email:
         effects.mails.append(MailOut(email, f"审核结果：{title}", "case_decided.txt", {
             "title": title, "label": label, "reason": data.get("reason"), "link": case_link(case_ref)}))
