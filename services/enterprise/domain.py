@@ -96,9 +96,13 @@ CERTIFICATE_KINDS = {
 ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "hk_macao_taiwan": "港澳台居民证件",
             "other": "其他证件"}
 LEVELS = {"senior": "高级", "intermediate": "中级", "junior": "初级"}
+# Labels are the permits catalogue's vocabulary (services/permits/catalogue/*.yaml): the
+# pre-check matches a project by its code or by this label, so keep the two in step.
 PROJECT_CATEGORIES = {
-    "install": "承装", "repair": "承修", "test": "承试",
-    "highway_maintenance": "公路养护", "construction": "建筑施工", "other": "其他",
+    "install": "输变电工程安装", "repair": "电力设施检修", "test": "电气试验",
+    "roadbed_pavement": "路基路面养护", "bridge": "桥梁养护", "tunnel": "隧道养护",
+    "traffic_safety": "交通安全设施养护", "highway_maintenance": "公路养护（其他）",
+    "construction": "建筑施工", "other": "其他",
 }
 SECTIONS = ("staff", "projects", "equipment", "shareholders")
 SECTION_LABELS = {"basic": "基本信息", "staff": "主要人员", "projects": "业绩", "equipment": "设备",

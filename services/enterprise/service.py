@@ -639,7 +639,9 @@ class EnterpriseService(PlatformService):
                                              "specialty": c.get("specialty"),
                                              "valid_until": c.get("valid_until")}
                                             for c in s.certificates or []]} for s in staff],
-                "projects": [{"id": str(p.id), "name": p.name, "category": p.category, "grade": p.grade,
+                "projects": [{"id": str(p.id), "name": p.name, "category": p.category,
+                              "category_label": domain.PROJECT_CATEGORIES.get(p.category, p.category),
+                              "grade": p.grade,
                               "voltage_kv": p.voltage_kv, "contract_amount_wan": p.contract_amount_wan,
                               "length_km": p.length_km, "completed_on": _iso(p.completed_on)}
                              for p in repo.all_of("projects", eid)],

@@ -230,8 +230,9 @@ def _performance(std: Mapping[str, Any], records: Mapping[str, Any], today: date
     counted, details = [], []
     for project in records.get("projects") or []:
         reasons = []
-        if std.get("project_categories") and project.get("category") not in std["project_categories"]:
-            continue
+        wanted = std.get("project_categories")
+        if wanted and project.get("category") not in wanted and project.get("category_label") not in wanted:
+            continue  # the catalogue names categories by the enterprise's labels (or codes)
         completed = _parse_date(project.get("completed_on"))
         if completed is None:
             reasons.append("未填写完工日期")

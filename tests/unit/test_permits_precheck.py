@@ -380,3 +380,26 @@ def test_real_catalogue_hmq_incomplete_enterprise(catalogue):
         evaluate_selection(hmq, [("bridge", "甲"), ("tunnel", "乙")], records(), today=TODAY)
     with pytest.raises(KeyError, match="没有“丙”等级"):
         evaluate_selection(hmq, [("bridge", "丙")], records(), today=TODAY)
+
+
+def test_performance_matches_the_enterprise_code_by_its_label():
+    """Enterprise records carry category codes with labels; the catalogue names the labels."""
+    from services.enterprise.domain import PROJECT_CATEGORIES
+
+    std = {"id": "p", "kind": "performance", "project_categories": ["路基路面养护"],
+           "min": 1, "within_years": 5}
+    coded = project("1", "roadbed_pavement", "2024-05-01", km=10)
+    assert not one(std, records(projects=[coded])).met  # a bare code does not match a label
+    coded["category_label"] = PROJECT_CATEGORIES["roadbed_pavement"]
+    assert one(std, records(projects=[coded])).met
+
+
+def test_every_catalogue_project_category_is_an_enterprise_category_label():
+    from services.enterprise.domain import PROJECT_CATEGORIES
+
+    catalogue = load_catalogue()
+    labels = set(PROJECT_CATEGORIES.values())
+    named = [category for business_type in catalogue.types.values()
+             for category in (business_type.vocabulary or {}).get("project_categories") or []]
+    assert len(named) >= 7  # HMQ's four and PFL's three
+    assert set(named) <= labels
