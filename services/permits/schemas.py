@@ -147,6 +147,7 @@ class _ReviewRequestedBase(_Strict):
     region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
     title = fields.String(required=True)
     revision = fields.Integer(required=True)
+    time_limit_days = fields.Integer(allow_none=True, load_default=None)
     attachments = fields.List(fields.Nested(AttachmentRefData), required=True)
     submitted_at = fields.AwareDateTime(required=True)
 

@@ -865,6 +865,8 @@ class PermitsService(PlatformService):
             "region_code": app.region_code or DEFAULT_REGION,
             "title": title.strip()[:300],
             "revision": app.revision,
+            # The catalogue (admin-editable) is the one source of statutory limits per lane.
+            "time_limit_days": _time_limit(bt.transaction(app.transaction_kind), app.lane),
             "fields": adapters.form_fields(bt, app_dict, records),
             "attachments": attachments,
             "submitted_at": app.submitted_at or _now(),
@@ -1625,6 +1627,13 @@ class PermitsService(PlatformService):
                 )
             uow.commit()
             return len(overdue)
+
+
+
+def _time_limit(transaction: dict, lane: str) -> int | None:
+    """Working days for this transaction in this lane (the normal lane's when not listed)."""
+    limits = transaction.get("time_limit_days") or {}
+    return limits.get(lane, limits.get("normal"))
 
 
 SERVICE_CLASS = PermitsService

@@ -107,6 +107,10 @@ class _FileSchema(Schema):
         values=fields.Nested(_CaseTypeSchema), required=True, validate=validate.Length(min=1))
 
 
+# Producers name lanes their own way (permits: normal / fast_track / free_trade_zone).
+LANE_ALIASES = {"normal": "standard", "free_trade_zone": "ftz"}
+
+
 @dataclass(frozen=True)
 class Step:
     key: str
@@ -124,6 +128,7 @@ class CaseType:
     steps: tuple[Step, ...]
 
     def limit_for(self, lane: str) -> int:
+        lane = LANE_ALIASES.get(lane, lane)
         return self.limits.get(lane, self.limits["standard"])
 
     def step_index(self, key: str) -> int:

@@ -40,6 +40,8 @@ class ReviewRequestedData(_Loose):
     region_code = fields.String(required=True, validate=REGION)
     title = fields.String(required=True, validate=validate.Length(min=1, max=300))
     revision = fields.Integer(required=True, validate=validate.Range(min=1))
+    # The producer's own statutory limit for this case and lane (permits' catalogue); else ours.
+    time_limit_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
     fields_ = fields.Dict(keys=fields.String(), values=fields.Nested(FieldValue), required=True,
                           data_key="fields", attribute="fields")
     attachments = fields.List(fields.Nested(AttachmentRef), load_default=list)

@@ -227,7 +227,9 @@ class ReviewService(PlatformService):
         if case is None:
             first = case_type.steps[0]
             status = domain.SUBMITTED if "accept" in first.actions else domain.IN_REVIEW
-            limit = case_type.limit_for(data["lane"])
+            limit = data.get("time_limit_days")
+            if limit is None:
+                limit = case_type.limit_for(data["lane"])
             case = Case(
                 id=uuid.uuid4(), case_ref=data["case_ref"], producer=producer, case_type=data["case_type"],
                 lane=data["lane"], enterprise_id=str(data["enterprise_id"]),

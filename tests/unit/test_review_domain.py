@@ -143,3 +143,10 @@ def test_cursor_round_trip_and_garbage():
     assert cursor.sort == "received" and cursor.case_id == "abc"
     with pytest.raises(ValueError):
         decode_cursor("!!!")
+
+
+def test_permits_lane_names_map_to_review_limits():
+    pfl = domain.registry().resolve("pfl.power.new")
+    assert pfl.limit_for("free_trade_zone") == pfl.limit_for("ftz") == 15
+    assert pfl.limit_for("normal") == pfl.limit_for("standard") == 20
+    assert pfl.limit_for("fast_track") == 20  # not listed: the standard limit
