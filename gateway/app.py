@@ -247,7 +247,7 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()
                   if may_use(kind, actor["permissions"], module, False)]
-        items += [("/messages", "我的消息"), ("/todos", "我的待办")]
+        items += [("/cases", "审核进度"), ("/messages", "我的消息"), ("/todos", "我的待办")]
         if kind == "enterprise":
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
