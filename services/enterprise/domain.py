@@ -18,6 +18,7 @@ from typing import Any
 from services.common.access import READ_ONLY, may_use
 from services.common.errors import FieldErrors, field_error
 from services.common.validators import is_email, is_mobile, resident_id_error
+from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
 
 DATA = Path(__file__).parent / "data"
 MODULE = "enterprise"
@@ -73,26 +74,6 @@ PROFILE_SUBMITTED = "submitted"
 CHANGE_PENDING = "pending"
 
 # ---- rosters (主要人员), docs/contracts.md -------------------------------------------------
-STAFF_CATEGORIES = {
-    "technical_lead": "技术负责人",
-    "safety_lead": "安全负责人",
-    "technical_staff": "专业技术人员",
-    "skilled_worker": "技术工人",
-    "electrician": "电工",
-    "other_skilled": "其他专业技能人员",
-}
-CERTIFICATE_KINDS = {
-    "constructor_1": "一级建造师",
-    "constructor_2": "二级建造师",
-    "safety_a": "安管人员A证",
-    "safety_b": "安管人员B证",
-    "safety_c": "安管人员C证",
-    "electrician": "电工证",
-    "cost_engineer": "造价师",
-    "accountant": "会计师",
-    "economist": "经济师",
-    "other": "其他证书",
-}
 ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "hk_macao_taiwan": "港澳台居民证件",
             "other": "其他证件"}
 LEVELS = {"senior": "高级", "intermediate": "中级", "junior": "初级"}

@@ -55,7 +55,9 @@ HEADERS = {
 COLUMNS = list(dict.fromkeys(HEADERS.values()))
 _BY_LABEL = {
     "category": {v: k for k, v in domain.STAFF_CATEGORIES.items()},
-    "certificate_kind": {v: k for k, v in domain.CERTIFICATE_KINDS.items()},
+    # Legacy files also use the short names clerks say (电工证, 造价师).
+    "certificate_kind": {**{v: k for k, v in domain.CERTIFICATE_KINDS.items()},
+                         "电工证": "electrician", "造价师": "cost_engineer"},
     "enterprise_type": {v: k for k, v in domain.ENTERPRISE_TYPES.items()},
     "id_type": {v: k for k, v in domain.ID_TYPES.items()},
     "title_level": {v: k for k, v in domain.LEVELS.items()},

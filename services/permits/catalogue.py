@@ -49,35 +49,19 @@ published/uncertain/plausible, ``source`` (required unless plausible), ``note``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.catalogue_files import CatalogueError as BaseCatalogueError
+from services.common.catalogue_files import load_yaml_catalogue
+from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
 
 CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 
-STAFF_CATEGORIES = {
-    "technical_lead": "技术负责人",
-    "safety_lead": "安全负责人",
-    "technical_staff": "专业技术人员",
-    "skilled_worker": "技术工人",
-    "electrician": "电工",
-    "other_skilled": "其他专业技能人员",
-}
-CERTIFICATE_KINDS = {
-    "constructor_1": "一级建造师",
-    "constructor_2": "二级建造师",
-    "safety_a": "安管人员A证",
-    "safety_b": "安管人员B证",
-    "safety_c": "安管人员C证",
-    "electrician": "电工进网作业许可证",
-    "cost_engineer": "造价工程师",
-    "accountant": "会计师",
-    "economist": "经济师",
-}
 LEVELS = ("junior", "intermediate", "senior")
 LEVEL_LABELS = {"junior": "初级", "intermediate": "中级", "senior": "高级"}
 FINANCE_FIELDS = {"net_assets_wan": "净资产", "registered_capital_wan": "注册资本"}
@@ -104,12 +88,10 @@ REVIEW_LANES = {"normal": "standard", "fast_track": "fast_track", "free_trade_zo
 FORM_TABLES = ("staff", "projects", "equipment")
 
 
-class CatalogueError(ValueError):
-    """A catalogue file was refused; ``errors`` lists ``"<file>: <path>: <message>"`` lines."""
+class CatalogueError(BaseCatalogueError):
+    """A business-type catalogue file was refused (``errors``: ``<file>: <path>: <message>``)."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("业务类型目录文件有误：\n" + "\n".join(errors))
-        self.errors = errors
+    title = "业务类型目录文件有误"
 
 
 # ---------------------------------------------------------------- marshmallow schemas
@@ -336,32 +318,6 @@ class CatalogueFileSchema(Schema):
 
 # ---------------------------------------------------------------- error paths
 
-def error_paths(messages: Any, prefix: str = "") -> list[str]:
-    """Flatten marshmallow's nested error dict into ``a.b[2].c: message`` lines.
-
-    ``Dict`` fields nest a value's errors under ``"value"``; that level is skipped so the
-    path reads like the YAML (``grades.一级.standards[2].min``).
-    """
-    lines: list[str] = []
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if key == "value" and prefix:
-                lines.extend(error_paths(value, prefix))
-                continue
-            if isinstance(key, int):
-                path = f"{prefix}[{key}]"
-            else:
-                path = f"{prefix}.{key}" if prefix else str(key)
-            lines.extend(error_paths(value, path))
-    elif isinstance(messages, list):
-        for item in messages:
-            if isinstance(item, (Mapping, list)):
-                lines.extend(error_paths(item, prefix))
-            else:
-                lines.append(f"{prefix or '(file)'}: {str(item).rstrip('.')}")
-    else:
-        lines.append(f"{prefix or '(file)'}: {str(messages).rstrip('.')}")
-    return lines
 
 
 # ---------------------------------------------------------------- the loaded model
@@ -594,21 +550,7 @@ def _build_types(data: dict[str, Any]) -> dict[str, BusinessType]:
 
 def load_text(name: str, text: str) -> dict[str, BusinessType]:
     """Validate catalogue YAML given as text (an admin's upload) under the file name ``name``."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise CatalogueError([f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
-    if not isinstance(raw, dict):
-        raise CatalogueError([f"{name}: (file): the top level must be a mapping"])
-    try:
-        data = CatalogueFileSchema().load(raw)
-    except ValidationError as exc:
-        raise CatalogueError([f"{name}: {line}" for line in error_paths(exc.messages)]) from exc
-    problems = _cross_check(data)
-    if problems:
-        raise CatalogueError([f"{name}: {line}" for line in problems])
+    data = load_yaml_catalogue(name, text, CatalogueFileSchema(), _cross_check, CatalogueError)
     return _build_types(data)
 
 

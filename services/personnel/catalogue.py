@@ -30,14 +30,15 @@ review happens on the new employer's ``transfer_in``) needs a ``review`` chain.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
+from services.common.catalogue_files import CatalogueError as BaseCatalogueError
+from services.common.catalogue_files import load_yaml_catalogue
 from services.common.errors import ValidationFailed, field_error
 from services.personnel.windows import RenewalRule
 
@@ -70,12 +71,10 @@ CERTIFICATE_KINDS = ("constructor_1", "constructor_2", "safety_a", "safety_b", "
 CODE = r"^[a-z][a-z0-9_]*$"
 
 
-class CatalogueError(ValueError):
-    """The catalogue file was refused; ``errors`` lists ``"<file>: <path>: <message>"`` lines."""
+class CatalogueError(BaseCatalogueError):
+    """The certificate-type catalogue was refused (``errors``: ``<file>: <path>: <message>``)."""
 
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("人员证书类型目录文件有误：\n" + "\n".join(errors))
-        self.errors = errors
+    title = "人员证书类型目录文件有误"
 
 
 # ---------------------------------------------------------------- schemas
@@ -167,25 +166,6 @@ class FileSchema(_Strict):
                         required=True, validate=validate.Length(min=1))
 
 
-def error_paths(messages: Any, prefix: str = "") -> list[str]:
-    """marshmallow's nested errors as ``a.b[2].c: message`` lines (Dict ``value`` levels skipped)."""
-    lines: list[str] = []
-    if isinstance(messages, Mapping):
-        for key, value in messages.items():
-            if key in ("value", "key") and prefix:
-                lines.extend(error_paths(value, prefix))
-                continue
-            path = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
-            lines.extend(error_paths(value, path))
-    elif isinstance(messages, list):
-        for item in messages:
-            if isinstance(item, (Mapping, list)):
-                lines.extend(error_paths(item, prefix))
-            else:
-                lines.append(f"{prefix or '(file)'}: {str(item).rstrip('.')}")
-    else:
-        lines.append(f"{prefix or '(file)'}: {str(messages).rstrip('.')}")
-    return lines
 
 
 def _cross_check(data: dict[str, Any]) -> list[str]:
@@ -410,22 +390,7 @@ def _build(data: dict[str, Any]) -> dict[str, CertificateType]:
 
 def parse_catalogue(text: str, name: str = CATALOGUE_FILE.name) -> Catalogue:
     """Validate YAML text; CatalogueError with ``<name>: <path>: <message>`` lines when bad."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise CatalogueError([f"{name}: {where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from exc
-    if not isinstance(raw, dict):
-        raise CatalogueError([f"{name}: (file): the top level must be a mapping"])
-    try:
-        data = FileSchema().load(raw)
-    except ValidationError as exc:
-        raise CatalogueError([f"{name}: {line}" for line in error_paths(exc.messages)]) from exc
-    problems = _cross_check(data)
-    if problems:
-        raise CatalogueError([f"{name}: {line}" for line in problems])
-    return Catalogue(_build(data))
+    return Catalogue(_build(load_yaml_catalogue(name, text, FileSchema(), _cross_check, CatalogueError)))
 
 
 def load_catalogue(path: str | Path = CATALOGUE_FILE) -> Catalogue:
