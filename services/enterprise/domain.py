@@ -357,8 +357,9 @@ def access_refusal(actor: dict[str, Any] | None, enterprise_id: str, mode: str) 
 
     The enterprise itself (main account, or a sub-account holding the 企业信息 module;
     read-only subs only read) reaches only its own records. Reviewers and admins read
-    (audited by the caller); the case-based rule ("only through a case about it") comes
-    with the review service. ``actor is None`` is a service asking on its own behalf.
+    (audited by the caller); a reviewer must also have a case about the enterprise in their
+    jurisdiction, which the service asks review. ``actor is None`` is a service asking on its
+    own behalf.
     """
     if actor is None:
         return None if mode == READ else "service_write"

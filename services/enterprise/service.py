@@ -139,6 +139,7 @@ class EnterpriseService(PlatformService):
     identity = RpcProxy("identity")
     permits = RpcProxy("permits")
     personnel = RpcProxy("personnel")
+    review = RpcProxy("review")
 
     # ---- creation --------------------------------------------------------------------
     @reliable_event_handler("identity", "enterprise_account_registered")
@@ -193,6 +194,13 @@ class EnterpriseService(PlatformService):
                 raise Forbidden("您的账号没有“企业信息”模块的办理权限" if mode == domain.WRITE
                                 else "您的账号没有“企业信息”模块的查看权限")
             raise Forbidden("无权访问其他单位的信息")
+        if actor is not None and actor.get("kind") == "reviewer" and what != "registration_profile" \
+                and not self.review.reviewer_may_read_enterprise(actor, str(eid))["allowed"]:
+            # A reviewer sees an enterprise only through a case about it (registration review
+            # reads step 2 before any case exists).
+            self._audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
+                              reason="no_case")
+            raise Forbidden("只能通过本辖区的审核案件查看该企业的信息")
         if actor is not None and actor.get("kind") in ("reviewer", "admin"):
             self._audit_alone("enterprise.read_by_staff", actor, eid, what=what)
         return eid
@@ -367,8 +375,11 @@ class EnterpriseService(PlatformService):
                 raise NotFound("附件不存在")
             found = {"enterprise_id": attachment.enterprise_id, "key": attachment.storage_key,
                      "filename": attachment.filename, "content_type": attachment.content_type}
+            # The registration scans are what registration review reads, before any case.
+            what = "registration_profile" if attachment.purpose in domain.REQUIRED_PROFILE_FILES \
+                else f"attachment:{aid}"
         try:
-            self._authorise(actor, found["enterprise_id"], domain.READ, f"attachment:{aid}")
+            self._authorise(actor, found["enterprise_id"], domain.READ, what)
         except Forbidden:
             raise NotFound("附件不存在") from None  # someone else's file: do not confirm it exists
         url = ObjectStore(self.config["PLATFORM"]).download_url(found["key"], found["filename"])

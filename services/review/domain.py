@@ -194,6 +194,14 @@ def registry() -> Registry:
 
 
 # ---- routing -----------------------------------------------------------------------------
+def in_jurisdiction(level: str | None, desk_region: str | None, enterprise_region: str) -> bool:
+    """Whether an enterprise's region falls under a reviewer's desk (its league, province, all)."""
+    try:
+        return bool(level) and route_region(str(level), enterprise_region) == desk_region
+    except ValueError:
+        return False
+
+
 def route_region(level: str, region_code: str) -> str:
     """The desk of a level for an enterprise's region: its 盟市, its province, or the ministry."""
     code = (region_code or "").strip()

@@ -767,6 +767,17 @@ class ReviewService(PlatformService):
             return data
 
     @service_rpc
+    def reviewer_may_read_enterprise(self, actor: dict, enterprise_id: str) -> dict:
+        """Reviewers read an enterprise's records only through a case about it at their desk's
+        jurisdiction (asked by enterprise before it answers a reviewer)."""
+        if (actor or {}).get("kind") != "reviewer":
+            return {"allowed": False}
+        with self.db.unit_of_work() as uow:
+            cases = CaseRepository(uow.session).for_enterprise(str(enterprise_id))
+            return {"allowed": any(domain.in_jurisdiction(actor.get("level"), actor.get("region_code"),
+                                                          c.region_code) for c in cases)}
+
+    @service_rpc
     def enterprise_cases(self, actor: dict) -> dict:
         enterprise_id = enterprise_of(actor or {})
         if enterprise_id is None:

@@ -16,7 +16,14 @@ from sqlalchemy import text
 from deploy.mail_sink import read_mails
 from services.common.config import nameko_config
 from tests.support.data import registration
-from tests.support.enterprise import profile, resident_id, scan_pdf, submit_registration_profile, upload
+from tests.support.enterprise import (
+    open_case_for,
+    profile,
+    resident_id,
+    scan_pdf,
+    submit_registration_profile,
+    upload,
+)
 from tests.support.waiting import wait_for
 
 PASSWORD = "Qlp#2026-enterprise"
@@ -344,8 +351,12 @@ def test_enterprise_a_cannot_reach_b_through_any_route(gateway, running_platform
     )
     assert reasons.count("other_enterprise") >= 5 + len(b_files)
     assert reasons.count("record_of_other_enterprise") >= 4 * 5
-    # a reviewer may read B (audited), not change it
+    # a reviewer reads B only through a case about it (audited), and never changes it
     staff_http, staff_token, _ = reviewer
+    assert staff_http.get(gateway + f"/api/v1/enterprises/{b['id']}/staff").status_code == 403
+    open_case_for(running_platform, b["id"], region_code=profile()["region_code"])
+    wait_for(lambda: staff_http.get(gateway + f"/api/v1/enterprises/{b['id']}/staff").status_code == 200,
+             what="the reviewer's case about B")
     assert staff_http.get(gateway + f"/api/v1/enterprises/{b['id']}/staff").json()["total"] == 1
     assert (
         staff_http.get(gateway + f"/files/enterprise/{b_files[0]}", allow_redirects=False).status_code == 303

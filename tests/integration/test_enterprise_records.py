@@ -16,7 +16,7 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from tests.support.data import registration
-from tests.support.enterprise import profile, resident_id, scan_pdf, upload
+from tests.support.enterprise import open_case_for, profile, resident_id, scan_pdf, upload
 from tests.support.waiting import wait_for
 
 
@@ -165,7 +165,7 @@ def test_precheck_view_and_records_changed(cluster, engines):
     assert published == version and version >= 5
 
 
-def test_other_enterprise_and_staff_access(cluster, engines):
+def test_other_enterprise_and_staff_access(cluster, engines, running_platform):
     a, b = new_enterprise(cluster), new_enterprise(cluster)
     complete(cluster, b)
     staff = cluster.enterprise.save_record(b, b["id"], "staff", {
@@ -188,6 +188,14 @@ def test_other_enterprise_and_staff_access(cluster, engines):
         cluster.enterprise.update_basic_info(read_only_sub, b["id"], {"current_address": "某地某街某号"})
     reviewer = {"id": str(uuid.uuid4()), "kind": "reviewer", "enterprise_id": None, "permissions": [],
                 "level": "city", "region_code": "150100"}
+    # A reviewer sees an enterprise only through a case about it in their jurisdiction.
+    with pytest.raises(Forbidden):
+        cluster.enterprise.list_records(reviewer, b["id"], "staff", {})
+    open_case_for(running_platform, b["id"], region_code="150105")
+    wait_for(lambda: cluster.review.reviewer_may_read_enterprise(reviewer, b["id"])["allowed"],
+             what="review to take the case")
+    elsewhere = {**reviewer, "id": str(uuid.uuid4()), "region_code": "150200"}  # 包头市 desk
+    assert cluster.review.reviewer_may_read_enterprise(elsewhere, b["id"])["allowed"] is False
     assert cluster.enterprise.list_records(reviewer, b["id"], "staff", {})["total"] == 1
     with pytest.raises(Forbidden):
         cluster.enterprise.save_record(reviewer, b["id"], "staff", {**staff, "name": "篡改"})
@@ -200,6 +208,9 @@ def test_other_enterprise_and_staff_access(cluster, engines):
         {"a": a["id"]}).all()
     assert {r.reason for r in audits if r.action == "enterprise.access_refused"} >= {
         "other_enterprise", "record_of_other_enterprise"}
+    assert engines("enterprise").connect().execute(text(
+        "select count(*) from audit_log where actor_id = :r and action = 'enterprise.access_refused'"
+        " and detail->>'reason' = 'no_case'"), {"r": reviewer["id"]}).scalar_one() == 1
     assert engines("enterprise").connect().execute(text(
         "select count(*) from audit_log where actor_id = :r and action = 'enterprise.read_by_staff'"),
         {"r": reviewer["id"]}).scalar_one() >= 2

@@ -58,3 +58,10 @@ def submit_registration_profile(config: dict, account_id: str, name: str | None 
             "business_licence": upload("营业执照.pdf", scan_pdf()),
             "legal_rep_id": upload("法定代表人身份证.pdf", scan_pdf())}})
         return cluster.enterprise.submit_registration_profile(actor)
+
+
+def open_case_for(config: dict, enterprise_id: str, region_code: str) -> None:
+    """A review case about the enterprise, published as permits would (review_requested)."""
+    from tests.support.review_producer import Producer, request_data
+
+    Producer(config).request(request_data(region_code=region_code, enterprise_id=enterprise_id))

@@ -150,3 +150,12 @@ def test_permits_lane_names_map_to_review_limits():
     assert pfl.limit_for("free_trade_zone") == pfl.limit_for("ftz") == 15
     assert pfl.limit_for("normal") == pfl.limit_for("standard") == 20
     assert pfl.limit_for("fast_track") == 20  # not listed: the standard limit
+
+
+def test_jurisdiction_of_a_desk_over_an_enterprise_region():
+    assert domain.in_jurisdiction("city", "150100", "150105")  # 呼和浩特 desk, 赛罕区
+    assert not domain.in_jurisdiction("city", "150200", "150105")
+    assert domain.in_jurisdiction("province", "150000", "150602")
+    assert domain.in_jurisdiction("ministry", "000000", "110101")
+    assert not domain.in_jurisdiction(None, "150100", "150105")
+    assert not domain.in_jurisdiction("city", "150100", "bad")
