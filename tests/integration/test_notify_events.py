@@ -31,8 +31,7 @@ def start_notify(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
     """Only notify (and what a test adds) as real processes: independent of the other services'
     state of work, since the tests play the producers themselves."""
     upgrade(("notify", "gateway") if "gateway" in extra else ("notify",), config=config)
-    for component in ("notify", *extra):
-        platform.start(component, config)
+    platform.start_for_test(("notify", *extra), config)
     with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:
 
         def healthy() -> bool:
@@ -45,9 +44,7 @@ def start_notify(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
 
 
 def stop_notify(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    from deploy import processes
-
-    processes.stop_processes(("notify", *extra), config, timeout=15)
+    platform.stop_for_test(("notify", *extra), config)
 
 
 class Bus:

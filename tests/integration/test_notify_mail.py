@@ -16,6 +16,7 @@ from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
 from services.common.migrations import upgrade
 from tests.integration.test_notify_events import Bus, start_notify, stop_notify
+from tests.support import platform
 from tests.support.data import random_uscc
 from tests.support.waiting import wait_for
 
@@ -24,6 +25,9 @@ pytestmark = pytest.mark.integration
 
 def test_failed_send_is_retried_and_the_message_is_recorded_anyway(config):
     upgrade(("notify",), config=config)
+    # The session's platform may be running notify: replace it for this test, restore it after.
+    was_running = processes.is_running("notify", config)
+    processes.stop_process("notify", config, timeout=15)
     # notify with an SMTP port nobody listens on: every send fails.
     processes.start_process(
         "notify",
@@ -78,3 +82,6 @@ def test_failed_send_is_retried_and_the_message_is_recorded_anyway(config):
     finally:
         stop_notify(config)
         engine.dispose()
+        if was_running:  # the session's notify again, as it was
+            platform.start("notify", config)
+            platform.wait_healthy(config)

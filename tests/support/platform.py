@@ -58,3 +58,21 @@ def wait_healthy(config: dict[str, Any], timeout: float = 60) -> dict:
         f"--- {c}:\n{processes.tail(processes.log_path(c, config), 15)}" for c in COMPONENTS
     )
     raise AssertionError(f"platform not healthy after {timeout}s: {last}\n{logs}")
+
+
+# Components a test module starts for itself may already be running for the session's
+# platform (tests/integration/conftest.py running_platform): those are reused and left running.
+_running_before: dict[str, bool] = {}
+
+
+def start_for_test(components: tuple[str, ...] | list[str], config: dict[str, Any]) -> None:
+    """Start these components unless running; remember which were running already."""
+    for component in components:
+        _running_before.setdefault(component, processes.is_running(component, config))
+        start(component, config)
+
+
+def stop_for_test(components: tuple[str, ...] | list[str], config: dict[str, Any]) -> None:
+    """Stop what start_for_test started; what the session's platform runs stays up."""
+    mine = [c for c in components if not _running_before.pop(c, False)]
+    processes.stop_processes(mine, config, timeout=15)

@@ -124,8 +124,7 @@ def start_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -
     from tests.support import platform
 
     upgrade((*REVIEW_COMPONENTS, *(c for c in extra if c == "gateway")), config=config)
-    for component in (*REVIEW_COMPONENTS, *extra):
-        platform.start(component, config)
+    platform.start_for_test((*REVIEW_COMPONENTS, *extra), config)
     with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:
         for component in (*REVIEW_COMPONENTS, *extra):
             if component == "gateway":
@@ -140,6 +139,6 @@ def start_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -
 
 
 def stop_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    from deploy import processes
+    from tests.support import platform
 
-    processes.stop_processes([*REVIEW_COMPONENTS, *extra], config, timeout=15)
+    platform.stop_for_test((*REVIEW_COMPONENTS, *extra), config)
