@@ -99,7 +99,13 @@ class GatewayApp(*VIEW_CLASSES):
         return response(environ, start_response)
 
     def call(self, request: Request, service: str, method: str, *args: Any) -> Any:
-        return self.rpc(service, method, *args, request_id=request.request_id)
+        try:
+            return self.rpc(service, method, *args, request_id=request.request_id)
+        except ServiceUnavailable:
+            # Remembered for this request: the page around the error does not ask the same
+            # service again (the header badges would wait out a second RPC timeout).
+            request.unavailable_services = {*getattr(request, "unavailable_services", ()), service}
+            raise
 
     def _save_session(self, request: Request, response: Response) -> None:
         session: Session = request.session

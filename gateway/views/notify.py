@@ -126,12 +126,15 @@ class NotifyViews:
             return request.notify_counts
         request.notify_counts = None
         account = getattr(request, "actor", None)
-        if not account or time.monotonic() < NotifyViews._counts_unavailable_until:
+        if not account or time.monotonic() < NotifyViews._counts_unavailable_until \
+                or "notify" in getattr(request, "unavailable_services", ()):
             return None
         try:
             counts = self.call(request, "notify", "unread_counts", actor_from_account(account))
         except Exception as exc:  # any failure: the page is shown without badges
-            NotifyViews._counts_unavailable_until = time.monotonic() + COUNTS_BACKOFF_SECONDS
+            backoff = float(self.config.get("gateway", {}).get("counts_backoff_seconds",
+                                                               COUNTS_BACKOFF_SECONDS))
+            NotifyViews._counts_unavailable_until = time.monotonic() + backoff
             log.warning("no notify counts for the header: %s", exc)
             return None
         request.notify_counts = counts if isinstance(counts, dict) else None

@@ -72,6 +72,16 @@ REQUIRED_PROFILE_FILES = ("business_licence", "legal_rep_id")
 PROFILE_DRAFT = "draft"
 PROFILE_SUBMITTED = "submitted"
 CHANGE_PENDING = "pending"
+CHANGE_APPROVED = "approved"
+CHANGE_REJECTED = "rejected"
+CHANGE_WITHDRAWN = "withdrawn"
+CHANGE_STATUS_LABELS = {CHANGE_PENDING: "待审核", CHANGE_APPROVED: "已通过", CHANGE_REJECTED: "未通过",
+                        CHANGE_WITHDRAWN: "已撤回"}
+
+
+def change_request_outcome(decision: str | None) -> str:
+    """A change request's status after review's answer (approved / rejected / closed)."""
+    return {"approved": CHANGE_APPROVED, "rejected": CHANGE_REJECTED}.get(decision or "", CHANGE_WITHDRAWN)
 
 # ---- rosters (主要人员), docs/contracts.md -------------------------------------------------
 ID_TYPES = {"resident_id": "居民身份证", "passport": "护照", "hk_macao_taiwan": "港澳台居民证件",

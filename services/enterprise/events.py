@@ -2,9 +2,11 @@
 
 from services.common.envelope import EventSpec
 from services.enterprise.schemas import (
+    CaseDecidedData,
     ChangeRequestedData,
     RecordsChangedData,
     RegistrationProfileSubmittedData,
+    ReviewRequestedData,
 )
 from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 
@@ -21,5 +23,15 @@ REGISTRATION_PROFILE_SUBMITTED = EventSpec(
     "Registration step 2 (enterprise info with both PDFs) was submitted complete.",
 )
 
-EMITS = [RECORDS_CHANGED, CHANGE_REQUESTED, REGISTRATION_PROFILE_SUBMITTED]
-CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED]
+REVIEW_REQUESTED = EventSpec(
+    "enterprise", "review_requested", 1, ReviewRequestedData,
+    "A change request goes to review as a case (docs/contracts.md, Review cases).",
+)
+# Consumed from review (its answers about enterprise:change:<id> cases).
+CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData,
+                         "review decided a case (approved / rejected).")
+CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseDecidedData,
+                        "review closed a case without a decision (withdrawn / terminated).")
+
+EMITS = [RECORDS_CHANGED, CHANGE_REQUESTED, REGISTRATION_PROFILE_SUBMITTED, REVIEW_REQUESTED]
+CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, CASE_DECIDED, CASE_CLOSED]

@@ -160,6 +160,7 @@ class ChangeRequest(Base):
     changes: Mapped[dict] = mapped_column(JSON)  # field -> {"old": .., "new": ..}
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_by: Mapped[str] = mapped_column(String(64))
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -153,6 +153,10 @@ class EnterpriseRepository:
         return list(self.session.scalars(select(ChangeRequest).where(
             ChangeRequest.enterprise_id == enterprise_id).order_by(ChangeRequest.created_at.desc())))
 
+    def change_request(self, request_id: uuid.UUID, for_update: bool = False) -> ChangeRequest | None:
+        query = select(ChangeRequest).where(ChangeRequest.id == request_id)
+        return self.session.scalars(query.with_for_update() if for_update else query).first()
+
     def pending_change_request(self, enterprise_id: uuid.UUID) -> ChangeRequest | None:
         return self.session.scalars(select(ChangeRequest).where(
             ChangeRequest.enterprise_id == enterprise_id, ChangeRequest.status == "pending")).first()

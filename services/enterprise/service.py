@@ -35,9 +35,12 @@ from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.enterprise import domain
 from services.enterprise.events import (
+    CASE_CLOSED,
+    CASE_DECIDED,
     CHANGE_REQUESTED,
     RECORDS_CHANGED,
     REGISTRATION_PROFILE_SUBMITTED,
+    REVIEW_REQUESTED,
 )
 from services.enterprise.models import Attachment, ChangeRequest, Enterprise, Staff
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
@@ -129,8 +132,12 @@ def _history_view(row: Any) -> dict[str, Any]:
 
 def _change_request_view(row: ChangeRequest) -> dict[str, Any]:
     return {"id": str(row.id), "status": row.status, "changes": row.changes, "reason": row.reason,
+            "decision_reason": row.decision_reason,
             "requested_by": row.requested_by, "created_at": _iso(row.created_at),
             "labels": {k: domain.FIELD_LABELS.get(k, k) for k in row.changes}}
+
+
+CHANGE_CASE_PREFIX = "enterprise:change:"
 
 
 class EnterpriseService(PlatformService):
@@ -417,6 +424,16 @@ class EnterpriseService(PlatformService):
                 "change_request_id": request.id, "enterprise_id": eid, "uscc": row.uscc,
                 "enterprise_name": row.name, "region_code": row.region_code, "changes": request.changes,
                 "reason": request.reason, "requested_by": str(actor["id"]), "requested_at": _now()})
+            uow.session.flush()  # the request's id names the review case
+            labels = {k: domain.FIELD_LABELS.get(k, k) for k in request.changes}
+            uow.add_event(REVIEW_REQUESTED, {
+                "case_ref": f"{CHANGE_CASE_PREFIX}{request.id}", "case_type": "enterprise.change",
+                "lane": "normal", "enterprise_id": str(eid),
+                "enterprise_name": row.name or row.uscc, "region_code": row.region_code or "150000",
+                "title": f"企业登记事项变更：{'、'.join(labels.values())}", "revision": 1,
+                "time_limit_days": None, "attachments": [], "submitted_at": _now(),
+                "fields": {k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
+                           for k, v in request.changes.items()}})
             repo.add_history(eid, str(actor["id"]), "basic", str(request.id), "change_requested",
                              [(k, v["old"], v["new"]) for k, v in request.changes.items()])
             audit.record(uow.session, "enterprise.change_requested", actor_id=actor["id"], subject_id=eid,
@@ -425,6 +442,41 @@ class EnterpriseService(PlatformService):
             view["created_at"] = view["created_at"] or _iso(_now())
             uow.commit()
             return view
+
+    @reliable_event_handler("review", "case_decided")
+    def on_case_decided(self, body: dict) -> None:
+        envelope = CASE_DECIDED.parse(body)
+        self._settle_change(envelope["id"], envelope["data"], envelope["data"].get("decision"))
+
+    @reliable_event_handler("review", "case_closed")
+    def on_case_closed(self, body: dict) -> None:
+        envelope = CASE_CLOSED.parse(body)
+        self._settle_change(envelope["id"], envelope["data"], "withdrawn")
+
+    def _settle_change(self, event_id: str, data: dict, outcome: str | None) -> None:
+        """Review's answer about a change request: approved changes apply the locked fields."""
+        if not data["case_ref"].startswith(CHANGE_CASE_PREFIX):
+            return  # another producer's case
+        request_id = uuid_or_not_found(data["case_ref"][len(CHANGE_CASE_PREFIX):], "变更申请不存在")
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(event_id, "enterprise.settle_change"):
+                return
+            repo = EnterpriseRepository(uow.session)
+            request = repo.change_request(request_id, for_update=True)
+            if request is None or request.status != domain.CHANGE_PENDING:
+                uow.commit()
+                return
+            row = self._ensure(uow, request.enterprise_id)
+            status = domain.change_request_outcome(outcome)
+            request.status = status
+            request.decision_reason = data.get("reason")
+            reviewer = {"id": "review", "kind": "reviewer"}
+            if status == domain.CHANGE_APPROVED:
+                cleaned = {k: v["new"] for k, v in request.changes.items() if k in domain.LOCKED_FIELDS}
+                self._apply_basic(uow, row, cleaned, {}, reviewer, "change_approved")
+            audit.record(uow.session, f"enterprise.change_{status}", actor_id=None, subject_id=str(row.id),
+                         change_request_id=str(request.id), reason=data.get("reason"))
+            uow.commit()
 
     def _open_cases(self, enterprise_id: uuid.UUID) -> list[dict]:
         """Ask permits and personnel for cases in progress (REG: no name change meanwhile).

@@ -249,3 +249,49 @@ def test_event_replay_is_idempotent(running_platform, cluster, engines):
     row = db.connect().execute(text("select contact_name from enterprises where id = :id"),
                                {"id": actor["id"]}).first()
     assert row.contact_name == "后来改的"  # nothing overwritten, no second row
+
+
+def province_reviewer() -> dict:
+    return {"id": str(uuid.uuid4()), "kind": "reviewer", "level": "province", "region_code": "150000",
+            "permissions": [], "enterprise_id": None, "name": "自治区审核员"}
+
+
+def change_case(engines, request_id: str) -> str:
+    def row():
+        with engines("review").connect() as conn:
+            return conn.execute(text("select id from cases where case_ref = :r"),
+                                {"r": f"enterprise:change:{request_id}"}).scalar()
+    return str(wait_for(row, what="the change request's review case"))
+
+
+def test_change_request_is_decided_by_review(cluster, engines):
+    """变更申请 → a review case (enterprise.change) → approved: the locked field changes, with
+    history; a second request rejected keeps review's reason and changes nothing."""
+    actor = new_enterprise(cluster)
+    complete(cluster, actor)
+    request = cluster.enterprise.request_change(actor, actor["id"], {
+        "changes": {"legal_representative": "周九"}, "reason": "法定代表人变更"})
+    case_id = change_case(engines, request["id"])
+    province = province_reviewer()
+    detail = cluster.review.case_detail(province, case_id)
+    assert "张三 → 周九" in str(detail)
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "approve", "comment": "同意变更"})
+    wait_for(lambda: cluster.enterprise.get_enterprise(actor, actor["id"])["legal_representative"] == "周九",
+             what="the approved change applied")
+    requests_ = cluster.enterprise.list_change_requests(actor, actor["id"])
+    assert requests_[0]["status"] == "approved"
+    history = cluster.enterprise.change_history(actor, actor["id"], {})["items"]
+    assert any(h["field"] == "legal_representative" and h["new"] == "周九" for h in history)
+
+    second = cluster.enterprise.request_change(actor, actor["id"], {
+        "changes": {"registered_address": "呼和浩特市回民区某街1号"}, "reason": "住所变更"})
+    case_id = change_case(engines, second["id"])
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "reject", "comment": "营业执照住所与申请不一致"})
+    wait_for(lambda: cluster.enterprise.list_change_requests(actor, actor["id"])[0]["status"] == "rejected",
+             what="the rejection recorded")
+    rejected = cluster.enterprise.list_change_requests(actor, actor["id"])[0]
+    assert rejected["decision_reason"] == "营业执照住所与申请不一致"
+    unchanged = cluster.enterprise.get_enterprise(actor, actor["id"])["registered_address"]
+    assert unchanged == "呼和浩特市新城区新华大街1号"
