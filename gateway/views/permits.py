@@ -393,6 +393,7 @@ class PermitsViews:
         Rule("/permits/mine", endpoint="permits_mine"),
         Rule("/permits/licences", endpoint="permits_licences"),
         Rule("/admin/credit", endpoint="permits_credit", methods=["GET", "POST"]),
+        Rule("/admin/licences", endpoint="permits_admin_licences", methods=["GET", "POST"]),
         Rule("/verify/<token>", endpoint="verify_licence"),
         Rule("/api/v1/permits/catalogue", endpoint="api_permits_catalogue"),
         Rule("/api/v1/permits/catalogue/<type_code>", endpoint="api_permits_type"),
@@ -714,6 +715,26 @@ class PermitsViews:
             notice=notice,
             is_admin=actor["kind"] == "admin",
         )
+
+    def on_permits_admin_licences(self, request: Request) -> Response:
+        """证书管理: staff find licences by number; admins suspend, revoke or reinstate them."""
+        actor = self.actor_for_rpc(request, kinds=("reviewer", "admin"))
+        query = (request.values.get("q") or "").strip()
+        error, notice = "", ""
+        if request.method == "POST":
+            self._check_csrf(request)
+            try:
+                licence = self.call(request, "permits", "set_licence_status", actor,
+                                    request.form.get("licence_id", ""), request.form.get("status", ""),
+                                    request.form.get("reason", ""))
+                notice = f"证书 {licence['number']} 已设为“{licence['status_label']}”"
+            except ServiceError as exc:
+                error = "；".join(e["message"] for errs in (exc.fields or {}).values() for e in errs) \
+                    or exc.message
+        found = self.call(request, "permits", "find_licences", actor, query)
+        return self.render(request, "permits_admin_licences.html", licences=found, q=query,
+                           error=error, notice=notice, is_admin=actor["kind"] == "admin",
+                           status=422 if error else 200)
 
     def on_verify_licence(self, request: Request, token: str) -> Response:
         self.current_actor(request)

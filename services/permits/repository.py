@@ -196,6 +196,13 @@ class LicenceRepository:
     def by_token(self, token: str) -> Licence | None:
         return self.session.scalars(select(Licence).where(Licence.verify_token == token)).first()
 
+    def search(self, text: str, limit: int = 50) -> list[Licence]:
+        """Licences whose number contains ``text`` (staff look a certificate up by its number)."""
+        query = select(Licence).order_by(Licence.issued_on.desc()).limit(limit)
+        if text:
+            query = query.where(Licence.number.contains(text))
+        return list(self.session.scalars(query))
+
     def of_enterprise(self, enterprise_id: uuid.UUID) -> list[Licence]:
         return list(
             self.session.scalars(

@@ -1327,7 +1327,8 @@ class PermitsService(PlatformService):
         )
         return licence
 
-    def _set_status(self, uow: Any, licence: Licence, status: str, actor: dict | None) -> None:
+    def _set_status(self, uow: Any, licence: Licence, status: str, actor: dict | None,
+                    reason: str | None = None) -> None:
         if status not in licences.STORED_STATUSES:
             raise ValidationFailed.from_fields({"status": [field_error("unknown", "证书状态不正确")]})
         old = licence.status
@@ -1350,6 +1351,7 @@ class PermitsService(PlatformService):
             subject_id=str(licence.id),
             old=old,
             new=status,
+            reason=reason,
         )
 
     @service_rpc
@@ -1367,16 +1369,32 @@ class PermitsService(PlatformService):
             return self._licence_view(lic)
 
     @service_rpc
+    def find_licences(self, actor: dict, number: str = "") -> list[dict]:
+        """Staff look licences up by (part of) their number, newest first."""
+        self._require_staff(actor)
+        with self.db.unit_of_work() as uow:
+            return [self._licence_view(lic)
+                    for lic in LicenceRepository(uow.session).search(str(number or "").strip()[:60])]
+
+    @service_rpc
     def set_licence_status(self, actor: dict, licence_id: str, status: str, reason: str = "") -> dict:
         """暂扣 / 撤销 / 恢复 by an admin (the public verify page shows it at once)."""
         self._require_staff(actor, admin=True)
+        if status in ("suspended", "revoked") and not (reason or "").strip():
+            raise ValidationFailed.from_fields(
+                {"reason": [field_error("required", "暂扣或撤销证书须填写原因")]})
+        if status not in ("valid", "suspended", "revoked"):
+            raise ValidationFailed.from_fields(
+                {"status": [field_error("unknown", "只能将证书设为有效、暂扣或撤销")]})
         with self.db.unit_of_work() as uow:
             lic = LicenceRepository(uow.session).get(
                 uuid_or_not_found(licence_id, LICENCE_NOT_FOUND), for_update=True
             )
             if lic is None:
                 raise NotFound(LICENCE_NOT_FOUND)
-            self._set_status(uow, lic, status, actor)
+            if lic.status in ("replaced", "cancelled"):
+                raise InvalidTransition("已换发或注销的证书不能再变更状态")
+            self._set_status(uow, lic, status, actor, reason=(reason or "").strip() or None)
             uow.commit()
             return self._licence_view(lic)
 

@@ -265,6 +265,33 @@ def test_cip_application_from_draft_to_verified_licence(
     page = requests.get(f"{gateway}/verify/{licence['verify_token']}", timeout=10)
     assert page.status_code == 200 and "有效" in page.text and licence["number"] in page.text
     assert requests.get(f"{gateway}/verify/not-a-token", timeout=10).status_code == 404
+    suspend_and_reinstate(cluster, gateway, licence)
+
+
+def suspend_and_reinstate(cluster, gateway: str, licence: dict) -> None:
+    """证书管理: an admin finds the licence by number, suspends it with a reason (the public
+    verify page says so at once), a suspension without a reason is refused, then reinstates it."""
+    username = "adm" + uuid.uuid4().hex[:9]
+    cluster.identity.create_staff_account(None, {
+        "kind": "admin", "username": username, "contact_name": "证书管理员",
+        "email": f"{username}@example.com", "password": "Qlp#2026-admin", "level": None,
+        "region_code": None})
+    admin = requests.Session()
+    assert admin.post(f"{gateway}/api/v1/session",
+                      json={"login": username, "password": "Qlp#2026-admin"}).status_code == 200
+    token = admin.get(f"{gateway}/api/v1/session").json()["csrf_token"]
+    page = admin.get(f"{gateway}/admin/licences", params={"q": licence["number"]})
+    assert page.status_code == 200 and licence["number"] in page.text
+    form = {"csrf_token": token, "licence_id": licence["id"], "q": licence["number"]}
+    refused = admin.post(f"{gateway}/admin/licences", data={**form, "status": "suspended", "reason": ""})
+    assert refused.status_code == 422 and "须填写原因" in refused.text
+    done = admin.post(f"{gateway}/admin/licences",
+                      data={**form, "status": "suspended", "reason": "安全生产条件不符合，责令整改"})
+    assert done.status_code == 200 and "暂扣" in done.text
+    assert cluster.permits.verify_licence(licence["verify_token"])["status"] == "suspended"
+    assert "暂扣" in requests.get(f"{gateway}/verify/{licence['verify_token']}", timeout=10).text
+    admin.post(f"{gateway}/admin/licences", data={**form, "status": "valid", "reason": ""})
+    assert cluster.permits.verify_licence(licence["verify_token"])["status"] == "valid"
 
 
 def test_optimistic_lock_refuses_a_stale_version(cluster, running_platform):
