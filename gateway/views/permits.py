@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import NotFound as HTTPNotFound
@@ -376,6 +377,8 @@ class PermitsViews:
         Rule("/permits/new", endpoint="permits_new", methods=["GET", "POST"]),
         Rule("/permits/applications/<application_id>", endpoint="permits_application"),
         Rule("/permits/applications/<application_id>/commitment", endpoint="permits_commitment"),
+        Rule("/permits/applications/<application_id>/correction", endpoint="permits_correction",
+             methods=["POST"]),
         Rule("/permits/applications/<application_id>/scan", endpoint="permits_scan", methods=["POST"]),
         Rule(
             "/permits/applications/<application_id>/material", endpoint="permits_material", methods=["POST"]
@@ -516,6 +519,20 @@ class PermitsViews:
         actor = self._permits_actor(request, write=True)
         app = self.call(request, "permits", "open_commitment", actor, application_id)
         return self.render(request, "permits_commitment.html", app=app)
+
+    def on_permits_correction(self, request: Request, application_id: str) -> Response:
+        """补正: the enterprise types the reopened 申报表 fields (only those) and saves them."""
+        actor = self._permits_actor(request, write=True)
+        self._check_csrf(request)
+        values = {k: v.strip() for k, v in request.form.items() if k not in ("csrf_token", "version")}
+        try:
+            self.call(request, "permits", "update_correction", actor, application_id, values,
+                      _version(request))
+        except ServiceError as exc:
+            app = _with_page_links(self.call(request, "permits", "get_application", actor, application_id))
+            return self.render(request, "permits_application.html", status=422, app=app, read_only=False,
+                               notice="", error=exc.message, form_key="")
+        return redirect(f"/permits/applications/{application_id}?notice={quote('补正内容已保存')}", code=303)
 
     def on_permits_action(self, request: Request, application_id: str, action: str) -> Response:
         actor = self._permits_actor(request, write=True)

@@ -76,6 +76,25 @@ def form_fields(
     return result
 
 
+def correction_inputs(business_type: BusinessType, kind: str, names: list[str]) -> dict[str, dict[str, str]]:
+    """The 申报表 fields a correction reopened that the enterprise can type in.
+
+    Review names a field as the form shows it (``<section>.<field>``, see ``form_fields``);
+    the application keeps typed values under the field's ``values.<key>`` source. Returns
+    ``{review name: {"key": value key, "label": label}}``; fields taken from the enterprise's
+    records (not typed here) are left out: those are fixed in 企业空间.
+    """
+    wanted = set(names)
+    inputs: dict[str, dict[str, str]] = {}
+    for section in business_type.form_sections(kind):
+        for field in section.get("fields") or []:
+            name = f"{section['code']}.{field['name']}"
+            root, _, key = field["source"].partition(".")
+            if root == "values" and (name in wanted or field["source"] in wanted or key in wanted):
+                inputs[name] = {"key": key, "label": field["label"]}
+    return inputs
+
+
 def render_form_pdf(
     business_type: BusinessType,
     application: Mapping[str, Any],

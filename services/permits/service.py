@@ -896,13 +896,20 @@ class PermitsService(PlatformService):
             app = self._load(uow, actor, application_id, write=True, version=version)
             if app.state != "correction_requested":
                 raise InvalidTransition("只有待补正的申请可以修改补正事项。")
-            allowed = {i["name"] for i in app.correction_items or [] if i["target"] == "field"}
-            refused = [k for k in values if k not in allowed and f"values.{k}" not in allowed]
+            named = [i["name"] for i in app.correction_items or [] if i["target"] == "field"]
+            inputs = adapters.correction_inputs(self.catalogue.type(app.type_code), app.transaction_kind,
+                                                named)
+            # Accept review's name (enterprise.legal_representative), the value key
+            # (legal_representative) or its source (values.legal_representative).
+            accepted = {alias: spec["key"] for name, spec in inputs.items()
+                        for alias in (name, spec["key"], f"values.{spec['key']}")}
+            refused = [k for k in values if k not in accepted]
             if refused:
                 raise ValidationFailed(
                     "只能修改审核人员要求补正的事项。",
                     {k: [field_error("not_reopened", "该项未要求补正，不能修改")] for k in refused},
                 )
+            values = {accepted[k]: v for k, v in values.items()}
             app.values = {**(app.values or {}), **values}
             ApplicationRepository(uow.session).add_history(
                 app, "correct", app.state, app.state, actor, "修改补正事项：" + "、".join(values)
@@ -1066,6 +1073,12 @@ class PermitsService(PlatformService):
             "values": dict(app.values or {}),
             "owed_standards": list(app.owed_standards or []),
             "correction_items": list(app.correction_items or []),
+            "correction_inputs": [
+                {"name": name, "label": spec["label"], "value": (app.values or {}).get(spec["key"])}
+                for name, spec in adapters.correction_inputs(
+                    bt, app.transaction_kind,
+                    [i["name"] for i in app.correction_items or [] if i["target"] == "field"]).items()
+            ] if app.state == "correction_requested" else [],
             "correction_deadline": _iso(app.correction_deadline),
             "decision": app.decision,
             "decision_reason": app.decision_reason,

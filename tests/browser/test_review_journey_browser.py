@@ -41,10 +41,6 @@ def cluster(running_platform) -> Iterator:
         yield proxy
 
 
-class ProductGap(Exception):
-    """A step of the journey the product does not do yet (listed in the xfail reason below)."""
-
-
 def staff_account(cluster, level: str, region: str, name: str) -> str:
     username = f"{level[:4]}{uuid.uuid4().hex[:10]}"
     cluster.identity.create_staff_account(
@@ -97,18 +93,6 @@ def give_opinion(page: Page, action: str, comment: str) -> None:
         page.locator("#submit-opinion").click()
 
 
-@pytest.mark.xfail(
-    raises=ProductGap,
-    strict=True,
-    reason=(
-        "补正 of 申报表 fields does not reach the form: review names fields '<section>.<field>' "
-        "(adapters.form_fields) while permits.update_correction stores them under that key in "
-        "application.values, which the form reads as 'values.<field>', so the reviewer's diff is "
-        "empty; and the application page has no input for the fields under correction (the "
-        "gateway does not expose permits.update_correction). Any other failure fails the test; "
-        "once both are fixed this XPASSes (strict) and the marker and the RPC fallback go."
-    ),
-)
 def test_correction_diff_and_two_level_approval_in_the_browser(
     web: BrowserSession,
     browser: Browser,
@@ -122,7 +106,6 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
 ):
     base = web.url("")
     shot = 0
-    gaps: list[str] = []
 
     def screenshot(page: Page, name: str) -> None:
         nonlocal shot
@@ -268,19 +251,19 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
         ).scalar_one()
     assert uploads == 1, "the refused upload must not have been kept"
 
-    # The page should offer an input for each field under correction, and none for the others.
-    for _name, (label, _reason, _new) in CORRECTED.items():
-        if page.get_by_label(label, exact=True).count() == 0:
-            gaps.append(f"the application page has no input for {label}, which is under correction")
+    # The page offers an input for each field under correction, and none for the others.
+    form = page.locator("#correction-form")
+    for name, (_label, _reason, new) in CORRECTED.items():
+        form.locator(f'input[data-field="{name}"]').fill(new)
+    expect(form.locator("input[data-field]")).to_have_count(len(CORRECTED))
     expect(page.get_by_label("电子邮箱", exact=True)).to_have_count(0)
-    # Meanwhile the change goes through the service, with the names exactly as the enterprise was
-    # shown them (permits.update_correction). A field review did not name is refused.
+    with page.expect_navigation():
+        form.get_by_role("button", name="保存补正内容").click()
+    expect(page.locator("body")).to_contain_text("补正内容已保存")
+    # A field review did not name is refused by the service too.
     with pytest.raises(ValidationFailed) as refused:
         cluster.permits.update_correction(actor, application_id, {"enterprise.email": "x@example.com"})
     assert refused.value.fields["enterprise.email"][0]["code"] == "not_reopened"
-    cluster.permits.update_correction(
-        actor, application_id, {name: new for name, (_l, _r, new) in CORRECTED.items()}
-    )
     page.goto(application_url)
     with page.expect_navigation():
         page.get_by_role("button", name="补正后重新提交").click()
@@ -306,8 +289,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
     )
     expected_rows = sorted([label, "", new] for label, _r, new in CORRECTED.values())
     shown = sorted([label, "", new] for label, _old, new in diff_rows)
-    if shown != expected_rows:  # checked at the end, so that the rest of the journey runs too
-        gaps.append(f"the reviewer's diff shows {diff_rows}, expected the two corrected fields")
+    assert shown == expected_rows, diff_rows
     give_opinion(city, "forward", "补正完毕，同意报自治区审批")
     expect(city).to_have_url(base + "/review/cases")
     city_context.close()
@@ -365,5 +347,3 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
     assert [
         e for e in web.console_errors if "favicon.ico" not in e and not ("422" in e and "/material" in e)
     ] == []
-    if gaps:
-        raise ProductGap("; ".join(gaps))
