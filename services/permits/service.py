@@ -660,7 +660,8 @@ class PermitsService(PlatformService):
                 if o.code == code and o.fulfilled_at is None
             ]
             corrected = any(
-                i["target"] == "attachment" and i["name"] == code for i in app.correction_items or []
+                i["target"] == "attachment" and code in (i["name"], i.get("code"))
+                for i in app.correction_items or []
             )
             if (
                 app.state not in lifecycle.DRAFT_STATES
@@ -1178,6 +1179,24 @@ class PermitsService(PlatformService):
                     )
                 uow.commit()
 
+    @staticmethod
+    def _with_material_codes(uow: Any, app: Application, items: list[dict]) -> list[dict]:
+        """Review names an attachment by the id it was sent with; the upload that replaces it
+        is matched by its material code, so each attachment item also carries ``code``."""
+        repo = ApplicationRepository(uow.session)
+        result = []
+        for item in items:
+            item = dict(item)
+            if item.get("target") == "attachment":
+                try:
+                    found = repo.attachment(uuid.UUID(str(item["name"])))
+                except ValueError:
+                    found = None
+                if found is not None and found.application_id == app.id:
+                    item["code"] = found.purpose
+            result.append(item)
+        return result
+
     @reliable_event_handler("review", "correction_requested")
     def on_correction_requested(self, body: dict) -> None:
         envelope = CORRECTION_REQUESTED.parse(body)
@@ -1186,7 +1205,7 @@ class PermitsService(PlatformService):
             app = self._case_app(uow, envelope, "permits.on_correction_requested")
             if app is not None:
                 app.case_id = data["case_id"]
-                app.correction_items = [dict(i) for i in data["items"]]
+                app.correction_items = self._with_material_codes(uow, app, data["items"])
                 app.correction_deadline = data.get("deadline")
                 reasons = "；".join(f"{i['name']}：{i['reason']}" for i in data["items"])
                 self._move(

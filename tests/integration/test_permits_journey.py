@@ -168,6 +168,7 @@ def test_cip_application_from_draft_to_verified_licence(
     assert count == 1
     assert cluster.permits.open_cases_of(actor["id"])["open"][0]["id"] == app["id"]
 
+    licence_attachment = next(a for a in data["attachments"] if a["label"] == "营业执照")
     # 补正: review names one field and one attachment; only those may change; resubmit = revision 2.
     publish_review_event(
         running_platform,
@@ -177,8 +178,9 @@ def test_cip_application_from_draft_to_verified_licence(
             "case_id": str(uuid.uuid4()),
             "enterprise_id": actor["id"],
             "items": [
-                {"target": "field", "name": "legal_representative", "reason": "与营业执照不一致"},
-                {"target": "attachment", "name": "business_licence", "reason": "扫描不清晰"},
+                # as review names them: the form's field name, the attachment's id it was sent with
+                {"target": "field", "name": "enterprise.legal_representative", "reason": "与营业执照不一致"},
+                {"target": "attachment", "name": licence_attachment["id"], "reason": "扫描不清晰"},
             ],
             "deadline": "2030-01-31",
             "revision": 1,
