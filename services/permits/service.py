@@ -1179,11 +1179,15 @@ class PermitsService(PlatformService):
                     )
                 uow.commit()
 
-    @staticmethod
-    def _with_material_codes(uow: Any, app: Application, items: list[dict]) -> list[dict]:
+    def _with_material_codes(self, uow: Any, app: Application, items: list[dict]) -> list[dict]:
         """Review names an attachment by the id it was sent with; the upload that replaces it
-        is matched by its material code, so each attachment item also carries ``code``."""
+        is matched by its material code, so each attachment item also carries ``code``. Every
+        item gets the ``label`` the enterprise knows it by."""
         repo = ApplicationRepository(uow.session)
+        bt = self.catalogue.type(app.type_code)
+        labels = {f"{section['code']}.{field['name']}": field["label"]
+                  for section in bt.form_sections(app.transaction_kind)
+                  for field in section.get("fields") or []}
         result = []
         for item in items:
             item = dict(item)
@@ -1194,6 +1198,9 @@ class PermitsService(PlatformService):
                     found = None
                 if found is not None and found.application_id == app.id:
                     item["code"] = found.purpose
+                    item["label"] = found.label
+            else:
+                item["label"] = labels.get(item["name"], item["name"])
             result.append(item)
         return result
 

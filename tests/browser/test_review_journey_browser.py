@@ -228,8 +228,8 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
         page.locator("#todo-go").click()
     expect(page).to_have_url(application_url)
     expect(page.locator("#state")).to_have_attribute("data-state", "correction_requested")
-    for name, (_label, reason, _new) in CORRECTED.items():
-        expect(page.locator("#corrections")).to_contain_text(f"{name}：{reason}")
+    for name, (label, reason, _new) in CORRECTED.items():  # shown by label, as on the form
+        expect(page.locator(f'#corrections li[data-name="{name}"]')).to_have_text(f"{label}：{reason}")
     screenshot(page, "enterprise-correction")
     # 审核进度 shows the case waiting for the enterprise, its clock paused.
     page.goto(web.url("/cases"))
