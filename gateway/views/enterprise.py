@@ -8,6 +8,7 @@ check is the first door). Enterprise-side actors only ever name their own enterp
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -522,74 +523,43 @@ class EnterpriseViews:
         return redirect(result["url"], code=303)
 
     # ---- JSON API ----------------------------------------------------------------------------------
-    def _api_write(self, request: Request) -> tuple[dict, dict]:
+    def _own_read(self, request: Request, method: str, *args: Any) -> Response:
+        """GET for the actor's own enterprise: enterprise.<method>(actor, enterprise_id, *args)."""
+        actor = self._ent_actor(request)
+        return json_response(self.call(request, "enterprise", method, actor, actor["enterprise_id"], *args),
+                             200)
+
+    def _own_write(self, request: Request, method: str, *args: Any, status: int = 200,
+                   shape: Callable[[dict], dict] = lambda payload: payload) -> Response:
+        """A JSON change to the actor's own enterprise: write permission, X-CSRF-Token, a JSON
+        body (400 if not), then enterprise.<method>(actor, enterprise_id, *args, shape(body))."""
         actor = self._ent_actor(request, write=True)
         self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
-            raise _BadJson()
-        return actor, payload
-
-    def _json(self, request: Request, fn: Any) -> Response:
-        try:
-            return fn()
-        except _BadJson:
             return json_response(INVALID_JSON, 400)
+        return json_response(
+            self.call(request, "enterprise", method, actor, actor["enterprise_id"], *args, shape(payload)),
+            status)
 
     def on_api_enterprise(self, request: Request) -> Response:
         if request.method == "GET":
-            actor = self._ent_actor(request)
-            return json_response(
-                self.call(request, "enterprise", "get_enterprise", actor, actor["enterprise_id"]), 200
-            )
-
-        def patch() -> Response:
-            actor, payload = self._api_write(request)
-            return json_response(
-                self.call(request, "enterprise", "update_basic_info", actor, actor["enterprise_id"], payload),
-                200,
-            )
-
-        return self._json(request, patch)
+            return self._own_read(request, "get_enterprise")
+        return self._own_write(request, "update_basic_info")
 
     def on_api_enterprise_summary(self, request: Request) -> Response:
-        actor = self._ent_actor(request)
-        return json_response(self.call(request, "enterprise", "summary", actor, actor["enterprise_id"]), 200)
+        return self._own_read(request, "summary")
 
     def on_api_enterprise_history(self, request: Request) -> Response:
-        actor = self._ent_actor(request)
-        return json_response(
-            self.call(
-                request, "enterprise", "change_history", actor, actor["enterprise_id"], dict(request.args)
-            ),
-            200,
-        )
+        return self._own_read(request, "change_history", dict(request.args))
 
     def on_api_enterprise_changes(self, request: Request) -> Response:
         if request.method == "GET":
-            actor = self._ent_actor(request)
-            return json_response(
-                self.call(request, "enterprise", "list_change_requests", actor, actor["enterprise_id"]), 200
-            )
-
-        def create() -> Response:
-            actor, payload = self._api_write(request)
-            return json_response(
-                self.call(request, "enterprise", "request_change", actor, actor["enterprise_id"], payload),
-                201,
-            )
-
-        return self._json(request, create)
+            return self._own_read(request, "list_change_requests")
+        return self._own_write(request, "request_change", status=201)
 
     def on_api_enterprise_attachments(self, request: Request) -> Response:
-        def create() -> Response:
-            actor, payload = self._api_write(request)
-            return json_response(
-                self.call(request, "enterprise", "upload_attachment", actor, actor["enterprise_id"], payload),
-                201,
-            )
-
-        return self._json(request, create)
+        return self._own_write(request, "upload_attachment", status=201)
 
     def on_api_registration_profile(self, request: Request) -> Response:
         actor = actor_from_account(self.require(request, kinds=("enterprise",), allow_registering=True))
@@ -612,41 +582,14 @@ class EnterpriseViews:
 
     def on_api_enterprise_section(self, request: Request, section: str) -> Response:
         if request.method == "GET":
-            actor = self._ent_actor(request)
-            return json_response(
-                self.call(
-                    request,
-                    "enterprise",
-                    "list_records",
-                    actor,
-                    actor["enterprise_id"],
-                    section,
-                    dict(request.args),
-                ),
-                200,
-            )
-
-        def create() -> Response:
-            actor, payload = self._api_write(request)
-            payload.pop("id", None)
-            return json_response(
-                self.call(
-                    request, "enterprise", "save_record", actor, actor["enterprise_id"], section, payload
-                ),
-                201,
-            )
-
-        return self._json(request, create)
+            return self._own_read(request, "list_records", section, dict(request.args))
+        # POST creates: an id in the body is ignored
+        return self._own_write(request, "save_record", section, status=201,
+                               shape=lambda payload: {k: v for k, v in payload.items() if k != "id"})
 
     def on_api_enterprise_record(self, request: Request, section: str, record_id: str) -> Response:
         if request.method == "GET":
-            actor = self._ent_actor(request)
-            return json_response(
-                self.call(
-                    request, "enterprise", "get_record", actor, actor["enterprise_id"], section, record_id
-                ),
-                200,
-            )
+            return self._own_read(request, "get_record", section, record_id)
         if request.method == "DELETE":
             actor = self._ent_actor(request, write=True)
             self.require_api_csrf(request)
@@ -656,23 +599,8 @@ class EnterpriseViews:
                 ),
                 200,
             )
-
-        def put() -> Response:
-            actor, payload = self._api_write(request)
-            return json_response(
-                self.call(
-                    request,
-                    "enterprise",
-                    "save_record",
-                    actor,
-                    actor["enterprise_id"],
-                    section,
-                    {**payload, "id": record_id},
-                ),
-                200,
-            )
-
-        return self._json(request, put)
+        return self._own_write(request, "save_record", section,
+                               shape=lambda payload: {**payload, "id": record_id})
 
     def on_api_enterprise_of(self, request: Request, enterprise_id: str) -> Response:
         """One enterprise's basic info by id: the enterprise itself, reviewers and admins (audited)."""
@@ -748,10 +676,6 @@ class EnterpriseViews:
             },
         },
     }
-
-
-class _BadJson(Exception):
-    pass
 
 
 def _op(

@@ -1,12 +1,12 @@
 """Events enterprise emits and consumes, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
+from services.common.review_contract import ReviewRequestedData
 from services.enterprise.schemas import (
     CaseDecidedData,
     ChangeRequestedData,
     RecordsChangedData,
     RegistrationProfileSubmittedData,
-    ReviewRequestedData,
 )
 from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 

@@ -83,33 +83,6 @@ class RegistrationProfileSubmittedData(Schema):
     submitted_at = fields.AwareDateTime(required=True)
 
 
-class ReviewFieldValue(Schema):
-    label = fields.String(required=True)
-    value = fields.Raw(allow_none=True)
-
-
-class _ReviewRequestedBase(Schema):
-    case_ref = fields.String(required=True)
-    case_type = fields.String(required=True)
-    lane = fields.String(required=True)
-    enterprise_id = fields.String(required=True)
-    enterprise_name = fields.String(required=True)
-    region_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    title = fields.String(required=True)
-    revision = fields.Integer(required=True)
-    time_limit_days = fields.Integer(allow_none=True, load_default=None)
-    attachments = fields.List(fields.Dict(), required=True)
-    submitted_at = fields.AwareDateTime(required=True)
-
-
-# "fields" cannot be a class attribute (it would shadow marshmallow's module): from_dict.
-ReviewRequestedData = _ReviewRequestedBase.from_dict(
-    {"fields": fields.Dict(keys=fields.String(), values=fields.Nested(ReviewFieldValue), required=True)},
-    name="ReviewRequestedData",
-)
-ReviewRequestedData.__doc__ = "Data of enterprise.review_requested v1: a change request for review."
-
-
 class CaseDecidedData(Schema):
     """What enterprise reads of review.case_decided / case_closed (tolerant)."""
 

@@ -1,6 +1,7 @@
 """Events permits emits and consumes, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
+from services.common.review_contract import ReviewRequestedData
 from services.permits.schemas import (
     ApplicationDecidedData,
     ApplicationStateChangedData,
@@ -13,7 +14,6 @@ from services.permits.schemas import (
     LicenceIssuedData,
     LicenceStatusChangedData,
     RecordsChangedData,
-    ReviewRequestedData,
     ReviewWithdrawnData,
 )
 
