@@ -25,6 +25,7 @@ from tests.browser.test_enterprise_browser import fill, save
 from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
 from tests.support.enterprise import resident_id
 from tests.support.permits import pdf_text, signed_scan, staff
+from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -197,32 +198,11 @@ def test_hmq_enterprise_applies_for_a_maintenance_qualification_in_the_browser(
 
     material = tmp_path / "材料.pdf"
     material.write_bytes(signed_scan(1))
-    codes = page.locator("#materials tr[data-code]").evaluate_all("rows => rows.map(r => r.dataset.code)")
+    codes = upload_every_material(page, material)
     assert {"business_licence", "financial_report", "performance_proof", "equipment_proof"} <= set(codes)
-    for code in codes:
-        material_row = page.locator(f'#materials tr[data-code="{code}"]')
-        if "已上传" in material_row.inner_text():
-            continue
-        material_row.locator('input[type="file"]').set_input_files(str(material))
-        with page.expect_navigation():
-            material_row.get_by_role("button", name="上传").click()
-        expect(page.locator(f'#materials tr[data-code="{code}"]')).to_contain_text("已上传")
 
     # Preview, then the commitment letter: disabled until the server's seconds have passed.
-    with page.expect_navigation():
-        page.get_by_role("button", name="预览全部材料").click()
-    expect(page.locator("#state")).to_have_attribute("data-state", "previewed")
-    page.locator("#open-commitment").click()
-    button = page.locator("#confirm-button")
-    expect(button).to_be_disabled()
-    seconds = running_platform["permits"]["commitment_seconds"]
-    expect(button).to_be_enabled(timeout=(seconds + 3) * 1000)
-    with page.expect_navigation():
-        button.click()
-    expect(page.locator("#state")).to_have_attribute("data-state", "committed")
-    with page.expect_navigation():
-        page.get_by_role("button", name="提交申请").click()
-    expect(page.locator("#state")).to_have_attribute("data-state", "submitted")
+    preview_commit_and_submit(page, running_platform["permits"]["commitment_seconds"])
 
     application_id = application_url.rstrip("/").rsplit("/", 1)[-1]
     with engines("review").connect() as conn:

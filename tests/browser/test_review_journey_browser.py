@@ -24,6 +24,7 @@ from services.common.errors import ValidationFailed
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
 from tests.support.permits import CIP_STAFF, signed_scan, staff
+from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -143,26 +144,8 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
     expect(page.locator("#state")).to_have_attribute("data-state", "signed_uploaded")
     material = tmp_path / "材料.pdf"
     material.write_bytes(signed_scan(1))
-    codes = page.locator("#materials tr[data-code]").evaluate_all("rows => rows.map(r => r.dataset.code)")
-    for code in codes:
-        row = page.locator(f'#materials tr[data-code="{code}"]')
-        if "已上传" in row.inner_text():
-            continue
-        row.locator('input[type="file"]').set_input_files(str(material))
-        with page.expect_navigation():
-            row.get_by_role("button", name="上传").click()
-        expect(page.locator(f'#materials tr[data-code="{code}"]')).to_contain_text("已上传")
-    with page.expect_navigation():
-        page.get_by_role("button", name="预览全部材料").click()
-    page.locator("#open-commitment").click()
-    confirm = page.locator("#confirm-button")
-    seconds = running_platform["permits"]["commitment_seconds"]
-    expect(confirm).to_be_enabled(timeout=(seconds + 3) * 1000)
-    with page.expect_navigation():
-        confirm.click()
-    with page.expect_navigation():
-        page.get_by_role("button", name="提交申请").click()
-    expect(page.locator("#state")).to_have_attribute("data-state", "submitted")
+    upload_every_material(page, material)
+    preview_commit_and_submit(page, running_platform["permits"]["commitment_seconds"])
     screenshot(page, "enterprise-submitted")
 
     case_ref = f"permits:application:{application_id}"
