@@ -39,7 +39,7 @@ def form_fields(
     }
     sources = {
         "application": app_values,
-        "enterprise": dict(records),
+        "enterprise": forms.enterprise_values(records),
         "finance": dict(records.get("finance") or {}),
         "values": dict(application.get("values") or {}),
     }
