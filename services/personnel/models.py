@@ -5,7 +5,8 @@ passed exams. The audit log is the common one (services/common/audit.py).
 Rules the database enforces itself (so two racing requests cannot both win):
 - one person per (ID type, ID number);
 - one live registration per person, certificate type and class (``uq_certificates_live``);
-- one open declaration per certificate, and per person/type/kind for new registrations;
+- one open declaration per certificate, and per enterprise/person/type/kind for new
+  registrations (across enterprises the one-employer rule is checked under the person's row lock);
 - one open transfer per certificate;
 - a report's ``form_key`` answers once per enterprise (``report_keys``).
 """
@@ -46,6 +47,19 @@ class Base(DeclarativeBase):
     pass
 
 
+class Employer(Base):
+    """The enterprises personnel has heard of (identity's account id, USCC, last known name):
+    CIP 调出 names the new employer by its USCC."""
+
+    __tablename__ = "employers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    region_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
 class Person(Base):
     """人员基本信息: one row per real person, whoever employs them."""
 
@@ -75,8 +89,14 @@ class Certificate(Base):
 
     __tablename__ = "certificates"
     __table_args__ = (
-        Index("uq_certificates_live", "person_id", "type_code", text("coalesce(class_code, '')"),
-              unique=True, postgresql_where=text(LIVE_CERTIFICATE)),
+        Index(
+            "uq_certificates_live",
+            "person_id",
+            "type_code",
+            text("coalesce(class_code, '')"),
+            unique=True,
+            postgresql_where=text(LIVE_CERTIFICATE),
+        ),
         Index("ix_certificates_enterprise", "enterprise_id", "status"),
         Index("ix_certificates_valid_until", "valid_until"),
     )
@@ -95,6 +115,7 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(20), default="valid")
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     enterprise_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    region_code: Mapped[str] = mapped_column(String(6), default="150000", index=True)
     transfer_to: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     cancelled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -125,10 +146,21 @@ class Declaration(Base):
 
     __tablename__ = "declarations"
     __table_args__ = (
-        Index("uq_declarations_open_certificate", "certificate_id", unique=True,
-              postgresql_where=text(f"certificate_id IS NOT NULL AND {OPEN_DECLARATION}")),
-        Index("uq_declarations_open_new", "person_id", "type_code", "kind", unique=True,
-              postgresql_where=text(f"certificate_id IS NULL AND {OPEN_DECLARATION}")),
+        Index(
+            "uq_declarations_open_certificate",
+            "certificate_id",
+            unique=True,
+            postgresql_where=text(f"certificate_id IS NOT NULL AND {OPEN_DECLARATION}"),
+        ),
+        Index(
+            "uq_declarations_open_new",
+            "enterprise_id",
+            "person_id",
+            "type_code",
+            "kind",
+            unique=True,
+            postgresql_where=text(f"certificate_id IS NULL AND {OPEN_DECLARATION}"),
+        ),
         Index("ix_declarations_enterprise", "enterprise_id", "status"),
     )
 
@@ -137,8 +169,9 @@ class Declaration(Base):
     enterprise_name: Mapped[str] = mapped_column(String(200), default="")
     region_code: Mapped[str] = mapped_column(String(6), default="150000")
     person_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("people.id"), index=True)
-    certificate_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("certificates.id"),
-                                                             nullable=True)
+    certificate_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("certificates.id"), nullable=True
+    )
     type_code: Mapped[str] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(30))
     case_type: Mapped[str] = mapped_column(String(80))
@@ -149,8 +182,9 @@ class Declaration(Base):
     levels: Mapped[list] = mapped_column(JSON, default=list)
     personal_withdrawal: Mapped[bool] = mapped_column(Boolean, default=False)
     form: Mapped[dict] = mapped_column(JSON, default=dict)
-    batch_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("batches.id"), nullable=True,
-                                                       index=True)
+    batch_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("batches.id"), nullable=True, index=True
+    )
     transfer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     case_ref: Mapped[str] = mapped_column(String(120), unique=True)
     case_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -179,8 +213,9 @@ class Attachment(AttachmentColumns, Base):
     __tablename__ = "attachments"
 
     enterprise_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
-    declaration_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("declarations.id"),
-                                                             nullable=True, index=True)
+    declaration_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("declarations.id"), nullable=True, index=True
+    )
     person_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     appeal_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     code: Mapped[str] = mapped_column(String(40))
@@ -263,8 +298,9 @@ class ExamPass(Base):
     """人社厅考试合格数据: passed exams that 初始注册 / 增项 are checked against."""
 
     __tablename__ = "exam_passes"
-    __table_args__ = (UniqueConstraint("id_number", "specialty", "certificate_number",
-                                       name="uq_exam_passes"),)
+    __table_args__ = (
+        UniqueConstraint("id_number", "specialty", "certificate_number", name="uq_exam_passes"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     id_number: Mapped[str] = mapped_column(String(40), index=True)

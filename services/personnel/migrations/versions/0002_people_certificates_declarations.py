@@ -1,4 +1,4 @@
-"""personnel: people, certificate records, declarations, attachments, batches, commitment
+"""personnel: employers, people, certificate records, declarations, attachments, batches, commitment
 letters, report keys, transfers, appeals, the register of passed exams, audit log
 
 Revision ID: 0002
@@ -32,6 +32,16 @@ TABLES = (
 
 
 def upgrade():
+    op.create_table(
+        "employers",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("uscc", sa.String(length=18), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("region_code", sa.String(length=6), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("uscc"),
+    )
     op.create_table(
         "batches",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -138,6 +148,7 @@ def upgrade():
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("enterprise_id", sa.Uuid(), nullable=True),
         sa.Column("enterprise_name", sa.String(length=200), nullable=True),
+        sa.Column("region_code", sa.String(length=6), nullable=False),
         sa.Column("transfer_to", sa.Uuid(), nullable=True),
         sa.Column("imported", sa.Boolean(), nullable=False),
         sa.Column("cancelled_on", sa.Date(), nullable=True),
@@ -154,6 +165,7 @@ def upgrade():
     )
     op.create_index("ix_certificates_enterprise", "certificates", ["enterprise_id", "status"], unique=False)
     op.create_index(op.f("ix_certificates_person_id"), "certificates", ["person_id"], unique=False)
+    op.create_index(op.f("ix_certificates_region_code"), "certificates", ["region_code"], unique=False)
     op.create_index("ix_certificates_valid_until", "certificates", ["valid_until"], unique=False)
     op.create_table(
         "declarations",
@@ -220,7 +232,7 @@ def upgrade():
     op.create_index(
         "uq_declarations_open_new",
         "declarations",
-        ["person_id", "type_code", "kind"],
+        ["enterprise_id", "person_id", "type_code", "kind"],
         unique=True,
         postgresql_where=sa.text(f"certificate_id IS NULL AND {OPEN_DECLARATION}"),
     )
