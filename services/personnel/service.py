@@ -1403,6 +1403,9 @@ class PersonnelService(PlatformService):
                 data["confirmed"],
                 self._commitment_seconds(),
             )
+            # Plain values: the rows do not outlive this transaction.
+            commitment_id = commitment.id if commitment is not None else None
+            batch_id = batch.id if batch is not None else None
         recs = self._records(eid)
         results = []
         for raw in ids:
@@ -1425,16 +1428,15 @@ class PersonnelService(PlatformService):
                     repo.add(ReportKey(enterprise_id=eid, form_key=data["form_key"], results=answer))
             except IntegrityError:
                 return dict(repo.report_key(eid, data["form_key"]).results)
-            if commitment is not None:
-                row = repo.commitment(commitment.id)
-                row.used_at = _now()
-            if batch is not None and all(d.status not in DRAFTS for d in repo.in_batch(batch.id)):
-                repo.batch(batch.id).reported_at = _now()
+            if commitment_id is not None:
+                repo.commitment(commitment_id).used_at = _now()
+            if batch_id is not None and all(d.status not in DRAFTS for d in repo.in_batch(batch_id)):
+                repo.batch(batch_id).reported_at = _now()
             audit.record(
                 uow.session,
                 "personnel.report",
                 actor_id=actor.get("id"),
-                subject_id=str(batch.id) if batch else None,
+                subject_id=str(batch_id) if batch_id else None,
                 ok=sum(r["ok"] for r in results),
                 failed=sum(not r["ok"] for r in results),
             )
