@@ -956,11 +956,15 @@ class PersonnelService(PlatformService):
         data: dict,
         recs: dict,
         transfer: Transfer | None = None,
+        origin: str = "enterprise",
     ) -> dict:
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             cert = None
-            if kind in rules.NEEDS_NO_RECORD:
+            own_number = str(actor.get("id_number") or "").upper() if origin == "person" else None
+            if kind in rules.NEEDS_NO_RECORD and origin == "person":
+                person = self._own_person(uow, repo, eid, own_number, data.get("person"), actor)
+            elif kind in rules.NEEDS_NO_RECORD:
                 if data.get("person_id"):
                     person = self._person_for_enterprise(repo, eid, data["person_id"], lock=True)
                 elif data.get("person"):
@@ -984,10 +988,12 @@ class PersonnelService(PlatformService):
                 ):
                     raise NotFound(CERT_NOT_FOUND)
                 person = repo.person(cert.person_id, for_update=True)
+                if own_number is not None and person.id_number != own_number:
+                    raise NotFound(CERT_NOT_FOUND)
             form = dict(data.get("form") or {})
             rules.check_eligibility(self._context(repo, t, kind, eid, person, cert, form, recs.get("name")))
             form = self._clean_form(t, kind, form)
-            state = rules.new_declaration(t, kind)
+            state = rules.new_declaration(t, kind, origin)
             did = uuid.uuid4()
             decl = Declaration(
                 id=did,
@@ -1009,7 +1015,8 @@ class PersonnelService(PlatformService):
                 transfer_id=transfer.id if transfer else None,
                 history=[],
             )
-            self._history(decl, "create", "enterprise", f"新建{t.operation(kind).label}申报")
+            decl.pre_registered = bool(form.get("pre_registered"))
+            self._history(decl, "create", origin, f"新建{t.operation(kind).label}申报")
             try:
                 with uow.session.begin_nested():
                     repo.add(decl)
@@ -1029,6 +1036,106 @@ class PersonnelService(PlatformService):
             )
             view = self._view(uow, decl, actor)
             uow.commit()
+            return view
+
+    def _own_person(
+        self,
+        uow: Any,
+        repo: PersonnelRepository,
+        eid: uuid.UUID,
+        number: str | None,
+        data: dict | None,
+        actor: dict,
+    ) -> Person:
+        """A person actor's own person record: found by the account's ID number, or created
+        from the form when the ID number is the account's."""
+        found = [p for p in repo.people_by_number(number or "")]
+        if found:
+            person = repo.person(found[0].id, for_update=True)
+            return person
+        if not data or str(data.get("id_number") or "").strip().upper() != number:
+            message = "请填写本人基本信息（证件号码须与登录账号一致）"
+            raise ValidationFailed(message, {"person": [field_error("required", message)]})
+        return self._find_or_create_person(uow, repo, eid, data, actor)
+
+    @service_rpc
+    def new_personal_declaration(self, actor: dict, payload: dict) -> dict:
+        """REG 个人申报: the person files, the chosen enterprise reports it (or returns it)."""
+        self._person_actor(actor)
+        data = load_or_fail(NewDeclarationSchema(), payload)
+        t = self.types.type(data["type_code"])
+        op = t.operation(data["kind"])
+        if t.system != "REG" or not op.review:
+            message = f"{t.name}{op.label}由企业申报"
+            raise ValidationFailed(message, {"kind": [field_error("not_personal", message)]})
+        target = self._enterprise_by_uscc((payload or {}).get("enterprise_uscc"), "enterprise_uscc")
+        eid = uuid.UUID(target["enterprise_id"])
+        return self._create_declaration(
+            actor, eid, t, data["kind"], data, self._records(eid), origin="person"
+        )
+
+    @service_rpc
+    def redeclare_declaration(self, actor: dict, declaration_id: str) -> dict:
+        """A returned personal declaration back to draft (修改后重新申报)."""
+        self._person_actor(actor)
+        with self.db.unit_of_work() as uow:
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True)
+            self._move(uow, decl, "redeclare", "person", actor, note="本人修改后重新申报")
+            view = self._view(uow, decl, actor)
+            _commit(uow)
+            return view
+
+    @service_rpc
+    def correct_qualification(self, actor: dict, declaration_id: str, payload: dict) -> dict:
+        """补正资质: a pre-registered person's declaration gets the enterprise's qualification
+        number (typed, with a copy of the qualification certificate uploaded)."""
+        data = dict(payload or {})
+        checked = None
+        if data.get("copy"):
+            checked = domain.check_attachment(
+                load_or_fail(UploadSchema(), data["copy"]), "qualification_copy"
+            )
+        with self.db.unit_of_work() as uow:
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True)
+            repo = PersonnelRepository(uow.session)
+            copy_id = None
+            if checked is not None:
+                copy_id = str(
+                    self._keep(
+                        repo,
+                        checked,
+                        "qualification_copy",
+                        "企业资质副本",
+                        actor,
+                        enterprise_id=decl.enterprise_id,
+                        declaration_id=decl.id,
+                    ).id
+                )
+            result = rules.qualification_correction(
+                pre_registered=decl.pre_registered,
+                status=decl.status,
+                detected_number=None,
+                entered_number=data.get("qualification_number"),
+                copy_attachment_id=copy_id,
+            )
+            decl.qualification = result
+            decl.form = {
+                **(decl.form or {}),
+                "qualification_certificate_number": result["qualification_number"],
+            }
+            self._history(
+                decl, "correct_qualification", "enterprise", f"补正资质：{result['qualification_number']}"
+            )
+            audit.record(
+                uow.session,
+                "personnel.declaration.correct_qualification",
+                actor_id=actor.get("id"),
+                subject_id=str(decl.id),
+                number=result["qualification_number"],
+            )
+            _flush(uow)
+            view = self._view(uow, decl, actor)
+            _commit(uow)
             return view
 
     @service_rpc
@@ -1989,18 +2096,16 @@ class PersonnelService(PlatformService):
             "created_at": _iso(row.created_at),
         }
 
-    def _enterprise_by_uscc(self, uscc: str) -> dict[str, Any]:
+    def _enterprise_by_uscc(self, uscc: str, field: str = "to_uscc") -> dict[str, Any]:
         uscc = str(uscc or "").strip().upper()
         if not uscc:
-            raise ValidationFailed(
-                "请填写调入企业的统一社会信用代码",
-                {"to_uscc": [field_error("required", "请填写调入企业的统一社会信用代码")]},
-            )
+            message = "请填写企业的统一社会信用代码"
+            raise ValidationFailed(message, {field: [field_error("required", message)]})
         with self.db.unit_of_work() as uow:
             found = PersonnelRepository(uow.session).employer_by_uscc(uscc)
             if found is None:
                 message = "未找到该统一社会信用代码的企业，请核对"
-                raise NotFound(message, {"to_uscc": [field_error("not_found", message)]})
+                raise NotFound(message, {field: [field_error("not_found", message)]})
             target = {"enterprise_id": str(found.id), "name": found.name}
         if not target["name"]:
             target["name"] = self._records(uuid.UUID(target["enterprise_id"])).get("name") or uscc
@@ -2251,6 +2356,19 @@ class PersonnelService(PlatformService):
             view = self._transfer_view(repo, row)
             uow.commit()
             return view
+
+    @service_rpc
+    def my_certificates(self, actor: dict) -> dict:
+        number = self._person_actor(actor)
+        with self.db.unit_of_work() as uow:
+            repo = PersonnelRepository(uow.session)
+            return {
+                "items": [
+                    self._cert_view(c, p)
+                    for p in repo.people_by_number(number)
+                    for c in repo.certificates_of_person(p.id)
+                ]
+            }
 
     @service_rpc
     def my_transfers(self, actor: dict) -> dict:
