@@ -17,7 +17,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
 from services.common.config import nameko_config
-from services.common.errors import InvalidTransition, NotFound, ValidationFailed
+from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
@@ -275,6 +275,10 @@ def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
     with pytest.raises(NotFound):
         cluster.personnel.get_declaration(dict(person, id_number="150102198001010011"), draft["id"])
 
+    with pytest.raises(Forbidden):  # the person asks; only the enterprise cancels or decides
+        cluster.personnel.cancel_declaration(person, draft["id"], "本人取消")
+    with pytest.raises(Forbidden):  # nor edits what the enterprise filed
+        cluster.personnel.update_declaration(person, draft["id"], {"form": {}})
     asked = cluster.personnel.request_withdrawal(person, draft["id"], "个人原因，暂不注册")
     assert asked["status"] == "withdrawal_requested" and asked["withdrawal"]["reason"] == "个人原因，暂不注册"
     agreed = cluster.personnel.decide_withdrawal(actor, draft["id"], {"agree": True})
