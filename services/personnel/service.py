@@ -28,6 +28,7 @@ from services.common import audit
 from services.common.access import enterprise_of, may_use
 from services.common.attachments import metadata, store_upload
 from services.common.base import PlatformService, service_rpc
+from services.common.config import load_config
 from services.common.errors import (
     Conflict,
     Forbidden,
@@ -102,6 +103,17 @@ COMMITMENT_TEXT = (
     "本单位承诺：所申报人员与本单位存在真实的劳动（聘用）关系，所填信息及上传的附件真实、准确、完整、有效；"
     "如有虚假，本单位及申报人员愿承担由此产生的一切法律责任。"
 )
+
+
+def _sweep_seconds() -> float:
+    """config ``personnel.expiry_sweep_seconds`` (a timer's interval is fixed when the class is made)."""
+    try:
+        return float((load_config().get("personnel") or {}).get("expiry_sweep_seconds", 3600))
+    except Exception:  # no config at import (a unit test importing the module): the default
+        return 3600.0
+
+
+SWEEP_SECONDS = _sweep_seconds()
 
 
 def _now() -> datetime:
@@ -611,6 +623,8 @@ class PersonnelService(PlatformService):
             cleaned = self._check_record_data({**payload, "type_code": cert.type_code})
             for key, value in cleaned.items():
                 setattr(cert, key, value)
+            if cert.status == "lapsed":  # corrected dates decide again (record_status reads them)
+                cert.status = "valid"
             cert.updated_at = _now()
             audit.record(
                 uow.session,
@@ -2260,7 +2274,7 @@ class PersonnelService(PlatformService):
             raise Forbidden("无权查询注册人员")
         return None, prefix
 
-    @timer(interval=3600)
+    @timer(interval=SWEEP_SECONDS)
     def sweep_daily(self) -> None:
         self._sweep(_today())
 
