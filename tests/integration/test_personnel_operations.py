@@ -17,14 +17,16 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
 from services.common.config import nameko_config
-from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
 from tests.support.permits import Broker, new_enterprise
 from tests.support.personnel import (
+    ADMIN,
     case_id_of,
     person_data,
+    qualification_number,
     report,
     reviewer,
     status_becomes,
@@ -421,3 +423,68 @@ def test_reg_personal_declaration_returned_redeclared_reported_and_qualification
     )
     assert corrected["form"]["qualification_certificate_number"] == "A115000123"
     assert any(a["code"] == "qualification_copy" for a in corrected["attachments"])
+
+
+def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    someone, cert = imported(cluster, actor, "蒋增项")
+    exam = qualification_number()
+    add_form = {"specialty": "公路工程", "exam_certificate_number": exam}
+    with pytest.raises(ValidationFailed) as no_pass:
+        cluster.personnel.new_declaration(
+            actor,
+            {
+                "type_code": "constructor_2",
+                "kind": "add_item",
+                "certificate_id": cert["id"],
+                "form": add_form,
+            },
+        )
+    assert no_pass.value.fields["specialty"][0]["code"] == "exam_not_passed"
+    cluster.personnel.record_exam_passes(
+        ADMIN,
+        {
+            "passes": [
+                {"id_number": someone["id_number"], "specialty": "公路工程", "certificate_number": exam}
+            ]
+        },
+    )
+
+    def approved(kind, form, who=actor, certificate_id=cert["id"]):
+        draft = cluster.personnel.new_declaration(
+            who, {"type_code": "constructor_2", "kind": kind, "certificate_id": certificate_id, "form": form}
+        )
+        upload_required(cluster, who, draft)
+        assert report(cluster, who, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+        return through_city_and_province(cluster, engines, who, draft)
+
+    assert approved("add_item", add_form)["certificate"]["specialties"] == ["建筑工程", "公路工程"]
+    assert approved("change", {"change_item": "name", "new_name": "蒋新名"})["person"]["name"] == "蒋新名"
+    cancelled = approved(
+        "cancellation", {"reasons": ["已与聘用企业解除聘用合同关系的"], "applicant": "聘用企业"}
+    )
+    assert cancelled["certificate"]["status"] == "cancelled"
+    gone = wait_for(lambda: events.of("certificate_cancelled", certificate_id=cert["id"]), what="cancelled")
+    assert gone[0]["data"]["reason"] == "cancelled" and gone[0]["data"]["enterprise_id"] == actor["id"]
+    told = wait_for(lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="key person")
+    assert told[0]["data"]["change"] == "cancelled"
+
+    other = new_enterprise(cluster, running_platform)
+    with pytest.raises(NotFound):  # the old name no longer matches
+        cluster.personnel.find_for_re_registration(
+            other, {"type_code": "constructor_2", "name": "蒋增项", "id_number": someone["id_number"]}
+        )
+    found = cluster.personnel.find_for_re_registration(
+        other, {"type_code": "constructor_2", "name": "蒋新名", "id_number": someone["id_number"]}
+    )
+    assert found["id"] == cert["id"] and found["status"] == "cancelled"
+    again = approved("re_registration", {}, who=other, certificate_id=found["id"])
+    assert again["certificate"]["enterprise_id"] == other["id"] and again["certificate"]["status"] == "valid"
+    assert again["certificate"]["registration_number"] == cert["registration_number"]
+    with pytest.raises(Conflict) as registered:  # and now it is registered again
+        cluster.personnel.find_for_re_registration(
+            other, {"type_code": "constructor_2", "name": "蒋新名", "id_number": someone["id_number"]}
+        )
+    assert registered.value.code == "still_registered"
