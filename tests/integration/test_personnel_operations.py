@@ -239,6 +239,22 @@ def test_tsa_transfer_asked_by_the_person_consented_then_reviewed(
     moved = cluster.personnel.certificate(new, cert["id"])
     assert moved["enterprise_id"] == new["id"] and moved["status"] == "valid"
     assert cluster.personnel.my_transfers(person)["items"][0]["status"] == "completed"
+
+    # An in-transfer request is decided by the enterprise asked to take the person: refused here.
+    other, other_cert = imported(
+        cluster, old, "孔调入", "transport_safety", class_code="B", certificate_number="蒙交安B2021000888"
+    )
+    holder = dict(person, id_number=other["id_number"], name=other["name"])
+    asked_in = cluster.personnel.request_transfer(
+        holder, {"certificate_id": other_cert["id"], "direction": "in", "to_uscc": new_uscc}
+    )
+    not_yours = cluster.personnel.decide_transfers(old, {"ids": [asked_in["id"]], "decision": "refuse"})
+    assert not_yours["results"][0]["ok"] is False
+    refused_in = cluster.personnel.decide_transfers(
+        new, {"ids": [asked_in["id"]], "decision": "refuse", "reason": "岗位已满"}
+    )
+    assert refused_in["results"][0]["status"] == "refused"
+    assert cluster.personnel.certificate(old, other_cert["id"])["enterprise_id"] == old["id"]
     assert [c["enterprise_id"] for c in cluster.personnel.my_certificates(person)["items"]] == [new["id"]]
 
 
