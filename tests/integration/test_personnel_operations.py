@@ -504,3 +504,44 @@ def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
             other, {"type_code": "constructor_2", "name": "蒋新名", "id_number": someone["id_number"]}
         )
     assert registered.value.code == "still_registered"
+
+
+def test_delete_with_a_result_per_item_cancel_after_reporting_and_the_four_lists(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    single = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person": person_data("钱单个"), "form": {"class_code": "A"}},
+    )
+    batched = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person": person_data("孙批次"), "form": {"class_code": "B"}},
+    )
+    batch = cluster.personnel.create_batch(actor, {"title": "安管第一批", "declaration_ids": [batched["id"]]})
+    upload_required(cluster, actor, single)
+    assert report(cluster, actor, seconds, declaration_ids=[single["id"]])["results"][0]["ok"]
+
+    def ids(query):
+        return [d["id"] for d in cluster.personnel.list_declarations(actor, query)["items"]]
+
+    assert ids({"reported": True, "batch": False}) == [single["id"]]
+    assert ids({"reported": False, "batch": True}) == [batched["id"]]
+    assert ids({"reported": False, "batch": False}) == [] and ids({"reported": True, "batch": True}) == []
+    assert ids({"q": "孙批次"}) == [batched["id"]]
+
+    deleted = cluster.personnel.delete_declarations(actor, {"ids": [batched["id"], single["id"]]})
+    assert [(r["id"], r["ok"]) for r in deleted["results"]] == [(batched["id"], True), (single["id"], False)]
+    assert deleted["results"][1]["code"] == "invalid_transition" and deleted["summary"] == "成功1条，失败1条"
+    assert cluster.personnel.get_batch(actor, batch["id"])["count"] == 0
+
+    cancelled = cluster.personnel.cancel_declaration(actor, single["id"], "人员已离职")
+    assert cancelled["status"] == "withdrawn"
+    withdrawn = wait_for(lambda: events.of("review_withdrawn", case_ref=single["case_ref"]), what="withdrawn")
+    assert withdrawn[0]["data"]["outcome"] == "withdrawn" and withdrawn[0]["data"]["reason"] == "人员已离职"
+    case_id = case_id_of(engines, single["case_ref"])
+    wait_for(
+        lambda: cluster.review.case_history(actor, case_id)["status"] == "withdrawn", what="case withdrawn"
+    )
+    assert cluster.personnel.get_declaration(actor, single["id"])["status"] == "withdrawn"
+    assert cluster.personnel.open_cases_of(actor["id"]) == {"open": []}
