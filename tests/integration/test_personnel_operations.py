@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
+from PIL import Image
 
 from services.common.config import nameko_config
 from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -26,6 +28,7 @@ from tests.support.personnel import (
     ADMIN,
     case_id_of,
     person_data,
+    photo_png,
     qualification_number,
     report,
     reviewer,
@@ -545,3 +548,42 @@ def test_delete_with_a_result_per_item_cancel_after_reporting_and_the_four_lists
     )
     assert cluster.personnel.get_declaration(actor, single["id"])["status"] == "withdrawn"
     assert cluster.personnel.open_cases_of(actor["id"]) == {"open": []}
+
+
+def noisy_png(side: int = 800) -> bytes:
+    """A photo over 1 MB (random pixels do not compress)."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_person_photo_checked_by_content_and_basic_info_locked_while_reported(
+    cluster, running_platform, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    other = new_enterprise(cluster, running_platform)
+    someone = cluster.personnel.create_person(actor, person_data("卫照片"))
+    with pytest.raises(ValidationFailed) as big:
+        cluster.personnel.upload_photo(actor, someone["id"], upload("大照片.png", noisy_png()))
+    assert big.value.fields["photo"][0]["code"] == "too_large" and "1MB" in big.value.message
+    with pytest.raises(ValidationFailed):
+        cluster.personnel.upload_photo(actor, someone["id"], upload("照片.png", scan_pdf()))
+    shown = cluster.personnel.upload_photo(actor, someone["id"], upload("照片.png", photo_png()))
+    assert shown["photo"]["content_type"] == "image/png"
+    with pytest.raises(NotFound):  # another enterprise does not see the person
+        cluster.personnel.get_person(other, someone["id"])
+    with pytest.raises(ValidationFailed) as bad_id:
+        cluster.personnel.create_person(actor, {**person_data("卫错号"), "id_number": "150102198001010012"})
+    assert bad_id.value.fields["id_number"][0]["code"] == "check_digit"
+
+    updated = cluster.personnel.update_person(actor, someone["id"], {"mobile": "13800001111"})
+    assert updated["mobile"] == "13800001111"
+    draft = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person_id": someone["id"], "form": {"class_code": "C2"}},
+    )
+    upload_required(cluster, actor, draft)
+    assert report(cluster, actor, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+    with pytest.raises(InvalidTransition) as locked:
+        cluster.personnel.update_person(actor, someone["id"], {"mobile": "13800002222"})
+    assert locked.value.code == "open_declaration"
