@@ -12,9 +12,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.catalogue_files import CatalogueError, load_yaml_catalogue
 from services.common.errors import FieldErrors, field_error
 
 CASE_TYPES_FILE = Path(__file__).parent / "data" / "case_types.yaml"
@@ -60,8 +60,10 @@ def queue_of(status: str) -> str:
     return "done"
 
 
-class CaseTypeError(ValueError):
-    """A case-types file that cannot be used; the message names the path of the error."""
+class CaseTypeError(CatalogueError):
+    """A case-types file that cannot be used; each line names the path of an error."""
+
+    title = "审核流程配置有误"
 
 
 # ---- case types as data ----------------------------------------------------------------
@@ -90,15 +92,21 @@ class _CaseTypeSchema(Schema):
         if "standard" not in (data.get("limits") or {}):
             raise ValidationError("a 'standard' lane is required", "limits")
         for index, step in enumerate(steps):
-            where = f"steps.{index}.actions"
-            if "accept" in step["actions"] and index != 0:
-                raise ValidationError("accept (受理) only at the first step", where)
-            if "return" in step["actions"] and index == 0:
-                raise ValidationError("return (退回) needs a previous step", where)
-            if "forward" in step["actions"] and index == len(steps) - 1:
-                raise ValidationError("forward (报批) needs a next step", where)
-            if not {"approve", "forward"} & set(step["actions"]):
-                raise ValidationError("a step needs approve or forward", where)
+            problem = _chain_problem(step["actions"], index, len(steps))
+            if problem:  # nested like marshmallow's own errors: the path reads steps[i].actions
+                raise ValidationError({"steps": {index: {"actions": [problem]}}})
+
+
+def _chain_problem(actions: list[str], index: int, count: int) -> str | None:
+    if "accept" in actions and index != 0:
+        return "accept (受理) only at the first step"
+    if "return" in actions and index == 0:
+        return "return (退回) needs a previous step"
+    if "forward" in actions and index == count - 1:
+        return "forward (报批) needs a next step"
+    if not {"approve", "forward"} & set(actions):
+        return "a step needs approve or forward"
+    return None
 
 
 class _FileSchema(Schema):
@@ -138,27 +146,8 @@ class CaseType:
         raise KeyError(key)
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        out: list[str] = []
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
-            out += _flatten(value, path)
-        return out
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [f"{prefix}: {m}" for m in messages]
-    return [f"{prefix}: {messages}"]
-
-
-def parse_case_types(text: str) -> dict[str, CaseType]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CaseTypeError(f"case types: not YAML: {exc}") from exc
-    try:
-        data = _FileSchema().load(raw if isinstance(raw, dict) else {"case_types": raw})
-    except ValidationError as exc:
-        raise CaseTypeError("case types: " + "; ".join(_flatten(exc.messages))) from exc
+def parse_case_types(text: str, name: str = CASE_TYPES_FILE.name) -> dict[str, CaseType]:
+    data = load_yaml_catalogue(name, text, _FileSchema(), error=CaseTypeError)
     return {
         pattern: CaseType(pattern, spec["label"], dict(spec["limits"]),
                           tuple(Step(s["key"], s["label"], s["level"], s["stage"], tuple(s["actions"]))

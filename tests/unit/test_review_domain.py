@@ -82,25 +82,31 @@ def test_reject_and_correction_outcomes():
     assert issue.decision == "approved"
 
 
+def _one_type(limits: str, steps: str) -> str:
+    return f"case_types: {{x.y: {{label: a, limits: {limits}, steps: {steps}}}}}"
+
+
+_STEP = "[{{key: s, label: b, level: {level}, stage: review, actions: [{actions}]}}]"
+
+
 @pytest.mark.parametrize("text, path", [
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: []}}", "steps"),
-    ("case_types: {x.y: {label: a, limits: {fast: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve]}]}}", "limits"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: county, stage: review, actions: [approve]}]}}", "steps.0.level"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve, return]}]}}", "steps.0.actions"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [forward]}]}}", "steps.0.actions"),
-    ("case_types: {x.y: {label: a, limits: {standard: 0}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve]}]}}", "limits"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve, fly]}]}}", "steps.0.actions"),
+    (_one_type("{standard: 5}", "[]"), "case_types.x.y.steps: "),
+    (_one_type("{fast: 5}", _STEP.format(level="city", actions="approve")), "case_types.x.y.limits: "),
+    (_one_type("{standard: 5}", _STEP.format(level="county", actions="approve")),
+     "case_types.x.y.steps[0].level: "),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="approve, return")),
+     "case_types.x.y.steps[0].actions: return"),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="forward")),
+     "case_types.x.y.steps[0].actions: forward"),
+    (_one_type("{standard: 0}", _STEP.format(level="city", actions="approve")),
+     "case_types.x.y.limits.standard: "),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="approve, fly")),
+     "case_types.x.y.steps[0].actions[1]: "),
 ])
 def test_bad_case_type_files_are_refused_with_the_path(text, path):
     with pytest.raises(CaseTypeError) as info:
         parse_case_types(text)
-    assert path in str(info.value)
+    assert any(line.startswith(f"case_types.yaml: {path}") for line in info.value.errors), info.value.errors
 
 
 def test_correction_must_name_existing_items_with_reasons():

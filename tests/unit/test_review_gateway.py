@@ -217,3 +217,22 @@ def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
     admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
     assert reviewer[:2] == ["审核工作台", "注册审核"] and "企业自查" not in reviewer
     assert "企业自查" in admin and "工作量统计" in admin
+
+
+def test_empty_fields_show_none_in_chinese_not_python_none(client, rpc):
+    fields = {
+        "address": {"label": "注册地址", "value": None},
+        "fax": {"label": "传真", "value": ""},
+        "ftz": {"label": "自贸区企业", "value": False},
+    }
+    diff = {
+        "fields": [{"name": "fax", "label": "传真", "old": None, "new": "123", "change": "added"}],
+        "attachments": [],
+    }
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(fields=fields, diff=diff)
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "None" not in page
+    rows = page.split('data-field="address"', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="muted">无</span>' in rows
+    assert "否" in page.split('data-field="ftz"', 1)[1].split("</tr>", 1)[0]
