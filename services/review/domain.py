@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -331,16 +332,20 @@ def diff_revisions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[d
 
 # ---- self-inspection forms -------------------------------------------------------------------
 def missing_answers(form: list[dict[str, Any]], answers: dict[str, Any],
-                    attachments: list[dict[str, Any]]) -> FieldErrors:
-    """Every required item of a campaign form that the submission leaves empty."""
+                    files: Collection[str]) -> FieldErrors:
+    """Every required item of a campaign form that the submission leaves empty (``files``: the
+    names of the items a file was uploaded for), and files for items that take none."""
     errors: FieldErrors = {}
-    labels = {str(a.get("label") or "") for a in attachments}
+    attachment_items = {item["name"] for item in form if item.get("kind") == "attachment"}
+    for name in files:
+        if name not in attachment_items:
+            errors[name] = [field_error("unknown", "该自查项目不需要上传文件")]
     for item in form:
         if not item.get("required"):
             continue
         name = item["name"]
         if item.get("kind") == "attachment":
-            if item["label"] not in labels and name not in labels:
+            if name not in files:
                 errors[name] = [field_error("required", f"缺少附件：{item['label']}")]
         elif not str(answers.get(name) or "").strip():
             errors[name] = [field_error("required", f"请填写：{item['label']}")]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.review import domain
 from services.review.models import (
+    Attachment,
     Campaign,
     CampaignTarget,
     Case,
@@ -177,6 +178,14 @@ class CaseRepository:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def attachment(self, attachment_id: uuid.UUID) -> Attachment | None:
+        return self.session.get(Attachment, attachment_id)
+
+    def stored_attachment_ids(self, case_id: uuid.UUID) -> set[str]:
+        """Which of a case's attachments review stores itself (the rest are the producer's)."""
+        return {str(i) for i in self.session.scalars(
+            select(Attachment.id).where(Attachment.case_id == case_id))}
 
     def open_todos(self, enterprise_id: str) -> list[tuple[Case, Correction | None, Rectification | None]]:
         cases = list(self.session.scalars(

@@ -200,15 +200,29 @@ class CampaignSchema(_Loose):
                           error_messages=_required)
 
 
+class UploadIn(_Loose):
+    """An uploaded file as the gateway passes it (docs/contracts.md "Attachments"); its content is
+    checked by services.common.attachments.check_upload, not here."""
+
+    filename = fields.String(load_default="")
+    content_b64 = fields.String(required=True, error_messages=_required)
+
+
+class EvidenceUpload(UploadIn):
+    label = fields.String(load_default="", validate=validate.Length(max=200))
+
+
 class SelfInspectionSubmitSchema(_Loose):
     answers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
-    attachments = fields.List(fields.Nested(AttachmentRef), load_default=list)
+    # form item name -> the uploaded file for that (kind: attachment) item
+    files = fields.Dict(keys=fields.String(), values=fields.Nested(UploadIn), load_default=dict)
 
 
 class RectificationEvidenceSchema(_Loose):
     statement = fields.String(required=True, validate=validate.Length(min=2, max=2000),
                               error_messages=_required)
-    evidence = fields.List(fields.Nested(AttachmentRef), required=True, validate=validate.Length(min=1),
+    evidence = fields.List(fields.Nested(EvidenceUpload), required=True,
+                           validate=validate.Length(min=1, max=10, error="请上传1至10个整改材料文件"),
                            error_messages=_required)
 
 

@@ -19,6 +19,7 @@ from nameko.timer import timer
 
 from services.common import audit
 from services.common.access import enterprise_of
+from services.common.attachments import IMAGE, PDF, CheckedUpload, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
 from services.common.envelope import EventSpec, MalformedEvent
@@ -34,6 +35,7 @@ from services.common.errors import (
 )
 from services.common.events import reliable_event_handler
 from services.common.schema_errors import load_or_fail
+from services.common.storage import ObjectStore
 from services.review import clock, domain
 from services.review.events import (
     CASE_ACCEPTED,
@@ -48,6 +50,7 @@ from services.review.events import (
     SELF_INSPECTION_STARTED,
 )
 from services.review.models import (
+    Attachment,
     Campaign,
     CampaignTarget,
     Case,
@@ -399,6 +402,7 @@ class ReviewService(PlatformService):
             latest = revisions[-1] if revisions else None
             previous = revisions[-2] if len(revisions) > 1 else None
             holds = self._holds(uow, case, actor)
+            stored = cases.stored_attachment_ids(case.id)
             detail = summary(case)
             detail.update(
                 held_by_me=holds,
@@ -409,7 +413,9 @@ class ReviewService(PlatformService):
                         "level_label": domain.LEVELS[s.level], "stage": domain.STAGES[s.stage],
                         "current": i == case.step_index} for i, s in enumerate(spec.steps)],
                 fields=latest.fields if latest else {},
-                attachments=latest.attachments if latest else [],
+                # ``stored``: review keeps the file itself (a 自查 material): download via attachment_url
+                attachments=[{**a, "stored": str(a.get("id")) in stored}
+                             for a in (latest.attachments if latest else [])],
                 diff=domain.diff_revisions(
                     {"fields": previous.fields, "attachments": previous.attachments},
                     {"fields": latest.fields, "attachments": latest.attachments})
@@ -763,6 +769,7 @@ class ReviewService(PlatformService):
                         "current": i == case.step_index and case.queue != "done"}
                        for i, s in enumerate(spec.steps)] if spec else [],
                 correction=_correction_view(open_correction) if open_correction else None,
+                rectifications=[_rectification_view(r) for r in cases.rectifications(case.id)],
             )
             return data
 
@@ -808,7 +815,10 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def submit_rectification(self, actor: dict, rectification_id: int, payload: dict) -> dict:
+        """整改 evidence: the enterprise's statement and uploaded files (PDF or jpg/png)."""
         data = load_or_fail(RectificationEvidenceSchema(), payload)
+        checked = [(item["label"].strip() or f"整改材料{index + 1}", _checked(item, f"evidence.{index}"))
+                   for index, item in enumerate(data["evidence"])]
         with self.db.unit_of_work() as uow:
             rect = CaseRepository(uow.session).rectification(int(rectification_id), for_update=True)
             if rect is None:
@@ -818,16 +828,55 @@ class ReviewService(PlatformService):
                 raise Forbidden("只有企业可以提交整改材料")
             if rect.status != "open":
                 raise InvalidTransition("该整改已提交或已处理")
-            rect.evidence = data["evidence"]
+            rows = self._keep_files(uow, checked, actor, case.enterprise_id, "rectification", str(rect.id),
+                                    case.id)
+            rect.evidence = [_attachment_ref(row) for row in rows]
             rect.statement = data["statement"]
             rect.status = "submitted"
             rect.submitted_at = _now()
             case.updated_at = _now()
             case.version += 1
             audit.record(uow.session, "rectification.submitted", actor_id=actor["id"], subject_id=case.id,
-                         rectification_id=rect.id)
+                         rectification_id=rect.id, attachments=[str(r.id) for r in rows])
             uow.commit()
             return _rectification_view(rect)
+
+    def _keep_files(self, uow: Any, checked: list[tuple[str, CheckedUpload]], actor: dict,
+                    enterprise_id: str, purpose: str, owner_ref: str,
+                    case_id: uuid.UUID | None) -> list[Attachment]:
+        """Store checked uploads under server-generated keys and add their rows; if anything fails
+        the files already stored are removed again."""
+        store = ObjectStore(self.config["PLATFORM"])
+        rows: list[Attachment] = []
+        try:
+            for label, upload in checked:
+                key = store_upload(store, f"review/{purpose}", upload)
+                rows.append(Attachment(id=uuid.uuid4(), enterprise_id=enterprise_id, case_id=case_id,
+                                       purpose=purpose, owner_ref=owner_ref, label=label,
+                                       uploaded_by=str(actor.get("id")), **metadata(upload, key)))
+            uow.session.add_all(rows)
+            uow.session.flush()
+        except Exception:
+            for row in rows:
+                store.delete(row.storage_key)
+            raise
+        return rows
+
+    @service_rpc
+    def attachment_url(self, actor: dict, attachment_id: str) -> dict:
+        """A short-lived download link for 整改 evidence or a 自查 material: for the enterprise that
+        uploaded it, reviewers whose jurisdiction covers its case, and admins."""
+        aid = uuid_or_not_found(attachment_id, "附件不存在")
+        with self.db.unit_of_work() as uow:
+            cases = CaseRepository(uow.session)
+            row = cases.attachment(aid)
+            case = cases.get(row.case_id) if row is not None and row.case_id else None
+            if row is None or not _may_read_attachment(actor or {}, row, case):
+                uow.session.rollback()
+                self._refuse(actor, "attachment", aid, "附件不存在", NotFound)
+            key, filename, content_type = row.storage_key, row.filename, row.content_type
+        url = ObjectStore(self.config["PLATFORM"]).download_url(key, filename)
+        return {"url": url, "filename": filename, "content_type": content_type}
 
     # ---- self-inspection campaigns (自查) -----------------------------------------------------------
     @service_rpc
@@ -889,6 +938,8 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def submit_self_inspection(self, actor: dict, target_id: str, payload: dict) -> dict:
+        """Send a 自查: every required item answered and every required material uploaded, or
+        nothing is sent; the materials go to S3 and the submission becomes a review case."""
         data = load_or_fail(SelfInspectionSubmitSchema(), payload)
         with self.db.unit_of_work() as uow:
             repo = CampaignRepository(uow.session)
@@ -899,10 +950,14 @@ class ReviewService(PlatformService):
                 raise InvalidTransition("该自查已提交")
             campaign = repo.get(target.campaign_id)
             assert campaign is not None
-            errors = domain.missing_answers(campaign.form, data["answers"], data["attachments"])
+            errors = domain.missing_answers(campaign.form, data["answers"], set(data["files"]))
             if errors:
                 raise ValidationFailed("自查材料不完整，请补充后再提交", errors)
             labels = {item["name"]: item["label"] for item in campaign.form}
+            checked = [(labels[name], _checked(upload, name)) for name, upload in data["files"].items()]
+            rows = self._keep_files(uow, checked, actor, target.enterprise_id, "self_inspection",
+                                    str(target.id), None)
+            attachments = [_attachment_ref(row) for row in rows]
             case_type = f"{campaign.business_type}.self_inspection"
             spec = domain.registry().resolve(case_type)
             assert spec is not None
@@ -912,17 +967,21 @@ class ReviewService(PlatformService):
                 "enterprise_name": target.enterprise_name or target.enterprise_id,
                 "region_code": target.region_code, "title": campaign.title, "revision": 1,
                 "fields": {k: {"label": labels.get(k, k), "value": v} for k, v in data["answers"].items()},
-                "attachments": data["attachments"], "submitted_at": _now()})
+                "attachments": attachments, "submitted_at": _now()})
+            for row in rows:  # the case's reviewers may now read them
+                row.case_id = case.id if case else None
             target.status = "submitted"
             target.answers = data["answers"]
-            target.attachments = data["attachments"]
+            target.attachments = attachments
             target.submitted_at = _now()
             target.case_id = case.id if case else None
             audit.record(uow.session, "self_inspection.submitted", actor_id=actor["id"],
-                         subject_id=target.id, case_id=target.case_id)
+                         subject_id=target.id, case_id=target.case_id,
+                         attachments=[str(r.id) for r in rows])
             uow.commit()
             return {"target_id": str(target.id), "status": target.status,
-                    "case_id": str(target.case_id) if target.case_id else None}
+                    "case_id": str(target.case_id) if target.case_id else None,
+                    "attachments": attachments}
 
     # ---- the legal clock's sweep -------------------------------------------------------------------
     @timer(interval=SWEEP_SECONDS)
@@ -970,6 +1029,27 @@ def _rectification_view(rect: Rectification) -> dict[str, Any]:
     return {"id": rect.id, "items": rect.items, "deadline": rect.deadline.isoformat(), "status": rect.status,
             "evidence": rect.evidence, "statement": rect.statement,
             "submitted_at": rect.submitted_at.isoformat() if rect.submitted_at else None}
+
+
+def _checked(upload: dict, field_name: str) -> CheckedUpload:
+    """An enterprise's evidence: a PDF, or a jpg/png photo of it, judged by its bytes."""
+    return check_upload(upload, field_name, kinds=(PDF, IMAGE))
+
+
+def _attachment_ref(row: Attachment) -> dict[str, Any]:
+    """The attachment as a revision / rectification keeps it (the shape of AttachmentRef)."""
+    return {"id": str(row.id), "label": row.label, "filename": row.filename, "sha256": row.sha256,
+            "content_type": row.content_type, "size_bytes": row.size_bytes}
+
+
+def _may_read_attachment(actor: dict[str, Any], row: Attachment, case: Case | None) -> bool:
+    if actor.get("kind") == "admin":
+        return True
+    if actor.get("kind") in ("enterprise", "sub"):
+        return enterprise_of(actor) == row.enterprise_id
+    desk = domain.desk_of(actor)
+    return (case is not None and desk is not None
+            and domain.in_jurisdiction(desk[0], desk[1], case.region_code))
 
 
 def _delegation_view(d: Delegation) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from sqlalchemy import text
 
 from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
-from services.common.errors import Forbidden, InvalidTransition, ValidationFailed
+from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from tests.support.enterprise import scan_pdf, upload
 from tests.support.review_producer import (
     Answers,
     Producer,
@@ -166,14 +167,47 @@ def test_rectification_and_extension_pause_and_move_the_clock(stack):
     assert history["clock"]["paused"] and history["clock"]["pause_reason"] == "等待企业整改"
     with pytest.raises(InvalidTransition):  # nothing submitted yet
         cluster.review.resolve_rectification(province, case_id, {"outcome": "close"})
-    cluster.review.submit_rectification(
+    rect_id = event["data"]["rectification_id"]
+    with pytest.raises(ValidationFailed) as not_a_file:  # judged by content, not by the name
+        cluster.review.submit_rectification(
+            enterprise,
+            rect_id,
+            {"statement": "已补充", "evidence": [{"label": "检测报告", **upload("检测.pdf", b"<html>")}]},
+        )
+    assert not_a_file.value.fields["evidence.0"][0]["code"] == "not_pdf"
+    report = scan_pdf()
+    submitted = cluster.review.submit_rectification(
         enterprise,
-        event["data"]["rectification_id"],
+        rect_id,
         {
             "statement": "已补充检测报告",
-            "evidence": [{"id": "ev1", "label": "检测报告", "filename": "检测.pdf", "sha256": "a" * 64}],
+            "evidence": [{"label": "检测报告", **upload("检测报告.pdf", report)}],
         },
     )
+    (evidence,) = submitted["evidence"]
+    assert evidence["filename"] == "检测报告.pdf" and evidence["content_type"] == "application/pdf"
+    shown = cluster.review.case_detail(province, case_id)["rectifications"][0]["evidence"]
+    assert [e["id"] for e in shown] == [evidence["id"]]
+    # the owning enterprise and the province reviewer get the same file; nobody else does
+    for reader in (enterprise, province):
+        link = cluster.review.attachment_url(reader, evidence["id"])
+        got = requests.get(link["url"], timeout=10)
+        assert got.status_code == 200 and got.content == report
+        assert "filename*=UTF-8''%E6%A3%80" in got.headers["Content-Disposition"]
+    other = {"id": str(uuid.uuid4()), "kind": "enterprise", "permissions": []}
+    other["enterprise_id"] = other["id"]
+    elsewhere = staff(cluster, "reviewer", "province", "210000", "辽宁审核员")
+    city_elsewhere = staff(cluster, "reviewer", "city", "152500", "锡盟审核员")
+    for stranger in (other, elsewhere, city_elsewhere):
+        with pytest.raises(NotFound):
+            cluster.review.attachment_url(stranger, evidence["id"])
+    with engine.connect() as conn:
+        refusals = conn.execute(
+            text("select count(*) from audit_log where action = 'case.refused.attachment' "
+                 "and subject_id = :id"),
+            {"id": evidence["id"]},
+        ).scalar()
+    assert refusals == 3
     closed = cluster.review.resolve_rectification(
         province, case_id, {"outcome": "close", "comment": "整改到位"}
     )
@@ -226,17 +260,36 @@ def test_self_inspection_campaign_checks_missing_items_and_becomes_a_case(stack)
     with pytest.raises(ValidationFailed) as missing:
         cluster.review.submit_self_inspection(enterprise, target_id, {"answers": {"staff": ""}})
     assert set(missing.value.fields) == {"staff", "report"}
+    with pytest.raises(ValidationFailed) as missing_file:  # the answer alone is not enough
+        cluster.review.submit_self_inspection(enterprise, target_id, {"answers": {"staff": "配备齐全"}})
+    assert set(missing_file.value.fields) == {"report"}
+    with pytest.raises(ValidationFailed) as broken:
+        cluster.review.submit_self_inspection(
+            enterprise,
+            target_id,
+            {"answers": {"staff": "配备齐全"}, "files": {"report": upload("自查.pdf", scan_pdf()[:200])}},
+        )
+    assert "report" in broken.value.fields
+    with engine.connect() as conn:  # refused submissions leave no files behind
+        assert conn.execute(text("select count(*) from attachments where owner_ref = :t"),
+                            {"t": target_id}).scalar() == 0
+    pdf = scan_pdf()
     done = cluster.review.submit_self_inspection(
         enterprise,
         target_id,
-        {
-            "answers": {"staff": "配备齐全"},
-            "attachments": [{"id": "r1", "label": "自查报告", "filename": "自查.pdf", "sha256": "b" * 64}],
-        },
+        {"answers": {"staff": "配备齐全"}, "files": {"report": upload("自查报告.pdf", pdf)}},
     )
     province = staff(cluster, "reviewer", "province", "150000", "自查审核员")
     detail = cluster.review.case_detail(province, done["case_id"])
     assert detail["case_type"] == "pfl.self_inspection" and detail["fields"]["staff"]["value"] == "配备齐全"
+    (material,) = detail["attachments"]
+    assert material["stored"] and material["label"] == "自查报告" and material["filename"] == "自查报告.pdf"
+    for reader in (province, enterprise):
+        assert requests.get(cluster.review.attachment_url(reader, material["id"])["url"],
+                            timeout=10).content == pdf
+    other = {"id": str(uuid.uuid4()), "kind": "enterprise", "permissions": []}
+    with pytest.raises(NotFound):
+        cluster.review.attachment_url({**other, "enterprise_id": other["id"]}, material["id"])
     assert cluster.review.todos(enterprise)["todos"] == []
     answers.close()
 

@@ -139,7 +139,8 @@ def test_self_inspection_lists_missing_required_items():
             {"name": "report", "label": "自查报告", "required": True, "kind": "attachment"}]
     errors = missing_answers(form, {"staff": ""}, [])
     assert set(errors) == {"staff", "report"}
-    assert not missing_answers(form, {"staff": "齐全"}, [{"label": "自查报告"}])
+    assert not missing_answers(form, {"staff": "齐全"}, {"report"})
+    assert set(missing_answers(form, {"staff": "齐全"}, {"report", "staff"})) == {"staff"}  # no file there
 
 
 def test_cursor_round_trip_and_garbage():
