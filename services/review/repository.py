@@ -142,6 +142,13 @@ class CaseRepository:
             select(Case).where(Case.queue == "active", Case.overdue.is_(False), Case.due_date < today)
             .order_by(Case.due_date).limit(limit).with_for_update(skip_locked=True)))
 
+    def due_for_acceptance(self, today: date, limit: int = 500) -> list[Case]:
+        """Cases still waiting for 受理 past their acceptance deadline (SKIP LOCKED, as above)."""
+        return list(self.session.scalars(
+            select(Case).where(Case.status == domain.SUBMITTED, Case.accepted.is_(False),
+                               Case.acceptance_due < today)
+            .order_by(Case.acceptance_due).limit(limit).with_for_update(skip_locked=True)))
+
     # ---- revisions, opinions, corrections, rectifications ---------------------------------------
     def add_revision(self, revision: Revision) -> None:
         self.session.add(revision)

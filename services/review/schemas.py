@@ -67,6 +67,9 @@ class _CaseEvent(_Loose):
 
 class CaseAcceptedData(_CaseEvent):
     step = fields.String(required=True)
+    # True: nobody accepted it within 5 working days of receipt (行政许可法 第三十二条)
+    deemed = fields.Boolean(load_default=False)
+    accepted_from = fields.Date(load_default=None, allow_none=True)  # receipt day when deemed
 
 
 class CaseStepChangedData(_CaseEvent):
@@ -269,6 +272,8 @@ class CaseSummarySchema(Schema):
     received_at = fields.AwareDateTime()
     due_date = fields.Date()
     overdue = fields.Boolean()
+    acceptance_due = fields.Date(allow_none=True)
+    deemed_accepted = fields.Boolean()
     paused_since = fields.Date(allow_none=True)
     pause_reason = fields.String(allow_none=True)
     decision = fields.String(allow_none=True)

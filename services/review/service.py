@@ -80,6 +80,7 @@ log = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
 RESULT_LABELS = {"accept": "受理", "approve": "同意", "forward": "同意", "reject": "不同意",
                  "correction": "补正", "rectification": "整改", "return": "退回"}
+DEEMED_HANDLING = "逾期未受理视为受理"
 CORRECTION_DAYS = 10       # working days the enterprise has for a correction unless told otherwise
 RECTIFICATION_DAYS = 20
 
@@ -150,6 +151,12 @@ def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "paused": view.paused and not final, "pause_reason": view.pause_reason,
         "expected_decision_date": None if final else view.due_date.isoformat(),
         "overdue": view.overdue and not final,
+        # 行政许可法 第三十二条: accept or ask for 补正 by this day, or the case is accepted by law
+        "acceptance_due": case.acceptance_due.isoformat()
+        if case.acceptance_due and case.status == domain.SUBMITTED else None,
+        "deemed_accepted": case.deemed_accepted,
+        "accepted_from": case.received_at.astimezone(BEIJING).date().isoformat()
+        if case.deemed_accepted else None,
     }
 
 
@@ -233,6 +240,7 @@ class ReviewService(PlatformService):
             limit = data.get("time_limit_days")
             if limit is None:
                 limit = case_type.limit_for(data["lane"])
+            received_on = data["submitted_at"].astimezone(BEIJING).date()
             case = Case(
                 id=uuid.uuid4(), case_ref=data["case_ref"], producer=producer, case_type=data["case_type"],
                 lane=data["lane"], enterprise_id=str(data["enterprise_id"]),
@@ -241,7 +249,9 @@ class ReviewService(PlatformService):
                 step_key=first.key, level=first.level,
                 desk_region=domain.route_region(first.level, data["region_code"]),
                 revision=data["revision"], accepted=False, received_at=data["submitted_at"],
-                clock_started_on=data["submitted_at"].astimezone(BEIJING).date(), limit_days=limit,
+                acceptance_due=clock.acceptance_deadline(received_on, _calendar())
+                if status == domain.SUBMITTED else None, deemed_accepted=False,
+                clock_started_on=received_on, limit_days=limit,
                 extension_days=0, paused_days=0, overdue=False, updated_at=now, version=1,
                 due_date=today,
             )
@@ -269,6 +279,9 @@ class ReviewService(PlatformService):
                 correction.resolved_revision = data["revision"]
             case.status = domain.IN_REVIEW if case.accepted else domain.SUBMITTED
             case.queue = "active"
+            if not case.accepted:  # corrected materials received: 5 working days to accept them
+                case.acceptance_due = clock.acceptance_deadline(
+                    data["submitted_at"].astimezone(BEIJING).date(), _calendar())
             _resume(case, today)
         case.updated_at = now
         case.version += 1
@@ -545,7 +558,9 @@ class ReviewService(PlatformService):
                                                     "deadline": deadline})
         elif action == "accept":
             case.accepted = True
-            uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key})
+            case.acceptance_due = None
+            uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": False,
+                                          "accepted_from": today})
         self._opinion(uow, case, action, RESULT_LABELS[action], outcome.handling, comment, actor,
                       step=step)
         case.status = outcome.status
@@ -986,7 +1001,43 @@ class ReviewService(PlatformService):
     # ---- the legal clock's sweep -------------------------------------------------------------------
     @timer(interval=SWEEP_SECONDS)
     def flag_overdue(self) -> None:
+        self.sweep_acceptance_once()
         self.sweep_overdue_once()
+
+    def sweep_acceptance_once(self, today: date | None = None) -> int:
+        """Cases neither accepted nor sent back for 补正 within 5 working days of receipt are
+        accepted by law from the day of receipt (行政许可法 第三十二条); producers follow the
+        ``case_accepted`` event as if a reviewer had accepted them."""
+        today = today or _today()
+        accepted = 0
+        with self.db.unit_of_work() as uow:
+            for case in CaseRepository(uow.session).due_for_acceptance(today):
+                spec = _case_type(case)
+                step = spec.steps[case.step_index]
+                received_on = case.received_at.astimezone(BEIJING).date()
+                due = case.acceptance_due
+                case.accepted = case.deemed_accepted = True
+                case.acceptance_due = None
+                case.status = domain.IN_REVIEW
+                case.queue = domain.queue_of(case.status)
+                case.overdue = today > case.due_date
+                case.updated_at = _now()
+                case.version += 1
+                self._opinion(uow, case, "deemed_accept", "受理", DEEMED_HANDLING,
+                              f"收到申请材料后{clock.ACCEPTANCE_DAYS}个工作日内（至{due.isoformat()}）"
+                              f"未受理也未告知补正，依《行政许可法》第三十二条，"
+                              f"自收到申请材料之日（{received_on.isoformat()}）起视为受理",
+                              None, "系统", step=step)
+                uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": True,
+                                              "accepted_from": received_on})
+                audit.record(uow.session, "case.deemed_accepted", subject_id=case.id,
+                             acceptance_due=due.isoformat(), received_on=received_on.isoformat())
+                accepted += 1
+            uow.commit()
+        if accepted:
+            log.info("%d case(s) deemed accepted (not accepted within %d working days)", accepted,
+                     clock.ACCEPTANCE_DAYS)
+        return accepted
 
     def sweep_overdue_once(self) -> int:
         """Flag active cases past their date; each instance takes rows the others have not locked."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -324,3 +325,54 @@ def test_console_through_the_gateway(stack):
         assert api["claimed_by"] == reviewer["id"] and api["held_by_me"]
         other = http.get(f"{base}/api/v1/review/cases/{uuid.uuid4()}")
         assert other.status_code == 404
+
+
+def test_a_case_not_accepted_within_five_working_days_is_deemed_accepted(stack):
+    """行政许可法 第三十二条, through the real sweep: received on 2025-09-30 (before 国庆), the
+    deadline is 2025-10-14; a case sent back for 补正 in time is left alone."""
+    config, cluster, engine = stack
+    reviewer = staff(cluster, "reviewer", "city", "150100", "呼市审核员")
+    corrected, corrected_id = new_case(config, engine, region_code="150102")
+    cluster.review.claim(reviewer, corrected_id)
+    cluster.review.act(
+        reviewer,
+        corrected_id,
+        {
+            "action": "correction",
+            "comment": "材料不齐",
+            "items": [{"target": "field", "name": "address", "reason": "与执照不一致"}],
+        },
+    )
+    with engine.begin() as conn:  # its acceptance deadline passes while it waits for the enterprise
+        conn.execute(text("update cases set acceptance_due = date '2025-10-14' where id = :id"),
+                     {"id": corrected_id})
+    received = datetime(2025, 9, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    data, case_id = new_case(config, engine, region_code="150102", submitted_at=received)
+    enterprise = {"id": data["enterprise_id"], "kind": "enterprise",
+                  "enterprise_id": data["enterprise_id"], "permissions": []}
+
+    def deemed():
+        history = cluster.review.case_history(enterprise, data["case_ref"])
+        return history if history["clock"]["deemed_accepted"] else None
+
+    history = wait_for(deemed, timeout=45, what="deemed accepted by the sweep")
+    assert history["status"] == "in_review" and history["clock"]["accepted_from"] == "2025-09-30"
+    assert history["clock"]["acceptance_due"] is None
+    (opinion,) = history["history"]
+    assert (opinion["result"], opinion["handling"], opinion["reviewer_name"]) == (
+        "受理", "逾期未受理视为受理", "系统")
+    assert "至2025-10-14" in opinion["comment"] and "（2025-09-30）起视为受理" in opinion["comment"]
+    with engine.connect() as conn:
+        events = conn.execute(text(
+            "select envelope->'data' from outbox where event_type = 'case_accepted' "
+            "and envelope->'data'->>'case_ref' = :r"), {"r": data["case_ref"]}).scalars().all()
+        untouched = conn.execute(text("select status, accepted from cases where id = :id"),
+                                 {"id": corrected_id}).one()
+    assert [(e["deemed"], e["accepted_from"], e["step"]) for e in events] == [
+        (True, "2025-09-30", "city_review")]
+    assert tuple(untouched) == ("correction", False)
+    # the reviewer now works it as an accepted case: 受理 is no longer offered
+    cluster.review.claim(reviewer, case_id)
+    detail = cluster.review.case_detail(reviewer, case_id)
+    assert "accept" not in [a["action"] for a in detail["allowed_actions"]]
+    assert "forward" in [a["action"] for a in detail["allowed_actions"]]
