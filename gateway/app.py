@@ -239,7 +239,7 @@ class GatewayApp(*VIEW_CLASSES):
             return "/password/change"
         if account["kind"] == "enterprise" and account["status"] != "active":
             return "/account"
-        return {"reviewer": "/review/registrations", "admin": "/admin/staff"}.get(account["kind"], "/")
+        return {"reviewer": "/review/cases", "admin": "/admin/staff"}.get(account["kind"], "/")
 
 
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:

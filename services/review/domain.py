@@ -52,6 +52,11 @@ WAITING = (CORRECTION, RECTIFICATION)
 FINAL = (APPROVED, REJECTED, WITHDRAWN, TERMINATED)
 
 
+def reopens(case_type: CaseType, decision: str | None, queue: str) -> bool:
+    """Whether a new revision of a closed case starts it again (see resubmit_after_rejection)."""
+    return queue == "done" and decision == "rejected" and case_type.resubmit_after_rejection
+
+
 def queue_of(status: str) -> str:
     """The queue column: 'active' (a reviewer's work), 'waiting' (the enterprise's), 'done'."""
     if status in ACTIVE:
@@ -83,6 +88,9 @@ class _CaseTypeSchema(Schema):
                          values=fields.Integer(strict=True, validate=validate.Range(min=1, max=365)),
                          required=True, validate=validate.Length(min=1))
     steps = fields.List(fields.Nested(_StepSchema), required=True, validate=validate.Length(min=1))
+    # A rejected case comes back at its first step when the producer sends a new revision
+    # (registration review: 审核不通过 → 前往修改 → resubmitted); otherwise rejection is final.
+    resubmit_after_rejection = fields.Boolean(load_default=False)
 
     @validates_schema
     def _chain_rules(self, data: dict, **_: Any) -> None:
@@ -135,6 +143,7 @@ class CaseType:
     label: str
     limits: dict[str, int]
     steps: tuple[Step, ...]
+    resubmit_after_rejection: bool = False
 
     def limit_for(self, lane: str) -> int:
         lane = LANE_ALIASES.get(lane, lane)
@@ -152,7 +161,7 @@ def parse_case_types(text: str, name: str = CASE_TYPES_FILE.name) -> dict[str, C
     return {
         pattern: CaseType(pattern, spec["label"], dict(spec["limits"]),
                           tuple(Step(s["key"], s["label"], s["level"], s["stage"], tuple(s["actions"]))
-                                for s in spec["steps"]))
+                                for s in spec["steps"]), spec["resubmit_after_rejection"])
         for pattern, spec in data["case_types"].items()
     }
 

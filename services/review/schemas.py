@@ -254,6 +254,7 @@ class OpinionSchema(Schema):
 class CaseSummarySchema(Schema):
     id = fields.UUID()
     case_ref = fields.String()
+    producer = fields.String()
     case_type = fields.String()
     lane = fields.String()
     enterprise_id = fields.String()

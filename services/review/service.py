@@ -264,10 +264,14 @@ class ReviewService(PlatformService):
             log.info("case %s (%s) received for %s:%s", case.id, case.case_ref, case.level,
                      case.desk_region)
             return case
-        if data["revision"] <= case.revision or case.queue == "done":
+        reopen = domain.reopens(case_type, case.decision, case.queue)
+        if data["revision"] <= case.revision or (case.queue == "done" and not reopen):
             log.info("review_requested %s revision %s ignored (case at revision %s, %s)",
                      data["case_ref"], data["revision"], case.revision, case.status)
             return None
+        if reopen:
+            self._reopen(uow, case, case_type, data)
+            return case
         cases.add(Revision(case_id=case.id, revision=data["revision"], fields=data["fields"],
                            attachments=data["attachments"], submitted_at=data["submitted_at"]))
         case.revision = data["revision"]
@@ -287,6 +291,35 @@ class ReviewService(PlatformService):
         case.version += 1
         audit.record(uow.session, "case.resubmitted", subject_id=case.id, revision=case.revision)
         return case
+
+    def _reopen(self, uow: Any, case: Case, case_type: domain.CaseType, data: dict) -> None:
+        """A rejected case resubmitted (前往修改): the next revision starts the chain again, with a
+        new clock from its receipt; the history and the earlier revisions stay (diff, 审核历史)."""
+        today = _today()
+        received_on = data["submitted_at"].astimezone(BEIJING).date()
+        first = case_type.steps[0]
+        status = domain.SUBMITTED if "accept" in first.actions else domain.IN_REVIEW
+        CaseRepository(uow.session).add(Revision(
+            case_id=case.id, revision=data["revision"], fields=data["fields"],
+            attachments=data["attachments"], submitted_at=data["submitted_at"]))
+        case.revision, case.title = data["revision"], data["title"]
+        case.enterprise_name = data["enterprise_name"]
+        case.status, case.queue = status, domain.queue_of(status)
+        case.step_index, case.step_key, case.level = 0, first.key, first.level
+        case.desk_region = domain.route_region(first.level, data["region_code"])
+        case.region_code = data["region_code"]
+        case.claimed_by = case.claimed_name = case.claimed_at = None
+        case.decision = case.decision_reason = case.decided_at = None
+        case.accepted = case.deemed_accepted = False
+        case.acceptance_due = clock.acceptance_deadline(received_on, _calendar()) \
+            if status == domain.SUBMITTED else None
+        case.received_at, case.clock_started_on = data["submitted_at"], received_on
+        case.extension_days, case.extension_reason, case.paused_days = 0, None, 0
+        case.paused_since = case.pause_reason = None
+        _recompute_due(case, today)
+        case.updated_at = _now()
+        case.version += 1
+        audit.record(uow.session, "case.reopened", subject_id=case.id, revision=case.revision)
 
     def _review_withdrawn(self, spec: EventSpec, body: dict) -> None:
         envelope = spec.parse(body)
@@ -333,8 +366,9 @@ class ReviewService(PlatformService):
 
     def _case_for_reviewer(self, uow: Any, actor: dict, case_id: str, action: str,
                            for_update: bool = False) -> Case:
-        case = CaseRepository(uow.session).get(uuid_or_not_found(case_id, "案件不存在"),
-                                               for_update=for_update)
+        cases = CaseRepository(uow.session)
+        case = cases.by_ref(case_id, for_update=for_update) if ":" in str(case_id) else \
+            cases.get(uuid_or_not_found(case_id, "案件不存在"), for_update=for_update)
         if case is None:
             raise NotFound("案件不存在")
         if actor.get("kind") == "admin":

@@ -14,6 +14,7 @@ from services.review.domain import (
     missing_answers,
     parse_case_types,
     registry,
+    reopens,
     route_region,
 )
 
@@ -166,3 +167,12 @@ def test_jurisdiction_of_a_desk_over_an_enterprise_region():
     assert domain.in_jurisdiction("ministry", "000000", "110101")
     assert not domain.in_jurisdiction(None, "150100", "150105")
     assert not domain.in_jurisdiction("city", "150100", "bad")
+
+
+def test_only_types_that_allow_it_reopen_a_rejected_case():
+    registration = REG.resolve("identity.registration")
+    assert registration.resubmit_after_rejection and registration.steps[0].actions == ("approve", "reject")
+    assert reopens(registration, "rejected", "done")
+    assert not reopens(registration, "approved", "done")
+    assert not reopens(registration, None, "active")
+    assert not reopens(REG.resolve("cip.safety.new"), "rejected", "done")  # a new application instead

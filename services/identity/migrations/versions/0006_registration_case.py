@@ -1,0 +1,24 @@
+"""identity: registration review as a review case: the revision last sent to review and
+whether that case is still open (not decided yet)
+
+Revision ID: 0006
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("accounts", sa.Column("registration_revision", sa.Integer, nullable=False,
+                                        server_default="0"))
+    op.add_column("accounts", sa.Column("registration_case_open", sa.Boolean, nullable=False,
+                                        server_default=sa.false()))
+
+
+def downgrade():
+    op.drop_column("accounts", "registration_case_open")
+    op.drop_column("accounts", "registration_revision")
