@@ -201,6 +201,14 @@ def in_jurisdiction(level: str | None, desk_region: str | None, enterprise_regio
         return False
 
 
+def desk_works_on(case_type: CaseType | None, level: str | None, desk_region: str | None,
+                  enterprise_region: str) -> bool:
+    """Whether a reviewer's desk is one the case's chain passes through: a step at its level,
+    and the enterprise in its jurisdiction (a city desk has no part in a province-only chain)."""
+    return (case_type is not None and any(step.level == level for step in case_type.steps)
+            and in_jurisdiction(level, desk_region, enterprise_region))
+
+
 def route_region(level: str, region_code: str) -> str:
     """The desk of a level for an enterprise's region: its 盟市, its province, or the ministry."""
     code = (region_code or "").strip()

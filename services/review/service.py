@@ -824,14 +824,18 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def reviewer_may_read_enterprise(self, actor: dict, enterprise_id: str) -> dict:
-        """Reviewers read an enterprise's records only through a case about it at their desk's
-        jurisdiction (asked by enterprise before it answers a reviewer)."""
+        """Reviewers read an enterprise's records only through a case about it that their desk
+        works on (its chain has a step at their level, in their jurisdiction); asked by
+        enterprise before it answers a reviewer."""
         if (actor or {}).get("kind") != "reviewer":
+            return {"allowed": False}
+        desk = domain.desk_of(actor)
+        if desk is None:
             return {"allowed": False}
         with self.db.unit_of_work() as uow:
             cases = CaseRepository(uow.session).for_enterprise(str(enterprise_id))
-            return {"allowed": any(domain.in_jurisdiction(actor.get("level"), actor.get("region_code"),
-                                                          c.region_code) for c in cases)}
+            return {"allowed": any(domain.desk_works_on(domain.registry().resolve(c.case_type), desk[0],
+                                                        desk[1], c.region_code) for c in cases)}
 
     @service_rpc
     def enterprise_cases(self, actor: dict) -> dict:

@@ -1,8 +1,8 @@
 """The whole identity journey in headless Chromium (issue 3's definition of done):
 
 register (both steps, with PDF uploads) → verify the e-mail from the SMTP sink → a reviewer
-approves the registration → login → enrol TOTP → log in with TOTP → create a sub-account →
-the sub-account is refused a module it lacks.
+approves the registration case in the review console → login → enrol TOTP → log in with
+TOTP → create a sub-account → the sub-account is refused a module it lacks.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page, expect
 
@@ -48,18 +49,19 @@ def log_out(page: Page) -> None:
 
 
 @pytest.fixture(scope="module")
-def city_reviewer(running_platform):
+def province_reviewer(running_platform):
+    """Registration cases wait at the province desk of the enterprise's region (150105)."""
     username = "brw" + uuid.uuid4().hex[:9]
     with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
         cluster.identity.create_staff_account(None, {
             "kind": "reviewer", "username": username, "contact_name": "浏览器审核员",
-            "email": f"{username}@example.com", "password": PASSWORD, "level": "city",
-            "region_code": "150100"})
+            "email": f"{username}@example.com", "password": PASSWORD, "level": "province",
+            "region_code": "150000"})
     return username
 
 
 def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, gateway: str,
-                                                             running_platform, city_reviewer,
+                                                             running_platform, province_reviewer,
                                                              artifacts: Path, tmp_path: Path):
     data = {**registration(), "password": PASSWORD}
     page = new_page(browser)
@@ -107,24 +109,31 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     page.goto(link)
     expect(page.locator("body")).to_contain_text("邮箱验证成功")
 
-    # A city reviewer sees the step-2 information and approves.
+    # A province reviewer finds the registration case in the review console (注册审核 leads
+    # there), sees the step-2 information and the scans, claims it and approves.
     staff = new_page(browser)
-    log_in(staff, gateway, city_reviewer)
-    staff.goto(gateway + "/review/registrations")
-    row = staff.locator(f"tr[data-login='{data['uscc']}']")
-    staff.wait_for_timeout(200)
-    for _ in range(50):  # identity learns of step 2 from an event
-        if row.get_by_text("已提交，查看").count():
+    log_in(staff, gateway, province_reviewer)
+    row = staff.locator("#review-queue tr", has_text="内蒙古浏览器测试工程有限公司")
+    for _ in range(50):  # identity sends the case once it learns of step 2 (events)
+        staff.goto(gateway + "/review/registrations")
+        if row.count():
             break
         staff.wait_for_timeout(200)
-        staff.reload()
-    row.get_by_text("已提交，查看").click()
-    expect(staff.locator("#registration-profile")).to_contain_text("赵六")
-    expect(staff.locator("#registration-files")).to_contain_text("营业执照副本.pdf")
-    staff.locator("input[name='decision'][value='approve']").check()
-    staff.get_by_role("button", name="提交").click()
-    expect(staff).to_have_url(gateway + "/review/registrations")
-    expect(staff.locator(f"tr[data-login='{data['uscc']}']")).to_have_count(0)
+    expect(staff).to_have_url(re.compile(r"/review/cases\?case_type=identity\.registration$"))
+    expect(row).to_contain_text("企业注册审核")
+    row.get_by_role("link", name="办理").click()
+    expect(staff.locator("#case-fields")).to_contain_text("赵六")
+    expect(staff.locator("#case-fields")).to_contain_text(data["uscc"])
+    expect(staff.locator("#case-fields")).to_contain_text("营业执照副本.pdf")
+    staff.locator("#claim").click()
+    staff.locator("input[name='action'][value='approve']").check()
+    staff.locator("#f-comment").fill("材料齐全，同意注册")
+    staff.locator("#submit-opinion").click()
+    expect(staff).to_have_url(gateway + "/review/cases")
+    expect(staff.locator("#review-queue tr", has_text="内蒙古浏览器测试工程有限公司")).to_have_count(0)
+    credentials = {"login": data["uscc"], "password": PASSWORD}
+    wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials, timeout=30).json()
+             .get("account", {}).get("status") == "active", what="identity to follow the approval")
 
     # The enterprise signs in and enrols TOTP.
     log_in(page, gateway, data["uscc"])

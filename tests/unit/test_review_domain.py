@@ -9,6 +9,7 @@ from services.review.domain import (
     apply_action,
     correction_errors,
     decode_cursor,
+    desk_works_on,
     diff_revisions,
     encode_cursor,
     missing_answers,
@@ -176,3 +177,13 @@ def test_only_types_that_allow_it_reopen_a_rejected_case():
     assert not reopens(registration, "approved", "done")
     assert not reopens(registration, None, "active")
     assert not reopens(REG.resolve("cip.safety.new"), "rejected", "done")  # a new application instead
+
+
+def test_a_desk_reads_an_enterprise_only_through_a_chain_it_works_on():
+    cip, registration = REG.resolve("cip.safety.new"), REG.resolve("identity.registration")
+    assert desk_works_on(cip, "city", "150100", "150105")
+    assert desk_works_on(cip, "province", "150000", "150105")
+    assert not desk_works_on(cip, "city", "152500", "150105")          # another league
+    assert desk_works_on(registration, "province", "150000", "150105")
+    assert not desk_works_on(registration, "city", "150100", "150105")  # province-only chain
+    assert not desk_works_on(None, "city", "150100", "150105")
