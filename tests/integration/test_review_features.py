@@ -3,6 +3,7 @@ clock extension, workload, self-inspection campaigns; plus the console through t
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
+from PIL import Image
 from sqlalchemy import text
 
 from services.common.config import database_url, nameko_config
@@ -295,6 +297,12 @@ def test_self_inspection_campaign_checks_missing_items_and_becomes_a_case(stack)
     answers.close()
 
 
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (30, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def _drain_all(answers):
     answers.of("")  # drains into answers.events
     return answers.events
@@ -303,7 +311,8 @@ def _drain_all(answers):
 def test_console_through_the_gateway(stack):
     config, cluster, engine = stack
     reviewer = staff(cluster, "reviewer", "city", "152500", "锡盟审核员")
-    data, case_id = new_case(config, engine, region_code="152502")
+    # HMQ: the city step may order 整改 (below)
+    data, case_id = new_case(config, engine, region_code="152502", case_type="hmq.maintenance.renewal")
     base = f"http://{config['gateway']['host']}:{config['gateway']['port']}"
     with requests.Session() as http:
         page = http.get(f"{base}/login").text
@@ -325,6 +334,26 @@ def test_console_through_the_gateway(stack):
         assert api["claimed_by"] == reviewer["id"] and api["held_by_me"]
         other = http.get(f"{base}/api/v1/review/cases/{uuid.uuid4()}")
         assert other.status_code == 404
+        # 整改 evidence the enterprise uploads is linked on the reviewer's case page and
+        # downloads through the gateway (303 to a short-lived S3 URL with the Chinese name).
+        cluster.review.act(reviewer, case_id, {"action": "accept"})
+        cluster.review.act(reviewer, case_id, {
+            "action": "rectification", "comment": "现场核查发现问题",
+            "rectification_items": [{"name": "安全设备", "requirement": "补充检测报告"}]})
+        rect = cluster.review.case_detail(reviewer, case_id)["rectifications"][0]
+        enterprise = {"id": data["enterprise_id"], "kind": "enterprise",
+                      "enterprise_id": data["enterprise_id"], "permissions": []}
+        photo = _jpeg()
+        evidence = cluster.review.submit_rectification(enterprise, rect["id"], {
+            "statement": "已整改", "evidence": [{"label": "安全设备", **upload("检测现场.jpg", photo)}]},
+        )["evidence"][0]
+        case_page = http.get(f"{base}/review/cases/{case_id}").text
+        assert f'href="/review/attachments/{evidence["id"]}"' in case_page and "检测现场.jpg" in case_page
+        link = http.get(f"{base}/review/attachments/{evidence['id']}", allow_redirects=False)
+        assert link.status_code == 303
+        got = requests.get(link.headers["Location"], timeout=10)
+        assert got.content == photo and got.headers["Content-Type"] == "image/jpeg"
+        assert http.get(f"{base}/review/attachments/{uuid.uuid4()}").status_code == 404
 
 
 def test_a_case_not_accepted_within_five_working_days_is_deemed_accepted(stack):

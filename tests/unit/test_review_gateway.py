@@ -331,3 +331,19 @@ def test_case_page_links_only_the_files_review_stores(client, rpc):
     page = client.get("/review/cases/c1").get_data(as_text=True)
     assert 'href="/review/attachments/s1"' in page and 'href="/review/attachments/ev1"' in page
     assert 'href="/review/attachments/a9"' not in page
+
+
+def test_acceptance_deadline_and_deemed_acceptance_are_shown(client, rpc):
+    waiting = {**detail()["clock"], "acceptance_due": "2025-10-14", "deemed_accepted": False,
+               "accepted_from": None}
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(
+        status="submitted", clock=waiting
+    )
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "2025-10-14 前受理或一次告知补正" in page and 'id="deemed-accepted"' not in page
+    deemed = {**waiting, "acceptance_due": None, "deemed_accepted": True, "accepted_from": "2025-09-30"}
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(clock=deemed)
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "逾期未受理视为受理" in page and "自 2025-09-30（收到申请材料之日）起视为受理" in page
+    assert 'id="acceptance-due"' not in page
