@@ -266,11 +266,14 @@ def registration_account_of(case_ref: str) -> str | None:
     return case_ref[len(REGISTRATION_CASE_PREFIX):] or None
 
 
-def registration_case_due(kind: str, status: str, profile_submitted: bool, case_open: bool) -> bool:
+def registration_case_due(kind: str, status: str, profile_submitted_at: datetime | None,
+                          case_open: bool, case_profile_at: datetime | None) -> bool:
     """Review gets a (new revision of the) registration case once both steps are done and the
-    e-mail is verified, and not again while one is open."""
-    return (kind == KIND_ENTERPRISE and status == ACCOUNT_PENDING_REVIEW and profile_submitted
-            and not case_open)
+    e-mail is verified; not again while one is open, unless step 2 was submitted again since
+    the revision it holds (``case_profile_at``): the reviewer must see what is current."""
+    if kind != KIND_ENTERPRISE or status != ACCOUNT_PENDING_REVIEW or profile_submitted_at is None:
+        return False
+    return not case_open or case_profile_at is None or profile_submitted_at > case_profile_at
 
 
 def registration_case(account: dict[str, Any], profile: dict[str, Any], revision: int,

@@ -45,6 +45,8 @@ class Account(Base):
     # (前往修改 sends the next) and whether review has not decided it yet.
     registration_revision: Mapped[int] = mapped_column(default=0)
     registration_case_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    registration_case_profile_at: Mapped[datetime | None] = mapped_column(  # step 2 in that revision
+        DateTime(timezone=True), nullable=True)
     # Bumped whenever sessions must end (disable, password change): the gateway compares it.
     session_epoch: Mapped[int] = mapped_column(default=0)
     # The form or API idempotency key that created it: a repeated submit gets this account.

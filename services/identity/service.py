@@ -85,8 +85,8 @@ def _session_view(account: Account) -> dict:
 
 def _registration_case_due(account: Account | None) -> bool:
     return account is not None and domain.registration_case_due(
-        account.kind, account.status, account.profile_submitted_at is not None,
-        account.registration_case_open)
+        account.kind, account.status, account.profile_submitted_at, account.registration_case_open,
+        account.registration_case_profile_at)
 
 
 class IdentityService(PlatformService):
@@ -219,7 +219,8 @@ class IdentityService(PlatformService):
     def _request_registration_review(self, account_id: object,
                                      claim: tuple[str, str] | None = None) -> None:
         """Send review the registration (its next revision) once it is due: e-mail verified, step 2
-        submitted, no case open. Idempotent: every trigger may call it, one case revision results."""
+        submitted, no case open (or step 2 submitted again since its revision: the reviewer must
+        see what is current). Idempotent: every trigger may call it, one case revision results."""
         if not self.config["PLATFORM"]["features"]["registration_review"]:
             return
         account_uuid = uuid_or_not_found(str(account_id), "账号不存在")
@@ -241,6 +242,7 @@ class IdentityService(PlatformService):
             assert account is not None
             account.registration_revision += 1
             account.registration_case_open = True
+            account.registration_case_profile_at = account.profile_submitted_at
             data = domain.registration_case(
                 {"id": account.id, "uscc": account.uscc, "contact_name": account.contact_name,
                  "email": account.email}, profile, account.registration_revision, _now())

@@ -10,6 +10,7 @@ import pyotp
 import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
 
 from deploy.mail_sink import read_mails
 from services.common.config import nameko_config
@@ -217,3 +218,28 @@ def test_rejected_registration_shows_the_reason_and_resubmits_as_the_next_revisi
         elsewhere = province_reviewer(cluster, PASSWORD, "辽宁审核员", region="210000")
         with pytest.raises(Forbidden):  # another province's desk does not see the case
             cluster.review.case_detail(elsewhere, case_ref(account_id))
+
+
+def test_step_two_submitted_again_after_rejection_is_the_next_revision(gateway, running_platform,
+                                                                       engines):
+    """前往修改 through step 2 (a corrected enterprise name): revision 2 of the same case carries
+    it, once, although two things make the registration due again (the status change and step 2)."""
+    data = {**registration(), "password": PASSWORD}
+    account_id = requests.post(gateway + "/api/v1/accounts", json=data).json()["id"]
+    assert requests.get(verification_link(running_platform, data["email"])).status_code == 200
+    submit_registration_profile(running_platform, account_id, name="内蒙古错名称工程有限公司")
+    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
+        reviewer = province_reviewer(cluster, PASSWORD)
+        decide_registration(cluster, reviewer, account_id, approve=False, reason="企业名称与营业执照不一致")
+        submit_registration_profile(running_platform, account_id, name="内蒙古正名称工程有限公司")
+        case = registration_case(cluster, reviewer, account_id, revision=2)
+        assert case["enterprise_name"] == "内蒙古正名称工程有限公司"
+        changed = ("内蒙古错名称工程有限公司", "内蒙古正名称工程有限公司")
+        assert [(f["name"], f["old"], f["new"]) for f in case["diff"]["fields"]] == [
+            ("name", *changed), ("legal_person", *changed)]  # the support profile uses it as both
+        decide_registration(cluster, reviewer, account_id, revision=2)
+    with engines("identity").connect() as conn:
+        sent = conn.execute(text("select count(*) from audit_log where action = "
+                                 "'registration.review_requested' and subject_id = :id"),
+                            {"id": account_id}).scalar()
+    assert sent == 2

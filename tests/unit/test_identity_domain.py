@@ -100,12 +100,16 @@ def test_registration_case_carries_both_steps_and_the_scans():
     assert ReviewRequestedData().validate(ReviewRequestedData().dump(data)) == {}
 
 
-def test_registration_case_is_due_once_per_round():
+def test_registration_case_is_due_once_per_round_and_again_for_a_newer_step_two():
     due = domain.registration_case_due
-    assert due("enterprise", "pending_review", True, False)
-    assert not due("enterprise", "pending_review", True, True)           # a case is open
-    assert not due("enterprise", "pending_review", False, False)         # step 2 not submitted
-    assert not due("enterprise", "pending_email_verification", True, False)
-    assert not due("sub", "pending_review", True, False)
+    first = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    again = datetime(2026, 1, 6, 2, 0, tzinfo=UTC)
+    assert due("enterprise", "pending_review", first, False, None)
+    assert not due("enterprise", "pending_review", first, True, first)        # that case is open
+    assert due("enterprise", "pending_review", again, True, first)            # step 2 sent again
+    assert not due("enterprise", "pending_review", None, False, None)         # no step 2 yet
+    assert not due("enterprise", "pending_email_verification", first, False, None)
+    assert not due("enterprise", "rejected", again, False, first)             # until 前往修改
+    assert not due("sub", "pending_review", first, False, None)
     assert domain.registration_account_of("identity:registration:a1") == "a1"
     assert domain.registration_account_of("permits:application:a1") is None

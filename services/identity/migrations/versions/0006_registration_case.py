@@ -1,5 +1,5 @@
-"""identity: registration review as a review case: the revision last sent to review and
-whether that case is still open (not decided yet)
+"""identity: registration review as a review case: the revision last sent to review, whether
+that case is still open (not decided yet) and which step-2 submission it carries
 
 Revision ID: 0006
 """
@@ -17,8 +17,10 @@ def upgrade():
                                         server_default="0"))
     op.add_column("accounts", sa.Column("registration_case_open", sa.Boolean, nullable=False,
                                         server_default=sa.false()))
+    op.add_column("accounts", sa.Column("registration_case_profile_at", sa.DateTime(timezone=True)))
 
 
 def downgrade():
+    op.drop_column("accounts", "registration_case_profile_at")
     op.drop_column("accounts", "registration_case_open")
     op.drop_column("accounts", "registration_revision")
