@@ -195,7 +195,7 @@ class ManagementViews:
     # ---- registration review (TSA): a review case, worked in the review console ---------
     def on_registrations(self, request: Request) -> Response:
         self.require(request, kinds=("reviewer", "admin"))
-        return redirect("/review/cases?case_type=identity.registration", code=303)
+        return redirect("/review/cases?case_type=identity.%2A", code=303)  # the queue filter 企业注册审核
 
     def on_decide_registration(self, request: Request, account_id: str) -> Response:
         """The old per-registration address: the review case about that account."""

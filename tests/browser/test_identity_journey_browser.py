@@ -64,6 +64,7 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
                                                              running_platform, province_reviewer,
                                                              artifacts: Path, tmp_path: Path):
     data = {**registration(), "password": PASSWORD}
+    company = f"内蒙古浏览器测试{data['uscc'][-6:]}工程有限公司"  # one row per run in the review queue
     page = new_page(browser)
 
     # Step 1: the account.
@@ -79,13 +80,13 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     licence, id_card = tmp_path / "营业执照副本.pdf", tmp_path / "法定代表人身份证.pdf"
     licence.write_bytes(scan_pdf())
     id_card.write_bytes(scan_pdf(colour=False, dpi=150))
-    page.locator("#f-name").fill("内蒙古浏览器测试工程有限公司")
+    page.locator("#f-name").fill(company)
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#saved")).to_be_visible()
     page.goto(gateway + "/register/enterprise")  # a half-finished registration continues
-    expect(page.locator("#f-name")).to_have_value("内蒙古浏览器测试工程有限公司")
+    expect(page.locator("#f-name")).to_have_value(company)
     page.locator("#f-enterprise_type").select_option("limited_liability")
-    for name, value in {"legal_person": "内蒙古浏览器测试工程有限公司", "legal_representative": "赵六",
+    for name, value in {"legal_person": company, "legal_representative": "赵六",
                         "registered_address": "呼和浩特市新城区新华大街8号",
                         "current_address": "呼和浩特市赛罕区大学东街9号", "contact_name": "钱七",
                         "contact_phone": "13987654321", "email": data["email"]}.items():
@@ -113,13 +114,17 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     # there), sees the step-2 information and the scans, claims it and approves.
     staff = new_page(browser)
     log_in(staff, gateway, province_reviewer)
-    row = staff.locator("#review-queue tr", has_text="内蒙古浏览器测试工程有限公司")
+    staff.goto(gateway + "/review/registrations")
+    expect(staff).to_have_url(re.compile(r"/review/cases\?case_type=identity\.(%2A|\*)$"))
+    expect(staff.locator("select[name='case_type']")).to_have_value("identity.*")
+    row = staff.locator("#review-queue tr", has_text=company)
     for _ in range(50):  # identity sends the case once it learns of step 2 (events)
-        staff.goto(gateway + "/review/registrations")
+        staff.locator("input[name='enterprise']").fill(company)  # the queue's enterprise filter
+        staff.locator("input[name='enterprise']").press("Enter")
+        staff.wait_for_load_state()
         if row.count():
             break
         staff.wait_for_timeout(200)
-    expect(staff).to_have_url(re.compile(r"/review/cases\?case_type=identity\.registration$"))
     expect(row).to_contain_text("企业注册审核")
     row.get_by_role("link", name="办理").click()
     expect(staff.locator("#case-fields")).to_contain_text("赵六")
@@ -130,7 +135,7 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     staff.locator("#f-comment").fill("材料齐全，同意注册")
     staff.locator("#submit-opinion").click()
     expect(staff).to_have_url(gateway + "/review/cases")
-    expect(staff.locator("#review-queue tr", has_text="内蒙古浏览器测试工程有限公司")).to_have_count(0)
+    expect(staff.locator("#review-queue tr", has_text=company)).to_have_count(0)
     credentials = {"login": data["uscc"], "password": PASSWORD}
     wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials, timeout=30).json()
              .get("account", {}).get("status") == "active", what="identity to follow the approval")

@@ -347,3 +347,15 @@ def test_acceptance_deadline_and_deemed_acceptance_are_shown(client, rpc):
     page = client.get("/review/cases/c1").get_data(as_text=True)
     assert "逾期未受理视为受理" in page and "自 2025-09-30（收到申请材料之日）起视为受理" in page
     assert 'id="acceptance-due"' not in page
+
+
+def test_registration_review_pages_lead_to_the_review_console(client, rpc):
+    sign_in_as(client, "r1")
+    listing = client.get("/review/registrations")
+    assert listing.status_code == 303
+    assert listing.headers["Location"] == "/review/cases?case_type=identity.%2A"
+    one = client.get("/review/registrations/a1b2")
+    assert one.status_code == 303 and one.headers["Location"] == "/review/cases/identity:registration:a1b2"
+    assert client.get("/api/v1/registrations/pending").status_code == 404  # replaced by the review API
+    sign_in_as(client, "e1")
+    assert client.get("/review/registrations").status_code == 403
