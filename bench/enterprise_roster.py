@@ -33,7 +33,7 @@ from deploy.mail_sink import read_mails
 from deploy.processes import var_path
 from services.common.config import database_url, load_config, nameko_config
 from services.common.database import make_engine
-from services.common.errors import InvalidTransition
+from services.common.errors import NotFound
 from services.common.validators import USCC_ALPHABET, uscc_check_character
 
 PASSWORD = "Qlp#bench-roster-1"
@@ -94,19 +94,27 @@ def enterprise_session(config: dict[str, Any], base: str) -> tuple[requests.Sess
             "files": {"business_licence": {"filename": "营业执照.pdf", "content_b64": _scan()},
                       "legal_rep_id": {"filename": "身份证.pdf", "content_b64": _scan()}}})
         cluster.enterprise.submit_registration_profile(actor)
-        reviewer = cluster.identity.create_staff_account(None, {
+        created = cluster.identity.create_staff_account(None, {
             "kind": "reviewer", "username": f"benchrost{tag}", "contact_name": "基准审核员",
-            "email": f"benchrost{tag}@bench.example.com", "password": PASSWORD, "level": "city",
-            "region_code": "150100"})
-        for attempt in range(150):  # identity learns of step 2 from an event
+            "email": f"benchrost{tag}@bench.example.com", "password": PASSWORD, "level": "province",
+            "region_code": "150000"})
+        reviewer = {"id": created["id"], "kind": "reviewer", "level": "province", "region_code": "150000",
+                    "permissions": [], "enterprise_id": None, "name": "基准审核员"}
+        ref = f"identity:registration:{account['id']}"  # the registration case, at the province desk
+        for attempt in range(150):  # identity sends it once it learns of step 2 (events)
             try:
-                cluster.identity.decide_registration(reviewer["id"], {"account_id": account["id"],
-                                                                      "approve": True})
+                case_id = cluster.review.case_detail(reviewer, ref)["id"]
                 break
-            except InvalidTransition:
+            except NotFound:
                 if attempt == 149:
                     raise
                 time.sleep(0.2)
+        cluster.review.claim(reviewer, case_id)
+        cluster.review.act(reviewer, case_id, {"action": "approve", "comment": "同意"})
+        for _ in range(150):  # identity follows review's decision
+            if cluster.identity.session_account(account["id"])["status"] == "active":
+                break
+            time.sleep(0.2)
     http = requests.Session()
     page = http.get(f"{base}/login", timeout=10).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

@@ -3,7 +3,8 @@
 Creates an admin, a reviewer at each level, and one approved enterprise account per source
 system (HMQ, CIP, TSA, PFL, REG), through the real paths: identity RPC for staff accounts,
 the gateway API for registration, the mailed verification link, registration step 2
-(enterprise info and scans) through the enterprise service, a reviewer's approval.
+(enterprise info and scans) through the enterprise service, the province reviewer's approval
+of the registration case in the review console (identity follows review's decision).
 Idempotent: what exists already is left alone. Prints the logins.
 """
 
@@ -86,8 +87,9 @@ def main() -> int:
                 print(f"created {kind} {username}")
             except ValidationFailed:
                 print(f"exists  {kind} {username}")
+    # Registration cases wait at the province desk of the enterprise's region (150105).
     reviewer = requests.Session()
-    reviewer.post(f"{base}/api/v1/session", json={"login": "hhhtcity01", "password": PASSWORD},
+    reviewer.post(f"{base}/api/v1/session", json={"login": "nmgprov001", "password": PASSWORD},
                   timeout=30).raise_for_status()
     token = reviewer.get(f"{base}/api/v1/session", timeout=30).json()["csrf_token"]
     for system, body, contact, mobile, name in ENTERPRISES:
@@ -114,15 +116,28 @@ def main() -> int:
         account_id = created.json()["id"]
         with ClusterRpcProxy(nameko_config(config, "demo"), timeout=30) as cluster:
             registration_step_two(cluster, account_id, name, contact, mobile, email)
-        for _ in range(100):  # identity learns of step 2 from an event
-            pending = reviewer.get(f"{base}/api/v1/registrations/pending", timeout=30).json()
-            if any(a["id"] == account_id and a["profile_submitted"] for a in pending):
+        case = None
+        for _ in range(150):  # identity sends review the case once it learns of step 2 (events)
+            found = reviewer.get(f"{base}/api/v1/review/cases/identity:registration:{account_id}",
+                                 timeout=30)
+            if found.status_code == 200:
+                case = found.json()
                 break
             time.sleep(0.2)
-        reviewer.post(f"{base}/api/v1/registrations/{created.json()['id']}/decision",
-                      json={"approve": True}, headers={"X-CSRF-Token": token},
+        if case is None:
+            print(f"no registration case for {uscc} in review", file=sys.stderr)
+            return 1
+        headers = {"X-CSRF-Token": token}
+        reviewer.post(f"{base}/api/v1/review/cases/{case['id']}/claim", headers=headers,
                       timeout=30).raise_for_status()
-        print(f"created enterprise {system} {uscc} (approved)")
+        reviewer.post(f"{base}/api/v1/review/cases/{case['id']}/actions", headers=headers, timeout=30,
+                      json={"action": "approve", "comment": "示范数据，同意注册"}).raise_for_status()
+        with ClusterRpcProxy(nameko_config(config, "demo"), timeout=30) as cluster:
+            for _ in range(150):  # identity activates the account when it sees review's decision
+                if cluster.identity.session_account(account_id)["status"] == "active":
+                    break
+                time.sleep(0.2)
+        print(f"created enterprise {system} {uscc} (approved in review)")
     print(f"\nAll demo accounts use the password {PASSWORD}. Sign in at {base}/login")
     return 0
 

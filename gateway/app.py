@@ -239,7 +239,7 @@ class GatewayApp(*VIEW_CLASSES):
             return "/password/change"
         if account["kind"] == "enterprise" and account["status"] != "active":
             return "/account"
-        return {"reviewer": "/review/registrations", "admin": "/admin/staff",
+        return {"reviewer": "/review/cases", "admin": "/admin/staff",
                 KIND_PERSON: "/personal"}.get(account["kind"], "/")
 
 

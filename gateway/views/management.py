@@ -9,24 +9,13 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.rpc import ServiceUnavailable
-from gateway.views.account import STATUS_LABELS
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
-from services.common.access import MODULES, READ_ONLY, actor_from_account
-from services.common.errors import InvalidTransition, ValidationFailed, field_error
+from services.common.access import MODULES, READ_ONLY
+from services.common.errors import ValidationFailed
 
 LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
 STAFF_FIELDS = ("kind", "username", "contact_name", "email", "level", "region_code")
 SUB_FIELDS = ("username", "contact_name", "email")
-# What a reviewer checks of registration step 2 (the enterprise service's profile view).
-PROFILE_LABELS = (
-    ("name", "企业名称"), ("enterprise_type_label", "企业类型"), ("legal_person", "法人名称"),
-    ("legal_representative", "法定代表人"), ("registered_address", "注册地址"),
-    ("current_address", "经营地址"), ("region_label", "所属地区"), ("contact_name", "联系人"),
-    ("contact_phone", "联系电话"), ("email", "电子邮箱"), ("registered_capital_wan", "注册资本（万元）"),
-    ("established_on", "成立日期"), ("business_scope", "经营范围"), ("parent_name", "上级单位"),
-)
-PROFILE_FILE_LABELS = (("business_licence", "营业执照（副本）"), ("legal_rep_id", "法定代表人身份证"))
 
 
 class ManagementViews:
@@ -61,19 +50,6 @@ class ManagementViews:
                               ok=201, result="SessionAccount", csrf=True,
                               errors=(400, 401, 403, 422, 503)),
         },
-        "/api/v1/registrations/pending": {
-            "get": operation("Enterprise registrations waiting for review (reviewers, admins)",
-                             result={"type": "array", "items": ref("SessionAccount")},
-                             errors=(401, 403)),
-        },
-        "/api/v1/registrations/{account_id}/decision": {
-            "post": operation("Approve or reject a registration (a rejection needs a reason)",
-                              parameters=[path_id("account_id", "the enterprise account")],
-                              body={"type": "object", "required": ["approve"], "properties": {
-                                  "approve": {"type": "boolean"}, "reason": {"type": "string"}}},
-                              result="SessionAccount", csrf=True,
-                              errors=(400, 401, 403, 404, 409, 422, 503)),
-        },
     }
     OPENAPI_SCHEMAS = {
         "SubAccount": {"type": "object",
@@ -101,15 +77,11 @@ class ManagementViews:
         Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
         Rule("/admin/accounts/<account_id>/reset-password", endpoint="admin_reset", methods=["POST"]),
         Rule("/review/registrations", endpoint="registrations"),
-        Rule("/review/registrations/<account_id>", endpoint="decide_registration",
-             methods=["GET", "POST"]),
+        Rule("/review/registrations/<account_id>", endpoint="decide_registration"),
         Rule("/api/v1/modules/<module>", endpoint="api_module"),
         Rule("/api/v1/sub-accounts", endpoint="api_sub_accounts", methods=["GET", "POST"]),
         Rule("/api/v1/sub-accounts/<account_id>", endpoint="api_sub_account", methods=["PATCH"]),
         Rule("/api/v1/staff-accounts", endpoint="api_staff", methods=["GET", "POST"]),
-        Rule("/api/v1/registrations/pending", endpoint="api_registrations"),
-        Rule("/api/v1/registrations/<account_id>/decision", endpoint="api_decide_registration",
-             methods=["POST"]),
     ]
 
     # ---- module entry pages (the modules themselves come with their issues) ---------------
@@ -220,54 +192,12 @@ class ManagementViews:
         return json_response(self.call(request, "identity", "create_staff_account", actor["id"],
                                        payload), 201)
 
-    # ---- registration review (TSA) -----------------------------------------------------
+    # ---- registration review (TSA): a review case, worked in the review console ---------
     def on_registrations(self, request: Request) -> Response:
-        actor = self.require(request, kinds=("reviewer", "admin"))
-        pending = self.call(request, "identity", "list_registrations_for_review", actor["id"])
-        return self.render(request, "registrations.html", pending=pending, errors={})
+        self.require(request, kinds=("reviewer", "admin"))
+        return redirect("/review/cases?case_type=identity.%2A", code=303)  # the queue filter 企业注册审核
 
     def on_decide_registration(self, request: Request, account_id: str) -> Response:
-        actor = self.require(request, kinds=("reviewer", "admin"))
-        if request.method == "GET":
-            return self._registration_detail(request, actor, account_id)
-        if not csrf_ok(request):
-            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
-        try:
-            self.call(request, "identity", "decide_registration", actor["id"], {
-                "account_id": account_id, "approve": request.form.get("decision") == "approve",
-                "reason": request.form.get("reason", "")})
-        except (ValidationFailed, InvalidTransition) as exc:
-            pending = self.call(request, "identity", "list_registrations_for_review", actor["id"])
-            errors = exc.fields or {"_": [field_error(exc.code, exc.message)]}
-            return self.render(request, "registrations.html", status=422, pending=pending,
-                               errors={account_id: errors})
-        self.forget_account(account_id)
-        return redirect("/review/registrations", code=303)
-
-    def _registration_detail(self, request: Request, actor: dict, account_id: str) -> Response:
-        """One registration with its step-2 enterprise info and licence scans (TSA 注册审核)."""
-        account = self.call(request, "identity", "registration_for_review", actor["id"], account_id)
-        try:
-            profile = self.call(request, "enterprise", "registration_profile",
-                                actor_from_account(actor), account_id)
-        except ServiceUnavailable:
-            profile = None  # the account part is still worth showing
-        return self.render(request, "registration_detail.html", account=account, profile=profile,
-                           status_label=STATUS_LABELS.get(account["status"], account["status"]),
-                           labels=PROFILE_LABELS, file_labels=PROFILE_FILE_LABELS)
-
-    def on_api_registrations(self, request: Request) -> Response:
-        actor = self.require(request, kinds=("reviewer", "admin"))
-        return json_response(self.call(request, "identity", "list_registrations_for_review",
-                                       actor["id"]), 200)
-
-    def on_api_decide_registration(self, request: Request, account_id: str) -> Response:
-        actor = self.require(request, kinds=("reviewer", "admin"))
-        self.require_api_csrf(request)
-        payload = json_body(request)
-        if payload is None:
-            return json_response(INVALID_JSON, 400)
-        result = self.call(request, "identity", "decide_registration", actor["id"],
-                           {**payload, "account_id": account_id})
-        self.forget_account(account_id)
-        return json_response(result, 200)
+        """The old per-registration address: the review case about that account."""
+        self.require(request, kinds=("reviewer", "admin"))
+        return redirect(f"/review/cases/identity:registration:{account_id}", code=303)

@@ -11,7 +11,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
-from gateway.views.forms import CSRF_ERROR, csrf_ok
+from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
 
@@ -90,6 +90,8 @@ class ReviewViews:
         Rule("/cases/<path:case_key>/history", endpoint="my_case_history"),
         Rule("/rectifications/<int:rect_id>", endpoint="my_rectification", methods=["POST"]),
         Rule("/self-inspections/<target_id>", endpoint="my_self_inspection", methods=["GET", "POST"]),
+        Rule("/review/attachments/<attachment_id>", endpoint="review_attachment"),
+        Rule("/api/v1/review/attachments/<attachment_id>", endpoint="api_review_attachment"),
         Rule("/api/v1/review/cases", endpoint="api_review_queue"),
         Rule("/api/v1/review/cases/<case_id>", endpoint="api_review_case"),
         *(
@@ -180,6 +182,22 @@ class ReviewViews:
             }
         },
         "/api/v1/review/todos": {"get": _op("我的待办: corrections, rectifications, self-inspections")},
+        "/api/v1/review/attachments/{attachment_id}": {
+            "get": {
+                "summary": "Download 整改 evidence or a 自查 material (303 to a short-lived URL)",
+                "tags": ["review"],
+                "parameters": _path_param("attachment_id"),
+                "responses": {
+                    "303": {"description": "redirect to the presigned download URL"},
+                    "404": {
+                        "description": "no such attachment, or not yours / not your jurisdiction",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                        },
+                    },
+                },
+            }
+        },
         "/api/v1/review/rectifications/{rect_id}/evidence": {
             "post": {
                 **_op("Submit rectification evidence", "ReviewEvidence"),
@@ -273,14 +291,39 @@ class ReviewViews:
                 "targets": {"type": "array", "items": _OBJ},
             },
         },
+        "ReviewUpload": {
+            "type": "object",
+            "required": ["content_b64"],
+            "properties": {"filename": _ID, "content_b64": {"type": "string", "format": "byte"}},
+        },
         "ReviewEvidence": {
             "type": "object",
             "required": ["statement", "evidence"],
-            "properties": {"statement": _ID, "evidence": {"type": "array", "items": _OBJ}},
+            "properties": {
+                "statement": _ID,
+                "evidence": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 10,
+                    "items": {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/ReviewUpload"},
+                            {"type": "object", "properties": {"label": _ID}},
+                        ]
+                    },
+                },
+            },
         },
         "ReviewSelfInspection": {
             "type": "object",
-            "properties": {"answers": {"type": "object"}, "attachments": {"type": "array", "items": _OBJ}},
+            "properties": {
+                "answers": {"type": "object", "additionalProperties": _ID},
+                "files": {
+                    "type": "object",
+                    "description": "form item name -> the uploaded file (items of kind attachment)",
+                    "additionalProperties": {"$ref": "#/components/schemas/ReviewUpload"},
+                },
+            },
         },
     }
 
@@ -522,18 +565,13 @@ class ReviewViews:
         actor = self.review_actor(request, kinds=ENTERPRISE)
         if not csrf_ok(request):
             return self._page_error(request, CSRF_ERROR["_"][0]["message"])
-        evidence = [
-            {"id": f"evidence-{i}", "label": label.strip(), "filename": label.strip(), "sha256": sha}
-            for i, (label, sha) in enumerate(
-                zip(
-                    request.form.getlist("evidence_label"),
-                    request.form.getlist("evidence_sha256"),
-                    strict=False,
-                )
-            )
-            if label.strip()
-        ]
         try:
+            evidence = []
+            for name in sorted(k for k in request.files if k.startswith("evidence:")):
+                upload = uploaded_file(request, name)
+                if upload is not None:
+                    label = request.form.get(f"evidence_label:{name.partition(':')[2]}", "")
+                    evidence.append({**upload, "label": label})
             self._review_call(
                 request,
                 "submit_rectification",
@@ -555,31 +593,34 @@ class ReviewViews:
                 errors, status = CSRF_ERROR, 400
             else:
                 answers = {k[2:]: v for k, v in request.form.items() if k.startswith("a:")}
-                attachments = [
-                    {
-                        "id": f"file-{name}",
-                        "label": name,
-                        "filename": request.form.get(f"f:{name}", ""),
-                        "sha256": request.form.get(f"s:{name}", ""),
-                    }
-                    for name in request.form.getlist("attached")
-                    if request.form.get(f"f:{name}")
-                ]
                 try:
+                    files = {
+                        name[5:]: upload
+                        for name in request.files
+                        if name.startswith("file:") and (upload := uploaded_file(request, name))
+                    }
                     self._review_call(
                         request,
                         "submit_self_inspection",
                         actor,
                         target_id,
-                        {"answers": answers, "attachments": attachments},
+                        {"answers": answers, "files": files},
                     )
                     return redirect("/cases", code=303)
                 except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+                    errors, status = {k.removeprefix("file:"): v for k, v in exc.fields.items()}, 422
         todo = self._review_call(request, "self_inspection", actor, target_id)
         return self.render(
             request, "review_self_inspection.html", status=status, todo=todo, errors=errors, form=request.form
         )
+
+    def on_review_attachment(self, request: Request, attachment_id: str) -> Response:
+        """整改 evidence and 自查 materials: review checks who may read them, then 303 to S3."""
+        actor = self.review_actor(request, kinds=(*ENTERPRISE, *STAFF))
+        link = self._review_call(request, "attachment_url", actor, attachment_id)
+        return redirect(link["url"], code=303)
+
+    on_api_review_attachment = on_review_attachment
 
     # ---- JSON API ----------------------------------------------------------------------------------
     def _api_payload(self, request: Request) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pyotp
 
@@ -311,3 +312,60 @@ def accepted_totp_step(secret: str, code: str, now: datetime, last_step: int | N
         if hmac.compare_digest(totp.generate_otp(step), code):
             return step
     return None
+
+
+# ---- registration review as a review case (features.registration_review) ------------------
+REGISTRATION_CASE_TYPE = "identity.registration"
+REGISTRATION_CASE_PREFIX = "identity:registration:"
+# What a reviewer checks of registration step 2 (the enterprise service's profile view), in order.
+PROFILE_FIELDS = (
+    ("name", "企业名称"), ("enterprise_type_label", "企业类型"), ("legal_person", "法人名称"),
+    ("legal_representative", "法定代表人"), ("registered_address", "注册地址"),
+    ("current_address", "经营地址"), ("region_label", "所属地区"), ("contact_name", "联系人"),
+    ("contact_phone", "联系电话"), ("email", "电子邮箱"), ("registered_capital_wan", "注册资本（万元）"),
+    ("established_on", "成立日期"), ("business_scope", "经营范围"), ("parent_name", "上级单位"),
+)
+PROFILE_FILES = (("business_licence", "营业执照（副本）"), ("legal_rep_id", "法定代表人身份证"))
+
+
+def registration_case_ref(account_id: object) -> str:
+    return f"{REGISTRATION_CASE_PREFIX}{account_id}"
+
+
+def registration_account_of(case_ref: str) -> str | None:
+    """The account a registration case is about; None for other producers' cases."""
+    if not case_ref.startswith(REGISTRATION_CASE_PREFIX):
+        return None
+    return case_ref[len(REGISTRATION_CASE_PREFIX):] or None
+
+
+def registration_case_due(kind: str, status: str, profile_submitted_at: datetime | None,
+                          case_open: bool, case_profile_at: datetime | None) -> bool:
+    """Review gets a (new revision of the) registration case once both steps are done and the
+    e-mail is verified; not again while one is open, unless step 2 was submitted again since
+    the revision it holds (``case_profile_at``): the reviewer must see what is current."""
+    if kind != KIND_ENTERPRISE or status != ACCOUNT_PENDING_REVIEW or profile_submitted_at is None:
+        return False
+    return not case_open or case_profile_at is None or profile_submitted_at > case_profile_at
+
+
+def registration_case(account: dict[str, Any], profile: dict[str, Any], revision: int,
+                      submitted_at: datetime) -> dict[str, Any]:
+    """identity.review_requested data (services/common/review_contract.py): step 1's account
+    and step 2's enterprise information as fields, the two licence scans as attachments."""
+    fields = {"uscc": {"label": "统一社会信用代码", "value": account["uscc"]},
+              "account_contact": {"label": "账号联系人", "value": account["contact_name"]},
+              "account_email": {"label": "账号邮箱", "value": account["email"]}}
+    fields.update({key: {"label": label, "value": profile.get(key)} for key, label in PROFILE_FIELDS})
+    files = profile.get("files") or {}
+    attachments = [{"id": str(files[purpose]["id"]), "label": label, "filename": files[purpose]["filename"],
+                    "sha256": files[purpose]["sha256"]}
+                   for purpose, label in PROFILE_FILES if purpose in files]
+    name = profile.get("name") or account["uscc"]
+    return {
+        "case_ref": registration_case_ref(account["id"]), "case_type": REGISTRATION_CASE_TYPE,
+        "lane": "standard", "enterprise_id": str(account["id"]), "enterprise_name": name,
+        "region_code": profile["region_code"], "title": f"企业注册审核：{name}", "revision": revision,
+        "time_limit_days": None, "fields": fields, "attachments": attachments,
+        "submitted_at": submitted_at,
+    }

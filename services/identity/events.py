@@ -1,9 +1,11 @@
 """Events identity emits, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
+from services.common.review_contract import ReviewRequestedData
 from services.identity.schemas import (
     AccountRegisteredData,
     AccountStatusChangedData,
+    CaseDecidedView,
     LinkMailData,
     RegistrationProfileSubmittedData,
 )
@@ -25,12 +27,23 @@ ACCOUNT_STATUS_CHANGED = EventSpec(
     "An account's status changed (verified, approved, rejected, disabled, enabled).",
 )
 
+REVIEW_REQUESTED = EventSpec(
+    "identity", "review_requested", 1, ReviewRequestedData,
+    "Registration review as a review case (features.registration_review): both registration "
+    "steps are done and the e-mail verified; revision 2, 3 … after 审核不通过 → 前往修改.",
+)
+
 EMITS = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWORD_RESET_REQUESTED,
-         ACCOUNT_STATUS_CHANGED]
+         ACCOUNT_STATUS_CHANGED, REVIEW_REQUESTED]
 
 # Consumed: registration step 2 was submitted (the enterprise service's event).
 REGISTRATION_PROFILE_SUBMITTED = EventSpec(
     "enterprise", "registration_profile_submitted", 1, RegistrationProfileSubmittedData,
     "An enterprise submitted its registration step 2 (enterprise info and licences).",
 )
-CONSUMES = [REGISTRATION_PROFILE_SUBMITTED]
+# Consumed: review's decision on a registration case (other producers' cases are ignored).
+CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedView,
+                         "Review decided a case: identity approves or rejects the registration.")
+# Consumed: identity's own status change to 待审核 (e-mail verified, 前往修改) starts the case.
+OWN_STATUS_CHANGED = ACCOUNT_STATUS_CHANGED
+CONSUMES = [REGISTRATION_PROFILE_SUBMITTED, CASE_DECIDED, OWN_STATUS_CHANGED]

@@ -44,6 +44,12 @@ class Account(Base):
     # Registration step 2 (enterprise info) is kept by the enterprise service; identity only
     # learns from its event that it was submitted, which registration review requires.
     profile_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Registration review is a review case (identity:registration:<id>): the revision last sent
+    # (前往修改 sends the next) and whether review has not decided it yet.
+    registration_revision: Mapped[int] = mapped_column(default=0)
+    registration_case_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    registration_case_profile_at: Mapped[datetime | None] = mapped_column(  # step 2 in that revision
+        DateTime(timezone=True), nullable=True)
     # Bumped whenever sessions must end (disable, password change): the gateway compares it.
     session_epoch: Mapped[int] = mapped_column(default=0)
     # The form or API idempotency key that created it: a repeated submit gets this account.

@@ -140,15 +140,6 @@ class StaffAccountSchema(Schema):
     region_code = fields.String(load_default=None)
 
 
-class RegistrationDecisionSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    account_id = fields.UUID(required=True)
-    approve = fields.Boolean(required=True, error_messages=_required)
-    reason = fields.String(load_default="")
-
-
 class SessionAccountSchema(Schema):
     """What the gateway keeps about a signed-in account and re-checks."""
 
@@ -206,3 +197,15 @@ class RegistrationProfileSubmittedData(Schema):
 
     enterprise_id = fields.UUID(required=True)
     submitted_at = fields.AwareDateTime(required=True)
+
+
+class CaseDecidedView(Schema):
+    """What identity reads of review.case_decided v1 (review's event; tolerant)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    case_ref = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(load_default=None, allow_none=True)
+    decided_by = fields.String(load_default="")

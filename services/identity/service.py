@@ -12,10 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
 from marshmallow import Schema
+from nameko.rpc import RpcProxy
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
-from services.common.access import KIND_PERSON
+from services.common.access import KIND_PERSON, actor_from_account
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
     Forbidden,
@@ -32,10 +33,13 @@ from services.common.validators import is_email
 from services.identity import domain
 from services.identity.events import (
     ACCOUNT_STATUS_CHANGED,
+    CASE_DECIDED,
     EMAIL_VERIFICATION_REQUESTED,
     ENTERPRISE_ACCOUNT_REGISTERED,
+    OWN_STATUS_CHANGED,
     PASSWORD_RESET_REQUESTED,
     REGISTRATION_PROFILE_SUBMITTED,
+    REVIEW_REQUESTED,
 )
 from services.identity.models import Account, AccountToken, LoginAttempt
 from services.identity.repository import (
@@ -51,7 +55,6 @@ from services.identity.schemas import (
     PersonAccountSchema,
     RegisterAccountSchema,
     RegisterPersonSchema,
-    RegistrationDecisionSchema,
     ResetPasswordSchema,
     SessionAccountSchema,
     StaffAccountSchema,
@@ -84,8 +87,16 @@ def _session_view(account: Account) -> dict:
     return SessionAccountSchema().dump(account)
 
 
+def _registration_case_due(account: Account | None) -> bool:
+    return account is not None and domain.registration_case_due(
+        account.kind, account.status, account.profile_submitted_at, account.registration_case_open,
+        account.registration_case_profile_at)
+
+
 class IdentityService(PlatformService):
     name = "identity"
+
+    enterprise = RpcProxy("enterprise")  # registration step 2, for the registration review case
 
     # ---- registration ------------------------------------------------------------------
     @service_rpc
@@ -250,46 +261,79 @@ class IdentityService(PlatformService):
         audit.record(uow.session, "account.status_changed", actor_id=actor_id,  # type: ignore[attr-defined]
                      subject_id=account.id, old=old, new=status, reason=reason)
 
-    # ---- registration review (TSA); behind this small interface until review takes it --
-    @service_rpc
-    def list_registrations_for_review(self, actor_id: str) -> list[dict]:
+    # ---- registration review (TSA) as a review case (identity:registration:<account id>) -----
+    def _request_registration_review(self, account_id: object,
+                                     claim: tuple[str, str] | None = None) -> None:
+        """Send review the registration (its next revision) once it is due: e-mail verified, step 2
+        submitted, no case open (or step 2 submitted again since its revision: the reviewer must
+        see what is current). Idempotent: every trigger may call it, one case revision results."""
+        if not self.config["PLATFORM"]["features"]["registration_review"]:
+            return
+        account_uuid = uuid_or_not_found(str(account_id), "账号不存在")
         with self.db.unit_of_work() as uow:
-            self._require_staff(uow, actor_id)
-            pending = AccountRepository(uow.session).by_status(domain.KIND_ENTERPRISE,
-                                                               domain.ACCOUNT_PENDING_REVIEW)
-            return SessionAccountSchema(many=True).dump(pending)
-
-    @service_rpc
-    def registration_for_review(self, actor_id: str, account_id: str) -> dict:
-        """One enterprise registration, for a reviewer's detail page."""
+            account = AccountRepository(uow.session).get(account_uuid)
+            if not _registration_case_due(account):
+                return
+            owner = actor_from_account(_session_view(account))
+        # Step 2 lives in the enterprise service; read it (as the enterprise's own main account:
+        # enterprise's registration_profile refuses a None actor) before locking the account.
+        profile = self.enterprise.registration_profile(owner, str(account_uuid))
         with self.db.unit_of_work() as uow:
-            self._require_staff(uow, actor_id)
-            account = self._get(uow, account_id)
-            if account.kind != domain.KIND_ENTERPRISE:
-                raise NotFound("注册申请不存在")
-            return _session_view(account)
-
-    @service_rpc
-    def decide_registration(self, actor_id: str, payload: dict) -> dict:
-        data = load_or_fail(RegistrationDecisionSchema(), payload)
-        reason = (data["reason"] or "").strip()
-        if not data["approve"] and not reason:
-            raise ValidationFailed.from_fields(
-                {"reason": [field_error("required", "不通过时请填写驳回原因")]})
-        with self.db.unit_of_work() as uow:
-            staff = self._require_staff(uow, actor_id)
-            account = AccountRepository(uow.session).get(data["account_id"], for_update=True)
-            if account is None or account.kind != domain.KIND_ENTERPRISE:
-                raise NotFound("注册申请不存在")
-            if account.status != domain.ACCOUNT_PENDING_REVIEW:
-                raise InvalidTransition("该注册申请不在待审核状态")
-            if data["approve"] and account.profile_submitted_at is None:
-                raise InvalidTransition("该企业尚未提交企业信息（注册第二步），不能审核通过")
-            status = domain.ACCOUNT_ACTIVE if data["approve"] else domain.ACCOUNT_REJECTED
-            self._set_status(uow, account, status, None if data["approve"] else reason,
-                             actor_id=staff.id)
+            if claim is not None and not uow.claim_event(*claim):
+                return
+            account = AccountRepository(uow.session).get(account_uuid, for_update=True)
+            if not _registration_case_due(account):
+                uow.commit()
+                return
+            assert account is not None
+            account.registration_revision += 1
+            account.registration_case_open = True
+            account.registration_case_profile_at = account.profile_submitted_at
+            data = domain.registration_case(
+                {"id": account.id, "uscc": account.uscc, "contact_name": account.contact_name,
+                 "email": account.email}, profile, account.registration_revision, _now())
+            uow.add_event(REVIEW_REQUESTED, data)
+            audit.record(uow.session, "registration.review_requested", actor_id=account.id,
+                         subject_id=account.id, revision=account.registration_revision)
             uow.commit()
-            return _session_view(account)
+
+    @reliable_event_handler("identity", "account_status_changed")
+    def on_own_status_changed(self, body: dict) -> None:
+        """待审核 (e-mail verified, or 前往修改 after 审核不通过): the registration case may be due."""
+        envelope = OWN_STATUS_CHANGED.parse(body)
+        data = envelope["data"]
+        if data["kind"] == domain.KIND_ENTERPRISE and data["status"] == domain.ACCOUNT_PENDING_REVIEW:
+            self._request_registration_review(
+                data["account_id"], claim=(envelope["id"], "identity.on_own_status_changed"))
+
+    @reliable_event_handler("review", "case_decided")
+    def on_case_decided(self, body: dict) -> None:
+        """Review's decision on a registration case approves or rejects the account (the reason
+        is shown to the enterprise, which may 前往修改 and resubmit)."""
+        envelope = CASE_DECIDED.parse(body)
+        data = envelope["data"]
+        account_id = domain.registration_account_of(data["case_ref"])
+        if account_id is None:
+            return  # another producer's case
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "identity.on_case_decided"):
+                return
+            account = AccountRepository(uow.session).get(uuid_or_not_found(account_id, "账号不存在"),
+                                                         for_update=True)
+            if account is None or account.kind != domain.KIND_ENTERPRISE:
+                log.warning("registration decision for unknown account %s", account_id)
+                uow.commit()
+                return
+            account.registration_case_open = False
+            if account.status == domain.ACCOUNT_PENDING_REVIEW:
+                approved = data["decision"] == "approved"
+                status = domain.ACCOUNT_ACTIVE if approved else domain.ACCOUNT_REJECTED
+                self._set_status(uow, account, status,
+                                 None if approved else (data["reason"] or "审核不通过"), actor_id=None)
+            audit.record(uow.session, "registration.decided", subject_id=account.id,
+                         decision=data["decision"], decided_by=data["decided_by"],
+                         revision=account.registration_revision)
+            uow.commit()
 
     @service_rpc
     def resubmit_registration(self, account_id: str, payload: dict) -> dict:
@@ -318,19 +362,20 @@ class IdentityService(PlatformService):
         envelope = REGISTRATION_PROFILE_SUBMITTED.parse(body)
         data = envelope["data"]
         with self.db.unit_of_work() as uow:
-            if not uow.claim_event(envelope["id"], "identity.on_registration_profile_submitted"):
-                return
             account = AccountRepository(uow.session).get(data["enterprise_id"], for_update=True)
             if account is None or account.kind != domain.KIND_ENTERPRISE:
                 log.warning("registration profile for unknown enterprise %s", data["enterprise_id"])
-                uow.commit()  # nothing to do, and nothing to retry
-                return
-            account.profile_submitted_at = data["submitted_at"]
-            audit.record(uow.session, "registration.profile_submitted", actor_id=account.id,
-                         subject_id=account.id)
-            if (status := domain.status_after_profile_submitted(account.status)) != account.status:
-                self._set_status(uow, account, status, None, actor_id=account.id)
-            uow.commit()
+                return  # nothing to do, and nothing to retry
+            if uow.claim_event(envelope["id"], "identity.on_registration_profile_submitted"):
+                account.profile_submitted_at = data["submitted_at"]
+                audit.record(uow.session, "registration.profile_submitted", actor_id=account.id,
+                             subject_id=account.id)
+                if (status := domain.status_after_profile_submitted(account.status)) != account.status:
+                    self._set_status(uow, account, status, None, actor_id=account.id)
+                uow.commit()
+        # Already 待审核 (verified before step 2): the case is due now. Also on a redelivery, in
+        # case the request failed after the commit above (the request is idempotent).
+        self._request_registration_review(data["enterprise_id"])
 
     # ---- login -------------------------------------------------------------------------
     @service_rpc

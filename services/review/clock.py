@@ -3,6 +3,8 @@
 《行政许可法》 art. 82: periods count working days; art. 42: 20 working days from acceptance,
 extendable (with reasons); time spent waiting for the applicant (补正, 整改) does not count.
 A period starts the day after the event that starts it (the event's day is not counted).
+Art. 32: an application neither accepted nor sent back for 补正 within 5 (working) days of
+receipt is deemed accepted from the day of receipt (``acceptance_deadline``).
 
 Working days are Monday to Friday, except official holidays (``off``), plus the weekend
 days the State Council makes working days (``work``, 调休上班): ``data/holidays.txt``.
@@ -77,6 +79,21 @@ def default_calendar() -> Calendar:
     if _default is None:
         _default = parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8"))
     return _default
+
+
+# 《行政许可法》 第三十二条: 五日内一次告知补正, 逾期不告知的, 自收到申请材料之日起即为受理.
+ACCEPTANCE_DAYS = 5
+
+
+def acceptance_deadline(received_on: date, calendar: Calendar) -> date:
+    """The last day to accept (受理) a case or send it back for 补正: 5 working days after the
+    day the materials were received (that day not counted)."""
+    return calendar.add_working_days(received_on, ACCEPTANCE_DAYS)
+
+
+def deemed_accepted(received_on: date, today: date, calendar: Calendar) -> bool:
+    """Whether a case still waiting for acceptance is, by law, accepted already."""
+    return today > acceptance_deadline(received_on, calendar)
 
 
 @dataclass(frozen=True)

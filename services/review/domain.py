@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.catalogue_files import CatalogueError, load_yaml_catalogue
 from services.common.errors import FieldErrors, field_error
 
 CASE_TYPES_FILE = Path(__file__).parent / "data" / "case_types.yaml"
@@ -51,6 +52,11 @@ WAITING = (CORRECTION, RECTIFICATION)
 FINAL = (APPROVED, REJECTED, WITHDRAWN, TERMINATED)
 
 
+def reopens(case_type: CaseType, decision: str | None, queue: str) -> bool:
+    """Whether a new revision of a closed case starts it again (see resubmit_after_rejection)."""
+    return queue == "done" and decision == "rejected" and case_type.resubmit_after_rejection
+
+
 def queue_of(status: str) -> str:
     """The queue column: 'active' (a reviewer's work), 'waiting' (the enterprise's), 'done'."""
     if status in ACTIVE:
@@ -60,8 +66,10 @@ def queue_of(status: str) -> str:
     return "done"
 
 
-class CaseTypeError(ValueError):
-    """A case-types file that cannot be used; the message names the path of the error."""
+class CaseTypeError(CatalogueError):
+    """A case-types file that cannot be used; each line names the path of an error."""
+
+    title = "审核流程配置有误"
 
 
 # ---- case types as data ----------------------------------------------------------------
@@ -80,6 +88,9 @@ class _CaseTypeSchema(Schema):
                          values=fields.Integer(strict=True, validate=validate.Range(min=1, max=365)),
                          required=True, validate=validate.Length(min=1))
     steps = fields.List(fields.Nested(_StepSchema), required=True, validate=validate.Length(min=1))
+    # A rejected case comes back at its first step when the producer sends a new revision
+    # (registration review: 审核不通过 → 前往修改 → resubmitted); otherwise rejection is final.
+    resubmit_after_rejection = fields.Boolean(load_default=False)
 
     @validates_schema
     def _chain_rules(self, data: dict, **_: Any) -> None:
@@ -90,15 +101,21 @@ class _CaseTypeSchema(Schema):
         if "standard" not in (data.get("limits") or {}):
             raise ValidationError("a 'standard' lane is required", "limits")
         for index, step in enumerate(steps):
-            where = f"steps.{index}.actions"
-            if "accept" in step["actions"] and index != 0:
-                raise ValidationError("accept (受理) only at the first step", where)
-            if "return" in step["actions"] and index == 0:
-                raise ValidationError("return (退回) needs a previous step", where)
-            if "forward" in step["actions"] and index == len(steps) - 1:
-                raise ValidationError("forward (报批) needs a next step", where)
-            if not {"approve", "forward"} & set(step["actions"]):
-                raise ValidationError("a step needs approve or forward", where)
+            problem = _chain_problem(step["actions"], index, len(steps))
+            if problem:  # nested like marshmallow's own errors: the path reads steps[i].actions
+                raise ValidationError({"steps": {index: {"actions": [problem]}}})
+
+
+def _chain_problem(actions: list[str], index: int, count: int) -> str | None:
+    if "accept" in actions and index != 0:
+        return "accept (受理) only at the first step"
+    if "return" in actions and index == 0:
+        return "return (退回) needs a previous step"
+    if "forward" in actions and index == count - 1:
+        return "forward (报批) needs a next step"
+    if not {"approve", "forward"} & set(actions):
+        return "a step needs approve or forward"
+    return None
 
 
 class _FileSchema(Schema):
@@ -126,6 +143,7 @@ class CaseType:
     label: str
     limits: dict[str, int]
     steps: tuple[Step, ...]
+    resubmit_after_rejection: bool = False
 
     def limit_for(self, lane: str) -> int:
         lane = LANE_ALIASES.get(lane, lane)
@@ -138,31 +156,12 @@ class CaseType:
         raise KeyError(key)
 
 
-def _flatten(messages: Any, prefix: str = "") -> list[str]:
-    if isinstance(messages, dict):
-        out: list[str] = []
-        for key, value in messages.items():
-            path = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
-            out += _flatten(value, path)
-        return out
-    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        return [f"{prefix}: {m}" for m in messages]
-    return [f"{prefix}: {messages}"]
-
-
-def parse_case_types(text: str) -> dict[str, CaseType]:
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CaseTypeError(f"case types: not YAML: {exc}") from exc
-    try:
-        data = _FileSchema().load(raw if isinstance(raw, dict) else {"case_types": raw})
-    except ValidationError as exc:
-        raise CaseTypeError("case types: " + "; ".join(_flatten(exc.messages))) from exc
+def parse_case_types(text: str, name: str = CASE_TYPES_FILE.name) -> dict[str, CaseType]:
+    data = load_yaml_catalogue(name, text, _FileSchema(), error=CaseTypeError)
     return {
         pattern: CaseType(pattern, spec["label"], dict(spec["limits"]),
                           tuple(Step(s["key"], s["label"], s["level"], s["stage"], tuple(s["actions"]))
-                                for s in spec["steps"]))
+                                for s in spec["steps"]), spec["resubmit_after_rejection"])
         for pattern, spec in data["case_types"].items()
     }
 
@@ -200,6 +199,14 @@ def in_jurisdiction(level: str | None, desk_region: str | None, enterprise_regio
         return bool(level) and route_region(str(level), enterprise_region) == desk_region
     except ValueError:
         return False
+
+
+def desk_works_on(case_type: CaseType | None, level: str | None, desk_region: str | None,
+                  enterprise_region: str) -> bool:
+    """Whether a reviewer's desk is one the case's chain passes through: a step at its level,
+    and the enterprise in its jurisdiction (a city desk has no part in a province-only chain)."""
+    return (case_type is not None and any(step.level == level for step in case_type.steps)
+            and in_jurisdiction(level, desk_region, enterprise_region))
 
 
 def route_region(level: str, region_code: str) -> str:
@@ -342,16 +349,20 @@ def diff_revisions(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[d
 
 # ---- self-inspection forms -------------------------------------------------------------------
 def missing_answers(form: list[dict[str, Any]], answers: dict[str, Any],
-                    attachments: list[dict[str, Any]]) -> FieldErrors:
-    """Every required item of a campaign form that the submission leaves empty."""
+                    files: Collection[str]) -> FieldErrors:
+    """Every required item of a campaign form that the submission leaves empty (``files``: the
+    names of the items a file was uploaded for), and files for items that take none."""
     errors: FieldErrors = {}
-    labels = {str(a.get("label") or "") for a in attachments}
+    attachment_items = {item["name"] for item in form if item.get("kind") == "attachment"}
+    for name in files:
+        if name not in attachment_items:
+            errors[name] = [field_error("unknown", "该自查项目不需要上传文件")]
     for item in form:
         if not item.get("required"):
             continue
         name = item["name"]
         if item.get("kind") == "attachment":
-            if item["label"] not in labels and name not in labels:
+            if name not in files:
                 errors[name] = [field_error("required", f"缺少附件：{item['label']}")]
         elif not str(answers.get(name) or "").strip():
             errors[name] = [field_error("required", f"请填写：{item['label']}")]

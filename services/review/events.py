@@ -22,7 +22,8 @@ from services.review.schemas import (
 PRODUCERS = ("permits", "personnel", "identity", "enterprise")
 
 CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, CaseAcceptedData,
-                          "A reviewer accepted (受理) the case at its first step.")
+                          "The case was accepted (受理) at its first step: by a reviewer, or by law "
+                          "(deemed) when 5 working days after receipt passed without 受理 or 补正.")
 CASE_STEP_CHANGED = EventSpec("review", "case_step_changed", 1, CaseStepChangedData,
                               "The case moved to another step of its chain (报批 / 退回).")
 CORRECTION_REQUESTED = EventSpec("review", "correction_requested", 1, CorrectionRequestedData,

@@ -1,4 +1,4 @@
-"""review's tables (migrations/versions/0002_review_cases.py creates them)."""
+"""review's tables (migrations/versions/0002_review_cases.py creates them, 0004 the attachments)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, Integer, String, Text, Uuid, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from services.common.attachments import AttachmentColumns
 
 
 class Base(DeclarativeBase):
@@ -38,6 +40,9 @@ class Case(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     accepted: Mapped[bool] = mapped_column(default=False)
+    # 受理 or 补正 is due by this day (行政许可法 第三十二条); set while the case waits for 受理
+    acceptance_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deemed_accepted: Mapped[bool] = mapped_column(default=False)  # accepted by law, not by a reviewer
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     clock_started_on: Mapped[date] = mapped_column(Date)
     limit_days: Mapped[int] = mapped_column(Integer)
@@ -111,7 +116,7 @@ class Rectification(Base):
     items: Mapped[list] = mapped_column(JSON)          # [{name, requirement}]
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))    # open / submitted / closed / escalated
-    evidence: Mapped[list] = mapped_column(JSON, default=list)  # attachment metadata
+    evidence: Mapped[list] = mapped_column(JSON, default=list)  # views of its Attachment rows
     statement: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_by: Mapped[str] = mapped_column(String(64))
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -165,3 +170,19 @@ class CampaignTarget(Base):
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Attachment(AttachmentColumns, Base):
+    """A file the enterprise gave review itself: 整改 evidence or a 自查 material.
+
+    ``case_id`` is the case whose reviewers may read it (set once a self-inspection is sent);
+    ``owner_ref`` is the rectification id or the campaign target id it belongs to.
+    """
+
+    __tablename__ = "attachments"
+
+    enterprise_id: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, index=True)
+    purpose: Mapped[str] = mapped_column(String(30))   # rectification / self_inspection
+    owner_ref: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(200), default="")

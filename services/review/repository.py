@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.review import domain
 from services.review.models import (
+    Attachment,
     Campaign,
     CampaignTarget,
     Case,
@@ -141,6 +142,13 @@ class CaseRepository:
             select(Case).where(Case.queue == "active", Case.overdue.is_(False), Case.due_date < today)
             .order_by(Case.due_date).limit(limit).with_for_update(skip_locked=True)))
 
+    def due_for_acceptance(self, today: date, limit: int = 500) -> list[Case]:
+        """Cases still waiting for 受理 past their acceptance deadline (SKIP LOCKED, as above)."""
+        return list(self.session.scalars(
+            select(Case).where(Case.status == domain.SUBMITTED, Case.accepted.is_(False),
+                               Case.acceptance_due < today)
+            .order_by(Case.acceptance_due).limit(limit).with_for_update(skip_locked=True)))
+
     # ---- revisions, opinions, corrections, rectifications ---------------------------------------
     def add_revision(self, revision: Revision) -> None:
         self.session.add(revision)
@@ -177,6 +185,14 @@ class CaseRepository:
         if for_update:
             query = query.with_for_update()
         return self.session.scalars(query).first()
+
+    def attachment(self, attachment_id: uuid.UUID) -> Attachment | None:
+        return self.session.get(Attachment, attachment_id)
+
+    def stored_attachment_ids(self, case_id: uuid.UUID) -> set[str]:
+        """Which of a case's attachments review stores itself (the rest are the producer's)."""
+        return {str(i) for i in self.session.scalars(
+            select(Attachment.id).where(Attachment.case_id == case_id))}
 
     def open_todos(self, enterprise_id: str) -> list[tuple[Case, Correction | None, Rectification | None]]:
         cases = list(self.session.scalars(

@@ -67,6 +67,9 @@ class _CaseEvent(_Loose):
 
 class CaseAcceptedData(_CaseEvent):
     step = fields.String(required=True)
+    # True: nobody accepted it within 5 working days of receipt (行政许可法 第三十二条)
+    deemed = fields.Boolean(load_default=False)
+    accepted_from = fields.Date(load_default=None, allow_none=True)  # receipt day when deemed
 
 
 class CaseStepChangedData(_CaseEvent):
@@ -200,15 +203,29 @@ class CampaignSchema(_Loose):
                           error_messages=_required)
 
 
+class UploadIn(_Loose):
+    """An uploaded file as the gateway passes it (docs/contracts.md "Attachments"); its content is
+    checked by services.common.attachments.check_upload, not here."""
+
+    filename = fields.String(load_default="")
+    content_b64 = fields.String(required=True, error_messages=_required)
+
+
+class EvidenceUpload(UploadIn):
+    label = fields.String(load_default="", validate=validate.Length(max=200))
+
+
 class SelfInspectionSubmitSchema(_Loose):
     answers = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
-    attachments = fields.List(fields.Nested(AttachmentRef), load_default=list)
+    # form item name -> the uploaded file for that (kind: attachment) item
+    files = fields.Dict(keys=fields.String(), values=fields.Nested(UploadIn), load_default=dict)
 
 
 class RectificationEvidenceSchema(_Loose):
     statement = fields.String(required=True, validate=validate.Length(min=2, max=2000),
                               error_messages=_required)
-    evidence = fields.List(fields.Nested(AttachmentRef), required=True, validate=validate.Length(min=1),
+    evidence = fields.List(fields.Nested(EvidenceUpload), required=True,
+                           validate=validate.Length(min=1, max=10, error="请上传1至10个整改材料文件"),
                            error_messages=_required)
 
 
@@ -237,6 +254,7 @@ class OpinionSchema(Schema):
 class CaseSummarySchema(Schema):
     id = fields.UUID()
     case_ref = fields.String()
+    producer = fields.String()
     case_type = fields.String()
     lane = fields.String()
     enterprise_id = fields.String()
@@ -255,6 +273,8 @@ class CaseSummarySchema(Schema):
     received_at = fields.AwareDateTime()
     due_date = fields.Date()
     overdue = fields.Boolean()
+    acceptance_due = fields.Date(allow_none=True)
+    deemed_accepted = fields.Boolean()
     paused_since = fields.Date(allow_none=True)
     pause_reason = fields.String(allow_none=True)
     decision = fields.String(allow_none=True)

@@ -19,6 +19,7 @@ from nameko.timer import timer
 
 from services.common import audit
 from services.common.access import enterprise_of
+from services.common.attachments import IMAGE, PDF, CheckedUpload, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
 from services.common.envelope import EventSpec, MalformedEvent
@@ -34,6 +35,7 @@ from services.common.errors import (
 )
 from services.common.events import reliable_event_handler
 from services.common.schema_errors import load_or_fail
+from services.common.storage import ObjectStore
 from services.review import clock, domain
 from services.review.events import (
     CASE_ACCEPTED,
@@ -48,6 +50,7 @@ from services.review.events import (
     SELF_INSPECTION_STARTED,
 )
 from services.review.models import (
+    Attachment,
     Campaign,
     CampaignTarget,
     Case,
@@ -77,6 +80,7 @@ log = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
 RESULT_LABELS = {"accept": "受理", "approve": "同意", "forward": "同意", "reject": "不同意",
                  "correction": "补正", "rectification": "整改", "return": "退回"}
+DEEMED_HANDLING = "逾期未受理视为受理"
 CORRECTION_DAYS = 10       # working days the enterprise has for a correction unless told otherwise
 RECTIFICATION_DAYS = 20
 
@@ -147,6 +151,12 @@ def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "paused": view.paused and not final, "pause_reason": view.pause_reason,
         "expected_decision_date": None if final else view.due_date.isoformat(),
         "overdue": view.overdue and not final,
+        # 行政许可法 第三十二条: accept or ask for 补正 by this day, or the case is accepted by law
+        "acceptance_due": case.acceptance_due.isoformat()
+        if case.acceptance_due and case.status == domain.SUBMITTED else None,
+        "deemed_accepted": case.deemed_accepted,
+        "accepted_from": case.received_at.astimezone(BEIJING).date().isoformat()
+        if case.deemed_accepted else None,
     }
 
 
@@ -230,6 +240,7 @@ class ReviewService(PlatformService):
             limit = data.get("time_limit_days")
             if limit is None:
                 limit = case_type.limit_for(data["lane"])
+            received_on = data["submitted_at"].astimezone(BEIJING).date()
             case = Case(
                 id=uuid.uuid4(), case_ref=data["case_ref"], producer=producer, case_type=data["case_type"],
                 lane=data["lane"], enterprise_id=str(data["enterprise_id"]),
@@ -238,7 +249,9 @@ class ReviewService(PlatformService):
                 step_key=first.key, level=first.level,
                 desk_region=domain.route_region(first.level, data["region_code"]),
                 revision=data["revision"], accepted=False, received_at=data["submitted_at"],
-                clock_started_on=data["submitted_at"].astimezone(BEIJING).date(), limit_days=limit,
+                acceptance_due=clock.acceptance_deadline(received_on, _calendar())
+                if status == domain.SUBMITTED else None, deemed_accepted=False,
+                clock_started_on=received_on, limit_days=limit,
                 extension_days=0, paused_days=0, overdue=False, updated_at=now, version=1,
                 due_date=today,
             )
@@ -251,10 +264,14 @@ class ReviewService(PlatformService):
             log.info("case %s (%s) received for %s:%s", case.id, case.case_ref, case.level,
                      case.desk_region)
             return case
-        if data["revision"] <= case.revision or case.queue == "done":
+        reopen = domain.reopens(case_type, case.decision, case.queue)
+        if data["revision"] <= case.revision or (case.queue == "done" and not reopen):
             log.info("review_requested %s revision %s ignored (case at revision %s, %s)",
                      data["case_ref"], data["revision"], case.revision, case.status)
             return None
+        if reopen:
+            self._reopen(uow, case, case_type, data)
+            return case
         cases.add(Revision(case_id=case.id, revision=data["revision"], fields=data["fields"],
                            attachments=data["attachments"], submitted_at=data["submitted_at"]))
         case.revision = data["revision"]
@@ -266,11 +283,43 @@ class ReviewService(PlatformService):
                 correction.resolved_revision = data["revision"]
             case.status = domain.IN_REVIEW if case.accepted else domain.SUBMITTED
             case.queue = "active"
+            if not case.accepted:  # corrected materials received: 5 working days to accept them
+                case.acceptance_due = clock.acceptance_deadline(
+                    data["submitted_at"].astimezone(BEIJING).date(), _calendar())
             _resume(case, today)
         case.updated_at = now
         case.version += 1
         audit.record(uow.session, "case.resubmitted", subject_id=case.id, revision=case.revision)
         return case
+
+    def _reopen(self, uow: Any, case: Case, case_type: domain.CaseType, data: dict) -> None:
+        """A rejected case resubmitted (前往修改): the next revision starts the chain again, with a
+        new clock from its receipt; the history and the earlier revisions stay (diff, 审核历史)."""
+        today = _today()
+        received_on = data["submitted_at"].astimezone(BEIJING).date()
+        first = case_type.steps[0]
+        status = domain.SUBMITTED if "accept" in first.actions else domain.IN_REVIEW
+        CaseRepository(uow.session).add(Revision(
+            case_id=case.id, revision=data["revision"], fields=data["fields"],
+            attachments=data["attachments"], submitted_at=data["submitted_at"]))
+        case.revision, case.title = data["revision"], data["title"]
+        case.enterprise_name = data["enterprise_name"]
+        case.status, case.queue = status, domain.queue_of(status)
+        case.step_index, case.step_key, case.level = 0, first.key, first.level
+        case.desk_region = domain.route_region(first.level, data["region_code"])
+        case.region_code = data["region_code"]
+        case.claimed_by = case.claimed_name = case.claimed_at = None
+        case.decision = case.decision_reason = case.decided_at = None
+        case.accepted = case.deemed_accepted = False
+        case.acceptance_due = clock.acceptance_deadline(received_on, _calendar()) \
+            if status == domain.SUBMITTED else None
+        case.received_at, case.clock_started_on = data["submitted_at"], received_on
+        case.extension_days, case.extension_reason, case.paused_days = 0, None, 0
+        case.paused_since = case.pause_reason = None
+        _recompute_due(case, today)
+        case.updated_at = _now()
+        case.version += 1
+        audit.record(uow.session, "case.reopened", subject_id=case.id, revision=case.revision)
 
     def _review_withdrawn(self, spec: EventSpec, body: dict) -> None:
         envelope = spec.parse(body)
@@ -317,8 +366,9 @@ class ReviewService(PlatformService):
 
     def _case_for_reviewer(self, uow: Any, actor: dict, case_id: str, action: str,
                            for_update: bool = False) -> Case:
-        case = CaseRepository(uow.session).get(uuid_or_not_found(case_id, "案件不存在"),
-                                               for_update=for_update)
+        cases = CaseRepository(uow.session)
+        case = cases.by_ref(case_id, for_update=for_update) if ":" in str(case_id) else \
+            cases.get(uuid_or_not_found(case_id, "案件不存在"), for_update=for_update)
         if case is None:
             raise NotFound("案件不存在")
         if actor.get("kind") == "admin":
@@ -399,6 +449,7 @@ class ReviewService(PlatformService):
             latest = revisions[-1] if revisions else None
             previous = revisions[-2] if len(revisions) > 1 else None
             holds = self._holds(uow, case, actor)
+            stored = cases.stored_attachment_ids(case.id)
             detail = summary(case)
             detail.update(
                 held_by_me=holds,
@@ -409,7 +460,9 @@ class ReviewService(PlatformService):
                         "level_label": domain.LEVELS[s.level], "stage": domain.STAGES[s.stage],
                         "current": i == case.step_index} for i, s in enumerate(spec.steps)],
                 fields=latest.fields if latest else {},
-                attachments=latest.attachments if latest else [],
+                # ``stored``: review keeps the file itself (a 自查 material): download via attachment_url
+                attachments=[{**a, "stored": str(a.get("id")) in stored}
+                             for a in (latest.attachments if latest else [])],
                 diff=domain.diff_revisions(
                     {"fields": previous.fields, "attachments": previous.attachments},
                     {"fields": latest.fields, "attachments": latest.attachments})
@@ -539,7 +592,9 @@ class ReviewService(PlatformService):
                                                     "deadline": deadline})
         elif action == "accept":
             case.accepted = True
-            uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key})
+            case.acceptance_due = None
+            uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": False,
+                                          "accepted_from": today})
         self._opinion(uow, case, action, RESULT_LABELS[action], outcome.handling, comment, actor,
                       step=step)
         case.status = outcome.status
@@ -763,19 +818,24 @@ class ReviewService(PlatformService):
                         "current": i == case.step_index and case.queue != "done"}
                        for i, s in enumerate(spec.steps)] if spec else [],
                 correction=_correction_view(open_correction) if open_correction else None,
+                rectifications=[_rectification_view(r) for r in cases.rectifications(case.id)],
             )
             return data
 
     @service_rpc
     def reviewer_may_read_enterprise(self, actor: dict, enterprise_id: str) -> dict:
-        """Reviewers read an enterprise's records only through a case about it at their desk's
-        jurisdiction (asked by enterprise before it answers a reviewer)."""
+        """Reviewers read an enterprise's records only through a case about it that their desk
+        works on (its chain has a step at their level, in their jurisdiction); asked by
+        enterprise before it answers a reviewer."""
         if (actor or {}).get("kind") != "reviewer":
+            return {"allowed": False}
+        desk = domain.desk_of(actor)
+        if desk is None:
             return {"allowed": False}
         with self.db.unit_of_work() as uow:
             cases = CaseRepository(uow.session).for_enterprise(str(enterprise_id))
-            return {"allowed": any(domain.in_jurisdiction(actor.get("level"), actor.get("region_code"),
-                                                          c.region_code) for c in cases)}
+            return {"allowed": any(domain.desk_works_on(domain.registry().resolve(c.case_type), desk[0],
+                                                        desk[1], c.region_code) for c in cases)}
 
     @service_rpc
     def enterprise_cases(self, actor: dict) -> dict:
@@ -808,7 +868,10 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def submit_rectification(self, actor: dict, rectification_id: int, payload: dict) -> dict:
+        """整改 evidence: the enterprise's statement and uploaded files (PDF or jpg/png)."""
         data = load_or_fail(RectificationEvidenceSchema(), payload)
+        checked = [(item["label"].strip() or f"整改材料{index + 1}", _checked(item, f"evidence.{index}"))
+                   for index, item in enumerate(data["evidence"])]
         with self.db.unit_of_work() as uow:
             rect = CaseRepository(uow.session).rectification(int(rectification_id), for_update=True)
             if rect is None:
@@ -818,16 +881,55 @@ class ReviewService(PlatformService):
                 raise Forbidden("只有企业可以提交整改材料")
             if rect.status != "open":
                 raise InvalidTransition("该整改已提交或已处理")
-            rect.evidence = data["evidence"]
+            rows = self._keep_files(uow, checked, actor, case.enterprise_id, "rectification", str(rect.id),
+                                    case.id)
+            rect.evidence = [_attachment_ref(row) for row in rows]
             rect.statement = data["statement"]
             rect.status = "submitted"
             rect.submitted_at = _now()
             case.updated_at = _now()
             case.version += 1
             audit.record(uow.session, "rectification.submitted", actor_id=actor["id"], subject_id=case.id,
-                         rectification_id=rect.id)
+                         rectification_id=rect.id, attachments=[str(r.id) for r in rows])
             uow.commit()
             return _rectification_view(rect)
+
+    def _keep_files(self, uow: Any, checked: list[tuple[str, CheckedUpload]], actor: dict,
+                    enterprise_id: str, purpose: str, owner_ref: str,
+                    case_id: uuid.UUID | None) -> list[Attachment]:
+        """Store checked uploads under server-generated keys and add their rows; if anything fails
+        the files already stored are removed again."""
+        store = ObjectStore(self.config["PLATFORM"])
+        rows: list[Attachment] = []
+        try:
+            for label, upload in checked:
+                key = store_upload(store, f"review/{purpose}", upload)
+                rows.append(Attachment(id=uuid.uuid4(), enterprise_id=enterprise_id, case_id=case_id,
+                                       purpose=purpose, owner_ref=owner_ref, label=label,
+                                       uploaded_by=str(actor.get("id")), **metadata(upload, key)))
+            uow.session.add_all(rows)
+            uow.session.flush()
+        except Exception:
+            for row in rows:
+                store.delete(row.storage_key)
+            raise
+        return rows
+
+    @service_rpc
+    def attachment_url(self, actor: dict, attachment_id: str) -> dict:
+        """A short-lived download link for 整改 evidence or a 自查 material: for the enterprise that
+        uploaded it, reviewers whose jurisdiction covers its case, and admins."""
+        aid = uuid_or_not_found(attachment_id, "附件不存在")
+        with self.db.unit_of_work() as uow:
+            cases = CaseRepository(uow.session)
+            row = cases.attachment(aid)
+            case = cases.get(row.case_id) if row is not None and row.case_id else None
+            if row is None or not _may_read_attachment(actor or {}, row, case):
+                uow.session.rollback()
+                self._refuse(actor, "attachment", aid, "附件不存在", NotFound)
+            key, filename, content_type = row.storage_key, row.filename, row.content_type
+        url = ObjectStore(self.config["PLATFORM"]).download_url(key, filename)
+        return {"url": url, "filename": filename, "content_type": content_type}
 
     # ---- self-inspection campaigns (自查) -----------------------------------------------------------
     @service_rpc
@@ -889,6 +991,8 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def submit_self_inspection(self, actor: dict, target_id: str, payload: dict) -> dict:
+        """Send a 自查: every required item answered and every required material uploaded, or
+        nothing is sent; the materials go to S3 and the submission becomes a review case."""
         data = load_or_fail(SelfInspectionSubmitSchema(), payload)
         with self.db.unit_of_work() as uow:
             repo = CampaignRepository(uow.session)
@@ -899,10 +1003,14 @@ class ReviewService(PlatformService):
                 raise InvalidTransition("该自查已提交")
             campaign = repo.get(target.campaign_id)
             assert campaign is not None
-            errors = domain.missing_answers(campaign.form, data["answers"], data["attachments"])
+            errors = domain.missing_answers(campaign.form, data["answers"], set(data["files"]))
             if errors:
                 raise ValidationFailed("自查材料不完整，请补充后再提交", errors)
             labels = {item["name"]: item["label"] for item in campaign.form}
+            checked = [(labels[name], _checked(upload, name)) for name, upload in data["files"].items()]
+            rows = self._keep_files(uow, checked, actor, target.enterprise_id, "self_inspection",
+                                    str(target.id), None)
+            attachments = [_attachment_ref(row) for row in rows]
             case_type = f"{campaign.business_type}.self_inspection"
             spec = domain.registry().resolve(case_type)
             assert spec is not None
@@ -912,22 +1020,62 @@ class ReviewService(PlatformService):
                 "enterprise_name": target.enterprise_name or target.enterprise_id,
                 "region_code": target.region_code, "title": campaign.title, "revision": 1,
                 "fields": {k: {"label": labels.get(k, k), "value": v} for k, v in data["answers"].items()},
-                "attachments": data["attachments"], "submitted_at": _now()})
+                "attachments": attachments, "submitted_at": _now()})
+            for row in rows:  # the case's reviewers may now read them
+                row.case_id = case.id if case else None
             target.status = "submitted"
             target.answers = data["answers"]
-            target.attachments = data["attachments"]
+            target.attachments = attachments
             target.submitted_at = _now()
             target.case_id = case.id if case else None
             audit.record(uow.session, "self_inspection.submitted", actor_id=actor["id"],
-                         subject_id=target.id, case_id=target.case_id)
+                         subject_id=target.id, case_id=target.case_id,
+                         attachments=[str(r.id) for r in rows])
             uow.commit()
             return {"target_id": str(target.id), "status": target.status,
-                    "case_id": str(target.case_id) if target.case_id else None}
+                    "case_id": str(target.case_id) if target.case_id else None,
+                    "attachments": attachments}
 
     # ---- the legal clock's sweep -------------------------------------------------------------------
     @timer(interval=SWEEP_SECONDS)
     def flag_overdue(self) -> None:
+        self.sweep_acceptance_once()
         self.sweep_overdue_once()
+
+    def sweep_acceptance_once(self, today: date | None = None) -> int:
+        """Cases neither accepted nor sent back for 补正 within 5 working days of receipt are
+        accepted by law from the day of receipt (行政许可法 第三十二条); producers follow the
+        ``case_accepted`` event as if a reviewer had accepted them."""
+        today = today or _today()
+        accepted = 0
+        with self.db.unit_of_work() as uow:
+            for case in CaseRepository(uow.session).due_for_acceptance(today):
+                spec = _case_type(case)
+                step = spec.steps[case.step_index]
+                received_on = case.received_at.astimezone(BEIJING).date()
+                due = case.acceptance_due
+                case.accepted = case.deemed_accepted = True
+                case.acceptance_due = None
+                case.status = domain.IN_REVIEW
+                case.queue = domain.queue_of(case.status)
+                case.overdue = today > case.due_date
+                case.updated_at = _now()
+                case.version += 1
+                self._opinion(uow, case, "deemed_accept", "受理", DEEMED_HANDLING,
+                              f"收到申请材料后{clock.ACCEPTANCE_DAYS}个工作日内（至{due.isoformat()}）"
+                              f"未受理也未告知补正，依《行政许可法》第三十二条，"
+                              f"自收到申请材料之日（{received_on.isoformat()}）起视为受理",
+                              None, "系统", step=step)
+                uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": True,
+                                              "accepted_from": received_on})
+                audit.record(uow.session, "case.deemed_accepted", subject_id=case.id,
+                             acceptance_due=due.isoformat(), received_on=received_on.isoformat())
+                accepted += 1
+            uow.commit()
+        if accepted:
+            log.info("%d case(s) deemed accepted (not accepted within %d working days)", accepted,
+                     clock.ACCEPTANCE_DAYS)
+        return accepted
 
     def sweep_overdue_once(self) -> int:
         """Flag active cases past their date; each instance takes rows the others have not locked."""
@@ -970,6 +1118,27 @@ def _rectification_view(rect: Rectification) -> dict[str, Any]:
     return {"id": rect.id, "items": rect.items, "deadline": rect.deadline.isoformat(), "status": rect.status,
             "evidence": rect.evidence, "statement": rect.statement,
             "submitted_at": rect.submitted_at.isoformat() if rect.submitted_at else None}
+
+
+def _checked(upload: dict, field_name: str) -> CheckedUpload:
+    """An enterprise's evidence: a PDF, or a jpg/png photo of it, judged by its bytes."""
+    return check_upload(upload, field_name, kinds=(PDF, IMAGE))
+
+
+def _attachment_ref(row: Attachment) -> dict[str, Any]:
+    """The attachment as a revision / rectification keeps it (the shape of AttachmentRef)."""
+    return {"id": str(row.id), "label": row.label, "filename": row.filename, "sha256": row.sha256,
+            "content_type": row.content_type, "size_bytes": row.size_bytes}
+
+
+def _may_read_attachment(actor: dict[str, Any], row: Attachment, case: Case | None) -> bool:
+    if actor.get("kind") == "admin":
+        return True
+    if actor.get("kind") in ("enterprise", "sub"):
+        return enterprise_of(actor) == row.enterprise_id
+    desk = domain.desk_of(actor)
+    return (case is not None and desk is not None
+            and domain.in_jurisdiction(desk[0], desk[1], case.region_code))
 
 
 def _delegation_view(d: Delegation) -> dict[str, Any]:

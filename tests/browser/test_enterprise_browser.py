@@ -10,7 +10,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    active_enterprise,
+    registration_reviewer,
+)
 from tests.support.enterprise import resident_id, scan_pdf
 
 pytestmark = pytest.mark.browser
@@ -44,10 +48,10 @@ def test_clerk_fills_a_complete_enterprise(
     web: BrowserSession,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     tmp_path,
 ):
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     page = web.page
     page.goto(web.url("/login"))
     page.locator("#f-login").fill(account["uscc"])

@@ -1,8 +1,8 @@
 """The whole identity journey in headless Chromium (issue 3's definition of done):
 
 register (both steps, with PDF uploads) → verify the e-mail from the SMTP sink → a reviewer
-approves the registration → login → enrol TOTP → log in with TOTP → create a sub-account →
-the sub-account is refused a module it lacks.
+approves the registration case in the review console → login → enrol TOTP → log in with
+TOTP → create a sub-account → the sub-account is refused a module it lacks.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page, expect
 
@@ -48,20 +49,22 @@ def log_out(page: Page) -> None:
 
 
 @pytest.fixture(scope="module")
-def city_reviewer(running_platform):
+def province_reviewer(running_platform):
+    """Registration cases wait at the province desk of the enterprise's region (150105)."""
     username = "brw" + uuid.uuid4().hex[:9]
     with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
         cluster.identity.create_staff_account(None, {
             "kind": "reviewer", "username": username, "contact_name": "浏览器审核员",
-            "email": f"{username}@example.com", "password": PASSWORD, "level": "city",
-            "region_code": "150100"})
+            "email": f"{username}@example.com", "password": PASSWORD, "level": "province",
+            "region_code": "150000"})
     return username
 
 
 def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, gateway: str,
-                                                             running_platform, city_reviewer,
+                                                             running_platform, province_reviewer,
                                                              artifacts: Path, tmp_path: Path):
     data = {**registration(), "password": PASSWORD}
+    company = f"内蒙古浏览器测试{data['uscc'][-6:]}工程有限公司"  # one row per run in the review queue
     page = new_page(browser)
 
     # Step 1: the account.
@@ -77,13 +80,13 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     licence, id_card = tmp_path / "营业执照副本.pdf", tmp_path / "法定代表人身份证.pdf"
     licence.write_bytes(scan_pdf())
     id_card.write_bytes(scan_pdf(colour=False, dpi=150))
-    page.locator("#f-name").fill("内蒙古浏览器测试工程有限公司")
+    page.locator("#f-name").fill(company)
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#saved")).to_be_visible()
     page.goto(gateway + "/register/enterprise")  # a half-finished registration continues
-    expect(page.locator("#f-name")).to_have_value("内蒙古浏览器测试工程有限公司")
+    expect(page.locator("#f-name")).to_have_value(company)
     page.locator("#f-enterprise_type").select_option("limited_liability")
-    for name, value in {"legal_person": "内蒙古浏览器测试工程有限公司", "legal_representative": "赵六",
+    for name, value in {"legal_person": company, "legal_representative": "赵六",
                         "registered_address": "呼和浩特市新城区新华大街8号",
                         "current_address": "呼和浩特市赛罕区大学东街9号", "contact_name": "钱七",
                         "contact_phone": "13987654321", "email": data["email"]}.items():
@@ -107,24 +110,35 @@ def test_register_both_steps_verify_approve_totp_sub_account(browser: Browser, g
     page.goto(link)
     expect(page.locator("body")).to_contain_text("邮箱验证成功")
 
-    # A city reviewer sees the step-2 information and approves.
+    # A province reviewer finds the registration case in the review console (注册审核 leads
+    # there), sees the step-2 information and the scans, claims it and approves.
     staff = new_page(browser)
-    log_in(staff, gateway, city_reviewer)
+    log_in(staff, gateway, province_reviewer)
     staff.goto(gateway + "/review/registrations")
-    row = staff.locator(f"tr[data-login='{data['uscc']}']")
-    staff.wait_for_timeout(200)
-    for _ in range(50):  # identity learns of step 2 from an event
-        if row.get_by_text("已提交，查看").count():
+    expect(staff).to_have_url(re.compile(r"/review/cases\?case_type=identity\.(%2A|\*)$"))
+    expect(staff.locator("select[name='case_type']")).to_have_value("identity.*")
+    row = staff.locator("#review-queue tr", has_text=company)
+    for _ in range(50):  # identity sends the case once it learns of step 2 (events)
+        staff.locator("input[name='enterprise']").fill(company)  # the queue's enterprise filter
+        staff.locator("input[name='enterprise']").press("Enter")
+        staff.wait_for_load_state()
+        if row.count():
             break
         staff.wait_for_timeout(200)
-        staff.reload()
-    row.get_by_text("已提交，查看").click()
-    expect(staff.locator("#registration-profile")).to_contain_text("赵六")
-    expect(staff.locator("#registration-files")).to_contain_text("营业执照副本.pdf")
-    staff.locator("input[name='decision'][value='approve']").check()
-    staff.get_by_role("button", name="提交").click()
-    expect(staff).to_have_url(gateway + "/review/registrations")
-    expect(staff.locator(f"tr[data-login='{data['uscc']}']")).to_have_count(0)
+    expect(row).to_contain_text("企业注册审核")
+    row.get_by_role("link", name="办理").click()
+    expect(staff.locator("#case-fields")).to_contain_text("赵六")
+    expect(staff.locator("#case-fields")).to_contain_text(data["uscc"])
+    expect(staff.locator("#case-fields")).to_contain_text("营业执照副本.pdf")
+    staff.locator("#claim").click()
+    staff.locator("input[name='action'][value='approve']").check()
+    staff.locator("#f-comment").fill("材料齐全，同意注册")
+    staff.locator("#submit-opinion").click()
+    expect(staff).to_have_url(gateway + "/review/cases")
+    expect(staff.locator("#review-queue tr", has_text=company)).to_have_count(0)
+    credentials = {"login": data["uscc"], "password": PASSWORD}
+    wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials, timeout=30).json()
+             .get("account", {}).get("status") == "active", what="identity to follow the approval")
 
     # The enterprise signs in and enrols TOTP.
     log_in(page, gateway, data["uscc"])

@@ -17,7 +17,12 @@ from pyzbar.pyzbar import decode
 
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    active_enterprise,
+    registration_reviewer,
+    reviewer,
+)
 from tests.integration.test_notify_events import Bus
 from tests.support.data import random_mobile
 from tests.support.waiting import wait_for
@@ -49,9 +54,10 @@ def test_correction_todo_then_rating_from_a_qr_code_shows_in_statistics(
     gateway,
     running_platform,
     reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
 ):
     config = running_platform
-    _, _, account = active_enterprise(gateway, config, reviewer)
+    _, _, account = active_enterprise(gateway, config, registration_reviewer)
     enterprise_id = account["id"]
     bus = Bus(config)
     application = str(uuid.uuid4())

@@ -19,7 +19,11 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_enterprise_browser import add_record
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    active_enterprise,
+    registration_reviewer,
+)
 from tests.support.enterprise import resident_id
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
@@ -32,11 +36,11 @@ def test_enterprise_applies_for_a_safety_licence_in_the_browser(
     web: BrowserSession,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     tmp_path,  # noqa: F811
 ):
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     page = web.page
     page.goto(web.url("/login"))
     page.locator("#f-login").fill(account["uscc"])

@@ -22,7 +22,11 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_enterprise_browser import fill, save
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    active_enterprise,
+    registration_reviewer,
+)
 from tests.support.enterprise import resident_id
 from tests.support.permits import pdf_text, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
@@ -49,11 +53,11 @@ def test_hmq_enterprise_applies_for_a_maintenance_qualification_in_the_browser(
     web: BrowserSession,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     tmp_path,
 ):
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     eid = account["id"]
     today = date.today()
     rng = random.Random()

@@ -22,7 +22,11 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from services.common.errors import ValidationFailed
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
+    PASSWORD,
+    active_enterprise,
+    registration_reviewer,
+)
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
 from tests.support.waiting import wait_for
@@ -99,7 +103,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     artifacts: Path,
@@ -114,7 +118,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
         page.screenshot(path=artifacts / f"review-journey-{shot:02d}-{name}.png", full_page=True)
 
     # ---- 1. The enterprise applies (its staff roster set up through RPC, the rest on the pages).
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     actor = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     for category, name, cert in CIP_STAFF:
         cluster.enterprise.save_record(actor, account["id"], "staff", staff(category, name, cert))

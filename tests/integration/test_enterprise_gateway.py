@@ -24,6 +24,7 @@ from tests.support.enterprise import (
     submit_registration_profile,
     upload,
 )
+from tests.support.registration import decide_through_api, province_reviewer
 from tests.support.waiting import wait_for
 
 PASSWORD = "Qlp#2026-enterprise"
@@ -49,6 +50,14 @@ def reviewer(running_platform, gateway):
     return http, token, username
 
 
+@pytest.fixture(scope="module")
+def registration_reviewer(running_platform, gateway):
+    """A province reviewer: registration cases wait at the province desk."""
+    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
+        username = province_reviewer(cluster, PASSWORD)["login"]
+    return login(gateway, username)[0]
+
+
 def login(gateway: str, name: str) -> tuple[requests.Session, str]:
     http = requests.Session()
     response = http.post(gateway + "/api/v1/session", json={"login": name, "password": PASSWORD})
@@ -65,28 +74,21 @@ def verify_email(config: dict, email: str) -> None:
     assert requests.get(link).status_code == 200
 
 
-def active_enterprise(gateway: str, config: dict, reviewer: tuple) -> tuple[requests.Session, str, dict]:
-    """Registered (both steps), e-mail verified, approved, signed in: (session, csrf, account)."""
+def active_enterprise(
+    gateway: str, config: dict, approver: requests.Session
+) -> tuple[requests.Session, str, dict]:
+    """Registered (both steps), e-mail verified, approved in review, signed in: (session, csrf,
+    account)."""
     data = {**registration(), "password": PASSWORD}
     created = requests.post(gateway + "/api/v1/accounts", json=data)
     assert created.status_code == 201, created.text
     account = created.json()
     verify_email(config, data["email"])
     submit_registration_profile(config, account["id"])
-    staff, token, _ = reviewer
-    wait_for(
-        lambda: any(
-            a["id"] == account["id"] and a.get("profile_submitted")
-            for a in staff.get(gateway + "/api/v1/registrations/pending").json()
-        ),
-        what="identity to learn of step 2",
-    )
-    decided = staff.post(
-        gateway + f"/api/v1/registrations/{account['id']}/decision",
-        json={"approve": True},
-        headers={"X-CSRF-Token": token},
-    )
-    assert decided.status_code == 200, decided.text
+    decide_through_api(approver, gateway, account["id"])
+    credentials = {"login": data["uscc"], "password": PASSWORD}
+    wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials).json()
+             .get("account", {}).get("status") == "active", what="identity to follow the approval")
     http, csrf = login(gateway, data["uscc"])
     return http, csrf, account
 
@@ -156,8 +158,8 @@ def test_registration_step_two_on_its_page(gateway, running_platform):
     assert "扫描分辨率约为150 DPI" in done.text and "扫描件为黑白/灰度" in done.text
 
 
-def test_enterprise_pages_and_api(gateway, running_platform, reviewer):
-    http, csrf, account = active_enterprise(gateway, running_platform, reviewer)
+def test_enterprise_pages_and_api(gateway, running_platform, registration_reviewer):
+    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
     assert (
         http.get(gateway + "/register/enterprise", allow_redirects=False).headers["Location"] == "/enterprise"
     )
@@ -255,9 +257,11 @@ def test_enterprise_pages_and_api(gateway, running_platform, reviewer):
         assert http.get(gateway + f"/enterprise/{section}/new").status_code == 200
 
 
-def test_enterprise_a_cannot_reach_b_through_any_route(gateway, running_platform, reviewer, engines):
-    a_http, a_csrf, a = active_enterprise(gateway, running_platform, reviewer)
-    b_http, b_csrf, b = active_enterprise(gateway, running_platform, reviewer)
+def test_enterprise_a_cannot_reach_b_through_any_route(
+    gateway, running_platform, reviewer, registration_reviewer, engines
+):
+    a_http, a_csrf, a = active_enterprise(gateway, running_platform, registration_reviewer)
+    b_http, b_csrf, b = active_enterprise(gateway, running_platform, registration_reviewer)
     headers = {"X-CSRF-Token": b_csrf}
     records = {
         "staff": {"category": "electrician", "name": "冯十一", "id_number": resident_id()},

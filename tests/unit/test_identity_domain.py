@@ -1,3 +1,6 @@
+from datetime import UTC, datetime
+
+from services.common.review_contract import ReviewRequestedData
 from services.identity import domain
 from services.identity.domain import normalise_registration, password_problems, registration_errors
 
@@ -139,3 +142,37 @@ def test_login_candidates_cover_case_and_spaces_of_an_id_number():
     assert domain.login_candidates("南字第1234567号") == ["南字第1234567号"]
     assert domain.login_candidates("   ") == []
     assert domain.login_candidates("x" * 65) == []
+
+
+# ---- registration review as a review case ----------------------------------------------------
+def test_registration_case_carries_both_steps_and_the_scans():
+    account = {"id": "a1b2", "uscc": "91650100228680962Y", "contact_name": "李四", "email": "l@example.com"}
+    profile = {"name": "甲电力公司", "region_code": "150105", "legal_representative": "张三",
+               "business_scope": None,
+               "files": {"business_licence": {"id": "f1", "filename": "执照.pdf", "sha256": "a" * 64}}}
+    at = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    data = domain.registration_case(account, profile, 2, at)
+    assert data["case_ref"] == "identity:registration:a1b2" and data["case_type"] == "identity.registration"
+    assert (data["enterprise_id"], data["enterprise_name"], data["region_code"], data["revision"]) == (
+        "a1b2", "甲电力公司", "150105", 2)
+    assert data["fields"]["uscc"] == {"label": "统一社会信用代码", "value": "91650100228680962Y"}
+    assert data["fields"]["legal_representative"] == {"label": "法定代表人", "value": "张三"}
+    assert data["fields"]["business_scope"]["value"] is None
+    assert data["attachments"] == [{"id": "f1", "label": "营业执照（副本）", "filename": "执照.pdf",
+                                    "sha256": "a" * 64}]  # the ID scan is missing: not invented
+    assert ReviewRequestedData().validate(ReviewRequestedData().dump(data)) == {}
+
+
+def test_registration_case_is_due_once_per_round_and_again_for_a_newer_step_two():
+    due = domain.registration_case_due
+    first = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+    again = datetime(2026, 1, 6, 2, 0, tzinfo=UTC)
+    assert due("enterprise", "pending_review", first, False, None)
+    assert not due("enterprise", "pending_review", first, True, first)        # that case is open
+    assert due("enterprise", "pending_review", again, True, first)            # step 2 sent again
+    assert not due("enterprise", "pending_review", None, False, None)         # no step 2 yet
+    assert not due("enterprise", "pending_email_verification", first, False, None)
+    assert not due("enterprise", "rejected", again, False, first)             # until 前往修改
+    assert not due("sub", "pending_review", first, False, None)
+    assert domain.registration_account_of("identity:registration:a1") == "a1"
+    assert domain.registration_account_of("permits:application:a1") is None

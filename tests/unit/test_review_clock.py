@@ -4,7 +4,15 @@ from datetime import date
 
 import pytest
 
-from services.review.clock import Calendar, Pause, default_calendar, evaluate, parse_calendar
+from services.review.clock import (
+    Calendar,
+    Pause,
+    acceptance_deadline,
+    deemed_accepted,
+    default_calendar,
+    evaluate,
+    parse_calendar,
+)
 
 CAL = default_calendar()
 
@@ -79,3 +87,21 @@ def test_totals_kept_on_the_case_row_give_the_same_view_as_the_pauses(today):
     assert evaluate_totals(date(2025, 3, 3), 20, 5, closed_days, open_pause and open_pause.since,
                            open_pause and open_pause.reason, today, CAL) == \
         evaluate(date(2025, 3, 3), 20, 5, pauses, today, CAL)
+
+
+def test_acceptance_deadline_is_five_working_days_after_receipt_over_national_day():
+    # Received Tuesday 09-30: 10-01..10-08 off; 10-09, 10-10, 10-11 (Saturday 调休), 10-13, 10-14.
+    assert acceptance_deadline(date(2025, 9, 30), CAL) == date(2025, 10, 14)
+    assert not deemed_accepted(date(2025, 9, 30), date(2025, 10, 14), CAL)  # still in time that day
+    assert deemed_accepted(date(2025, 9, 30), date(2025, 10, 15), CAL)
+    # An ordinary week: received Monday, the fifth working day is the next Monday.
+    assert acceptance_deadline(date(2025, 3, 3), CAL) == date(2025, 3, 10)
+    # Received on a holiday (a Saturday 网上申报): counting starts with the next working day.
+    assert acceptance_deadline(date(2025, 10, 4), CAL) == date(2025, 10, 14)
+
+
+def test_acceptance_deadline_uses_the_calendar_it_is_given():
+    plain = Calendar()
+    custom = Calendar(off=frozenset({date(2025, 3, 5)}))
+    assert acceptance_deadline(date(2025, 3, 3), plain) == date(2025, 3, 10)
+    assert acceptance_deadline(date(2025, 3, 3), custom) == date(2025, 3, 11)

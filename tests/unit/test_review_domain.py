@@ -9,11 +9,13 @@ from services.review.domain import (
     apply_action,
     correction_errors,
     decode_cursor,
+    desk_works_on,
     diff_revisions,
     encode_cursor,
     missing_answers,
     parse_case_types,
     registry,
+    reopens,
     route_region,
 )
 
@@ -82,25 +84,31 @@ def test_reject_and_correction_outcomes():
     assert issue.decision == "approved"
 
 
+def _one_type(limits: str, steps: str) -> str:
+    return f"case_types: {{x.y: {{label: a, limits: {limits}, steps: {steps}}}}}"
+
+
+_STEP = "[{{key: s, label: b, level: {level}, stage: review, actions: [{actions}]}}]"
+
+
 @pytest.mark.parametrize("text, path", [
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: []}}", "steps"),
-    ("case_types: {x.y: {label: a, limits: {fast: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve]}]}}", "limits"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: county, stage: review, actions: [approve]}]}}", "steps.0.level"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve, return]}]}}", "steps.0.actions"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [forward]}]}}", "steps.0.actions"),
-    ("case_types: {x.y: {label: a, limits: {standard: 0}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve]}]}}", "limits"),
-    ("case_types: {x.y: {label: a, limits: {standard: 5}, steps: "
-     "[{key: s, label: b, level: city, stage: review, actions: [approve, fly]}]}}", "steps.0.actions"),
+    (_one_type("{standard: 5}", "[]"), "case_types.x.y.steps: "),
+    (_one_type("{fast: 5}", _STEP.format(level="city", actions="approve")), "case_types.x.y.limits: "),
+    (_one_type("{standard: 5}", _STEP.format(level="county", actions="approve")),
+     "case_types.x.y.steps[0].level: "),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="approve, return")),
+     "case_types.x.y.steps[0].actions: return"),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="forward")),
+     "case_types.x.y.steps[0].actions: forward"),
+    (_one_type("{standard: 0}", _STEP.format(level="city", actions="approve")),
+     "case_types.x.y.limits.standard: "),
+    (_one_type("{standard: 5}", _STEP.format(level="city", actions="approve, fly")),
+     "case_types.x.y.steps[0].actions[1]: "),
 ])
 def test_bad_case_type_files_are_refused_with_the_path(text, path):
     with pytest.raises(CaseTypeError) as info:
         parse_case_types(text)
-    assert path in str(info.value)
+    assert any(line.startswith(f"case_types.yaml: {path}") for line in info.value.errors), info.value.errors
 
 
 def test_correction_must_name_existing_items_with_reasons():
@@ -133,7 +141,8 @@ def test_self_inspection_lists_missing_required_items():
             {"name": "report", "label": "自查报告", "required": True, "kind": "attachment"}]
     errors = missing_answers(form, {"staff": ""}, [])
     assert set(errors) == {"staff", "report"}
-    assert not missing_answers(form, {"staff": "齐全"}, [{"label": "自查报告"}])
+    assert not missing_answers(form, {"staff": "齐全"}, {"report"})
+    assert set(missing_answers(form, {"staff": "齐全"}, {"report", "staff"})) == {"staff"}  # no file there
 
 
 def test_cursor_round_trip_and_garbage():
@@ -159,3 +168,22 @@ def test_jurisdiction_of_a_desk_over_an_enterprise_region():
     assert domain.in_jurisdiction("ministry", "000000", "110101")
     assert not domain.in_jurisdiction(None, "150100", "150105")
     assert not domain.in_jurisdiction("city", "150100", "bad")
+
+
+def test_only_types_that_allow_it_reopen_a_rejected_case():
+    registration = REG.resolve("identity.registration")
+    assert registration.resubmit_after_rejection and registration.steps[0].actions == ("approve", "reject")
+    assert reopens(registration, "rejected", "done")
+    assert not reopens(registration, "approved", "done")
+    assert not reopens(registration, None, "active")
+    assert not reopens(REG.resolve("cip.safety.new"), "rejected", "done")  # a new application instead
+
+
+def test_a_desk_reads_an_enterprise_only_through_a_chain_it_works_on():
+    cip, registration = REG.resolve("cip.safety.new"), REG.resolve("identity.registration")
+    assert desk_works_on(cip, "city", "150100", "150105")
+    assert desk_works_on(cip, "province", "150000", "150105")
+    assert not desk_works_on(cip, "city", "152500", "150105")          # another league
+    assert desk_works_on(registration, "province", "150000", "150105")
+    assert not desk_works_on(registration, "city", "150100", "150105")  # province-only chain
+    assert not desk_works_on(None, "city", "150100", "150105")

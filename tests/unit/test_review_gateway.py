@@ -1,10 +1,13 @@
 """The reviewer console and the review API in the gateway, with a fake RPC (no servers)."""
 
+import base64
+import io
+
 import pytest
 from werkzeug.test import Client
 
 from gateway.app import GatewayApp, menu_for
-from services.common.errors import Conflict, ValidationFailed
+from services.common.errors import Conflict, NotFound, ValidationFailed
 from tests.unit.test_gateway_app import FakeRpc, MemorySessions, account, sign_in_as
 
 CASE = {
@@ -217,3 +220,142 @@ def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
     admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
     assert reviewer[:2] == ["审核工作台", "注册审核"] and "企业自查" not in reviewer
     assert "企业自查" in admin and "工作量统计" in admin
+
+
+def test_empty_fields_show_none_in_chinese_not_python_none(client, rpc):
+    fields = {
+        "address": {"label": "注册地址", "value": None},
+        "fax": {"label": "传真", "value": ""},
+        "ftz": {"label": "自贸区企业", "value": False},
+    }
+    diff = {
+        "fields": [{"name": "fax", "label": "传真", "old": None, "new": "123", "change": "added"}],
+        "attachments": [],
+    }
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(fields=fields, diff=diff)
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "None" not in page
+    rows = page.split('data-field="address"', 1)[1].split("</tr>", 1)[0]
+    assert '<span class="muted">无</span>' in rows
+    assert "否" in page.split('data-field="ftz"', 1)[1].split("</tr>", 1)[0]
+
+
+def test_rectification_form_sends_the_uploaded_files_with_their_item_labels(client, rpc):
+    rpc.behaviour[("review", "submit_rectification")] = lambda actor, rect_id, payload: {"id": rect_id}
+    sign_in_as(client, "e1")
+    response = client.post(
+        "/rectifications/7",
+        data={
+            "csrf_token": "t0ken",
+            "statement": "已整改",
+            "evidence_label:0": "安全设备",
+            "evidence:0": (io.BytesIO(b"%PDF-1.4 report"), "检测报告.pdf"),
+            "evidence:1": (io.BytesIO(b""), ""),  # an item left without a file
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303
+    ((_, _, (actor, rect_id, payload), _),) = calls(rpc, "submit_rectification")
+    assert actor["kind"] == "enterprise" and rect_id == 7 and payload["statement"] == "已整改"
+    assert payload["evidence"] == [
+        {
+            "filename": "检测报告.pdf",
+            "content_b64": base64.b64encode(b"%PDF-1.4 report").decode(),
+            "label": "安全设备",
+        }
+    ]
+
+
+def test_self_inspection_form_sends_files_by_item_and_shows_missing_ones(client, rpc):
+    todo = {
+        "target_id": "t1",
+        "status": "todo",
+        "answers": {},
+        "campaign": {
+            "title": "2026年自查",
+            "deadline": "2026-12-31",
+            "form": [{"name": "report", "label": "自查报告", "required": True, "kind": "attachment"}],
+        },
+    }
+    rpc.behaviour[("review", "self_inspection")] = lambda actor, target_id: todo
+    rpc.behaviour[("review", "submit_self_inspection")] = ValidationFailed(
+        "自查材料不完整，请补充后再提交", {"report": [{"code": "required", "message": "缺少附件：自查报告"}]}
+    )
+    sign_in_as(client, "e1")
+    page = client.get("/self-inspections/t1").get_data(as_text=True)
+    assert 'type="file" name="file:report"' in page and 'enctype="multipart/form-data"' in page
+    refused = client.post(
+        "/self-inspections/t1",
+        data={"csrf_token": "t0ken", "file:report": (io.BytesIO(b"x"), "自查.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "缺少附件：自查报告" in refused.get_data(as_text=True)
+    ((_, _, (_actor, target_id, payload), _),) = calls(rpc, "submit_self_inspection")
+    assert target_id == "t1" and payload["answers"] == {}
+    assert payload["files"]["report"]["filename"] == "自查.pdf"
+
+
+def test_attachment_download_redirects_to_the_url_review_signs(client, rpc):
+    rpc.behaviour[("review", "attachment_url")] = lambda actor, attachment_id: {
+        "url": f"http://s3.local/{attachment_id}?sig=1"
+    }
+    sign_in_as(client, "r1")
+    response = client.get("/review/attachments/a1")
+    assert response.status_code == 303 and response.headers["Location"] == "http://s3.local/a1?sig=1"
+    sign_in_as(client, "e1")
+    assert client.get("/api/v1/review/attachments/a2").status_code == 303
+    rpc.behaviour[("review", "attachment_url")] = NotFound("附件不存在")
+    assert client.get("/review/attachments/a3").status_code == 404
+
+
+def test_case_page_links_only_the_files_review_stores(client, rpc):
+    attachments = [
+        {"id": "a9", "label": "营业执照", "filename": "x.pdf", "sha256": "ab" * 32, "stored": False},
+        {"id": "s1", "label": "自查报告", "filename": "自查.pdf", "sha256": "cd" * 32, "stored": True},
+    ]
+    rects = [
+        {
+            "id": 3,
+            "status": "submitted",
+            "deadline": "2026-01-31",
+            "items": [{"name": "安全设备", "requirement": "检测报告"}],
+            "statement": "已整改",
+            "evidence": [{"id": "ev1", "label": "安全设备", "filename": "检测.pdf"}],
+        }
+    ]
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(
+        attachments=attachments, rectifications=rects
+    )
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert 'href="/review/attachments/s1"' in page and 'href="/review/attachments/ev1"' in page
+    assert 'href="/review/attachments/a9"' not in page
+
+
+def test_acceptance_deadline_and_deemed_acceptance_are_shown(client, rpc):
+    waiting = {**detail()["clock"], "acceptance_due": "2025-10-14", "deemed_accepted": False,
+               "accepted_from": None}
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(
+        status="submitted", clock=waiting
+    )
+    sign_in_as(client, "r1")
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "2025-10-14 前受理或一次告知补正" in page and 'id="deemed-accepted"' not in page
+    deemed = {**waiting, "acceptance_due": None, "deemed_accepted": True, "accepted_from": "2025-09-30"}
+    rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(clock=deemed)
+    page = client.get("/review/cases/c1").get_data(as_text=True)
+    assert "逾期未受理视为受理" in page and "自 2025-09-30（收到申请材料之日）起视为受理" in page
+    assert 'id="acceptance-due"' not in page
+
+
+def test_registration_review_pages_lead_to_the_review_console(client, rpc):
+    sign_in_as(client, "r1")
+    listing = client.get("/review/registrations")
+    assert listing.status_code == 303
+    assert listing.headers["Location"] == "/review/cases?case_type=identity.%2A"
+    one = client.get("/review/registrations/a1b2")
+    assert one.status_code == 303 and one.headers["Location"] == "/review/cases/identity:registration:a1b2"
+    assert client.get("/api/v1/registrations/pending").status_code == 404  # replaced by the review API
+    sign_in_as(client, "e1")
+    assert client.get("/review/registrations").status_code == 403
