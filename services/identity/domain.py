@@ -252,8 +252,8 @@ def locked_until(failures: list[datetime], now: datetime) -> datetime | None:
     return None
 
 
-def ip_blocked(failures_from_ip: int) -> bool:
-    return failures_from_ip >= IP_FAILURES
+def ip_blocked(failures_from_ip: int, limit: int = IP_FAILURES) -> bool:
+    return failures_from_ip >= limit
 
 
 # ---- single-use tokens (e-mail verification, password reset) -------------------------------

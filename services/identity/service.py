@@ -392,7 +392,9 @@ class IdentityService(PlatformService):
             login = account.login if account is not None else candidates[0]
             now = _now()
             since = now - domain.LOCKOUT_WINDOW - domain.LOCKOUT_DURATION
-            if ip and domain.ip_blocked(attempts.failures_from_ip(ip, since)):
+            ip_limit = int(self.config["PLATFORM"].get("security", {}).get(
+                "login_failures_per_ip", domain.IP_FAILURES))
+            if ip and domain.ip_blocked(attempts.failures_from_ip(ip, since), ip_limit):
                 self._attempt(uow, login, account, ip, False, "ip_blocked")
                 raise Unauthenticated("登录失败次数过多，请15分钟后再试", code="ip_blocked")
             until = domain.locked_until(attempts.failures_for_login(login, since), now)

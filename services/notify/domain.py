@@ -417,11 +417,16 @@ def effects_of_licence_at_risk(data: dict[str, Any]) -> Effects:
 
 
 def effects_of_transfer_requested(data: dict[str, Any]) -> Effects:
+    """A to-do for the enterprise that decides (personnel names it; older events: the releasing one)."""
+    deciding = data.get("awaiting_enterprise_id") or data["from_enterprise_id"]
+    incoming = str(deciding) == str(data["to_enterprise_id"])
+    title = "人员调入确认" if incoming else "人员调出确认"
+    body = (f"{data['holder_name']} 的证书申请调入本单位，请接收或退回。" if incoming
+            else f"{data['holder_name']} 的证书申请调出，请确认。")
     return Effects(todos=[Todo(
-        Recipient.enterprise(data["from_enterprise_id"], "personnel"), "transfer",
-        f"personnel:transfer:{data['transfer_id']}", f"人员调出确认：{data['holder_name']}",
-        f"{data['holder_name']} 的证书申请调出，请确认。",
-        f"/personnel/transfers/{data['transfer_id']}")])
+        Recipient.enterprise(deciding, "personnel"), "transfer",
+        f"personnel:transfer:{data['transfer_id']}", f"{title}：{data['holder_name']}", body,
+        "/personnel/transfers")])
 
 
 def effects_of_materials_owed(data: dict[str, Any]) -> Effects:

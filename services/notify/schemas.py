@@ -213,6 +213,8 @@ class TransferRequestedView(_Tolerant):
     holder_name = fields.String(required=True)
     from_enterprise_id = fields.UUID(required=True)
     to_enterprise_id = fields.UUID(required=True)
+    # Who decides: the new employer for a CIP 调出 (it accepts), the consenting one for TSA.
+    awaiting_enterprise_id = fields.UUID(load_default=None, allow_none=True)
 
 
 # ---- RPC payloads and results -----------------------------------------------------------------

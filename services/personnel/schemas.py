@@ -177,6 +177,7 @@ class TransferRequestedData(_Strict):
     holder_name = fields.String(required=True)
     from_enterprise_id = fields.UUID(required=True)
     to_enterprise_id = fields.UUID(required=True)
+    awaiting_enterprise_id = fields.UUID(required=True)  # the enterprise whose decision is due
 
 
 class KeyPersonChangedData(_Strict):

@@ -1989,6 +1989,7 @@ class PersonnelService(PlatformService):
                     "holder_name": person.name,
                     "from_enterprise_id": eid,
                     "to_enterprise_id": row.to_enterprise_id,
+                    "awaiting_enterprise_id": row.to_enterprise_id,  # CIP: the new employer accepts
                 },
             )
             audit.record(
@@ -2160,6 +2161,7 @@ class PersonnelService(PlatformService):
                         "holder_name": person.name,
                         "from_enterprise_id": row.from_enterprise_id,
                         "to_enterprise_id": row.to_enterprise_id,
+                        "awaiting_enterprise_id": moved.consenting_enterprise_id,
                     },
                 )
             audit.record(

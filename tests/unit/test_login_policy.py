@@ -43,6 +43,7 @@ def test_lock_ends_after_15_minutes():
 def test_ip_limit():
     assert not ip_blocked(29)
     assert ip_blocked(30)
+    assert not ip_blocked(30, limit=31) and ip_blocked(31, limit=31)
 
 
 def test_statuses_and_login():
