@@ -1,10 +1,15 @@
-"""The data every producer sends when it asks review for a case (docs/contracts.md, "Review
-cases"): ``<producer>.review_requested`` v1. One schema, so permits, enterprise and the
-producers to come send the same shape; review reads it with its own tolerant schema."""
+"""Both halves of the review contract a producer needs (docs/contracts.md, "Review cases").
+
+What every producer sends when it asks review for a case, ``<producer>.review_requested`` v1
+(one schema, so permits, enterprise, identity and personnel send the same shape; review reads
+it with its own tolerant schema), and the producers' view of review's answers (``case_accepted``
+… ``case_closed``), tolerant of fields review adds later, with their EventSpecs."""
 
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
+
+from services.common.envelope import EventSpec
 
 
 class _Contract(Schema):
@@ -45,3 +50,48 @@ ReviewRequestedData = _ReviewRequestedBase.from_dict(
     name="ReviewRequestedData",
 )
 ReviewRequestedData.__doc__ = "Data of <producer>.review_requested v1 (docs/contracts.md, Review cases)."
+
+
+# ---- review's answers, as every producer reads them ------------------------------------------
+class _CaseEvent(_Contract):
+    case_ref = fields.String(required=True)
+    case_id = fields.String(required=True)
+    at = fields.String(load_default=None, allow_none=True)
+
+
+class CaseAcceptedData(_CaseEvent):
+    step = fields.String(load_default=None, allow_none=True)
+
+
+class CaseStepChangedData(_CaseEvent):
+    step = fields.String(load_default=None, allow_none=True)
+    step_label = fields.String(load_default=None, allow_none=True)
+    level = fields.String(load_default=None, allow_none=True)
+
+
+class CorrectionItemData(_Contract):
+    target = fields.String(required=True)
+    name = fields.String(required=True)
+    reason = fields.String(load_default="")
+
+
+class CorrectionRequestedData(_CaseEvent):
+    items = fields.List(fields.Nested(CorrectionItemData), required=True)
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
+class CaseDecidedData(_CaseEvent):
+    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
+    reason = fields.String(load_default=None, allow_none=True)
+    decided_by = fields.String(load_default=None, allow_none=True)
+
+
+class CaseClosedData(_CaseEvent):
+    outcome = fields.String(load_default="withdrawn")
+
+
+CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, CaseAcceptedData, "受理")
+CASE_STEP_CHANGED = EventSpec("review", "case_step_changed", 1, CaseStepChangedData, "step changed")
+CORRECTION_REQUESTED = EventSpec("review", "correction_requested", 1, CorrectionRequestedData, "补正")
+CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData, "final decision")
+CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseClosedData, "withdrawn / terminated")

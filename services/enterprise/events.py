@@ -1,9 +1,8 @@
 """Events enterprise emits and consumes, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
-from services.common.review_contract import ReviewRequestedData
+from services.common.review_contract import CASE_CLOSED, CASE_DECIDED, ReviewRequestedData
 from services.enterprise.schemas import (
-    CaseDecidedData,
     ChangeRequestedData,
     RecordsChangedData,
     RegistrationProfileSubmittedData,
@@ -27,11 +26,7 @@ REVIEW_REQUESTED = EventSpec(
     "enterprise", "review_requested", 1, ReviewRequestedData,
     "A change request goes to review as a case (docs/contracts.md, Review cases).",
 )
-# Consumed from review (its answers about enterprise:change:<id> cases).
-CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData,
-                         "review decided a case (approved / rejected).")
-CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseDecidedData,
-                        "review closed a case without a decision (withdrawn / terminated).")
-
+# Consumed from review (its answers about enterprise:change:<id> cases): CASE_DECIDED and
+# CASE_CLOSED, the producers' shared view (services/common/review_contract.py).
 EMITS = [RECORDS_CHANGED, CHANGE_REQUESTED, REGISTRATION_PROFILE_SUBMITTED, REVIEW_REQUESTED]
 CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, CASE_DECIDED, CASE_CLOSED]

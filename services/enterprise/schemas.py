@@ -83,13 +83,3 @@ class RegistrationProfileSubmittedData(Schema):
     submitted_at = fields.AwareDateTime(required=True)
 
 
-class CaseDecidedData(Schema):
-    """What enterprise reads of review.case_decided / case_closed (tolerant)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    case_ref = fields.String(required=True)
-    decision = fields.String(load_default=None, allow_none=True)
-    outcome = fields.String(load_default=None, allow_none=True)
-    reason = fields.String(load_default=None, allow_none=True)

@@ -1,11 +1,10 @@
 """Events identity emits, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
-from services.common.review_contract import ReviewRequestedData
+from services.common.review_contract import CASE_DECIDED, ReviewRequestedData
 from services.identity.schemas import (
     AccountRegisteredData,
     AccountStatusChangedData,
-    CaseDecidedView,
     LinkMailData,
     RegistrationProfileSubmittedData,
 )
@@ -41,9 +40,8 @@ REGISTRATION_PROFILE_SUBMITTED = EventSpec(
     "enterprise", "registration_profile_submitted", 1, RegistrationProfileSubmittedData,
     "An enterprise submitted its registration step 2 (enterprise info and licences).",
 )
-# Consumed: review's decision on a registration case (other producers' cases are ignored).
-CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedView,
-                         "Review decided a case: identity approves or rejects the registration.")
+# Consumed: review's decision on a registration case (CASE_DECIDED, the producers' shared view;
+# other producers' cases are ignored).
 # Consumed: identity's own status change to 待审核 (e-mail verified, 前往修改) starts the case.
 OWN_STATUS_CHANGED = ACCOUNT_STATUS_CHANGED
 CONSUMES = [REGISTRATION_PROFILE_SUBMITTED, CASE_DECIDED, OWN_STATUS_CHANGED]

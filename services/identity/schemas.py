@@ -199,13 +199,3 @@ class RegistrationProfileSubmittedData(Schema):
     submitted_at = fields.AwareDateTime(required=True)
 
 
-class CaseDecidedView(Schema):
-    """What identity reads of review.case_decided v1 (review's event; tolerant)."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    case_ref = fields.String(required=True)
-    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
-    reason = fields.String(load_default=None, allow_none=True)
-    decided_by = fields.String(load_default="")

@@ -1,16 +1,18 @@
 """Events permits emits and consumes, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
-from services.common.review_contract import ReviewRequestedData
+from services.common.review_contract import (
+    CASE_ACCEPTED,
+    CASE_CLOSED,
+    CASE_DECIDED,
+    CASE_STEP_CHANGED,
+    CORRECTION_REQUESTED,
+    ReviewRequestedData,
+)
 from services.permits.schemas import (
     ApplicationDecidedData,
     ApplicationStateChangedData,
     ApplicationSubmittedData,
-    CaseAcceptedData,
-    CaseClosedData,
-    CaseDecidedData,
-    CaseStepChangedData,
-    CorrectionRequestedData,
     KeyPersonChangedData,
     LicenceAtRiskData,
     LicenceIssuedData,
@@ -48,12 +50,8 @@ REVIEW_WITHDRAWN = EventSpec(
 EMITS = [APPLICATION_SUBMITTED, APPLICATION_STATE_CHANGED, APPLICATION_DECIDED, LICENCE_ISSUED,
          LICENCE_STATUS_CHANGED, LICENCE_AT_RISK, REVIEW_REQUESTED, REVIEW_WITHDRAWN]
 
-# Consumed, with permits' own tolerant schemas (unknown keys ignored).
-CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, CaseAcceptedData, "受理")
-CASE_STEP_CHANGED = EventSpec("review", "case_step_changed", 1, CaseStepChangedData, "step changed")
-CORRECTION_REQUESTED = EventSpec("review", "correction_requested", 1, CorrectionRequestedData, "补正")
-CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData, "final decision")
-CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseClosedData, "withdrawn / terminated")
+# Consumed: review's answers (the producers' shared view, services/common/review_contract.py) and
+# the rest with permits' own tolerant schemas (unknown keys ignored).
 RECORDS_CHANGED = EventSpec("enterprise", "records_changed", 1, RecordsChangedData,
                             "An enterprise's records changed: re-run open pre-checks.")
 KEY_PERSON_CHANGED = EventSpec(

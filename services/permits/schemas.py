@@ -135,44 +135,6 @@ class ReviewWithdrawnData(_Strict):
     outcome = fields.String(required=True, validate=validate.OneOf(["withdrawn", "terminated"]))
 
 
-# ---- events permits consumes (own, tolerant: unknown keys are ignored) ------------------------
-class _CaseEvent(_Strict):
-    case_ref = fields.String(required=True)
-    case_id = fields.String(required=True)
-    at = fields.String(load_default=None, allow_none=True)
-
-
-class CaseAcceptedData(_CaseEvent):
-    step = fields.String(load_default=None, allow_none=True)
-
-
-class CaseStepChangedData(_CaseEvent):
-    step = fields.String(load_default=None, allow_none=True)
-    step_label = fields.String(load_default=None, allow_none=True)
-    level = fields.String(load_default=None, allow_none=True)
-
-
-class CorrectionItemData(_Strict):
-    target = fields.String(required=True)
-    name = fields.String(required=True)
-    reason = fields.String(load_default="")
-
-
-class CorrectionRequestedData(_CaseEvent):
-    items = fields.List(fields.Nested(CorrectionItemData), required=True)
-    deadline = fields.Date(load_default=None, allow_none=True)
-
-
-class CaseDecidedData(_CaseEvent):
-    decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
-    reason = fields.String(load_default=None, allow_none=True)
-    decided_by = fields.String(load_default=None, allow_none=True)
-
-
-class CaseClosedData(_CaseEvent):
-    outcome = fields.String(load_default="withdrawn")
-
-
 class RecordsChangedData(_Strict):
     enterprise_id = fields.UUID(required=True)
     records_version = fields.Integer(required=True)

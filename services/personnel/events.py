@@ -1,18 +1,20 @@
 """Events personnel emits and consumes, with versions (each documented in docs/events.md)."""
 
 from services.common.envelope import EventSpec
-from services.common.review_contract import ReviewRequestedData
+from services.common.review_contract import (
+    CASE_ACCEPTED,
+    CASE_CLOSED,
+    CASE_DECIDED,
+    CASE_STEP_CHANGED,
+    CORRECTION_REQUESTED,
+    ReviewRequestedData,
+)
 from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 from services.personnel.domain import KEY_PERSON_CHANGED
 from services.personnel.schemas import (
-    CaseAcceptedData,
-    CaseClosedData,
-    CaseDecidedData,
-    CaseStepChangedData,
     CertificateCancelledData,
     CertificateIssuedData,
     CertificateTransferredData,
-    CorrectionRequestedData,
     DeclarationStatusChangedData,
     KeyPersonChangedData,
     ReviewWithdrawnData,
@@ -88,11 +90,6 @@ EMITS = [
 ]
 
 # Consumed from review (its answers about personnel:declaration:<id> cases).
-CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, CaseAcceptedData, "受理")
-CASE_STEP_CHANGED = EventSpec("review", "case_step_changed", 1, CaseStepChangedData, "step changed")
-CORRECTION_REQUESTED = EventSpec("review", "correction_requested", 1, CorrectionRequestedData, "补正")
-CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData, "final decision")
-CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseClosedData, "withdrawn / terminated")
 CONSUMES = [
     CASE_ACCEPTED,
     CASE_STEP_CHANGED,
