@@ -12,7 +12,7 @@ from gateway.openapi import operation, path_id, ref
 from gateway.rpc import ServiceUnavailable
 from gateway.views.account import STATUS_LABELS
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
-from services.common.access import MODULES, READ_ONLY, actor_from_account
+from services.common.access import MODULES, actor_from_account
 from services.common.errors import InvalidTransition, ValidationFailed, field_error
 
 LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
@@ -95,7 +95,6 @@ class ManagementViews:
     }
 
     ROUTES = [
-        Rule("/<any(personnel):module>", endpoint="module"),
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
         Rule("/account/users/<account_id>", endpoint="sub_account", methods=["POST"]),
         Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
@@ -112,12 +111,7 @@ class ManagementViews:
              methods=["POST"]),
     ]
 
-    # ---- module entry pages (the modules themselves come with their issues) ---------------
-    def on_module(self, request: Request, module: str) -> Response:
-        actor = self.require(request, kinds=("enterprise", "sub"), module=module)
-        return self.render(request, "module.html", module=module, label=MODULES[module],
-                           read_only=actor["kind"] == "sub" and READ_ONLY in actor["permissions"])
-
+    # ---- module permission probe -------------------------------------------------------------
     def on_api_module(self, request: Request, module: str) -> Response:
         if module not in MODULES:
             raise HTTPNotFound()
