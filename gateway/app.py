@@ -31,7 +31,7 @@ from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
 from gateway.views.public import PublicViews
-from services.common.access import MODULES, actor_from_account, may_use
+from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
 from services.common.errors import NotFound
 
@@ -239,7 +239,8 @@ class GatewayApp(*VIEW_CLASSES):
             return "/password/change"
         if account["kind"] == "enterprise" and account["status"] != "active":
             return "/account"
-        return {"reviewer": "/review/registrations", "admin": "/admin/staff"}.get(account["kind"], "/")
+        return {"reviewer": "/review/registrations", "admin": "/admin/staff",
+                KIND_PERSON: "/personal"}.get(account["kind"], "/")
 
 
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:
@@ -247,8 +248,12 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
     if session is not None and session.get("stage") == "registering":
         return [("/account", "注册状态"), ("/messages", "我的消息")]
     if actor is None:
-        return [("/", "首页"), ("/login", "登录"), ("/register", "新用户注册")]
+        return [("/", "首页"), ("/login", "登录"), ("/register", "新用户注册"),
+                ("/register/person", "个人用户注册")]
     kind = actor["kind"]
+    if kind == KIND_PERSON:  # 个人空间: the personnel pages for persons hang under /personal
+        return [("/personal", "个人首页"), ("/messages", "我的消息"), ("/account", "账号信息"),
+                ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if kind in ("enterprise", "sub"):
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()

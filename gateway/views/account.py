@@ -1,9 +1,11 @@
 """Sign-in and the account itself: login (+TOTP), logout, e-mail verification, registration
-status and resubmission, passwords (change, forgot, reset), second-factor enrolment."""
+status and resubmission, passwords (change, forgot, reset), second-factor enrolment; persons'
+own accounts (个人用户: /register/person, the personal home /personal)."""
 
 from __future__ import annotations
 
 import io
+import uuid
 
 import qrcode
 import qrcode.image.svg
@@ -16,7 +18,9 @@ from werkzeug.wrappers import Request, Response
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.openapi import operation, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
+from services.common.access import PERSONAL
 from services.common.errors import Unauthenticated, ValidationFailed
+from services.personnel.domain import ID_TYPES
 
 STATUS_LABELS = {
     "pending_email_verification": "待验证邮箱",
@@ -25,6 +29,7 @@ STATUS_LABELS = {
     "active": "正常",
     "disabled": "已停用",
 }
+PERSON_FIELDS = ("name", "id_type", "id_number", "mobile", "email")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -59,6 +64,16 @@ class AccountViews:
                                                             "properties": {"code": {"type": "string"}}},
                               result="LoginResult", errors=(400, 401, 409, 503)),
         },
+        "/api/v1/accounts/person": {
+            "post": operation("Register a person's own account (个人用户; login = the normalised "
+                              "ID number); a verification link is mailed, no registration review",
+                              body="RegisterPerson", ok=201, result="PersonAccount",
+                              parameters=[{"name": "X-Idempotency-Key", "in": "header",
+                                           "required": False, "schema": {"type": "string"},
+                                           "description": "repeating a request with the same key "
+                                                          "returns the same account"}],
+                              errors=(400, 422, 503)),
+        },
         "/api/v1/password/change": {
             "post": operation("Change the password (needs the current one); other sessions end",
                               body="PasswordChange", result="SessionAccount", csrf=True,
@@ -85,9 +100,23 @@ class AccountViews:
         "SessionAccount": {"type": "object", "properties": {
             **{k: {"type": "string"} for k in ("id", "kind", "login", "uscc", "contact_name", "email",
                                               "status", "level", "region_code",
-                                              "enterprise_account_id")},
+                                              "enterprise_account_id", "id_type", "id_number")},
             "permissions": {"type": "array", "items": {"type": "string"}},
             "must_change_password": {"type": "boolean"}, "totp_enabled": {"type": "boolean"}}},
+        "RegisterPerson": {"type": "object",
+                           "required": ["name", "id_number", "mobile", "email", "password"],
+                           "properties": {
+                               "name": {"type": "string"},
+                               "id_type": {"type": "string", "enum": list(ID_TYPES),
+                                           "default": "resident_id"},
+                               "id_number": {"type": "string",
+                                             "description": "resident IDs: GB 11643 check"},
+                               "mobile": {"type": "string", "pattern": "^1[3-9]\\d{9}$"},
+                               "email": {"type": "string", "format": "email"},
+                               "password": {"type": "string", "minLength": 8}}},
+        "PersonAccount": {"type": "object", "properties": {k: {"type": "string"} for k in (
+            "id", "kind", "login", "name", "id_type", "id_number", "mobile", "email", "status",
+            "created_at")}},
         "PasswordChange": {"type": "object",
                            "required": ["current_password", "new_password"],
                            "properties": {k: {"type": "string"} for k in (
@@ -109,6 +138,9 @@ class AccountViews:
         Rule("/password/forgot", endpoint="password_forgot", methods=["GET", "POST"]),
         Rule("/password/reset", endpoint="password_reset", methods=["GET", "POST"]),
         Rule("/account/security", endpoint="security", methods=["GET", "POST"]),
+        Rule("/register/person", endpoint="register_person", methods=["GET", "POST"]),
+        Rule("/personal", endpoint="personal"),
+        Rule("/api/v1/accounts/person", endpoint="api_register_person", methods=["POST"]),
         Rule("/api/v1/session", endpoint="api_session", methods=["GET", "POST", "DELETE"]),
         Rule("/api/v1/session/totp", endpoint="api_session_totp", methods=["POST"]),
         Rule("/api/v1/password/change", endpoint="api_password_change", methods=["POST"]),
@@ -205,6 +237,48 @@ class AccountViews:
                                form=form, status_label=STATUS_LABELS.get(actor["status"]))
         self.forget_account(actor["id"])
         return redirect("/account", code=303)
+
+    # ---- persons (个人用户) ---------------------------------------------------------------
+    def on_register_person(self, request: Request) -> Response:
+        def page(status: int = 200, **context: object) -> Response:
+            return self.render(request, "register_person.html", status=status,
+                               id_types=ID_TYPES, **context)
+
+        if request.method == "GET":
+            return page(form={"id_type": "resident_id"}, errors={}, form_key=uuid.uuid4().hex)
+        form = kept(request, PERSON_FIELDS)
+        form_key = request.form.get("form_key", "") or uuid.uuid4().hex
+        if not csrf_ok(request):
+            return page(400, form=form, errors=CSRF_ERROR, form_key=form_key)
+        try:
+            account = self.call(request, "identity", "register_person", {
+                **form, "password": request.form.get("password", ""),
+                "password_confirm": request.form.get("password_confirm", ""),
+                "request_key": form_key})
+        except ValidationFailed as exc:
+            return page(422, form=form, errors=exc.fields, form_key=form_key)
+        # As for enterprises: a registering session that sees its status until the e-mail
+        # is verified; then the person signs in with the ID number.
+        self.sessions.rotate(request.session)
+        request.session.set("account_id", account["id"])
+        request.session.set("stage", "registering")
+        request.session.set("epoch", 0)
+        request.session.set("login", account["login"])
+        return redirect("/account", code=303)
+
+    def on_personal(self, request: Request) -> Response:
+        """A person's home (个人空间); the personnel pages (my declarations, transfers) sit here."""
+        actor = self.require(request, module=PERSONAL)
+        return self.render(request, "personal_home.html", account=actor,
+                           id_type_label=ID_TYPES.get(actor.get("id_type") or "", ""))
+
+    def on_api_register_person(self, request: Request) -> Response:
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        if request.headers.get("X-Idempotency-Key"):
+            payload["request_key"] = request.headers["X-Idempotency-Key"]
+        return json_response(self.call(request, "identity", "register_person", payload), 201)
 
     # ---- passwords ---------------------------------------------------------------------
     def on_password_change(self, request: Request) -> Response:

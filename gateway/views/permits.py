@@ -748,8 +748,10 @@ class PermitsViews:
             except ServiceError as exc:
                 error = "；".join(e["message"] for errs in (exc.fields or {}).values() for e in errs) \
                     or exc.message
-        found = self.call(request, "permits", "find_licences", actor, query)
+        at_risk = request.values.get("at_risk") == "1"
+        found = self.call(request, "permits", "find_licences", actor, query, at_risk)
         return self.render(request, "permits_admin_licences.html", licences=found, q=query,
+                           at_risk=at_risk,
                            error=error, notice=notice, is_admin=actor["kind"] == "admin",
                            status=422 if error else 200)
 

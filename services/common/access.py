@@ -1,8 +1,8 @@
 """Who may use which module: the one permission rule the gateway and every service apply.
 
 An actor is what the gateway knows of a signed-in account: ``kind`` (enterprise, sub,
-reviewer, admin), ``permissions`` (a sub-account's modules, plus ``read_only``), and the
-enterprise it acts for.
+reviewer, admin, person), ``permissions`` (a sub-account's modules, plus ``read_only``), and
+the enterprise it acts for.
 """
 
 from __future__ import annotations
@@ -16,9 +16,15 @@ MODULES = {
     "permits": "资质许可",
 }
 READ_ONLY = "read_only"
+# A person's own area (个人用户: TSA 人员调动 / 证书延续, REG 个人申请撤回). Only persons use it,
+# and persons use nothing else: an individual never acts in an enterprise's modules.
+PERSONAL = "personal"
+KIND_PERSON = "person"
 
 
 def may_use(kind: str, permissions: list[str], module: str, write: bool) -> bool:
+    if kind == KIND_PERSON or module == PERSONAL:
+        return kind == KIND_PERSON and module == PERSONAL
     if kind == "enterprise":
         return True
     if kind != "sub" or module not in permissions:
@@ -37,7 +43,14 @@ def enterprise_of(actor: dict[str, Any]) -> str | None:
 
 def actor_from_account(account: dict[str, Any]) -> dict[str, Any]:
     """The actor dict passed as the first argument of RPCs that act for a user
-    (docs/contracts.md): who, what kind, which enterprise, which modules, which region."""
+    (docs/contracts.md): who, what kind, which enterprise, which modules, which region.
+
+    A person (个人用户) is known by the normalised ID number they log in with; they act for no
+    enterprise and hold no module permissions.
+    """
+    if account["kind"] == KIND_PERSON:
+        return {"id": str(account["id"]), "kind": KIND_PERSON, "id_number": account["id_number"],
+                "name": account["contact_name"], "enterprise_id": None, "permissions": []}
     actor = {
         "id": str(account["id"]),
         "kind": account["kind"],

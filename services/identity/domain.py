@@ -6,13 +6,22 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pyotp
 
-from services.common.access import MODULES, READ_ONLY
+from services.common.access import KIND_PERSON, MODULES, READ_ONLY
 from services.common.errors import FieldErrors, field_error
 from services.common.validators import is_email, is_mobile, uscc_error
+
+# A person's ID rules are personnel's (GB 11643 for resident IDs, formats of the others): one
+# rule for the person record and for the account that logs in with the same number.
+from services.personnel.domain import (
+    NAME_PATTERN,
+    RESIDENT_ID,
+    id_number_problem,
+    normalise_id_number,
+)
 
 ACCOUNT_PENDING_EMAIL = "pending_email_verification"
 
@@ -81,11 +90,74 @@ def registration_errors(data: dict[str, str], taken: set[str]) -> FieldErrors:
     return errors
 
 
+# ---- person accounts (个人用户) ---------------------------------------------------------------
+def normalise_person_registration(data: dict[str, str]) -> dict[str, str]:
+    """The person's form as typed, cleaned: the ID number as personnel normalises it (the login)."""
+    result = {key: value.strip() if isinstance(value, str) else value
+              for key, value in data.items()}
+    result["name"] = re.sub(r"\s+", " ", result.get("name") or "")
+    result["id_type"] = result.get("id_type") or RESIDENT_ID
+    result["id_number"] = normalise_id_number(result["id_type"], result.get("id_number") or "")
+    result["mobile"] = result.get("mobile") or ""
+    result["email"] = (result.get("email") or "").lower()
+    result["password"] = data.get("password") or ""
+    result["password_confirm"] = data.get("password_confirm")
+    return result
+
+
+def person_registration_errors(data: dict[str, str], taken: set[str],
+                               today: date | None = None) -> FieldErrors:
+    """Every problem with a person's account registration, per field, in Chinese.
+
+    ``taken``: which of ``id_number`` / ``mobile`` another account already uses.
+    """
+    errors: FieldErrors = {}
+
+    def add(field: str, code: str, message: str) -> None:
+        errors.setdefault(field, []).append(field_error(code, message))
+
+    if not data["name"]:
+        add("name", "required", "请填写姓名")
+    elif not NAME_PATTERN.fullmatch(data["name"]):
+        add("name", "format", "姓名应为2-40个汉字或字母（少数民族姓名可用“·”）")
+    problem = id_number_problem(data["id_type"], data["id_number"], today)
+    if problem:
+        add("id_type" if problem[0] == "id_type" else "id_number", *problem)
+    elif "id_number" in taken:
+        add("id_number", "taken", "该证件号码已注册个人账号，请直接登录或找回密码")
+    if not is_mobile(data["mobile"]):
+        add("mobile", "invalid", "请输入11位大陆手机号码")
+    elif "mobile" in taken:
+        add("mobile", "taken", "该手机号已被其他账号使用")
+    if not is_email(data["email"]):
+        add("email", "invalid", "电子邮箱格式不正确")
+    for problem_ in password_problems(data["password"], data["id_number"], data["mobile"]):
+        errors.setdefault("password", []).append(problem_)
+    if data.get("password_confirm") is not None and data["password_confirm"] != data["password"]:
+        add("password_confirm", "mismatch", "两次输入的密码不一致")
+    return errors
+
+
+def login_candidates(typed: str) -> list[str]:
+    """The logins a typed value may mean, most likely first: USCCs, usernames and ID numbers
+    are matched upper-cased (a resident ID's x is X) and as typed; spaces inside an ID number
+    are dropped as personnel does. Empty when it cannot be a login (empty or too long)."""
+    stripped = typed.strip()
+    compact = re.sub(r"\s+", "", stripped)
+    candidates: list[str] = []
+    for value in (stripped.upper(), stripped, compact.upper(), compact):
+        if value and len(value) <= 64 and value not in candidates:
+            candidates.append(value)
+    return candidates
+
+
 # ---- account kinds, statuses, permissions ---------------------------------------------------
 KIND_ENTERPRISE = "enterprise"  # the enterprise's main (admin) account; login = USCC
 KIND_SUB = "sub"  # a sub-account under an enterprise (CIP 子账号); login = username
 KIND_REVIEWER = "reviewer"
 KIND_ADMIN = "admin"
+# KIND_PERSON ("person", from services.common.access): an individual's own account; login = the
+# normalised ID number; no registration review.
 
 ACCOUNT_PENDING_REVIEW = "pending_review"
 ACCOUNT_REJECTED = "rejected"
@@ -105,8 +177,9 @@ LEVELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "�
 USERNAME_PATTERN = re.compile(r"[A-Za-z0-9]{6,18}")
 
 
-def status_after_email_verified(review_required: bool) -> str:
-    return ACCOUNT_PENDING_REVIEW if review_required else ACCOUNT_ACTIVE
+def status_after_email_verified(review_required: bool, kind: str = KIND_ENTERPRISE) -> str:
+    """Registration review is for enterprises: a person is active once the e-mail is verified."""
+    return ACCOUNT_PENDING_REVIEW if review_required and kind != KIND_PERSON else ACCOUNT_ACTIVE
 
 
 def status_after_profile_submitted(status: str) -> str:

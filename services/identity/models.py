@@ -13,7 +13,7 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     """Every account: an enterprise's main account (login = USCC), its sub-accounts,
-    reviewers and admins (login = username)."""
+    reviewers and admins (login = username), persons (login = the ID number)."""
 
     __tablename__ = "accounts"
 
@@ -21,6 +21,9 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(20), default="enterprise")
     login: Mapped[str] = mapped_column(String(64), unique=True)
     uscc: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
+    # A person's account (kind person): the ID document; login is the normalised number.
+    id_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    id_number: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     enterprise_account_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("accounts.id"), nullable=True, index=True)
     contact_name: Mapped[str] = mapped_column(String(50))

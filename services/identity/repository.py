@@ -28,6 +28,27 @@ class AccountRepository:
     def by_login(self, login: str) -> Account | None:
         return self.session.scalars(select(Account).where(Account.login == login)).first()
 
+    def by_any_login(self, logins: list[str]) -> Account | None:
+        """The account of the first of ``logins`` that exists (see domain.login_candidates)."""
+        for login in logins:
+            if (account := self.by_login(login)) is not None:
+                return account
+        return None
+
+    def taken_person_fields(self, id_number: str, mobile: str) -> set[str]:
+        """Which of a person's unique fields another account uses (an ID number also as login)."""
+        rows = self.session.execute(
+            select(Account.id_number, Account.login, Account.contact_mobile).where(
+                or_(Account.id_number == id_number, Account.login == id_number,
+                    Account.contact_mobile == mobile))).all()
+        taken: set[str] = set()
+        for row in rows:
+            if id_number in (row.id_number, row.login):
+                taken.add("id_number")
+            if row.contact_mobile == mobile:
+                taken.add("mobile")
+        return taken
+
     def by_request_key(self, request_key: str) -> Account | None:
         return self.session.scalars(
             select(Account).where(Account.request_key == request_key)

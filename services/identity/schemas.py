@@ -22,6 +22,37 @@ class RegisterAccountSchema(Schema):
     request_key = fields.String(load_default=None, validate=validate.Length(max=64))
 
 
+class RegisterPersonSchema(Schema):
+    """A person's own account (个人用户)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, error_messages=_required)
+    id_type = fields.String(load_default="resident_id")
+    id_number = fields.String(required=True, error_messages=_required)
+    mobile = fields.String(required=True, error_messages=_required)
+    email = fields.String(required=True, error_messages=_required)
+    password = fields.String(required=True, error_messages=_required)
+    password_confirm = fields.String(load_default=None)
+    request_key = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class PersonAccountSchema(Schema):
+    """A person's account as registration answers it."""
+
+    id = fields.UUID()
+    kind = fields.String()
+    login = fields.String()
+    name = fields.String(attribute="contact_name")
+    id_type = fields.String()
+    id_number = fields.String()
+    mobile = fields.String(attribute="contact_mobile")
+    email = fields.String()
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+
+
 class AccountSchema(Schema):
     id = fields.UUID()
     uscc = fields.String()
@@ -125,6 +156,8 @@ class SessionAccountSchema(Schema):
     kind = fields.String()
     login = fields.String()
     uscc = fields.String(allow_none=True)
+    id_type = fields.String(allow_none=True)  # persons only
+    id_number = fields.String(allow_none=True)  # persons only: the normalised ID number
     contact_name = fields.String()
     email = fields.String()
     status = fields.String()

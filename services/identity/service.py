@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
+from marshmallow import Schema
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
+from services.common.access import KIND_PERSON
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
     Forbidden,
@@ -45,7 +48,9 @@ from services.identity.schemas import (
     AccountSchema,
     ChangePasswordSchema,
     LoginSchema,
+    PersonAccountSchema,
     RegisterAccountSchema,
+    RegisterPersonSchema,
     RegistrationDecisionSchema,
     ResetPasswordSchema,
     SessionAccountSchema,
@@ -86,27 +91,44 @@ class IdentityService(PlatformService):
     @service_rpc
     def register_account(self, payload: dict) -> dict:
         data = domain.normalise_registration(load_or_fail(RegisterAccountSchema(), payload))
+        return self._register_once(data, data["uscc"], self._register, AccountSchema(),
+                                   {"uscc": [field_error("taken", "该统一社会信用代码已注册")]})
+
+    @service_rpc
+    def register_person(self, payload: dict) -> dict:
+        """A person's own account (个人用户): login = the normalised ID number; the e-mail is
+        verified as for enterprises, and there is no registration review."""
+        data = domain.normalise_person_registration(load_or_fail(RegisterPersonSchema(), payload))
+        return self._register_once(
+            data, data["id_number"], self._register_person, PersonAccountSchema(),
+            {"id_number": [field_error("taken", "该证件号码已注册个人账号")]})
+
+    def _register_once(self, data: dict, login: str, create: Callable[[dict, str | None], dict],
+                       view: Schema, taken: dict) -> dict:
+        """Create an account once per form: a repeated submit (same key, login and password)
+        gets the account the first one created."""
         request_key = data.get("request_key") or None
+        if request_key and (existing := self._by_request_key(request_key, login, data["password"])):
+            return view.dump(existing)
         try:
-            return self._register(data, request_key)
+            return create(data, request_key)
         except IntegrityError:
             # Two submits of one form raced past the checks: the loser returns the winner's
             # account; without a key it is a plain "already registered".
-            if request_key:
-                with self.db.unit_of_work() as uow:
-                    existing = AccountRepository(uow.session).by_request_key(request_key)
-                    if existing is not None and _same_submission(existing, data):
-                        return AccountSchema().dump(existing)
-            raise ValidationFailed.from_fields(
-                {"uscc": [field_error("taken", "该统一社会信用代码已注册")]}
-            ) from None
+            if request_key and (existing := self._by_request_key(request_key, login, data["password"])):
+                return view.dump(existing)
+            raise ValidationFailed.from_fields(taken) from None
+
+    def _by_request_key(self, request_key: str, login: str, password: str) -> Account | None:
+        with self.db.unit_of_work() as uow:
+            existing = AccountRepository(uow.session).by_request_key(request_key)
+            if existing is not None and _same_submission(existing, login, password):
+                return existing
+            return None
 
     def _register(self, data: dict, request_key: str | None) -> dict:
         with self.db.unit_of_work() as uow:
             accounts = AccountRepository(uow.session)
-            if request_key and (existing := accounts.by_request_key(request_key)):
-                if _same_submission(existing, data):
-                    return AccountSchema().dump(existing)  # a repeated submit, not a new account
             errors = domain.registration_errors(
                 data, accounts.taken_fields(data["uscc"], data["contact_mobile"])
             )
@@ -135,6 +157,29 @@ class IdentityService(PlatformService):
             uow.commit()
             log.info("enterprise account %s registered for %s", account.id, account.uscc)
             return AccountSchema().dump(account)
+
+    def _register_person(self, data: dict, request_key: str | None) -> dict:
+        with self.db.unit_of_work() as uow:
+            accounts = AccountRepository(uow.session)
+            errors = domain.person_registration_errors(
+                data, accounts.taken_person_fields(data["id_number"], data["mobile"]))
+            if errors:
+                raise ValidationFailed.from_fields(errors)
+            account = Account(
+                kind=KIND_PERSON, login=data["id_number"], id_type=data["id_type"],
+                id_number=data["id_number"], contact_name=data["name"],
+                contact_mobile=data["mobile"], email=data["email"],
+                password_hash=_hash(data["password"]), status=domain.ACCOUNT_PENDING_EMAIL,
+                permissions=[], request_key=request_key,
+            )
+            accounts.add(account)
+            self._issue_link(uow, account, "verify_email")
+            # The audit trail names the account, never the ID number (personal data).
+            audit.record(uow.session, "person_account.registered", actor_id=account.id,
+                         subject_id=account.id, id_type=account.id_type)
+            uow.commit()
+            log.info("person account %s registered", account.id)
+            return PersonAccountSchema().dump(account)
 
     def _issue_link(self, uow: object, account: Account, purpose: str) -> None:
         """A new single-use link (older ones of the same purpose stop working), mailed by notify."""
@@ -172,8 +217,8 @@ class IdentityService(PlatformService):
             if account.status != domain.ACCOUNT_PENDING_EMAIL:
                 raise InvalidTransition("该账号的邮箱已验证")
             account.email_verified_at = _now()
-            self._set_status(uow, account, domain.status_after_email_verified(review), None,
-                             actor_id=account.id)
+            self._set_status(uow, account, domain.status_after_email_verified(review, account.kind),
+                             None, actor_id=account.id)
             uow.commit()
             return _session_view(account)
 
@@ -290,12 +335,14 @@ class IdentityService(PlatformService):
     def login(self, payload: dict) -> dict:
         """Check a password. Returns the account and whether a TOTP code is still needed."""
         data = load_or_fail(LoginSchema(), payload)
-        login, ip = data["login"].strip().upper(), data.get("ip")
-        if not login.isascii() or len(login) > 64:
+        candidates, ip = domain.login_candidates(data["login"]), data.get("ip")
+        if not candidates:
             raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
         with self.db.unit_of_work() as uow:
             accounts, attempts = AccountRepository(uow.session), AttemptRepository(uow.session)
-            account = accounts.by_login(login) or accounts.by_login(data["login"].strip())
+            account = accounts.by_any_login(candidates)
+            # Failures count per account whatever its login was typed like (case, spaces).
+            login = account.login if account is not None else candidates[0]
             now = _now()
             since = now - domain.LOCKOUT_WINDOW - domain.LOCKOUT_DURATION
             if ip and domain.ip_blocked(attempts.failures_from_ip(ip, since)):
@@ -438,9 +485,8 @@ class IdentityService(PlatformService):
     def request_password_reset(self, login: str) -> dict:
         """Always answers the same, so nobody learns which logins exist."""
         with self.db.unit_of_work() as uow:
-            accounts = AccountRepository(uow.session)
-            account = accounts.by_login((login or "").strip().upper()) or accounts.by_login(
-                (login or "").strip())
+            account = AccountRepository(uow.session).by_any_login(
+                domain.login_candidates(login or ""))
             if account is not None and account.status != domain.ACCOUNT_DISABLED:
                 self._issue_link(uow, account, "reset_password")
                 audit.record(uow.session, "password.reset_requested", subject_id=account.id)
@@ -603,9 +649,9 @@ class IdentityService(PlatformService):
         return actor
 
 
-def _same_submission(account: Account, data: dict) -> bool:
-    """A repeated key counts only with the same USCC and password: a key alone proves nothing."""
-    return account.uscc == data["uscc"] and _password_matches(account.password_hash, data["password"])
+def _same_submission(account: Account, login: str, password: str) -> bool:
+    """A repeated key counts only with the same login and password: a key alone proves nothing."""
+    return account.login == login and _password_matches(account.password_hash, password)
 
 
 SERVICE_CLASS = IdentityService

@@ -386,6 +386,19 @@ def effects_of_licence_status(data: dict[str, Any]) -> Effects:
     return effects
 
 
+def effects_of_licence_at_risk(data: dict[str, Any]) -> Effects:
+    """permits flagged a licence whose standards the records no longer meet (or cleared it)."""
+    number = data["number"]
+    if data["at_risk"]:
+        title = f"许可证存在风险：{number}"
+        body = (f"许可证 {number} 的资质标准已不再全部符合，请及时补充或更新企业信息。"
+                f"{data.get('reason') or ''}")
+    else:
+        title, body = f"许可证风险已解除：{number}", f"许可证 {number} 的资质标准已重新全部符合。"
+    return Effects(notes=[Note(Recipient.enterprise(data["enterprise_id"], "permits"), title, body,
+                               "/permits/licences")])
+
+
 def effects_of_transfer_requested(data: dict[str, Any]) -> Effects:
     return Effects(todos=[Todo(
         Recipient.enterprise(data["from_enterprise_id"], "personnel"), "transfer",

@@ -51,6 +51,8 @@ APPLICATION_DECIDED = EventSpec("permits", "application_decided", 1, s.Applicati
 LICENCE_ISSUED = EventSpec("permits", "licence_issued", 1, s.LicenceView, "Expected: a licence was issued.")
 LICENCE_STATUS_CHANGED = EventSpec("permits", "licence_status_changed", 1, s.LicenceView,
                                    "Expected: a licence changed, was suspended, revoked or cancelled.")
+LICENCE_AT_RISK = EventSpec("permits", "licence_at_risk", 1, s.LicenceAtRiskView,
+                            "A licence's standards are no longer met (or met again): a message.")
 MATERIALS_OWED = EventSpec("permits", "materials_owed", 1, s.MaterialsOwedView,
                            "Expected: accepted with materials owed (容缺受理) until due_date.")
 CERTIFICATE_ISSUED = EventSpec("personnel", "certificate_issued", 1, s.CertificateView,
@@ -69,4 +71,5 @@ EMITS: list = []
 CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWORD_RESET_REQUESTED,
             ACCOUNT_STATUS_CHANGED, REGISTRATION_PROFILE_SUBMITTED, RECORDS_CHANGED, CHANGE_REQUESTED,
             CASE_ACCEPTED, CASE_STEP_CHANGED, CORRECTION_REQUESTED, CASE_DECIDED, CASE_CLOSED,
-            CASE_OVERDUE, SELF_INSPECTION_STARTED, *REVIEW_REQUESTED.values(), *EXPECTED]
+            CASE_OVERDUE, SELF_INSPECTION_STARTED, *REVIEW_REQUESTED.values(), LICENCE_AT_RISK,
+            *EXPECTED]

@@ -155,6 +155,16 @@ class LicenceView(_Tolerant):
     valid_until = fields.Date(required=True, allow_none=True)
 
 
+class LicenceAtRiskView(_Tolerant):
+    """permits.licence_at_risk v1"""
+
+    licence_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    at_risk = fields.Boolean(required=True)
+    reason = fields.String(load_default=None, allow_none=True)
+
+
 class OwedItemView(_Tolerant):
     name = fields.String(required=True)
 

@@ -353,6 +353,11 @@ class NotifyService(PlatformService):
                 status=domain.expiry_status(data["status"]),
                 valid_until=data["valid_until"])
 
+    @reliable_event_handler("permits", "licence_at_risk")
+    def on_licence_at_risk(self, body: dict) -> None:
+        self._handle(ev.LICENCE_AT_RISK, body, "notify.on_licence_at_risk",
+                     lambda session, data, envelope: domain.effects_of_licence_at_risk(data))
+
     @reliable_event_handler("permits", "materials_owed")
     def on_materials_owed(self, body: dict) -> None:
         self._handle(ev.MATERIALS_OWED, body, "notify.on_materials_owed",

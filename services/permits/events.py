@@ -11,6 +11,8 @@ from services.permits.schemas import (
     CaseDecidedData,
     CaseStepChangedData,
     CorrectionRequestedData,
+    KeyPersonChangedData,
+    LicenceAtRiskData,
     LicenceIssuedData,
     LicenceStatusChangedData,
     RecordsChangedData,
@@ -32,6 +34,10 @@ LICENCE_ISSUED = EventSpec(
 LICENCE_STATUS_CHANGED = EventSpec(
     "permits", "licence_status_changed", 1, LicenceStatusChangedData,
     "A licence's stored status changed (valid, suspended, revoked, replaced, cancelled).")
+LICENCE_AT_RISK = EventSpec(
+    "permits", "licence_at_risk", 1, LicenceAtRiskData,
+    "A valid licence's standards are no longer met by the enterprise's records (at_risk true, "
+    "with the unmet standards), or are met again (at_risk false).")
 REVIEW_REQUESTED = EventSpec(
     "permits", "review_requested", 1, ReviewRequestedData,
     "permits asks review for a case (a new application, or a resubmission with revision > 1).")
@@ -40,7 +46,7 @@ REVIEW_WITHDRAWN = EventSpec(
     "The enterprise withdrew (before acceptance) or terminated (after) an application.")
 
 EMITS = [APPLICATION_SUBMITTED, APPLICATION_STATE_CHANGED, APPLICATION_DECIDED, LICENCE_ISSUED,
-         LICENCE_STATUS_CHANGED, REVIEW_REQUESTED, REVIEW_WITHDRAWN]
+         LICENCE_STATUS_CHANGED, LICENCE_AT_RISK, REVIEW_REQUESTED, REVIEW_WITHDRAWN]
 
 # Consumed, with permits' own tolerant schemas (unknown keys ignored).
 CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, CaseAcceptedData, "受理")
@@ -50,7 +56,11 @@ CASE_DECIDED = EventSpec("review", "case_decided", 1, CaseDecidedData, "final de
 CASE_CLOSED = EventSpec("review", "case_closed", 1, CaseClosedData, "withdrawn / terminated")
 RECORDS_CHANGED = EventSpec("enterprise", "records_changed", 1, RecordsChangedData,
                             "An enterprise's records changed: re-run open pre-checks.")
+KEY_PERSON_CHANGED = EventSpec(
+    "personnel", "key_person_changed", 1, KeyPersonChangedData,
+    "A key person's certificate lapsed, was cancelled or transferred away: re-check the "
+    "enterprise's valid licences.")
 CONSUMES = [CASE_ACCEPTED, CASE_STEP_CHANGED, CORRECTION_REQUESTED, CASE_DECIDED, CASE_CLOSED,
-            RECORDS_CHANGED]
+            RECORDS_CHANGED, KEY_PERSON_CHANGED]
 
 CASE_REF_PREFIX = "permits:application:"

@@ -196,11 +196,14 @@ class LicenceRepository:
     def by_token(self, token: str) -> Licence | None:
         return self.session.scalars(select(Licence).where(Licence.verify_token == token)).first()
 
-    def search(self, text: str, limit: int = 50) -> list[Licence]:
-        """Licences whose number contains ``text`` (staff look a certificate up by its number)."""
+    def search(self, text: str, limit: int = 50, at_risk: bool = False) -> list[Licence]:
+        """Licences whose number contains ``text`` (staff look a certificate up by its number);
+        ``at_risk``: only those flagged at risk."""
         query = select(Licence).order_by(Licence.issued_on.desc()).limit(limit)
         if text:
             query = query.where(Licence.number.contains(text))
+        if at_risk:
+            query = query.where(Licence.at_risk.is_not(None))
         return list(self.session.scalars(query))
 
     def of_enterprise(self, enterprise_id: uuid.UUID) -> list[Licence]:
@@ -211,6 +214,14 @@ class LicenceRepository:
                 .order_by(Licence.issued_on.desc())
             )
         )
+
+    def valid_of(self, enterprise_id: uuid.UUID, *, lock: bool = True) -> list[Licence]:
+        """The enterprise's valid licences (locked: two re-checks of one enterprise queue up)."""
+        query = select(Licence).where(Licence.enterprise_id == enterprise_id,
+                                      Licence.status == "valid").order_by(Licence.number)
+        if lock:
+            query = query.with_for_update()
+        return list(self.session.scalars(query))
 
     def live_of(self, enterprise_id: uuid.UUID, type_code: str) -> Licence | None:
         """The enterprise's current edition of a type (valid or suspended), newest first."""

@@ -177,3 +177,39 @@ class RecordsChangedData(_Strict):
     enterprise_id = fields.UUID(required=True)
     records_version = fields.Integer(required=True)
     sections = fields.List(fields.String(), load_default=list)
+
+
+class KeyPersonChangedData(_Strict):
+    """What permits reads of personnel.key_person_changed v1 (personnel's event; permits only
+    needs to know which enterprise to re-check, and why)."""
+
+    enterprise_id = fields.UUID(required=True)
+    person_id = fields.String(required=True)
+    certificate_kind = fields.String(required=True)
+    certificate_id = fields.String(required=True)
+    change = fields.String(required=True,
+                           validate=validate.OneOf(("lapsed", "cancelled", "transferred_out")))
+    at = fields.AwareDateTime(required=True)
+
+
+class UnmetStandardData(_Strict):
+    key = fields.String(required=True)
+    label = fields.String(required=True)
+    required = fields.String(required=True)
+    actual = fields.String(required=True)
+
+
+class LicenceAtRiskData(_Strict):
+    """Data of permits.licence_at_risk v1."""
+
+    licence_id = fields.UUID(required=True)
+    enterprise_id = fields.UUID(required=True)
+    number = fields.String(required=True)
+    type_code = fields.String(required=True)
+    at_risk = fields.Boolean(required=True)
+    reason = fields.String(required=True, allow_none=True)
+    unmet = fields.List(fields.Nested(UnmetStandardData), required=True)
+    cause = fields.String(required=True, validate=validate.OneOf(("key_person_changed",
+                                                                  "records_changed")))
+    change = fields.String(load_default=None, allow_none=True)
+    at = fields.AwareDateTime(required=True)

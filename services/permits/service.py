@@ -37,7 +37,7 @@ from services.common.errors import (
 from services.common.events import reliable_event_handler
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
-from services.permits import adapters, credit, licences, lifecycle, transactions
+from services.permits import adapters, credit, licences, lifecycle, risk, transactions
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, Catalogue, load_catalogue
 from services.permits.events import (
     APPLICATION_DECIDED,
@@ -49,6 +49,8 @@ from services.permits.events import (
     CASE_REF_PREFIX,
     CASE_STEP_CHANGED,
     CORRECTION_REQUESTED,
+    KEY_PERSON_CHANGED,
+    LICENCE_AT_RISK,
     LICENCE_ISSUED,
     LICENCE_STATUS_CHANGED,
     RECORDS_CHANGED,
@@ -479,8 +481,10 @@ class PermitsService(PlatformService):
             if not uow.claim_event(envelope["id"], "permits.on_records_changed"):
                 return
             apps = ApplicationRepository(uow.session).of_enterprise(eid, lifecycle.DRAFT_STATES)
-            if apps:
+            valid = LicenceRepository(uow.session).valid_of(eid)
+            if apps or valid:
                 records = self._records(eid)
+                self._recheck_licences(uow, valid, records, "records_changed")
                 for app in apps:
                     if app.precheck_records_version == records.get("records_version"):
                         continue
@@ -492,6 +496,42 @@ class PermitsService(PlatformService):
                     if new != app.state:
                         self._reset_to(uow, app, new, result["summary"])
             uow.commit()
+
+    @reliable_event_handler("personnel", "key_person_changed")
+    def on_key_person_changed(self, body: dict) -> None:
+        """A key person's certificate lapsed, was cancelled or moved away (personnel): re-check
+        the enterprise's valid licences against fresh records and flag those now at risk."""
+        envelope = KEY_PERSON_CHANGED.parse(body)
+        data = envelope["data"]
+        with self.db.unit_of_work() as uow:
+            if not uow.claim_event(envelope["id"], "permits.on_key_person_changed"):
+                return
+            valid = LicenceRepository(uow.session).valid_of(data["enterprise_id"])
+            if valid:
+                self._recheck_licences(uow, valid, self._records(data["enterprise_id"]),
+                                       "key_person_changed", data["change"])
+            uow.commit()
+
+    def _recheck_licences(self, uow: Any, valid: list[Licence], records: dict, cause: str,
+                          change: str | None = None) -> None:
+        """Set (or clear) ``at_risk`` of each licence whose outcome changed; one
+        licence_at_risk event per change, none when the outcome is what is stored."""
+        today = adapters.today_in_beijing(_now())
+        for lic in valid:
+            outcome = risk.licence_risk(self.catalogue.type(lic.type_code), lic.items or [],
+                                        records, today)
+            if not risk.changed(lic.at_risk, outcome):
+                continue
+            old, lic.at_risk = lic.at_risk, outcome.reason
+            uow.add_event(LICENCE_AT_RISK, {
+                "licence_id": lic.id, "enterprise_id": lic.enterprise_id, "number": lic.number,
+                "type_code": lic.type_code, "at_risk": outcome.at_risk, "reason": outcome.reason,
+                "unmet": list(outcome.unmet), "cause": cause, "change": change, "at": _now()})
+            audit.record(uow.session, "permits.licence.at_risk" if outcome.at_risk
+                         else "permits.licence.at_risk_cleared", subject_id=str(lic.id),
+                         cause=cause, change=change, old=old, new=outcome.reason)
+            log.info("licence %s %s after %s", lic.number,
+                     "at risk" if outcome.at_risk else "no longer at risk", cause)
 
     def _reset_to(self, uow: Any, app: Application, new: str, summary: str) -> None:
         """Records changed: the application goes back (lifecycle.after_records_changed)."""
@@ -1408,12 +1448,13 @@ class PermitsService(PlatformService):
             return self._licence_view(lic)
 
     @service_rpc
-    def find_licences(self, actor: dict, number: str = "") -> list[dict]:
-        """Staff look licences up by (part of) their number, newest first."""
+    def find_licences(self, actor: dict, number: str = "", at_risk: bool = False) -> list[dict]:
+        """Staff look licences up by (part of) their number, newest first; ``at_risk``: only
+        those flagged because their standards are no longer met."""
         self._require_staff(actor)
         with self.db.unit_of_work() as uow:
-            return [self._licence_view(lic)
-                    for lic in LicenceRepository(uow.session).search(str(number or "").strip()[:60])]
+            return [self._licence_view(lic) for lic in LicenceRepository(uow.session).search(
+                str(number or "").strip()[:60], at_risk=bool(at_risk))]
 
     @service_rpc
     def set_licence_status(self, actor: dict, licence_id: str, status: str, reason: str = "") -> dict:

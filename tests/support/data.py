@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from services.common.validators import USCC_ALPHABET, uscc_check_character
+from services.common.validators import USCC_ALPHABET, resident_id_check_character, uscc_check_character
 
 
 def random_uscc(rng: random.Random | None = None) -> str:
@@ -26,5 +26,25 @@ def registration(rng: random.Random | None = None) -> dict[str, str]:
         "contact_name": "测试联系人",
         "contact_mobile": random_mobile(rng),
         "email": f"clerk-{tag}@example.com",
+        "password": "Qlp#2026-" + tag,
+    }
+
+
+def random_resident_id(rng: random.Random | None = None) -> str:
+    """A GB 11643 resident ID number (呼和浩特 150102, born 1970-1999) with its check character."""
+    rng = rng or random.Random()
+    body = (f"150102{rng.randint(1970, 1999)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+            f"{rng.randint(0, 999):03d}")
+    return body + resident_id_check_character(body)
+
+
+def person_registration(rng: random.Random | None = None) -> dict[str, str]:
+    tag = uuid.uuid4().hex[:8]
+    return {
+        "name": "王个人",
+        "id_type": "resident_id",
+        "id_number": random_resident_id(rng),
+        "mobile": random_mobile(rng),
+        "email": f"person-{tag}@example.com",
         "password": "Qlp#2026-" + tag,
     }

@@ -1,6 +1,6 @@
 import pytest
 
-from services.common.access import enterprise_of, may_use
+from services.common.access import actor_from_account, enterprise_of, may_use
 from services.identity.domain import permission_errors
 
 
@@ -27,3 +27,34 @@ def test_permission_lists_are_checked():
     assert permission_errors(["personnel"]) == []
     assert permission_errors(["read_only"])[0]["code"] == "empty"
     assert permission_errors(["personnel", "payroll"])[0]["code"] == "unknown_module"
+
+
+@pytest.mark.parametrize(("kind", "permissions", "module", "allowed"), [
+    ("person", [], "personal", True),
+    ("person", [], "personnel", False),
+    ("person", [], "enterprise", False),
+    ("person", ["permits"], "permits", False),  # a person holds no module, whatever it says
+    ("enterprise", [], "personal", False),
+    ("sub", ["personal"], "personal", False),
+    ("admin", [], "personal", False),
+])
+def test_a_person_uses_only_the_personal_area(kind, permissions, module, allowed):
+    assert may_use(kind, permissions, module, False) is allowed
+
+
+def test_person_actor_shape():
+    account = {"id": "p1", "kind": "person", "login": "11010519491231002X",
+               "id_number": "11010519491231002X", "id_type": "resident_id", "contact_name": "王个人",
+               "permissions": ["permits"], "level": None, "region_code": None,
+               "enterprise_account_id": None}
+    assert actor_from_account(account) == {
+        "id": "p1", "kind": "person", "id_number": "11010519491231002X", "name": "王个人",
+        "enterprise_id": None, "permissions": []}
+    assert enterprise_of(actor_from_account(account)) is None
+
+
+def test_enterprise_actor_is_unchanged():
+    actor = actor_from_account({"id": "e1", "kind": "enterprise", "permissions": [],
+                                "level": None, "region_code": None})
+    assert actor == {"id": "e1", "kind": "enterprise", "permissions": [], "level": None,
+                     "region_code": None, "enterprise_id": "e1"}

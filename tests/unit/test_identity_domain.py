@@ -76,3 +76,66 @@ def test_totp_code_is_accepted_once_and_only_within_the_drift_window():
     assert domain.accepted_totp_step(secret, totp.at(now + timedelta(seconds=30)), now, step) == step + 1
     assert domain.accepted_totp_step(secret, totp.at(now + timedelta(seconds=60)), now, None) is None
     assert domain.accepted_totp_step(secret, totp.at(now - timedelta(seconds=30)), now, None) == step - 1
+
+
+# ---- person accounts (个人用户) ------------------------------------------------------------------
+PERSON = {"name": " 王 个人 ", "id_type": "resident_id", "id_number": " 11010519491231002x ",
+          "mobile": "13900139000", "email": "Wang@Example.com", "password": "Qlp#2026pass",
+          "password_confirm": "Qlp#2026pass"}
+
+
+def test_person_registration_normalises_the_id_number_as_personnel_does():
+    data = domain.normalise_person_registration(PERSON)
+    assert data["id_number"] == "11010519491231002X"
+    assert data["name"] == "王 个人" and data["email"] == "wang@example.com"
+    assert domain.person_registration_errors(data, taken=set()) == {}
+
+
+def test_person_registration_refuses_a_bad_resident_id_with_the_gb11643_message():
+    data = domain.normalise_person_registration({**PERSON, "id_number": "110105194912310021"})
+    errors = domain.person_registration_errors(data, taken=set())
+    assert errors["id_number"][0]["code"] == "check_digit"
+    assert "校验位" in errors["id_number"][0]["message"]
+
+
+def test_person_registration_reports_every_field_and_taken_values():
+    data = domain.normalise_person_registration({
+        "name": "", "id_type": "resident_id", "id_number": "12345", "mobile": "1", "email": "x",
+        "password": "short", "password_confirm": "other"})
+    errors = domain.person_registration_errors(data, taken=set())
+    assert set(errors) == {"name", "id_number", "mobile", "email", "password", "password_confirm"}
+    assert errors["id_number"][0]["code"] == "length"
+    taken = domain.person_registration_errors(domain.normalise_person_registration(PERSON),
+                                              taken={"id_number", "mobile"})
+    assert {e["code"] for e in taken["id_number"]} == {"taken"}
+    assert {e["code"] for e in taken["mobile"]} == {"taken"}
+
+
+def test_person_registration_checks_other_id_types_and_the_type_itself():
+    passport = domain.normalise_person_registration({**PERSON, "id_type": "passport",
+                                                     "id_number": "e12345678"})
+    assert passport["id_number"] == "E12345678"
+    assert domain.person_registration_errors(passport, taken=set()) == {}
+    unknown = domain.normalise_person_registration({**PERSON, "id_type": "driving_licence"})
+    assert domain.person_registration_errors(unknown, taken=set())["id_type"][0]["code"] == "id_type"
+
+
+def test_person_password_may_not_contain_the_id_number():
+    data = domain.normalise_person_registration({**PERSON, "password": "a!11010519491231002X",
+                                                 "password_confirm": None})
+    assert "personal" in codes(domain.person_registration_errors(data, taken=set())["password"])
+
+
+def test_persons_skip_registration_review():
+    assert domain.status_after_email_verified(True, "person") == domain.ACCOUNT_ACTIVE
+    assert domain.status_after_email_verified(True, "enterprise") == domain.ACCOUNT_PENDING_REVIEW
+    assert domain.status_after_email_verified(False, "enterprise") == domain.ACCOUNT_ACTIVE
+
+
+def test_login_candidates_cover_case_and_spaces_of_an_id_number():
+    assert domain.login_candidates(" 1101 0519 4912 31002x ")[0] == "1101 0519 4912 31002X"
+    assert "11010519491231002X" in domain.login_candidates(" 1101 0519 4912 31002x ")
+    assert domain.login_candidates("subuser1") == ["SUBUSER1", "subuser1"]
+    assert domain.login_candidates("南字第1234567号") == ["南字第1234567号"]
+    assert domain.login_candidates("   ") == []
+    assert domain.login_candidates("x" * 65) == []

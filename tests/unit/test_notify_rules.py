@@ -186,3 +186,15 @@ def test_chart_is_svg_with_one_bar_per_group():
 
 def test_audience_type_is_plain():
     assert isinstance(audience_for(actor()), Audience)
+
+
+def test_a_licence_at_risk_is_a_permits_message_with_the_reason_and_clearing_says_so():
+    [note] = domain.effects_of_licence_at_risk({
+        "licence_id": "l1", "enterprise_id": ENT, "number": "(蒙)JZ安许证字[2026]000001",
+        "at_risk": True, "reason": "重新预审有1项资质标准不再符合：企业主要负责人（A证）"}).notes
+    assert note.recipient == Recipient.enterprise(ENT, "permits")
+    assert note.title == "许可证存在风险：(蒙)JZ安许证字[2026]000001"
+    assert "企业主要负责人（A证）" in note.body and note.link == "/permits/licences"
+    [cleared] = domain.effects_of_licence_at_risk({
+        "licence_id": "l1", "enterprise_id": ENT, "number": "N1", "at_risk": False, "reason": None}).notes
+    assert cleared.title == "许可证风险已解除：N1" and "None" not in cleared.body

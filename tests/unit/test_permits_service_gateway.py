@@ -149,3 +149,32 @@ def test_read_only_sub_account_reads_but_cannot_act(client, rpc):
         "/api/v1/permits/applications/app-1/discard", json={}, headers={"X-CSRF-Token": "t0ken"}
     )
     assert refused.status_code == 403 and not [c for c in rpc.calls if c[1] == "discard"]
+
+
+AT_RISK = ("重新预审有1项资质标准不再符合：企业主要负责人安全生产考核合格（A证）"
+           "（要求：持有效安管人员A证证书不少于1人；现有：符合条件0人）")
+
+
+def test_a_licence_at_risk_shows_its_reason_on_my_licences(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("permits", "my_licences")] = lambda actor: [
+        {**LICENCE, "status": "valid", "status_label": "有效", "at_risk": AT_RISK,
+         "verify_path": "/verify/t"},
+        {**LICENCE, "number": "N2", "status": "valid", "status_label": "有效", "at_risk": None,
+         "verify_path": "/verify/u"}]
+    html = client.get("/permits/licences").get_data(as_text=True)
+    assert html.count('data-at-risk="1"') == 1 and "存在风险" in html and AT_RISK in html
+
+
+def test_admins_filter_licences_at_risk_and_see_the_reason(client, rpc):
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(account_id, kind="admin")
+    rpc.behaviour[("permits", "find_licences")] = lambda actor, q, at_risk: [
+        {**LICENCE, "id": "l1", "status": "valid", "status_label": "有效", "at_risk": AT_RISK,
+         "verify_path": "/verify/t"}]
+    sign_in_as(client)
+    html = client.get("/admin/licences?at_risk=1").get_data(as_text=True)
+    assert AT_RISK in html and 'name="at_risk" value="1" checked' in html
+    call = next(c for c in rpc.calls if c[1] == "find_licences")
+    assert call[2][1:] == ("", True)
+    client.get("/admin/licences?q=N")
+    assert [c for c in rpc.calls if c[1] == "find_licences"][-1][2][1:] == ("N", False)

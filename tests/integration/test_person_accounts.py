@@ -1,0 +1,81 @@
+"""Person accounts (个人用户) through the real gateway, identity, notify and the mail sink:
+register → verification link from the SMTP sink → login with the ID number → actor kind
+person; a person sees the personal area only, never an enterprise's modules."""
+
+import re
+
+import requests
+
+from services.common.validators import resident_id_check_character
+from tests.integration.test_identity_journey import verification_link
+from tests.support.data import person_registration
+
+
+def login(gateway, login_name, password):
+    http = requests.Session()
+    return http, http.post(gateway + "/api/v1/session", json={"login": login_name, "password": password})
+
+
+def registered_person(gateway, config):
+    data = person_registration()
+    # A lower-case x and spaces as people type them: the login is the normalised number.
+    body = data["id_number"][:17]
+    data["id_number"] = body + resident_id_check_character(body)
+    typed = {**data, "id_number": f" {data['id_number'][:6]} {data['id_number'][6:].lower()} "}
+    created = requests.post(gateway + "/api/v1/accounts/person", json=typed)
+    assert created.status_code == 201, created.text
+    account = created.json()
+    assert account["kind"] == "person" and account["login"] == data["id_number"]
+    assert account["status"] == "pending_email_verification"
+    _, early = login(gateway, data["id_number"], data["password"])
+    assert early.status_code == 401
+    assert early.json()["error"]["code"] == "account_pending_email_verification"
+    page = requests.get(verification_link(config, data["email"]))
+    assert page.status_code == 200 and "邮箱验证成功" in page.text
+    assert "正常" in page.text and "待审核" not in page.text  # no registration review
+    return data
+
+
+def test_person_registers_verifies_and_logs_in_with_the_id_number(gateway, running_platform):
+    data = registered_person(gateway, running_platform)
+    http, response = login(gateway, data["id_number"].lower(), data["password"])
+    assert response.status_code == 200, response.text
+    account = response.json()["account"]
+    assert account["kind"] == "person" and account["id_number"] == data["id_number"]
+    assert account["contact_name"] == data["name"] and account["permissions"] == []
+
+    home = http.get(gateway + "/personal")
+    assert home.status_code == 200 and "个人空间" in home.text and data["id_number"] in home.text
+    assert 'href="/personal"' in home.text and 'href="/enterprise"' not in home.text
+    for path in ("/enterprise", "/permits", "/permits/licences", "/personnel"):
+        refused = http.get(gateway + path, allow_redirects=False)
+        assert refused.status_code in (403, 404), (path, refused.status_code)
+    assert http.get(gateway + "/api/v1/modules/enterprise").status_code == 403
+    assert http.get(gateway + "/messages").status_code == 200  # the person's own messages
+
+    # The same number cannot register twice; the page answers in Chinese by the field.
+    again = requests.post(gateway + "/api/v1/accounts/person", json=data)
+    assert again.status_code == 422
+    assert again.json()["error"]["fields"]["id_number"][0]["code"] == "taken"
+
+
+def test_person_login_lockout_is_the_same_as_for_enterprises(gateway, running_platform):
+    data = registered_person(gateway, running_platform)
+    for _ in range(5):
+        _, response = login(gateway, data["id_number"], "Wrong#2026pass")
+        assert response.json()["error"]["code"] == "invalid_credentials"
+    _, locked = login(gateway, data["id_number"].lower(), data["password"])  # any spelling
+    assert locked.status_code == 401 and locked.json()["error"]["code"] == "locked"
+
+
+def test_person_registration_page_keeps_the_form_and_names_the_rule(gateway, running_platform):
+    http = requests.Session()
+    form = http.get(gateway + "/register/person")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    data = person_registration()
+    bad = data["id_number"][:17] + ("0" if data["id_number"][17] != "0" else "1")
+    answer = http.post(gateway + "/register/person", data={
+        **data, "id_number": bad, "password_confirm": data["password"], "csrf_token": token})
+    assert answer.status_code == 422
+    assert "身份证号校验位不正确" in answer.text and bad in answer.text
+    assert data["password"] not in answer.text  # never echoed
