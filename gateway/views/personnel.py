@@ -778,7 +778,7 @@ class PersonnelViews:
         Rule("/personnel/registered/export", endpoint="personnel_export"),
         Rule("/personnel/appeals", endpoint="personnel_appeals"),
         Rule("/personnel/appeals/<appeal_id>/answer", endpoint="personnel_appeal_answer", methods=["POST"]),
-        Rule("/personal", endpoint="personal_home"),
+        Rule("/personal/declarations", endpoint="personal_declarations"),
         Rule(
             "/personal/declarations/<declaration_id>/withdraw", endpoint="personal_withdraw", methods=["POST"]
         ),
@@ -1672,7 +1672,7 @@ class PersonnelViews:
             form=form or {},
         )
 
-    def on_personal_home(self, request: Request) -> Response:
+    def on_personal_declarations(self, request: Request) -> Response:
         return self._personal_page(request, self._person_actor(request))
 
     def on_personal_withdraw(self, request: Request, declaration_id: str) -> Response:
@@ -1684,7 +1684,7 @@ class PersonnelViews:
             )
         except ServiceError as exc:
             return self._personal_page(request, actor, status=409, error=_message_of(exc))
-        return self._pn_back("/personal", notice="撤回申请已提交，等待聘用企业确认")
+        return self._pn_back("/personal/declarations", notice="撤回申请已提交，等待聘用企业确认")
 
     def on_personal_transfer(self, request: Request) -> Response:
         actor = self._person_actor(request)
@@ -1700,7 +1700,7 @@ class PersonnelViews:
             return self._personal_page(
                 request, actor, status=422, error=_message_of(exc), errors=_errors_of(exc), form=form
             )
-        return self._pn_back("/personal", notice="调动申请已提交，等待企业同意")
+        return self._pn_back("/personal/declarations", notice="调动申请已提交，等待企业同意")
 
     # ---- JSON API --------------------------------------------------------------------------------
     def _api_read(self, request: Request, method: str, *args: Any, staff: bool = False) -> Response:

@@ -668,7 +668,7 @@ def test_a_person_has_own_pages_and_no_enterprise_module(client, rpc):
         "items": [{**DECLARATION, "status": "province_unaccepted", "status_label": "省级未受理"}]
     }
     rpc.behaviour[("personnel", "my_certificates")] = lambda actor: {"items": [CERTIFICATE]}
-    html = client.get("/personal").get_data(as_text=True)
+    html = client.get("/personal/declarations").get_data(as_text=True)
     assert "个人用户" in html and 'action="/personal/declarations/d-1/withdraw"' in html
     rpc.behaviour[("personnel", "request_withdrawal")] = lambda actor, i, reason: DECLARATION
     response = client.post("/personal/declarations/d-1/withdraw", data={**CSRF, "reason": "个人原因"})
@@ -681,5 +681,5 @@ def test_a_person_has_own_pages_and_no_enterprise_module(client, rpc):
 
 def test_enterprise_accounts_cannot_use_the_persons_pages(client, rpc):
     sign_in_as(client)
-    assert client.get("/personal").status_code == 403
+    assert client.get("/personal/declarations").status_code == 403
     assert client.post("/api/v1/personnel/me/transfers", json={}, headers=API).status_code == 403
