@@ -927,7 +927,8 @@ class PersonnelViews:
 
     def _pn_back(self, path: str, notice: str = "", error: str = "") -> Response:
         query = urlencode({k: v for k, v in (("notice", notice), ("error", error)) if v})
-        return redirect(path + (f"?{query}" if query else ""), code=303)
+        joiner = "&" if "?" in path else "?"
+        return redirect(path + (f"{joiner}{query}" if query else ""), code=303)
 
     # ---- 人员管理 home, people ------------------------------------------------------------------
     def on_personnel_home(self, request: Request) -> Response:
