@@ -889,10 +889,12 @@ class PersonnelService(PlatformService):
         form: dict,
         enterprise_name: str | None,
     ) -> rules.DeclarationContext:
+        # The declarations the one-open-declaration rule looks at: those on a certificate, and
+        # this enterprise's new registrations of the same type (another type is another register).
         own = [
             d
             for d in repo.declarations_of_person(person.id)
-            if d.enterprise_id == eid or d.certificate_id is not None
+            if d.certificate_id is not None or (d.enterprise_id == eid and d.type_code == t.code)
         ]
         return rules.DeclarationContext(
             certificate_type=t,
@@ -974,7 +976,11 @@ class PersonnelService(PlatformService):
                 if (
                     cert is None
                     or cert.type_code != t.code
-                    or not (cert.enterprise_id == eid or cert.transfer_to == eid)
+                    or not (
+                        cert.enterprise_id == eid
+                        or cert.transfer_to == eid
+                        or (transfer is not None and transfer.certificate_id == cert.id)
+                    )
                 ):
                     raise NotFound(CERT_NOT_FOUND)
                 person = repo.person(cert.person_id, for_update=True)
@@ -1180,6 +1186,8 @@ class PersonnelService(PlatformService):
         def delete(uow: Any, decl: Declaration) -> None:
             self._move(uow, decl, "delete", "enterprise", actor, note="删除申报")
             decl.batch_id = None
+            self._transfer_follows(uow, decl, "in_drafted", "delete_draft", actor)
+            decl.transfer_id = None
 
         results = self._each(actor, data["ids"], delete)
         return {"results": results, "summary": _summary(results)}
@@ -1403,6 +1411,9 @@ class PersonnelService(PlatformService):
                 data["confirmed"],
                 self._commitment_seconds(),
             )
+            # Plain values: the rows do not outlive this transaction.
+            commitment_id = commitment.id if commitment is not None else None
+            batch_id = batch.id if batch is not None else None
         recs = self._records(eid)
         results = []
         for raw in ids:
@@ -1425,16 +1436,15 @@ class PersonnelService(PlatformService):
                     repo.add(ReportKey(enterprise_id=eid, form_key=data["form_key"], results=answer))
             except IntegrityError:
                 return dict(repo.report_key(eid, data["form_key"]).results)
-            if commitment is not None:
-                row = repo.commitment(commitment.id)
-                row.used_at = _now()
-            if batch is not None and all(d.status not in DRAFTS for d in repo.in_batch(batch.id)):
-                repo.batch(batch.id).reported_at = _now()
+            if commitment_id is not None:
+                repo.commitment(commitment_id).used_at = _now()
+            if batch_id is not None and all(d.status not in DRAFTS for d in repo.in_batch(batch_id)):
+                repo.batch(batch_id).reported_at = _now()
             audit.record(
                 uow.session,
                 "personnel.report",
                 actor_id=actor.get("id"),
-                subject_id=str(batch.id) if batch else None,
+                subject_id=str(batch_id) if batch_id else None,
                 ok=sum(r["ok"] for r in results),
                 failed=sum(not r["ok"] for r in results),
             )
@@ -1459,7 +1469,18 @@ class PersonnelService(PlatformService):
         self._move(uow, decl, "report", "enterprise", actor, note="确认承诺书后上报")
         decl.reported_at = _now()
         decl.revision += 1
+        self._transfer_follows(uow, decl, "in_drafted", "submit", actor)
         self._request_review(uow, decl)
+
+    def _transfer_follows(self, uow: Any, decl: Declaration, when: str, action: str, actor: dict) -> None:
+        """CIP 调入: the transfer follows its declaration (reported: in review; deleted: back)."""
+        if decl.transfer_id is None:
+            return
+        transfer = PersonnelRepository(uow.session).transfer(decl.transfer_id, for_update=True)
+        if transfer is not None and transfer.status == when:
+            self._transfer_move(uow, transfer, action, actor_enterprise_id=decl.enterprise_id, actor=actor)
+            if action == "delete_draft":
+                transfer.declaration_id = None
 
     def _request_review(self, uow: Any, decl: Declaration) -> None:
         repo = PersonnelRepository(uow.session)
@@ -1785,8 +1806,9 @@ class PersonnelService(PlatformService):
             },
         ]
         _flush(uow)
-        self._certificate_events(uow, decl, cert, person, before, effects["key_person_change"])
         self._release_transfer(uow, decl, "completed")
+        _flush(uow)
+        self._certificate_events(uow, decl, cert, person, before, effects["key_person_change"])
         audit.record(
             uow.session,
             "personnel.certificate.apply",
@@ -1859,12 +1881,10 @@ class PersonnelService(PlatformService):
     def _key_person(
         uow: Any, enterprise_id: object, person_id: object, cert: Certificate, change: str
     ) -> None:
-        uow.add_event(
-            KEY_PERSON_CHANGED_SPEC,
-            domain.key_person_changed(
-                str(enterprise_id), str(person_id), cert.certificate_kind, str(cert.id), change, _now()
-            ),
+        data = domain.key_person_changed(
+            str(enterprise_id), str(person_id), cert.certificate_kind, str(cert.id), change, _now()
         )
+        uow.add_event(KEY_PERSON_CHANGED_SPEC, {**data, "at": datetime.fromisoformat(data["at"])})
 
     def _release_transfer(self, uow: Any, decl: Declaration, outcome: str) -> None:
         """The transfer a declaration carries ends with it (completed / rejected / cancelled)."""
@@ -1884,7 +1904,16 @@ class PersonnelService(PlatformService):
                 {"at": _now().isoformat(), "action": "cancel", "by": "review", "status": "cancelled"},
             ]
         cert = repo.certificate(transfer.certificate_id, for_update=True)
-        if cert is not None and transfer.status != "completed":
+        if cert is None:
+            return
+        if transfer.status == "completed":
+            # TSA 调出 approved: the certificate goes to the named new employer (domain rule).
+            holder = domain.transfer_record_changes(self._domain_transfer(transfer))["enterprise_id"]
+            if holder and str(cert.enterprise_id or "") != holder:
+                cert.enterprise_id = uuid.UUID(holder)
+                cert.enterprise_name = transfer.to_enterprise_name
+            cert.status, cert.transfer_to = "valid", None
+        else:
             cert.status, cert.transfer_to = "valid", None
 
     # ---- transfers --------------------------------------------------------------------------
@@ -2140,6 +2169,154 @@ class PersonnelService(PlatformService):
             view = self._transfer_view(repo, row)
             uow.commit()
             return view
+
+    # ---- TSA 人员调动 (the person asks, the enterprise consents, then review) ---------------------
+    def _person_actor(self, actor: dict) -> str:
+        if (actor or {}).get("kind") != "person" or not actor.get("id_number"):
+            raise Forbidden("只有个人账号可以办理本人的调动申请", code="wrong_actor")
+        return str(actor["id_number"]).upper()
+
+    @service_rpc
+    def request_transfer(self, actor: dict, payload: dict) -> dict:
+        """TSA 人员调出/调入申请 by the holder; the consenting enterprise decides next."""
+        number = self._person_actor(actor)
+        data = dict(payload or {})
+        direction = str(data.get("direction") or "")
+        if direction not in ("out", "in"):
+            raise ValidationFailed(
+                "请选择调出或调入", {"direction": [field_error("required", "请选择调出或调入")]}
+            )
+        target = self._enterprise_by_uscc(data.get("to_uscc"))
+        with self.db.unit_of_work() as uow:
+            repo = PersonnelRepository(uow.session)
+            cert = repo.certificate(_uuid(data.get("certificate_id"), CERT_NOT_FOUND), for_update=True)
+            person = repo.person(cert.person_id) if cert else None
+            if cert is None or person is None or person.id_number != number:
+                raise NotFound(CERT_NOT_FOUND)
+            t = self.types.type(cert.type_code)
+            if (
+                not t.operations.get(f"transfer_{direction}")
+                or not t.operation(f"transfer_{direction}").consent
+            ):
+                raise InvalidTransition(f"{t.name}不办理本人调动申请", code="not_offered")
+            status = rules.record_status(records.record_dict(cert), _today(), t)
+            if status not in ("valid", "expired"):
+                raise InvalidTransition(
+                    f"证书状态为“{CERT_STATUS_LABELS.get(status, status)}”，不能申请调动", code=str(status)
+                )
+            moved = domain.request_transfer(
+                str(cert.id),
+                str(person.id),
+                direction,
+                str(cert.enterprise_id) if cert.enterprise_id else None,
+                target["enterprise_id"],
+            )
+            row = Transfer(
+                certificate_id=cert.id,
+                person_id=person.id,
+                direction=direction,
+                mode="consent",
+                from_enterprise_id=cert.enterprise_id,
+                from_enterprise_name=cert.enterprise_name,
+                to_enterprise_id=uuid.UUID(target["enterprise_id"]),
+                to_enterprise_name=target["name"],
+                status=moved.status,
+                history=[
+                    {"at": _now().isoformat(), "action": "request", "by": "person", "status": moved.status}
+                ],
+            )
+            try:
+                with uow.session.begin_nested():
+                    repo.add(row)
+            except IntegrityError as exc:
+                raise Conflict("该证书已有未办结的调动申请", code="transferring") from exc
+            if row.from_enterprise_id:
+                uow.add_event(
+                    TRANSFER_REQUESTED,
+                    {
+                        "transfer_id": row.id,
+                        "certificate_id": cert.id,
+                        "holder_name": person.name,
+                        "from_enterprise_id": row.from_enterprise_id,
+                        "to_enterprise_id": row.to_enterprise_id,
+                    },
+                )
+            audit.record(
+                uow.session,
+                "personnel.transfer.request",
+                actor_id=actor.get("id"),
+                subject_id=str(row.id),
+                direction=direction,
+            )
+            view = self._transfer_view(repo, row)
+            uow.commit()
+            return view
+
+    @service_rpc
+    def my_transfers(self, actor: dict) -> dict:
+        number = self._person_actor(actor)
+        with self.db.unit_of_work() as uow:
+            repo = PersonnelRepository(uow.session)
+            return {
+                "items": [
+                    self._transfer_view(repo, t)
+                    for p in repo.people_by_number(number)
+                    for t in repo.transfers_of_person(p.id)
+                ]
+            }
+
+    @service_rpc
+    def decide_transfers(self, actor: dict, payload: dict) -> dict:
+        """TSA 同意/不同意 (one by one or in batch): consent opens the review declaration (draft,
+        reported like any other), refusal ends the request."""
+        eid = self._enterprise_for(actor, write=True)
+        data = load_or_fail(IdsSchema(), payload)
+        decision = str((payload or {}).get("decision") or "")
+        if decision not in ("consent", "refuse"):
+            raise ValidationFailed(
+                "请选择同意或不同意", {"decision": [field_error("required", "请选择同意或不同意")]}
+            )
+        recs = self._records(eid) if decision == "consent" else {}
+        results = []
+        for raw in data["ids"]:
+            try:
+                with self.db.unit_of_work() as uow:
+                    _, row = self._own_transfer(uow, actor, raw)
+                    self._transfer_move(
+                        uow, row, decision, actor_enterprise_id=eid, actor=actor, note=data["reason"] or None
+                    )
+                    if decision == "refuse":
+                        row.reason = data["reason"] or None
+                    cert_id, kind, status = row.certificate_id, f"transfer_{row.direction}", row.status
+                    t = self.types.type(PersonnelRepository(uow.session).certificate(cert_id).type_code)
+                    uow.commit()
+                declaration_id = None
+                if decision == "consent":
+                    view = self._create_declaration(
+                        actor,
+                        eid,
+                        t,
+                        kind,
+                        {"certificate_id": str(cert_id), "form": {}},
+                        recs,
+                        transfer=self._transfer_row(raw),
+                    )
+                    declaration_id = view["id"]
+                results.append(
+                    {
+                        "id": str(raw),
+                        "ok": True,
+                        "status": status,
+                        "code": None,
+                        "message": None,
+                        "declaration_id": declaration_id,
+                    }
+                )
+            except ServiceError as exc:
+                results.append(
+                    {"id": str(raw), "ok": False, "status": None, "code": exc.code, "message": exc.message}
+                )
+        return {"results": results, "summary": _summary(results)}
 
     # ---- expiry warnings and the daily sweep -------------------------------------------------------
     @service_rpc

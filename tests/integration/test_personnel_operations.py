@@ -1,0 +1,356 @@
+"""personnel's other operations through the real bus with the real review service: 补正 of only
+the named items and resubmission as revision 2; the CIP two-sided transfer (调出 by A naming B by
+USCC, 调入 accepted by B, the certificate moving only at the last approval); the TSA transfer the
+person asks for and the enterprise consents to; the REG withdrawal a person asks for and the
+enterprise agrees to or refuses; expiry warnings and the lapse sweep; registered-staff search
+and Excel export; an appeal raised, answered and closed."""
+
+from __future__ import annotations
+
+import base64
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+from openpyxl import load_workbook
+
+from services.common.config import nameko_config
+from services.common.errors import InvalidTransition, NotFound, ValidationFailed
+from services.common.localtime import BEIJING
+from services.personnel.windows import add_months
+from tests.support.enterprise import scan_pdf, upload
+from tests.support.permits import Broker, new_enterprise
+from tests.support.personnel import (
+    case_id_of,
+    person_data,
+    report,
+    reviewer,
+    status_becomes,
+    upload_required,
+)
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def cluster(running_platform):
+    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def events(running_platform):
+    broker = Broker(running_platform, "personnel.events")
+    yield broker
+    broker.close()
+
+
+@pytest.fixture(scope="module")
+def seconds(running_platform):
+    return float(running_platform["personnel"]["commitment_seconds"])
+
+
+def today():
+    return datetime.now(UTC).astimezone(BEIJING).date()
+
+
+def desks(cluster, actor):
+    region = cluster.enterprise.records_for_precheck(None, actor["id"])["region_code"]
+    return (
+        reviewer("city", region[:4] + "00", "盟市审核员"),
+        reviewer("province", region[:2] + "0000", "自治区审核员"),
+    )
+
+
+def through_city_and_province(cluster, engines, actor, declaration, revision=1):
+    case_id = case_id_of(engines, declaration["case_ref"], revision)
+    city, province = desks(cluster, actor)
+    cluster.review.claim(city, case_id)
+    cluster.review.act(city, case_id, {"action": "accept", "comment": "受理"})
+    status_becomes(cluster, actor, declaration["id"], "under_review")
+    cluster.review.act(city, case_id, {"action": "forward", "comment": "报自治区"})
+    status_becomes(cluster, actor, declaration["id"], "province_unaccepted")
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "approve", "comment": "同意"})
+    return status_becomes(cluster, actor, declaration["id"], "approved")
+
+
+def imported(cluster, actor, name, type_code="constructor_2", **record):
+    someone = cluster.personnel.create_person(actor, person_data(name))
+    data = {"type_code": type_code, "valid_until": add_months(today(), 24).isoformat(), **record}
+    if type_code == "constructor_2":
+        data.setdefault("specialties", ["建筑工程"])
+        data.setdefault("registration_number", "蒙215080907445")
+    return someone, cluster.personnel.add_certificate_record(actor, someone["id"], data)
+
+
+def test_correction_reopens_only_the_named_items_and_resubmits_revision_2(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    draft = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person": person_data("周安管"), "form": {"class_code": "B"}},
+    )
+    draft = upload_required(cluster, actor, draft)
+    assert report(cluster, actor, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+    case_id = case_id_of(engines, draft["case_ref"])
+    city, _ = desks(cluster, actor)
+    cluster.review.claim(city, case_id)
+    cluster.review.act(city, case_id, {"action": "accept", "comment": "受理"})
+    id_card = next(
+        a
+        for a in cluster.personnel.get_declaration(actor, draft["id"])["attachments"]
+        if a["code"] == "id_card"
+    )
+    items = [
+        {"target": "field", "name": "form.class_code", "reason": "人员类别应为C1"},
+        {"target": "attachment", "name": id_card["id"], "reason": "身份证反面不清晰"},
+    ]
+    cluster.review.act(city, case_id, {"action": "correction", "comment": "请补正", "items": items})
+    reopened = status_becomes(cluster, actor, draft["id"], "correction")
+    assert [(i["label"], i.get("code")) for i in reopened["correction_items"]] == [
+        ("人员类别", None),
+        ("身份证明（正反面）", "id_card"),
+    ]
+
+    with pytest.raises(ValidationFailed) as other_field:
+        cluster.personnel.update_declaration(actor, draft["id"], {"form": {"reason": "x"}})
+    assert other_field.value.fields["reason"][0]["code"] == "not_reopened"
+    with pytest.raises(InvalidTransition):
+        cluster.personnel.upload_declaration_attachment(
+            actor, draft["id"], "signed_form", upload("申请表.pdf", scan_pdf())
+        )
+    cluster.personnel.update_declaration(actor, draft["id"], {"form": {"form.class_code": "C1"}})
+    cluster.personnel.upload_declaration_attachment(
+        actor, draft["id"], "id_card", upload("身份证.pdf", scan_pdf())
+    )
+    again = cluster.personnel.resubmit_declaration(actor, draft["id"])
+    assert again["revision"] == 2 and again["status"] == "under_review" and again["correction_items"] == []
+    second = wait_for(
+        lambda: [
+            e for e in events.of("review_requested", case_ref=draft["case_ref"]) if e["data"]["revision"] == 2
+        ],
+        what="revision 2",
+    )
+    assert second[0]["data"]["fields"]["form.class_code"]["value"].startswith("C1")
+    case_id_of(engines, draft["case_ref"], revision=2)
+    cluster.review.act(city, case_id, {"action": "reject", "comment": "考核合格证明不符"})
+    rejected = status_becomes(cluster, actor, draft["id"], "rejected")
+    assert rejected["decision_reason"] == "考核合格证明不符" and rejected["certificate"] is None
+
+
+def test_cip_transfer_out_and_in_moves_the_certificate_at_the_last_approval(
+    cluster, running_platform, engines, events, seconds
+):
+    old = new_enterprise(cluster, running_platform)
+    new = new_enterprise(cluster, running_platform)
+    new_uscc = cluster.enterprise.records_for_precheck(None, new["id"])["uscc"]
+    someone, cert = imported(cluster, old, "吴调转")
+
+    with pytest.raises(NotFound):  # an unknown USCC
+        cluster.personnel.transfer_out(old, {"certificate_id": cert["id"], "to_uscc": "91150100MA0000000X"})
+    moving = cluster.personnel.transfer_out(old, {"certificate_id": cert["id"], "to_uscc": new_uscc})
+    assert moving["status"] == "out_declared" and moving["certificate"]["status"] == "transferring"
+    wait_for(lambda: events.of("transfer_requested", transfer_id=moving["id"]), what="transfer_requested")
+    incoming = cluster.personnel.list_transfers(new, {"direction": "incoming"})["items"]
+    assert [t["id"] for t in incoming] == [moving["id"]]
+
+    draft = cluster.personnel.accept_transfer(new, moving["id"])
+    assert draft["kind"] == "transfer_in" and draft["transfer_id"] == moving["id"]
+    with pytest.raises(InvalidTransition) as first_delete:  # return only after deleting the draft
+        cluster.personnel.return_transfer(new, moving["id"], "不接收")
+    assert first_delete.value.code == "delete_first"
+    upload_required(cluster, new, draft)
+    assert report(cluster, new, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+    with pytest.raises(InvalidTransition):  # reported: no return any more
+        cluster.personnel.return_transfer(new, moving["id"], "不接收")
+    assert cluster.personnel.certificate(old, cert["id"])["enterprise_id"] == old["id"]  # not yet moved
+
+    done = through_city_and_province(cluster, engines, new, draft)
+    assert done["certificate"]["enterprise_id"] == new["id"] and done["certificate"]["status"] == "valid"
+    moved = wait_for(
+        lambda: events.of("certificate_transferred", certificate_id=cert["id"]),
+        what="certificate_transferred",
+    )
+    assert (
+        moved[0]["data"]["from_enterprise_id"] == old["id"]
+        and moved[0]["data"]["to_enterprise_id"] == new["id"]
+    )
+    lost = wait_for(
+        lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="key_person_changed"
+    )
+    assert lost[0]["data"]["enterprise_id"] == old["id"] and lost[0]["data"]["change"] == "transferred_out"
+    assert lost[0]["data"]["certificate_kind"] == "constructor_2"
+    history = cluster.personnel.list_transfers(old, {"direction": "outgoing"})["items"]
+    assert history[0]["status"] == "completed"
+    with pytest.raises(NotFound):  # the old employer no longer reads it
+        cluster.personnel.certificate(old, cert["id"])
+
+
+def test_tsa_transfer_asked_by_the_person_consented_then_reviewed(
+    cluster, running_platform, engines, seconds
+):
+    old = new_enterprise(cluster, running_platform)
+    new = new_enterprise(cluster, running_platform)
+    new_uscc = cluster.enterprise.records_for_precheck(None, new["id"])["uscc"]
+    someone, cert = imported(
+        cluster, old, "郑交安", "transport_safety", class_code="C", certificate_number="蒙交安C2021000777"
+    )
+    person = {
+        "id": str(uuid.uuid4()),
+        "kind": "person",
+        "id_number": someone["id_number"],
+        "name": someone["name"],
+        "enterprise_id": None,
+    }
+    asked = cluster.personnel.request_transfer(
+        person, {"certificate_id": cert["id"], "direction": "out", "to_uscc": new_uscc}
+    )
+    assert asked["status"] == "requested" and asked["mode"] == "consent"
+    stranger = dict(person, id_number="150102198001010011")
+    with pytest.raises(NotFound):
+        cluster.personnel.request_transfer(
+            stranger, {"certificate_id": cert["id"], "direction": "out", "to_uscc": new_uscc}
+        )
+    refused = cluster.personnel.decide_transfers(new, {"ids": [asked["id"]], "decision": "consent"})
+    assert refused["results"][0]["ok"] is False  # only the releasing enterprise consents to an out-transfer
+    consented = cluster.personnel.decide_transfers(old, {"ids": [asked["id"]], "decision": "consent"})
+    declaration_id = consented["results"][0]["declaration_id"]
+    assert consented["results"][0]["status"] == "in_review"
+    draft = cluster.personnel.get_declaration(old, declaration_id)
+    upload_required(cluster, old, draft)
+    assert report(cluster, old, seconds, declaration_ids=[declaration_id])["results"][0]["ok"]
+    case_id = case_id_of(engines, draft["case_ref"])
+    region = cluster.enterprise.records_for_precheck(None, old["id"])["region_code"]
+    desk = reviewer("province", region[:2] + "0000", "审核部门")
+    cluster.review.claim(desk, case_id)
+    cluster.review.act(desk, case_id, {"action": "accept", "comment": "受理"})
+    cluster.review.act(desk, case_id, {"action": "approve", "comment": "同意"})
+    second = reviewer("province", region[:2] + "0000", "考核部门")
+    cluster.review.claim(second, case_id)
+    cluster.review.act(second, case_id, {"action": "approve", "comment": "同意"})
+    status_becomes(cluster, old, declaration_id, "approved")
+    moved = cluster.personnel.certificate(new, cert["id"])
+    assert moved["enterprise_id"] == new["id"] and moved["status"] == "valid"
+    assert cluster.personnel.my_transfers(person)["items"][0]["status"] == "completed"
+
+
+def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    data = person_data("冯注册")
+    draft = cluster.personnel.new_declaration(
+        actor,
+        {
+            "type_code": "reg_engineer",
+            "kind": "initial",
+            "person": data,
+            "form": {"specialties": ["注册电气工程师"]},
+        },
+    )
+    upload_required(cluster, actor, draft)
+    second = cluster.personnel.new_declaration(
+        actor, {"type_code": "reg_architect", "kind": "initial", "person_id": draft["person_id"], "form": {}}
+    )
+    upload_required(cluster, actor, second)
+    assert all(
+        r["ok"]
+        for r in report(cluster, actor, seconds, declaration_ids=[draft["id"], second["id"]])["results"]
+    )
+    person = {
+        "id": str(uuid.uuid4()),
+        "kind": "person",
+        "id_number": data["id_number"],
+        "name": data["name"],
+        "enterprise_id": None,
+    }
+    mine = cluster.personnel.my_declarations(person)["items"]
+    assert {d["id"] for d in mine} == {draft["id"], second["id"]}
+    with pytest.raises(NotFound):
+        cluster.personnel.get_declaration(dict(person, id_number="150102198001010011"), draft["id"])
+
+    asked = cluster.personnel.request_withdrawal(person, draft["id"], "个人原因，暂不注册")
+    assert asked["status"] == "withdrawal_requested" and asked["withdrawal"]["reason"] == "个人原因，暂不注册"
+    agreed = cluster.personnel.decide_withdrawal(actor, draft["id"], {"agree": True})
+    assert agreed["status"] == "withdrawn"
+    wait_for(lambda: events.of("review_withdrawn", case_ref=draft["case_ref"]), what="review_withdrawn")
+
+    cluster.personnel.request_withdrawal(person, second["id"], "想再考虑一下")
+    kept = cluster.personnel.decide_withdrawal(actor, second["id"], {"agree": False, "reason": "已通知本人"})
+    assert kept["status"] == "province_unaccepted"
+    case_id = case_id_of(engines, second["case_ref"])
+    _, province = desks(cluster, actor)
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "accept", "comment": "受理"})
+    status_becomes(cluster, actor, second["id"], "under_review")
+    with pytest.raises(InvalidTransition) as late:
+        cluster.personnel.request_withdrawal(person, second["id"], "还是撤回")
+    assert late.value.code == "withdrawal_not_allowed"
+
+
+def test_expiry_warning_sweep_search_export_and_appeal(cluster, running_platform, events):
+    actor = new_enterprise(cluster, running_platform)
+    other = new_enterprise(cluster, running_platform)
+    soon = today() + timedelta(days=30)
+    someone, cert = imported(
+        cluster,
+        actor,
+        "陈到期",
+        "transport_safety",
+        class_code="A",
+        certificate_number="蒙交安A2020000001",
+        valid_until=soon.isoformat(),
+    )
+    warned = cluster.personnel.expiring(actor, {"within_days": 60})["items"]
+    assert [(w["id"], w["days_left"]) for w in warned] == [(cert["id"], 30)]
+    assert cluster.personnel.expiring(other, {"within_days": 60})["items"] == []
+
+    found = cluster.personnel.search_registered(actor, {"name": "陈到期"})["items"]
+    assert [f["id"] for f in found] == [cert["id"]]
+    assert cluster.personnel.search_registered(other, {"name": "陈到期"})["items"] == []
+    exported = cluster.personnel.export_registered(actor, {"name": "陈到期"})
+    sheet = load_workbook(io.BytesIO(base64.b64decode(exported["content_b64"]))).active
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=False))
+    assert row["姓名"] == "陈到期" and row["证件号码"] == someone["id_number"]
+    assert exported["filename"].endswith(".xlsx")
+
+    # The sweep, run as on a day after the window closed, marks it lapsed and tells permits.
+    day = add_months(soon, 2) + timedelta(days=1)
+    assert cluster.personnel.run_expiry_sweep(day.isoformat())["lapsed"] >= 1
+    lapsed = wait_for(lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="lapsed")
+    assert lapsed[0]["data"]["change"] == "lapsed" and lapsed[0]["data"]["enterprise_id"] == actor["id"]
+    assert cluster.personnel.certificate(actor, cert["id"])["status"] == "lapsed"
+
+    province = reviewer("province", "150000", "自治区审核员")
+    appeal = cluster.personnel.raise_anomaly(
+        province,
+        {
+            "enterprise_id": actor["id"],
+            "person_id": someone["id"],
+            "kind": "social_insurance_mismatch",
+            "detail": "社保缴纳单位与聘用单位不一致",
+        },
+    )
+    assert [a["id"] for a in cluster.personnel.list_appeals(actor)["items"]] == [appeal["id"]]
+    assert cluster.personnel.list_appeals(other)["items"] == []
+    with pytest.raises(ValidationFailed) as no_evidence:
+        cluster.personnel.answer_appeal(
+            actor, appeal["id"], {"explanation": "该人员社保由集团公司统一缴纳。"}
+        )
+    assert "evidence" in no_evidence.value.fields
+    answered = cluster.personnel.answer_appeal(
+        actor,
+        appeal["id"],
+        {"explanation": "该人员社保由集团公司统一缴纳。", "evidence": [upload("社保证明.pdf", scan_pdf())]},
+    )
+    assert answered["status"] == "answered" and len(answered["evidence"]) == 1
+    closed = cluster.personnel.close_appeal(
+        province, appeal["id"], {"outcome": "uphold", "opinion": "情况属实"}
+    )
+    assert closed["status"] == "upheld"
