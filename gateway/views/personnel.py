@@ -1318,9 +1318,9 @@ class PersonnelViews:
                 "declarations": [],
                 "next_cursor": None,
             }
-        page = self._pn(
-            request, "list_declarations", actor, {**query, "reported": reported, "batch": False, "limit": 50}
-        )
+        # 单个 lists every declaration one by one, batched or not (seed 001: tracking, 审核历史 and
+        # printing happen in 已上报（单个）); 批次 lists the batches.
+        page = self._pn(request, "list_declarations", actor, {**query, "reported": reported, "limit": 50})
         return {"batches": [], "declarations": page["items"], "next_cursor": page.get("next_cursor")}
 
     def _lists_page(
