@@ -17,10 +17,9 @@ from collections.abc import Iterator
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
-from sqlalchemy import text
 
 from services.common.config import nameko_config
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
+from tests.browser.conftest import BrowserSession
 from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
@@ -28,18 +27,23 @@ from tests.support.personnel_pages import (
     confirm_commitment,
     declaration_id,
     photo_file,
-    review_step,
+    review_declaration,
     scan_file,
     sign_in,
-    staff_login,
     upload_materials,
     upload_photo,
 )
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
-ADMIN = {"id": str(uuid.uuid4()), "kind": "admin", "permissions": [], "level": "province",
-         "region_code": "150000", "enterprise_id": None}
+ADMIN = {
+    "id": str(uuid.uuid4()),
+    "kind": "admin",
+    "permissions": [],
+    "level": "province",
+    "region_code": "150000",
+    "enterprise_id": None,
+}
 
 
 @pytest.fixture
@@ -49,16 +53,33 @@ def cluster(running_platform) -> Iterator:
 
 
 def test_constructor_initial_registration_in_a_batch_through_city_and_province(
-    web: BrowserSession, browser: Browser, gateway, running_platform, reviewer, engines, cluster,  # noqa: F811
+    web: BrowserSession,
+    browser: Browser,
+    gateway,
+    running_platform,
+    reviewer,  # noqa: F811
+    engines,
+    cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
     id_number, name = random_resident_id(rng), "赵建国"
     qualification = f"NMG{rng.randint(0, 9_999_999):07d}"
-    cluster.personnel.record_exam_passes(ADMIN, {"passes": [{
-        "id_number": id_number, "specialty": "建筑工程", "certificate_number": qualification, "name": name,
-        "passed_on": "2026-06-30"}]})
+    cluster.personnel.record_exam_passes(
+        ADMIN,
+        {
+            "passes": [
+                {
+                    "id_number": id_number,
+                    "specialty": "建筑工程",
+                    "certificate_number": qualification,
+                    "name": name,
+                    "passed_on": "2026-06-30",
+                }
+            ]
+        },
+    )
     _, _, account = active_enterprise(gateway, running_platform, reviewer)
     sign_in(page, base, account["uscc"])
 
@@ -119,22 +140,17 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     expect(page.locator(f'tr[data-declaration="{decl_id}"]')).to_contain_text("盟市未受理")
 
     # ---- 4. Review: the 盟市 desk accepts and reports on, the 自治区 desk approves.
-    with engines("review").connect() as conn:
-        case = wait_for(lambda: conn.execute(
-            text("select id, region_code from cases where case_ref = :r"),
-            {"r": f"personnel:declaration:{decl_id}"}).first(), what="the declaration's case in review")
-    tag = uuid.uuid4().hex[:4]
-    city_name, province_name = f"盟市审核员{tag}", f"自治区审核员{tag}"
-    city_login = staff_login(cluster, "city", case.region_code[:4] + "00", city_name)
-    province_login = staff_login(cluster, "province", "150000", province_name)
-    for login, actions in ((city_login, [("accept", "材料齐全，予以受理"), ("forward", "同意，报自治区审批")]),
-                           (province_login, [("approve", "同意注册")])):
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-        desk = context.new_page()
-        sign_in(desk, base, login)
-        review_step(desk, base, str(case.id), actions)
-        context.close()
+    city_name, province_name = review_declaration(
+        browser,
+        base,
+        engines,
+        cluster,
+        decl_id,
+        [
+            ("city", [("accept", "材料齐全，予以受理"), ("forward", "同意，报自治区审批")]),
+            ("province", [("approve", "同意注册")]),
+        ],
+    )
 
     # ---- 5. The enterprise: the certificate, 已上报 审核通过, the 审核历史 and the printable table.
     def certificate_valid() -> bool:
@@ -150,9 +166,13 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     with page.expect_navigation():
         page.locator("#history-link").click()
     history = page.locator("#review-history tbody tr").evaluate_all(
-        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))")
+        "rows => rows.map(r => Array.from(r.cells).map(c => c.innerText.trim()))"
+    )
     assert [(h[0], h[1], h[2]) for h in history] == [
-        ("盟市审核", city_name, "受理"), ("盟市审核", city_name, "同意"), ("自治区审批", province_name, "同意")], history
+        ("盟市审核", city_name, "受理"),
+        ("盟市审核", city_name, "同意"),
+        ("自治区审批", province_name, "同意"),
+    ], history
     page.goto(base + f"/personnel/declarations/{decl_id}/print")
     expect(page.locator("#application-table")).to_contain_text(id_number)
     expect(page.locator("#application-table")).to_contain_text("二级建造师初始注册申请表")

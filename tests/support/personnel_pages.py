@@ -10,9 +10,12 @@ import uuid
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import text
 
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS
 from tests.integration.test_enterprise_gateway import PASSWORD
+from tests.support.waiting import wait_for
 
 
 def photo_file(directory: Path) -> Path:
@@ -104,9 +107,18 @@ def confirm_commitment(page: Page, seconds: float) -> None:
 
 def staff_login(cluster: object, level: str, region: str, name: str, kind: str = "reviewer") -> str:
     username = f"{level[:4]}{uuid.uuid4().hex[:10]}"
-    cluster.identity.create_staff_account(None, {  # type: ignore[attr-defined]
-        "kind": kind, "username": username, "contact_name": name, "email": f"{username}@example.com",
-        "password": PASSWORD, "level": level, "region_code": region})
+    cluster.identity.create_staff_account(
+        None,
+        {  # type: ignore[attr-defined]
+            "kind": kind,
+            "username": username,
+            "contact_name": name,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+            "level": level,
+            "region_code": region,
+        },
+    )
     return username
 
 
@@ -121,3 +133,45 @@ def review_step(page: Page, base: str, case_id: str, actions: list[tuple[str, st
         page.locator("#f-comment").fill(comment)
         with page.expect_navigation():
             page.locator("#submit-opinion").click()
+
+
+def review_declaration(
+    browser: Browser,
+    base: str,
+    engines: object,
+    cluster: object,
+    declaration: str,
+    desks: list[tuple[str, list[tuple[str, str]]]],
+) -> list[str]:
+    """The declaration's case through review's pages: for each desk (``city`` / ``province`` /
+    ``ministry``) a new reviewer of the case's region signs in, claims and gives the opinions.
+    Returns the reviewers' names in order."""
+    with engines("review").connect() as conn:  # type: ignore[operator]
+        case = wait_for(
+            lambda: conn.execute(
+                text("select id, region_code from cases where case_ref = :r"),
+                {"r": f"personnel:declaration:{declaration}"},
+            ).first(),
+            what="the declaration's case in review",
+        )
+    names = []
+    for level, actions in desks:
+        region = {
+            "city": case.region_code[:4] + "00",
+            "province": case.region_code[:2] + "0000",
+            "ministry": "100000",
+        }[level]
+        name = (
+            f"{ {'city': '盟市', 'province': '省级', 'ministry': '部级'}[level] }审核员{uuid.uuid4().hex[:4]}"
+        )
+        login = staff_login(cluster, level, region, name)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        try:
+            desk = context.new_page()
+            sign_in(desk, base, login)
+            review_step(desk, base, str(case.id), actions)
+        finally:
+            context.close()
+        names.append(name)
+    return names
