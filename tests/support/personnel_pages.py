@@ -175,3 +175,32 @@ def review_declaration(
             context.close()
         names.append(name)
     return names
+
+
+def record_certificate(
+    page: Page,
+    base: str,
+    person_id: str,
+    type_code: str,
+    values: dict[str, str],
+    specialties: tuple[str, ...] = (),
+) -> str:
+    """信息补录 of an imported certificate on the person's page; the new record's id."""
+    page.goto(base + f"/personnel/people/{person_id}/certificates")
+    with page.expect_navigation():
+        page.locator("#f-type_code").select_option(type_code)
+    for name, value in values.items():
+        field = page.locator(f"#f-{name}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    for specialty in specialties:
+        page.locator(f'input[name="specialties"][value="{specialty}"]').check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存补录信息").click()
+    expect(page.locator("#notice")).to_contain_text("证书信息已补录")
+    number = next(v for k, v in values.items() if k.endswith("_number"))
+    row = page.locator("#certificates tr[data-certificate]", has_text=number)
+    expect(row).to_have_count(1)
+    return row.get_attribute("data-certificate") or ""
