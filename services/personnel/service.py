@@ -26,8 +26,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import audit
 from services.common.access import enterprise_of, may_use
-from services.common.attachments import attachment_view, metadata, store_upload
+from services.common.attachments import metadata, store_upload
 from services.common.base import PlatformService, service_rpc
+from services.common.config import load_config
 from services.common.errors import (
     Conflict,
     Forbidden,
@@ -39,12 +40,11 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
-from services.common.localtime import BEIJING
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.personnel import declarations as rules
-from services.personnel import domain, export, records, windows
-from services.personnel.catalogue import CHANGE_ITEMS, OPERATION_KINDS, Catalogue, default_catalogue
+from services.personnel import domain, export, records, views, windows
+from services.personnel.catalogue import OPERATION_KINDS, Catalogue, default_catalogue
 from services.personnel.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
@@ -103,13 +103,17 @@ COMMITMENT_TEXT = (
     "本单位承诺：所申报人员与本单位存在真实的劳动（聘用）关系，所填信息及上传的附件真实、准确、完整、有效；"
     "如有虚假，本单位及申报人员愿承担由此产生的一切法律责任。"
 )
-CERT_STATUS_LABELS = {
-    "valid": "有效",
-    "expired": "已过期",
-    "lapsed": "已失效",
-    "cancelled": "已注销",
-    "transferring": "调转中",
-}
+
+
+def _sweep_seconds() -> float:
+    """config ``personnel.expiry_sweep_seconds`` (a timer's interval is fixed when the class is made)."""
+    try:
+        return float((load_config().get("personnel") or {}).get("expiry_sweep_seconds", 3600))
+    except Exception:  # no config at import (a unit test importing the module): the default
+        return 3600.0
+
+
+SWEEP_SECONDS = _sweep_seconds()
 
 
 def _now() -> datetime:
@@ -117,7 +121,7 @@ def _now() -> datetime:
 
 
 def _today() -> date:
-    return _now().astimezone(BEIJING).date()
+    return views.beijing_today()
 
 
 def _iso(value: Any) -> str | None:
@@ -232,12 +236,17 @@ class PersonnelService(PlatformService):
         write: bool,
         lock: bool = False,
         version: int | None = None,
+        person_may: bool = False,
     ) -> Declaration:
+        """The declaration, if the actor may read it (or write: its enterprise; a person only
+        where ``person_may`` and only their own personal declaration)."""
         did = _uuid(declaration_id, NOT_FOUND)
         repo = PersonnelRepository(uow.session)
         decl = repo.declaration(did, for_update=lock)
         if decl is None:
             raise NotFound(NOT_FOUND)
+        if write and (actor or {}).get("kind") == "person" and not person_may:
+            raise Forbidden("该操作只能由申报企业办理", code="wrong_actor")
         if write and (actor or {}).get("kind") != "person":
             if decl.enterprise_id != self._enterprise_for(actor, write=True):
                 self._audit_alone("personnel.access_refused", actor, did, reason="other_enterprise")
@@ -248,6 +257,12 @@ class PersonnelService(PlatformService):
         if version is not None and int(version) != decl.version:
             raise Conflict(STALE, code="stale_version")
         return decl
+
+    @staticmethod
+    def _person_edits_own(actor: dict, decl: Declaration) -> None:
+        """A person edits only a declaration they filed themselves (REG 个人申报)."""
+        if (actor or {}).get("kind") == "person" and decl.origin != "person":
+            raise Forbidden("企业填写的申报只能由企业修改", code="wrong_actor")
 
     def _records(self, enterprise_id: uuid.UUID) -> dict[str, Any]:
         """The enterprise's records (name, region); the directory of employers is refreshed."""
@@ -272,17 +287,6 @@ class PersonnelService(PlatformService):
             uow.commit()
 
     # ---- state changes --------------------------------------------------------------------
-    @staticmethod
-    def _state(decl: Declaration) -> rules.DeclarationState:
-        return rules.DeclarationState(
-            decl.status,
-            decl.origin,
-            tuple(decl.levels or ()),
-            decl.level,
-            decl.resume,
-            decl.personal_withdrawal,
-        )
-
     def _move(
         self,
         uow: Any,
@@ -295,7 +299,7 @@ class PersonnelService(PlatformService):
     ) -> str:
         """Apply one transition of the state machine, with history, event and audit row."""
         old = decl.status
-        new = rules.transition(self._state(decl), action, actor=role, level=level)
+        new = rules.transition(views.state_of(decl), action, actor=role, level=level)
         decl.status, decl.level, decl.resume = new.status, new.level, new.resume
         self._history(decl, action, role, note)
         decl.updated_at = _now()
@@ -338,202 +342,15 @@ class PersonnelService(PlatformService):
             },
         ]
 
-    # ---- views ----------------------------------------------------------------------------
-    def _person_view(self, person: Person, repo: PersonnelRepository | None = None) -> dict[str, Any]:
-        view = {
-            name: _iso(getattr(person, name)) if name == "birth_date" else getattr(person, name)
-            for name in records.PERSON_ATTRS
-        }
-        view["id"] = str(person.id)
-        view["gender_label"] = domain.GENDERS.get(person.gender, person.gender)
-        view["id_type_label"] = domain.ID_TYPES.get(person.id_type, person.id_type)
-        photo = repo.attachment(person.photo_id) if repo is not None and person.photo_id else None
-        view["photo"] = attachment_view(photo) if photo is not None else None
-        return view
-
-    def _cert_view(self, cert: Certificate, person: Person | None = None, today: date | None = None) -> dict:
-        t = self.types.types.get(cert.type_code)
-        status = rules.record_status(records.record_dict(cert), today or _today(), t)
-        window = None
-        if cert.valid_until and t is not None and status in ("valid", "expired"):
-            w = windows.renewal_window(cert.valid_until, t.renewal_rule())
-            window = {"opens_on": w.opens_on.isoformat(), "closes_on": w.closes_on.isoformat()}
-        return {
-            "id": str(cert.id),
-            "person_id": str(cert.person_id),
-            "person": self._person_view(person) if person is not None else None,
-            "type_code": cert.type_code,
-            "type_name": t.name if t else cert.type_code,
-            "certificate_kind": cert.certificate_kind,
-            "class_code": cert.class_code,
-            "class_label": (t.classes.get(cert.class_code) if t and cert.class_code else None),
-            "registration_number": cert.registration_number,
-            "qualification_number": cert.qualification_number,
-            "certificate_number": cert.certificate_number,
-            "number": records.number_of(cert),
-            "specialties": list(cert.specialties or []),
-            "issued_on": _iso(cert.issued_on),
-            "valid_until": _iso(cert.valid_until),
-            "status": status,
-            "status_label": CERT_STATUS_LABELS.get(status, status),
-            "enterprise_id": str(cert.enterprise_id) if cert.enterprise_id else None,
-            "enterprise_name": cert.enterprise_name,
-            "transfer_to": str(cert.transfer_to) if cert.transfer_to else None,
-            "imported": cert.imported,
-            "cancelled_on": _iso(cert.cancelled_on),
-            "reissued_on": _iso(cert.reissued_on),
-            "renewal_window": window,
-            "version": cert.version,
-        }
-
     def _view(self, uow: Any, decl: Declaration, actor: dict | None, detail: bool = True) -> dict[str, Any]:
-        repo = PersonnelRepository(uow.session)
-        t = self.types.type(decl.type_code)
-        op = t.operation(decl.kind)
-        person = repo.person(decl.person_id)
-        cert = repo.certificate(decl.certificate_id) if decl.certificate_id else None
-        batch = repo.batch(decl.batch_id) if decl.batch_id else None
-        view: dict[str, Any] = {
-            "id": str(decl.id),
-            "enterprise_id": str(decl.enterprise_id),
-            "enterprise_name": decl.enterprise_name,
-            "person_id": str(decl.person_id),
-            "person": self._person_view(person) if person else None,
-            "certificate_id": str(decl.certificate_id) if decl.certificate_id else None,
-            "certificate": self._cert_view(cert) if cert is not None else None,
-            "type_code": decl.type_code,
-            "type_name": t.name,
-            "kind": decl.kind,
-            "kind_label": op.label,
-            "case_type": decl.case_type,
-            "status": decl.status,
-            "status_label": rules.STATUSES.get(decl.status, decl.status),
-            "origin": decl.origin,
-            "level": decl.level,
-            "version": decl.version,
-            "batch_id": str(decl.batch_id) if decl.batch_id else None,
-            "batch_title": batch.title if batch else None,
-            "case_ref": decl.case_ref,
-            "case_id": decl.case_id,
-            "revision": decl.revision,
-            "review_step": decl.review_step,
-            "form": dict(decl.form or {}),
-            "correction_items": list(decl.correction_items or []),
-            "correction_deadline": _iso(decl.correction_deadline),
-            "withdrawal": decl.withdrawal,
-            "transfer_id": str(decl.transfer_id) if decl.transfer_id else None,
-            "reported_at": _iso(decl.reported_at),
-            "decided_at": _iso(decl.decided_at),
-            "decision_reason": decl.decision_reason,
-            "created_at": _iso(decl.created_at),
-            "updated_at": _iso(decl.updated_at),
-        }
-        if detail:
-            filled = records.review_fields(
-                t,
-                decl.kind,
-                person=person,
-                cert=cert,
-                form=decl.form or {},
-                enterprise=self._enterprise_fields(decl),
-            )
-            files = repo.attachments_of(decl.id)
-            have = {a.code for a in files}
-            role = (
-                "person"
-                if (actor or {}).get("kind") == "person"
-                else ("enterprise" if (actor or {}).get("kind") in ("enterprise", "sub") else "review")
-            )
-            view.update(
-                {
-                    "fields": filled["fields"],
-                    "inputs": filled["inputs"],
-                    "attachments": [{**attachment_view(a), "code": a.code, "label": a.label} for a in files],
-                    "required_attachments": [
-                        {
-                            **spec,
-                            "required": spec.get("required", True),
-                            "photo": spec.get("photo", False),
-                            "uploaded": spec["code"] in have,
-                        }
-                        for spec in op.attachments
-                    ],
-                    "history": list(decl.history or []),
-                    "allowed_actions": rules.allowed_actions(self._state(decl), role)
-                    if role != "review"
-                    else [],
-                }
-            )
-        return view
-
-    @staticmethod
-    def _enterprise_fields(decl: Declaration) -> dict[str, Any]:
-        return {"name": decl.enterprise_name, "region_code": decl.region_code}
+        kind = (actor or {}).get("kind")
+        role = "person" if kind == "person" else ("enterprise" if kind in ("enterprise", "sub") else "review")
+        return views.declaration_view(self.types, PersonnelRepository(uow.session), decl, role, detail)
 
     # ---- catalogue ------------------------------------------------------------------------
     @service_rpc
     def catalogue(self, actor: dict) -> dict:
-        types = []
-        for t in self.types.types.values():
-            types.append(
-                {
-                    "code": t.code,
-                    "name": t.name,
-                    "system": t.system,
-                    "module": t.module,
-                    "certificate_kind": t.certificate_kind,
-                    "certificate_kind_by_class": t.certificate_kind_by_class,
-                    "classes": t.classes,
-                    "specialties": (
-                        {
-                            "multiple": t.specialties.get("multiple", False),
-                            "choices": list(t.specialties.get("choices") or []),
-                        }
-                        if t.specialties
-                        else None
-                    ),
-                    "numbers": {
-                        n: {"label": s["label"], "pattern": s["pattern"], "message": s["message"]}
-                        for n, s in t.numbers.items()
-                    },
-                    "renewal": {
-                        k: t.renewal[k] for k in ("opens_months_before", "closes_months_after", "adds_years")
-                    },
-                    "operations": [
-                        {
-                            "kind": op.kind,
-                            "label": op.label,
-                            "case_type": op.case_type,
-                            "levels": list(op.levels),
-                            "attachments": [
-                                {
-                                    "code": a["code"],
-                                    "name": a["name"],
-                                    "required": a.get("required", True),
-                                    "photo": a.get("photo", False),
-                                }
-                                for a in op.attachments
-                            ],
-                            "window": op.window,
-                            "exam_check": op.exam_check,
-                            "personal_withdrawal": op.personal_withdrawal,
-                            "consent": op.consent,
-                            "change_items": [{"code": c, "label": CHANGE_ITEMS[c]} for c in op.change_items],
-                            "reasons": list(op.reasons),
-                            "reason_text": op.reason_text,
-                            "applicants": list(op.applicants),
-                        }
-                        for op in t.operations.values()
-                    ],
-                }
-            )
-        return {
-            "types": types,
-            "id_types": domain.ID_TYPES,
-            "genders": domain.GENDERS,
-            "education": domain.EDUCATION,
-            "title_levels": domain.TITLE_LEVELS,
-        }
+        return views.catalogue_view(self.types)
 
     # ---- people ---------------------------------------------------------------------------
     def _person_for_enterprise(
@@ -582,7 +399,7 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             person = self._find_or_create_person(uow, repo, eid, data, actor)
-            view = self._person_view(person, repo)
+            view = views.person_view(person, repo)
             uow.commit()
             return view
 
@@ -623,7 +440,7 @@ class PersonnelService(PlatformService):
                 uow.session.flush()
             except IntegrityError as exc:
                 raise Conflict("该证件号码已登记为其他人员", code="duplicate_person") from exc
-            view = self._person_view(person, repo)
+            view = views.person_view(person, repo)
             uow.commit()
             return view
 
@@ -648,7 +465,7 @@ class PersonnelService(PlatformService):
                 subject_id=str(person.id),
                 attachment_id=str(row.id),
             )
-            view = self._person_view(person, repo)
+            view = views.person_view(person, repo)
             uow.commit()
             return view
 
@@ -681,9 +498,11 @@ class PersonnelService(PlatformService):
             certs = repo.certificates_of_people(p.id for p in people)
             items = []
             for person in people:
-                view = self._person_view(person)
+                view = views.person_view(person)
                 view["certificates"] = [
-                    self._cert_view(c) for c in certs if c.person_id == person.id and c.enterprise_id == eid
+                    views.certificate_view(self.types, c)
+                    for c in certs
+                    if c.person_id == person.id and c.enterprise_id == eid
                 ]
                 items.append(view)
             return {"items": items, "next_cursor": next_cursor(rows, limit)}
@@ -694,9 +513,9 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             person = self._person_for_enterprise(repo, eid, person_id)
-            view = self._person_view(person, repo)
+            view = views.person_view(person, repo)
             view["certificates"] = [
-                self._cert_view(c)
+                views.certificate_view(self.types, c)
                 for c in repo.certificates_of_person(person.id)
                 if c.enterprise_id == eid or c.transfer_to == eid
             ]
@@ -706,7 +525,7 @@ class PersonnelService(PlatformService):
                 if d.enterprise_id == eid and d.status not in rules.FINAL_STATUSES
             ]
             view["transfers"] = [
-                self._transfer_view(repo, t)
+                views.transfer_view(self.types, repo, t)
                 for t in repo.transfers_of_person(person.id)
                 if eid in (t.from_enterprise_id, t.to_enterprise_id)
             ]
@@ -779,7 +598,7 @@ class PersonnelService(PlatformService):
                 actor_id=actor.get("id"),
                 subject_id=str(cert.id),
             )
-            view = self._cert_view(cert, person)
+            view = views.certificate_view(self.types, cert, person)
             uow.commit()
             return view
 
@@ -804,6 +623,8 @@ class PersonnelService(PlatformService):
             cleaned = self._check_record_data({**payload, "type_code": cert.type_code})
             for key, value in cleaned.items():
                 setattr(cert, key, value)
+            if cert.status == "lapsed":  # corrected dates decide again (record_status reads them)
+                cert.status = "valid"
             cert.updated_at = _now()
             audit.record(
                 uow.session,
@@ -812,7 +633,7 @@ class PersonnelService(PlatformService):
                 subject_id=str(cert.id),
             )
             _flush(uow)
-            view = self._cert_view(cert, repo.person(cert.person_id))
+            view = views.certificate_view(self.types, cert, repo.person(cert.person_id))
             _commit(uow)
             return view
 
@@ -827,7 +648,7 @@ class PersonnelService(PlatformService):
                 or (cert.transfer_to and self._reads(actor, cert.transfer_to, None))
             ):
                 raise NotFound(CERT_NOT_FOUND)
-            view = self._cert_view(cert, person)
+            view = views.certificate_view(self.types, cert, person)
             view["history"] = list(cert.history or [])
             return view
 
@@ -956,11 +777,15 @@ class PersonnelService(PlatformService):
         data: dict,
         recs: dict,
         transfer: Transfer | None = None,
+        origin: str = "enterprise",
     ) -> dict:
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             cert = None
-            if kind in rules.NEEDS_NO_RECORD:
+            own_number = str(actor.get("id_number") or "").upper() if origin == "person" else None
+            if kind in rules.NEEDS_NO_RECORD and origin == "person":
+                person = self._own_person(uow, repo, eid, own_number, data.get("person"), actor)
+            elif kind in rules.NEEDS_NO_RECORD:
                 if data.get("person_id"):
                     person = self._person_for_enterprise(repo, eid, data["person_id"], lock=True)
                 elif data.get("person"):
@@ -984,10 +809,12 @@ class PersonnelService(PlatformService):
                 ):
                     raise NotFound(CERT_NOT_FOUND)
                 person = repo.person(cert.person_id, for_update=True)
+                if own_number is not None and person.id_number != own_number:
+                    raise NotFound(CERT_NOT_FOUND)
             form = dict(data.get("form") or {})
             rules.check_eligibility(self._context(repo, t, kind, eid, person, cert, form, recs.get("name")))
             form = self._clean_form(t, kind, form)
-            state = rules.new_declaration(t, kind)
+            state = rules.new_declaration(t, kind, origin)
             did = uuid.uuid4()
             decl = Declaration(
                 id=did,
@@ -1009,7 +836,8 @@ class PersonnelService(PlatformService):
                 transfer_id=transfer.id if transfer else None,
                 history=[],
             )
-            self._history(decl, "create", "enterprise", f"新建{t.operation(kind).label}申报")
+            decl.pre_registered = bool(form.get("pre_registered"))
+            self._history(decl, "create", origin, f"新建{t.operation(kind).label}申报")
             try:
                 with uow.session.begin_nested():
                     repo.add(decl)
@@ -1031,6 +859,106 @@ class PersonnelService(PlatformService):
             uow.commit()
             return view
 
+    def _own_person(
+        self,
+        uow: Any,
+        repo: PersonnelRepository,
+        eid: uuid.UUID,
+        number: str | None,
+        data: dict | None,
+        actor: dict,
+    ) -> Person:
+        """A person actor's own person record: found by the account's ID number, or created
+        from the form when the ID number is the account's."""
+        found = [p for p in repo.people_by_number(number or "")]
+        if found:
+            person = repo.person(found[0].id, for_update=True)
+            return person
+        if not data or str(data.get("id_number") or "").strip().upper() != number:
+            message = "请填写本人基本信息（证件号码须与登录账号一致）"
+            raise ValidationFailed(message, {"person": [field_error("required", message)]})
+        return self._find_or_create_person(uow, repo, eid, data, actor)
+
+    @service_rpc
+    def new_personal_declaration(self, actor: dict, payload: dict) -> dict:
+        """REG 个人申报: the person files, the chosen enterprise reports it (or returns it)."""
+        self._person_actor(actor)
+        data = load_or_fail(NewDeclarationSchema(), payload)
+        t = self.types.type(data["type_code"])
+        op = t.operation(data["kind"])
+        if t.system != "REG" or not op.review:
+            message = f"{t.name}{op.label}由企业申报"
+            raise ValidationFailed(message, {"kind": [field_error("not_personal", message)]})
+        target = self._enterprise_by_uscc((payload or {}).get("enterprise_uscc"), "enterprise_uscc")
+        eid = uuid.UUID(target["enterprise_id"])
+        return self._create_declaration(
+            actor, eid, t, data["kind"], data, self._records(eid), origin="person"
+        )
+
+    @service_rpc
+    def redeclare_declaration(self, actor: dict, declaration_id: str) -> dict:
+        """A returned personal declaration back to draft (修改后重新申报)."""
+        self._person_actor(actor)
+        with self.db.unit_of_work() as uow:
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True, person_may=True)
+            self._move(uow, decl, "redeclare", "person", actor, note="本人修改后重新申报")
+            view = self._view(uow, decl, actor)
+            _commit(uow)
+            return view
+
+    @service_rpc
+    def correct_qualification(self, actor: dict, declaration_id: str, payload: dict) -> dict:
+        """补正资质: a pre-registered person's declaration gets the enterprise's qualification
+        number (typed, with a copy of the qualification certificate uploaded)."""
+        data = dict(payload or {})
+        checked = None
+        if data.get("copy"):
+            checked = domain.check_attachment(
+                load_or_fail(UploadSchema(), data["copy"]), "qualification_copy"
+            )
+        with self.db.unit_of_work() as uow:
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True)
+            repo = PersonnelRepository(uow.session)
+            copy_id = None
+            if checked is not None:
+                copy_id = str(
+                    self._keep(
+                        repo,
+                        checked,
+                        "qualification_copy",
+                        "企业资质副本",
+                        actor,
+                        enterprise_id=decl.enterprise_id,
+                        declaration_id=decl.id,
+                    ).id
+                )
+            result = rules.qualification_correction(
+                pre_registered=decl.pre_registered,
+                status=decl.status,
+                detected_number=None,
+                entered_number=data.get("qualification_number"),
+                copy_attachment_id=copy_id,
+            )
+            decl.qualification = result
+            decl.form = {
+                **(decl.form or {}),
+                "qualification_certificate_number": result["qualification_number"],
+            }
+            self._history(
+                decl, "correct_qualification", "enterprise", f"补正资质：{result['qualification_number']}"
+            )
+            audit.record(
+                uow.session,
+                "personnel.declaration.correct_qualification",
+                actor_id=actor.get("id"),
+                subject_id=str(decl.id),
+                number=result["qualification_number"],
+            )
+            _flush(uow)
+            view = self._view(uow, decl, actor)
+            _commit(uow)
+            return view
+
     @service_rpc
     def get_declaration(self, actor: dict, declaration_id: str) -> dict:
         with self.db.unit_of_work() as uow:
@@ -1041,8 +969,15 @@ class PersonnelService(PlatformService):
         data = load_or_fail(UpdateDeclarationSchema(), payload)
         with self.db.unit_of_work() as uow:
             decl = self._load(
-                uow, actor, declaration_id, write=True, lock=True, version=data.get("expected_version")
+                uow,
+                actor,
+                declaration_id,
+                write=True,
+                lock=True,
+                version=data.get("expected_version"),
+                person_may=True,
             )
+            self._person_edits_own(actor, decl)
             repo = PersonnelRepository(uow.session)
             t = self.types.type(decl.type_code)
             changes = dict(data["form"])
@@ -1095,7 +1030,8 @@ class PersonnelService(PlatformService):
         payload = load_or_fail(UploadSchema(), upload)
         checked = domain.check_attachment(payload, code or "attachment")
         with self.db.unit_of_work() as uow:
-            decl = self._load(uow, actor, declaration_id, write=True, lock=True)
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True, person_may=True)
+            self._person_edits_own(actor, decl)
             t = self.types.type(decl.type_code)
             spec = next((a for a in t.operation(decl.kind).attachments if a["code"] == code), None)
             if spec is None:
@@ -1247,7 +1183,7 @@ class PersonnelService(PlatformService):
                 subject_id=found["id"],
                 enterprise_id=str(eid),
             )
-            view = self._cert_view(cert, repo.person(cert.person_id))
+            view = views.certificate_view(self.types, cert, repo.person(cert.person_id))
             uow.commit()
             return view
 
@@ -1455,7 +1391,7 @@ class PersonnelService(PlatformService):
         repo = PersonnelRepository(uow.session)
         t = self.types.type(decl.type_code)
         if decl.status not in DRAFTS:
-            raise rules._refuse(self._state(decl), "report")
+            raise rules._refuse(views.state_of(decl), "report")
         rules.attachments_check(t, decl.kind, [a.code for a in repo.attachments_of(decl.id)])
         person = repo.person(decl.person_id, for_update=True)
         cert = repo.certificate(decl.certificate_id) if decl.certificate_id else None
@@ -1493,7 +1429,7 @@ class PersonnelService(PlatformService):
             person=person,
             cert=cert,
             form=decl.form or {},
-            enterprise=self._enterprise_fields(decl),
+            enterprise=views.enterprise_fields(decl),
         )
         label = t.operation(decl.kind).label
         uow.add_event(
@@ -1561,7 +1497,7 @@ class PersonnelService(PlatformService):
         if not str(reason or "").strip():
             raise ValidationFailed("请填写撤回原因", {"reason": [field_error("required", "请填写撤回原因")]})
         with self.db.unit_of_work() as uow:
-            decl = self._load(uow, actor, declaration_id, write=True, lock=True)
+            decl = self._load(uow, actor, declaration_id, write=True, lock=True, person_may=True)
             self._move(uow, decl, "request_withdrawal", "person", actor, note=reason)
             decl.withdrawal = {
                 "requested_at": _now().isoformat(),
@@ -1607,7 +1543,7 @@ class PersonnelService(PlatformService):
 
     def _answer(self, uow: Any, decl: Declaration, event_type: str, data: dict, note: str) -> str | None:
         """Apply the action review's event maps to; None when nothing is to be done."""
-        mapped = rules.action_for_review_event(event_type, data, self._state(decl))
+        mapped = rules.action_for_review_event(event_type, data, views.state_of(decl))
         if mapped is None:
             return None
         action, level = mapped
@@ -1678,7 +1614,7 @@ class PersonnelService(PlatformService):
             person=person,
             cert=cert,
             form=decl.form or {},
-            enterprise=self._enterprise_fields(decl),
+            enterprise=views.enterprise_fields(decl),
         )["fields"]
         out = []
         for item in items:
@@ -1967,40 +1903,16 @@ class PersonnelService(PlatformService):
             new=new.status,
         )
 
-    def _transfer_view(self, repo: PersonnelRepository, row: Transfer) -> dict:
-        cert = repo.certificate(row.certificate_id)
-        person = repo.person(row.person_id)
-        return {
-            "id": str(row.id),
-            "certificate_id": str(row.certificate_id),
-            "certificate": self._cert_view(cert) if cert else None,
-            "person": self._person_view(person) if person else None,
-            "direction": row.direction,
-            "mode": row.mode,
-            "from_enterprise_id": str(row.from_enterprise_id) if row.from_enterprise_id else None,
-            "from_enterprise_name": row.from_enterprise_name,
-            "to_enterprise_id": str(row.to_enterprise_id) if row.to_enterprise_id else None,
-            "to_enterprise_name": row.to_enterprise_name,
-            "status": row.status,
-            "status_label": domain.TRANSFER_STATUSES.get(row.status, row.status),
-            "declaration_id": str(row.declaration_id) if row.declaration_id else None,
-            "reason": row.reason,
-            "history": list(row.history or []),
-            "created_at": _iso(row.created_at),
-        }
-
-    def _enterprise_by_uscc(self, uscc: str) -> dict[str, Any]:
+    def _enterprise_by_uscc(self, uscc: str, field: str = "to_uscc") -> dict[str, Any]:
         uscc = str(uscc or "").strip().upper()
         if not uscc:
-            raise ValidationFailed(
-                "请填写调入企业的统一社会信用代码",
-                {"to_uscc": [field_error("required", "请填写调入企业的统一社会信用代码")]},
-            )
+            message = "请填写企业的统一社会信用代码"
+            raise ValidationFailed(message, {field: [field_error("required", message)]})
         with self.db.unit_of_work() as uow:
             found = PersonnelRepository(uow.session).employer_by_uscc(uscc)
             if found is None:
                 message = "未找到该统一社会信用代码的企业，请核对"
-                raise NotFound(message, {"to_uscc": [field_error("not_found", message)]})
+                raise NotFound(message, {field: [field_error("not_found", message)]})
             target = {"enterprise_id": str(found.id), "name": found.name}
         if not target["name"]:
             target["name"] = self._records(uuid.UUID(target["enterprise_id"])).get("name") or uscc
@@ -2024,7 +1936,7 @@ class PersonnelService(PlatformService):
             status = rules.record_status(records.record_dict(cert), _today(), t)
             if status != "valid":
                 raise InvalidTransition(
-                    f"证书状态为“{CERT_STATUS_LABELS.get(status, status)}”，不能调出", code=status
+                    f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能调出", code=status
                 )
             if any(
                 d.certificate_id == cert.id and d.status not in rules.FINAL_STATUSES
@@ -2079,7 +1991,7 @@ class PersonnelService(PlatformService):
                 to=str(row.to_enterprise_id),
             )
             _flush(uow)
-            view = self._transfer_view(repo, row)
+            view = views.transfer_view(self.types, repo, row)
             _commit(uow)
             return view
 
@@ -2090,7 +2002,7 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             return {
                 "items": [
-                    self._transfer_view(repo, t)
+                    views.transfer_view(self.types, repo, t)
                     for t in repo.transfers_of_enterprise(eid, (query or {}).get("direction"))
                 ]
             }
@@ -2153,7 +2065,7 @@ class PersonnelService(PlatformService):
             cert = repo.certificate(row.certificate_id, for_update=True)
             cert.status, cert.transfer_to = "valid", None
             _flush(uow)
-            view = self._transfer_view(repo, row)
+            view = views.transfer_view(self.types, repo, row)
             uow.commit()
             return view
 
@@ -2166,7 +2078,7 @@ class PersonnelService(PlatformService):
             cert = repo.certificate(row.certificate_id, for_update=True)
             cert.status, cert.transfer_to = "valid", None
             _flush(uow)
-            view = self._transfer_view(repo, row)
+            view = views.transfer_view(self.types, repo, row)
             uow.commit()
             return view
 
@@ -2202,7 +2114,8 @@ class PersonnelService(PlatformService):
             status = rules.record_status(records.record_dict(cert), _today(), t)
             if status not in ("valid", "expired"):
                 raise InvalidTransition(
-                    f"证书状态为“{CERT_STATUS_LABELS.get(status, status)}”，不能申请调动", code=str(status)
+                    f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能申请调动",
+                    code=str(status),
                 )
             moved = domain.request_transfer(
                 str(cert.id),
@@ -2248,9 +2161,22 @@ class PersonnelService(PlatformService):
                 subject_id=str(row.id),
                 direction=direction,
             )
-            view = self._transfer_view(repo, row)
+            view = views.transfer_view(self.types, repo, row)
             uow.commit()
             return view
+
+    @service_rpc
+    def my_certificates(self, actor: dict) -> dict:
+        number = self._person_actor(actor)
+        with self.db.unit_of_work() as uow:
+            repo = PersonnelRepository(uow.session)
+            return {
+                "items": [
+                    views.certificate_view(self.types, c, p)
+                    for p in repo.people_by_number(number)
+                    for c in repo.certificates_of_person(p.id)
+                ]
+            }
 
     @service_rpc
     def my_transfers(self, actor: dict) -> dict:
@@ -2259,7 +2185,7 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             return {
                 "items": [
-                    self._transfer_view(repo, t)
+                    views.transfer_view(self.types, repo, t)
                     for p in repo.people_by_number(number)
                     for t in repo.transfers_of_person(p.id)
                 ]
@@ -2333,7 +2259,7 @@ class PersonnelService(PlatformService):
                 cert = found["certificate"]
                 items.append(
                     {
-                        **self._cert_view(cert, repo.person(cert.person_id), today),
+                        **views.certificate_view(self.types, cert, repo.person(cert.person_id), today),
                         "days_left": found["days_left"],
                     }
                 )
@@ -2348,7 +2274,7 @@ class PersonnelService(PlatformService):
             raise Forbidden("无权查询注册人员")
         return None, prefix
 
-    @timer(interval=3600)
+    @timer(interval=SWEEP_SECONDS)
     def sweep_daily(self) -> None:
         self._sweep(_today())
 
@@ -2406,7 +2332,7 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             rows = PersonnelRepository(uow.session).search(f, eid, region)
             limit = f["limit"]
-            items = [self._cert_view(c, p) for c, p in rows[:limit]]
+            items = [views.certificate_view(self.types, c, p) for c, p in rows[:limit]]
             cursor = None
             if len(rows) > limit:
                 last = rows[limit - 1][0]
@@ -2422,7 +2348,7 @@ class PersonnelService(PlatformService):
             rows = PersonnelRepository(uow.session).search(f, eid, region)[:5000]
             out = []
             for cert, person in rows:
-                view = self._cert_view(cert, person, today)
+                view = views.certificate_view(self.types, cert, person, today)
                 out.append(
                     {
                         **records.person_dict(person),
@@ -2452,26 +2378,6 @@ class PersonnelService(PlatformService):
         }
 
     # ---- appeals (申辩管理) -------------------------------------------------------------------
-    def _appeal_view(self, repo: PersonnelRepository, row: Appeal) -> dict:
-        person = repo.person(row.person_id)
-        return {
-            "id": str(row.id),
-            "enterprise_id": str(row.enterprise_id),
-            "person_id": str(row.person_id),
-            "person_name": person.name if person else None,
-            "kind": row.kind,
-            "kind_label": domain.ANOMALY_KINDS.get(row.kind, row.kind),
-            "detail": row.detail,
-            "status": row.status,
-            "status_label": domain.APPEAL_STATUSES.get(row.status, row.status),
-            "deadline": _iso(row.deadline),
-            "explanation": row.explanation,
-            "evidence": list(row.evidence or []),
-            "opinion": row.opinion,
-            "history": list(row.history or []),
-            "created_at": _iso(row.created_at),
-        }
-
     @staticmethod
     def _domain_appeal(row: Appeal) -> domain.Appeal:
         return domain.Appeal(
@@ -2519,7 +2425,7 @@ class PersonnelService(PlatformService):
             audit.record(
                 uow.session, "personnel.appeal.raise", actor_id=actor.get("id"), subject_id=str(row.id)
             )
-            view = self._appeal_view(repo, row)
+            view = views.appeal_view(repo, row)
             uow.commit()
             return view
 
@@ -2530,7 +2436,7 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             return {
                 "items": [
-                    self._appeal_view(repo, a) for a in repo.appeals(eid, region, (query or {}).get("status"))
+                    views.appeal_view(repo, a) for a in repo.appeals(eid, region, (query or {}).get("status"))
                 ]
             }
 
@@ -2575,7 +2481,7 @@ class PersonnelService(PlatformService):
             self._appeal_step(
                 uow, row, "answer", "enterprise", actor, explanation=data.get("explanation"), evidence=ids
             )
-            view = self._appeal_view(repo, row)
+            view = views.appeal_view(repo, row)
             uow.commit()
             return view
 
@@ -2594,7 +2500,7 @@ class PersonnelService(PlatformService):
                     "请选择审核结论", {"outcome": [field_error("required", "请选择审核结论")]}
                 )
             self._appeal_step(uow, row, outcome, "reviewer", actor, opinion=data.get("opinion"))
-            view = self._appeal_view(repo, row)
+            view = views.appeal_view(repo, row)
             uow.commit()
             return view
 

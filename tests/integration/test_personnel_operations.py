@@ -17,7 +17,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 
 from services.common.config import nameko_config
-from services.common.errors import InvalidTransition, NotFound, ValidationFailed
+from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
@@ -237,6 +237,7 @@ def test_tsa_transfer_asked_by_the_person_consented_then_reviewed(
     moved = cluster.personnel.certificate(new, cert["id"])
     assert moved["enterprise_id"] == new["id"] and moved["status"] == "valid"
     assert cluster.personnel.my_transfers(person)["items"][0]["status"] == "completed"
+    assert [c["enterprise_id"] for c in cluster.personnel.my_certificates(person)["items"]] == [new["id"]]
 
 
 def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
@@ -274,6 +275,10 @@ def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
     with pytest.raises(NotFound):
         cluster.personnel.get_declaration(dict(person, id_number="150102198001010011"), draft["id"])
 
+    with pytest.raises(Forbidden):  # the person asks; only the enterprise cancels or decides
+        cluster.personnel.cancel_declaration(person, draft["id"], "本人取消")
+    with pytest.raises(Forbidden):  # nor edits what the enterprise filed
+        cluster.personnel.update_declaration(person, draft["id"], {"form": {}})
     asked = cluster.personnel.request_withdrawal(person, draft["id"], "个人原因，暂不注册")
     assert asked["status"] == "withdrawal_requested" and asked["withdrawal"]["reason"] == "个人原因，暂不注册"
     agreed = cluster.personnel.decide_withdrawal(actor, draft["id"], {"agree": True})
@@ -354,3 +359,65 @@ def test_expiry_warning_sweep_search_export_and_appeal(cluster, running_platform
         province, appeal["id"], {"outcome": "uphold", "opinion": "情况属实"}
     )
     assert closed["status"] == "upheld"
+
+
+def test_reg_personal_declaration_returned_redeclared_reported_and_qualification_corrected(
+    cluster, running_platform, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    uscc = cluster.enterprise.records_for_precheck(None, actor["id"])["uscc"]
+    data = person_data("褚个人")
+    person = {
+        "id": str(uuid.uuid4()),
+        "kind": "person",
+        "id_number": data["id_number"],
+        "name": data["name"],
+        "enterprise_id": None,
+    }
+    with pytest.raises(ValidationFailed):  # someone else's ID number is not one's own
+        cluster.personnel.new_personal_declaration(
+            person,
+            {
+                "type_code": "reg_engineer",
+                "kind": "initial",
+                "enterprise_uscc": uscc,
+                "person": {**data, "id_number": "150102198001010011"},
+                "form": {"specialties": ["注册化工工程师"]},
+            },
+        )
+    with pytest.raises(ValidationFailed) as enterprise_only:
+        cluster.personnel.new_personal_declaration(
+            person, {"type_code": "constructor_2", "kind": "initial", "enterprise_uscc": uscc, "person": data}
+        )
+    assert enterprise_only.value.fields["kind"][0]["code"] == "not_personal"
+    mine = cluster.personnel.new_personal_declaration(
+        person,
+        {
+            "type_code": "reg_engineer",
+            "kind": "initial",
+            "enterprise_uscc": uscc,
+            "person": data,
+            "form": {"specialties": ["注册化工工程师"], "pre_registered": True},
+        },
+    )
+    assert mine["origin"] == "person" and mine["enterprise_id"] == actor["id"]
+    waiting = cluster.personnel.list_declarations(actor, {"reported": False})["items"]
+    assert [d["id"] for d in waiting] == [mine["id"]]
+
+    returned = cluster.personnel.return_declarations(actor, {"ids": [mine["id"]], "reason": "请补充劳动合同"})
+    assert returned["results"][0] == {**returned["results"][0], "ok": True, "status": "returned"}
+    again = cluster.personnel.redeclare_declaration(person, mine["id"])
+    assert again["status"] == "draft"
+    upload_required(cluster, person, again)
+    assert report(cluster, actor, seconds, declaration_ids=[mine["id"]])["results"][0]["ok"]
+    refused = cluster.personnel.return_declarations(actor, {"ids": [mine["id"]]})
+    assert refused["results"][0]["code"] == "already_reported"
+
+    with pytest.raises(ValidationFailed) as needs_copy:
+        cluster.personnel.correct_qualification(actor, mine["id"], {"qualification_number": "A115000123"})
+    assert "qualification_copy" in needs_copy.value.fields
+    corrected = cluster.personnel.correct_qualification(
+        actor, mine["id"], {"qualification_number": "A115000123", "copy": upload("资质副本.pdf", scan_pdf())}
+    )
+    assert corrected["form"]["qualification_certificate_number"] == "A115000123"
+    assert any(a["code"] == "qualification_copy" for a in corrected["attachments"])
