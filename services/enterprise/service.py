@@ -691,7 +691,9 @@ class EnterpriseService(PlatformService):
             staff = repo.all_of("staff", eid)
             return {
                 "enterprise_id": str(row.id), "uscc": row.uscc, "name": row.name or "",
-                "enterprise_type": row.enterprise_type or "", "region_code": row.region_code or "",
+                "enterprise_type": row.enterprise_type or "",
+                "enterprise_type_label": domain.ENTERPRISE_TYPES.get(row.enterprise_type or "", ""),
+                "region_code": row.region_code or "",
                 "records_version": row.records_version,
                 "finance": {"registered_capital_wan": row.registered_capital_wan,
                             "net_assets_wan": row.net_assets_wan},

@@ -248,11 +248,28 @@ def _case_title(case: dict[str, Any] | None, case_ref: str) -> str:
     return (case or {}).get("title") or case_ref
 
 
+def review_labels(form_fields: dict[str, Any], attachments: list[dict[str, Any]]) -> dict[str, str]:
+    """A producer's review_requested ``fields`` and ``attachments``: each field name and
+    attachment id with its label."""
+    labels = {str(name): str(field["label"]) for name, field in (form_fields or {}).items()
+              if isinstance(field, dict) and field.get("label")}
+    labels.update({str(a["id"]): str(a["label"]) for a in attachments or []
+                   if a.get("id") and a.get("label")})
+    return labels
+
+
+def labelled_items(items: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Correction items by what people read (法定代表人, 营业执照), not review's keys
+    (``enterprise.legal_representative``, an attachment id); an unknown key stays as it is."""
+    return [{**item, "name": labels.get(item["name"], item["name"])} for item in items]
+
+
 def effects_of_correction(data: dict[str, Any], case: dict[str, Any] | None,
                           email: str | None) -> Effects:
     case_ref = data["case_ref"]
     title = _case_title(case, case_ref)
-    items = "；".join(f"{item['name']}：{item['reason']}" for item in data.get("items") or [])
+    labelled = labelled_items(data.get("items") or [], (case or {}).get("labels") or {})
+    items = "；".join(f"{item['name']}：{item['reason']}" for item in labelled)
     deadline = data.get("deadline")
     deadline_text = f"，请在 {deadline} 前补正" if deadline else ""
     recipient = Recipient.enterprise(data["enterprise_id"], module_of(case_ref))
@@ -266,7 +283,7 @@ def effects_of_correction(data: dict[str, Any], case: dict[str, Any] | None,
                                           case_link(case_ref), _as_date(deadline)))
     if email:
         effects.mails.append(MailOut(email, f"补正通知：{title}", "correction_requested.txt", {
-            "title": title, "items": data.get("items") or [], "deadline": deadline,
+            "title": title, "items": labelled, "deadline": deadline,
             "link": case_link(case_ref)}))
     return effects
 

@@ -108,6 +108,9 @@ class CaseView(Base):
     case_type: Mapped[str | None] = mapped_column(String(80), nullable=True)
     title: Mapped[str | None] = mapped_column(String(300), nullable=True)
     enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The producer's names → labels (fields and attachment ids of review_requested): review's
+    # correction items name these, people read the labels.
+    labels: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -60,6 +60,10 @@ class ReviewRequestedView(_Tolerant):
     enterprise_name = fields.String(load_default=None, allow_none=True)
     title = fields.String(required=True)
     revision = fields.Integer(load_default=1)
+    # Only the labels are read: {name: {label, value}} and [{id, label, …}].
+    form_fields = fields.Dict(data_key="fields", keys=fields.String(), values=fields.Raw(),
+                              load_default=dict)
+    attachments = fields.List(fields.Dict(), load_default=list)
 
 
 class _CaseView(_Tolerant):

@@ -124,7 +124,8 @@ class NotifyService(PlatformService):
     @staticmethod
     def _case(session: Any, case_ref: str) -> dict | None:
         row = ProjectionRepository(session).case(case_ref)
-        return {"title": row.title, "case_type": row.case_type} if row is not None else None
+        return {"title": row.title, "case_type": row.case_type,
+                "labels": row.labels or {}} if row is not None else None
 
     # ---- identity ------------------------------------------------------------------------------
     @reliable_event_handler("identity", "enterprise_account_registered")
@@ -234,9 +235,14 @@ class NotifyService(PlatformService):
     # ---- review --------------------------------------------------------------------------------
     def _on_review_requested(self, producer: str, body: dict) -> None:
         def react(session: Any, data: dict, envelope: dict) -> domain.Effects:
-            ProjectionRepository(session).upsert_case(
+            projection = ProjectionRepository(session)
+            known = projection.case(data["case_ref"])
+            # Earlier revisions' names stay known: a correction names items of its revision.
+            labels = {**((known.labels or {}) if known is not None else {}),
+                      **domain.review_labels(data["form_fields"], data["attachments"])}
+            projection.upsert_case(
                 data["case_ref"], case_type=data["case_type"], title=data["title"],
-                enterprise_id=str(data["enterprise_id"]))
+                enterprise_id=str(data["enterprise_id"]), labels=labels)
             return domain.effects_of_resubmission(data)
 
         self._handle(ev.REVIEW_REQUESTED[producer], body, f"notify.on_{producer}_review_requested", react)

@@ -3,9 +3,6 @@
 Where the domain API does not (yet) offer what the service needs, the gap is bridged here
 and nowhere else, so it can be removed when the domain grows it:
 
-- ``commitment_context``: lifecycle.py fixes the commitment letter at 60 s; the service's
-  window is configurable (``permits.commitment_seconds``, shortened in tests). The service
-  checks its configured window and hands lifecycle a context it accepts.
 - ``form_fields``: the values of the 申报表 fields (catalogue ``source`` paths) for the
   review_requested ``fields`` and the pages.
 - ``render_form_pdf`` / ``render_certificate_pdf``: build forms.py's contexts from the
@@ -18,24 +15,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.common.errors import InvalidTransition
-from services.permits import forms, licences, lifecycle
+from services.permits import forms, licences
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
-
-
-def commitment_context(opened_at: datetime | None, now: datetime, seconds: float) -> dict[str, Any]:
-    """lifecycle's context for confirm_commitment, after checking the configured window."""
-    if opened_at is None:
-        raise InvalidTransition(f"须先打开承诺书并阅读满{seconds:g}秒后方可确认。")
-    waited = (now - opened_at).total_seconds()
-    if waited < seconds:
-        raise InvalidTransition(
-            f"承诺书须打开阅读满{seconds:g}秒后方可确认（已打开{int(waited)}秒，"
-            f"还需{int(seconds - waited) + 1}秒）。",
-            code="commitment_too_early",
-        )
-    # The configured window has passed: tell lifecycle its own 60 s rule is satisfied.
-    return {"opened_at": opened_at, "now": opened_at + timedelta(seconds=lifecycle.COMMITMENT_SECONDS)}
 
 
 def selection_text(business_type: BusinessType, items: list[dict[str, str]]) -> str:
@@ -58,7 +39,7 @@ def form_fields(
     }
     sources = {
         "application": app_values,
-        "enterprise": dict(records),
+        "enterprise": forms.enterprise_values(records),
         "finance": dict(records.get("finance") or {}),
         "values": dict(application.get("values") or {}),
     }

@@ -99,6 +99,13 @@ def selection_text(business_type: BusinessType, selections: Sequence[Any]) -> st
     return "、".join(labels)
 
 
+def enterprise_values(records: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``enterprise.*`` sources of the 申报表 fields: the records, with the enterprise type
+    as people read it (有限责任公司, not ``limited_liability``) when the records label it."""
+    return {**records, "enterprise_type": records.get("enterprise_type_label")
+            or records.get("enterprise_type")}
+
+
 def application_form_context(business_type: BusinessType, kind: str, *, application: Mapping[str, Any],
                              records: Mapping[str, Any], values: Mapping[str, Any], generated_on: date,
                              attachments: Sequence[Mapping[str, Any]] = (),
@@ -122,7 +129,7 @@ def application_form_context(business_type: BusinessType, kind: str, *, applicat
             "original_licence_number": application.get("original_licence_number"),
             "declaration": DECLARATION,
         },
-        "enterprise": {key: records.get(key) for key in ("name", "uscc", "enterprise_type", "region_code")},
+        "enterprise": enterprise_values(records),
         "finance": dict(records.get("finance") or {}),
         "values": dict(values),
     }

@@ -19,7 +19,9 @@ Guards read ``context`` (a mapping; keys used):
 - ``precheck_passed`` (bool): the latest pre-check has nothing blocking (met or owed under 容缺).
   Required truthy for ``run_precheck`` to reach ``prechecked``, for ``submit`` and ``resubmit``.
 - ``opened_at``, ``now`` (aware datetimes): when the commitment letter (承诺书) was opened and
-  the confirm request's time; ``confirm_commitment`` needs ``now - opened_at >= 60 s``.
+  the confirm request's time; ``commitment_seconds``: how long it must stay open (the service
+  passes its configured ``permits.commitment_seconds``; REG's 60 s when absent).
+  ``confirm_commitment`` needs ``now - opened_at >= commitment_seconds``.
 
 ``after_records_changed(state, precheck_passed, form_stale)`` says what a re-run of the pre-check
 does when the enterprise's records change (see its docstring).
@@ -34,7 +36,7 @@ from typing import Any
 
 from services.common.errors import InvalidTransition
 
-COMMITMENT_SECONDS = 60
+COMMITMENT_SECONDS = 60  # REG: the letter stays open a minute; config permits.commitment_seconds
 
 STATES = {
     "draft": "草稿",
@@ -100,7 +102,7 @@ def _rows() -> list[Transition]:
         T("signed_uploaded", "preview", "previewed", "上传签章申报表后预览全部申请材料", E),
         T("previewed", "preview", "previewed", "可再次预览", E),
         T("previewed", "confirm_commitment", "committed",
-                   f"承诺书须打开阅读满{COMMITMENT_SECONDS}秒后方可确认", E),
+                   "承诺书须打开阅读满规定时间（默认60秒）后方可确认", E),
         T("committed", "submit", "submitted", "确认承诺书且预审通过后方可提交", E),
         T("submitted", "accept", "under_review", "审核机关受理", R),
         T("submitted", "request_correction", "correction_requested", "形审发现材料不全，一次告知补正", R),
@@ -146,11 +148,10 @@ _REFUSAL_RULES = {
 }
 
 
-def _refuse(state: str, action: str, rule: str) -> InvalidTransition:
+def _refuse(state: str, action: str, rule: str, code: str = "invalid_transition") -> InvalidTransition:
     state_label = STATES.get(state, state)
     action_label = ACTIONS.get(action, action)
-    return InvalidTransition(f"当前状态为“{state_label}”，不能{action_label}：{rule}。",
-                             code="invalid_transition")
+    return InvalidTransition(f"当前状态为“{state_label}”，不能{action_label}：{rule}。", code=code)
 
 
 def seconds_open(opened_at: datetime | None, now: datetime | None) -> float | None:
@@ -174,12 +175,14 @@ def transition(state: str, action: str, context: Mapping[str, Any] | None = None
     if action in ("submit", "resubmit") and not context.get("precheck_passed"):
         raise _refuse(state, action, "预审有不符合项（容缺事项除外），请按提示完善企业信息后再提交")
     if action == "confirm_commitment":
+        required = float(context.get("commitment_seconds") or COMMITMENT_SECONDS)
         opened = seconds_open(context.get("opened_at"), context.get("now"))
         if opened is None:
-            raise _refuse(state, action, f"须先打开承诺书并阅读满{COMMITMENT_SECONDS}秒")
-        if opened < COMMITMENT_SECONDS:
+            raise _refuse(state, action, f"须先打开承诺书并阅读满{required:g}秒")
+        if opened < required:
             raise _refuse(state, action,
-                          f"承诺书须打开阅读满{COMMITMENT_SECONDS}秒后方可确认（已打开{int(opened)}秒）")
+                          f"承诺书须打开阅读满{required:g}秒后方可确认（已打开{int(opened)}秒，"
+                          f"还需{int(required - opened) + 1}秒）", code="commitment_too_early")
     return row.target
 
 

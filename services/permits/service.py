@@ -781,9 +781,9 @@ class PermitsService(PlatformService):
             app = self._load(uow, actor, application_id, write=True, version=version)
             if app.state != "previewed":
                 lifecycle.transition(app.state, "confirm_commitment", {})
-            context = adapters.commitment_context(
-                app.commitment_opened_at, _now(), self._commitment_seconds()
-            )
+            # The configured window (permits.commitment_seconds) is lifecycle's guard.
+            context = {"opened_at": app.commitment_opened_at, "now": _now(),
+                       "commitment_seconds": self._commitment_seconds()}
             app.committed_at = _now()
             self._move(uow, app, "confirm_commitment", actor, context, note="确认承诺书")
             self._commit(uow)

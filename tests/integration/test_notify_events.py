@@ -137,7 +137,8 @@ def registered_enterprise(bus: Bus, cluster) -> tuple[str, str]:
 
 
 def review_requested(
-    bus: Bus, enterprise_id: str, revision: int = 1, case_ref: str | None = None, db=None
+    bus: Bus, enterprise_id: str, revision: int = 1, case_ref: str | None = None, db=None,
+    attachments: list | None = None,
 ) -> str:
     case_ref = case_ref or f"permits:application:{uuid.uuid4()}"
     bus.emit(
@@ -152,8 +153,8 @@ def review_requested(
             "region_code": "150102",
             "title": "承装（修、试）电力设施许可证新办",
             "revision": revision,
-            "fields": {},
-            "attachments": [],
+            "fields": {"enterprise.legal_representative": {"label": "法定代表人", "value": "张三"}},
+            "attachments": attachments or [],
             "submitted_at": datetime.now(UTC).isoformat(),
         },
     )
@@ -268,7 +269,9 @@ def test_change_request_is_a_todo_for_the_province_desk(cluster, bus):
 # ---- review ----------------------------------------------------------------------------------------
 def test_correction_todo_follows_the_case_and_respects_modules(cluster, bus, notify_platform, notify_db):
     enterprise_id, email = registered_enterprise(bus, cluster)
-    case_ref = review_requested(bus, enterprise_id, db=notify_db)
+    attachment_id = str(uuid.uuid4())
+    case_ref = review_requested(bus, enterprise_id, db=notify_db, attachments=[
+        {"id": attachment_id, "label": "营业执照", "filename": "yyzz.pdf", "sha256": "0" * 64}])
     bus.emit(
         "review",
         "correction_requested",
@@ -277,14 +280,17 @@ def test_correction_todo_follows_the_case_and_respects_modules(cluster, bus, not
             enterprise_id,
             revision=1,
             deadline=(date.today() + timedelta(days=10)).isoformat(),
-            items=[{"target": "attachment", "name": "营业执照", "reason": "扫描件不清晰"}],
+            # as review names them: the field's name, the attachment's id
+            items=[{"target": "attachment", "name": attachment_id, "reason": "扫描件不清晰"},
+                   {"target": "field", "name": "enterprise.legal_representative", "reason": "不一致"}],
         ),
     )
     main = enterprise_actor(enterprise_id)
     todo = wait_todo(cluster, main, "correction", case_ref)
     assert todo["title"] == "补正：承装（修、试）电力设施许可证新办"
     assert todo["link"] == "/permits/applications/" + case_ref.rsplit(":", 1)[1]
-    assert "营业执照" in todo["body"]
+    assert "营业执照：扫描件不清晰" in todo["body"] and "法定代表人：不一致" in todo["body"]
+    assert attachment_id not in todo["body"] and "enterprise.legal_representative" not in todo["body"]
     assert any(t["id"] == todo["id"] for t in todos_of(cluster, sub_actor(enterprise_id, "permits")))
     assert not todos_of(cluster, sub_actor(enterprise_id, "personnel"))
     assert cluster.notify.unread_counts(main)["todos"] == 1

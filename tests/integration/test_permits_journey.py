@@ -155,6 +155,7 @@ def test_cip_application_from_draft_to_verified_licence(
     assert data["case_type"] == "cip.safety.new" and data["revision"] == 1
     assert data["enterprise_id"] == actor["id"] and data["region_code"] == "150105"
     assert data["fields"]["enterprise.legal_representative"]["value"] == "张三"
+    assert data["fields"]["enterprise.economic_type"] == {"label": "经济类型", "value": "有限责任公司"}
     assert {a["label"] for a in data["attachments"]} >= {
         "营业执照",
         "签章申报表扫描件",

@@ -4,11 +4,16 @@ person; a person sees the personal area only, never an enterprise's modules."""
 
 import re
 
+import pyotp
 import requests
+from nameko.standalone.rpc import ClusterRpcProxy
 
+from deploy.mail_sink import read_mails
+from services.common.config import nameko_config
 from services.common.validators import resident_id_check_character
 from tests.integration.test_identity_journey import verification_link
 from tests.support.data import person_registration
+from tests.support.waiting import wait_for
 
 
 def login(gateway, login_name, password):
@@ -57,6 +62,27 @@ def test_person_registers_verifies_and_logs_in_with_the_id_number(gateway, runni
     again = requests.post(gateway + "/api/v1/accounts/person", json=data)
     assert again.status_code == 422
     assert again.json()["error"]["fields"]["id_number"][0]["code"] == "taken"
+
+
+def test_person_second_factor_and_password_reset_work_as_for_every_kind(gateway, running_platform):
+    data = registered_person(gateway, running_platform)
+    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
+        http, response = login(gateway, data["id_number"], data["password"])
+        account_id = response.json()["account"]["id"]
+        secret = cluster.identity.begin_totp_enrolment(account_id)["secret"]
+        codes = cluster.identity.confirm_totp_enrolment(account_id, pyotp.TOTP(secret).now())
+    second, pending = login(gateway, data["id_number"], data["password"])
+    assert pending.json()["needs_totp"] is True
+    signed = second.post(gateway + "/api/v1/session/totp", json={"code": codes["recovery_codes"][0]})
+    assert signed.status_code == 200 and signed.json()["account"]["kind"] == "person"
+    assert second.get(gateway + "/personal").status_code == 200
+
+    # 忘记密码 with the number as people type it: the reset link goes to the person's mailbox.
+    spaced = f"{data['id_number'][:6]} {data['id_number'][6:]}".lower()
+    assert requests.post(gateway + "/api/v1/password/forgot", json={"login": spaced}).status_code == 202
+    wait_for(lambda: [m for m in read_mails(running_platform)
+                      if m["To"] == data["email"] and m["Subject"] == "重置密码"],
+             what="the password reset mail")
 
 
 def test_person_login_lockout_is_the_same_as_for_enterprises(gateway, running_platform):

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from services.notify import domain
+from services.notify import events as ev
 from services.notify.domain import Audience, Recipient, audience_for, visible
 
 ENT = "0b7c6a52-1111-4c3e-9a57-000000000001"
@@ -198,3 +199,25 @@ def test_a_licence_at_risk_is_a_permits_message_with_the_reason_and_clearing_say
     [cleared] = domain.effects_of_licence_at_risk({
         "licence_id": "l1", "enterprise_id": ENT, "number": "N1", "at_risk": False, "reason": None}).notes
     assert cleared.title == "许可证风险已解除：N1" and "None" not in cleared.body
+
+
+def test_correction_items_are_named_by_the_producers_labels_not_reviews_keys():
+    view = ev.REVIEW_REQUESTED["permits"].schema().load({
+        "case_ref": "permits:application:abc", "case_type": "cip.safety.new", "enterprise_id": ENT,
+        "title": "安全生产许可", "revision": 1, "region_code": "150100",
+        "fields": {"enterprise.legal_representative": {"label": "法定代表人", "value": "张三"}},
+        "attachments": [{"id": "a-77", "label": "营业执照", "filename": "x.pdf", "sha256": "0" * 64}]})
+    labels = domain.review_labels(view["form_fields"], view["attachments"])
+    assert labels == {"enterprise.legal_representative": "法定代表人", "a-77": "营业执照"}
+    data = {"case_ref": "permits:application:abc", "case_id": "c1", "enterprise_id": ENT,
+            "items": [{"target": "field", "name": "enterprise.legal_representative", "reason": "不一致"},
+                      {"target": "attachment", "name": "a-77", "reason": "不清晰"},
+                      {"target": "field", "name": "unknown.key", "reason": "其他"}],
+            "deadline": None}
+    effects = domain.effects_of_correction(data, {"title": "安全生产许可", "labels": labels},
+                                           "a@example.com")
+    [todo] = effects.todos
+    assert "法定代表人：不一致" in todo.body and "营业执照：不清晰" in todo.body
+    assert "enterprise.legal_representative" not in todo.body and "a-77" not in todo.body
+    assert "unknown.key：其他" in todo.body
+    assert [i["name"] for i in effects.mails[0].data["items"]] == ["法定代表人", "营业执照", "unknown.key"]

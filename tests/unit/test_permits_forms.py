@@ -15,6 +15,7 @@ from services.permits.catalogue import load_catalogue
 from services.permits.forms import (
     EMPTY,
     application_form_context,
+    enterprise_values,
     licence_context,
     render_application_form,
     render_licence,
@@ -302,3 +303,9 @@ def test_every_type_and_kind_builds_a_form_context(cat):
             assert keys and len(keys) == len(set(keys)), (business_type.code, kind)
             values = [f["value"] for s in context["sections"] for f in s["fields"]]
             assert all(isinstance(v, str) and v for v in values)
+
+
+def test_the_enterprise_type_is_shown_by_its_label_not_its_code():
+    coded = {"enterprise_type": "limited_liability", "enterprise_type_label": "有限责任公司"}
+    assert enterprise_values(coded)["enterprise_type"] == "有限责任公司"
+    assert enterprise_values({"enterprise_type": "有限责任公司"})["enterprise_type"] == "有限责任公司"

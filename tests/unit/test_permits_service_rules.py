@@ -1,5 +1,5 @@
-"""permits' service-side rules that need no servers: the configurable commitment window, the
-review_requested fields, the progress shown in 我的资质."""
+"""permits' service-side rules that need no servers: the configured commitment window
+(lifecycle's guard), the review_requested fields, the progress shown in 我的资质."""
 
 from __future__ import annotations
 
@@ -16,18 +16,29 @@ CATALOGUE = load_catalogue()
 OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
+def commitment(waited: float | None, seconds: float | None) -> dict:
+    context = {"now": OPENED + timedelta(seconds=waited or 0), "commitment_seconds": seconds}
+    if waited is not None:
+        context["opened_at"] = OPENED
+    return context
+
+
 def test_commitment_refused_before_the_configured_window_and_accepted_after():
     with pytest.raises(InvalidTransition) as never_opened:
-        adapters.commitment_context(None, OPENED, 60)
+        lifecycle.transition("previewed", "confirm_commitment", commitment(None, 60))
     assert "打开承诺书" in never_opened.value.message
     with pytest.raises(InvalidTransition) as early:
-        adapters.commitment_context(OPENED, OPENED + timedelta(seconds=59.5), 60)
+        lifecycle.transition("previewed", "confirm_commitment", commitment(59.5, 60))
     assert early.value.code == "commitment_too_early" and "还需1秒" in early.value.message
-    context = adapters.commitment_context(OPENED, OPENED + timedelta(seconds=60), 60)
-    # lifecycle's own 60 s rule accepts what the adapter hands it, also for a shorter window.
-    assert lifecycle.transition("previewed", "confirm_commitment", context) == "committed"
-    short = adapters.commitment_context(OPENED, OPENED + timedelta(seconds=3), 3)
-    assert lifecycle.transition("previewed", "confirm_commitment", short) == "committed"
+    assert lifecycle.transition("previewed", "confirm_commitment", commitment(60, 60)) == "committed"
+    # The service's configured window is the rule: 3 s in the test profile, 90 s if so configured.
+    assert lifecycle.transition("previewed", "confirm_commitment", commitment(3, 3)) == "committed"
+    with pytest.raises(InvalidTransition) as longer:
+        lifecycle.transition("previewed", "confirm_commitment", commitment(61, 90))
+    assert "阅读满90秒" in longer.value.message and "还需30秒" in longer.value.message
+    # Without a configured window REG's 60 s applies.
+    with pytest.raises(InvalidTransition, match="阅读满60秒"):
+        lifecycle.transition("previewed", "confirm_commitment", commitment(59, None))
 
 
 def test_review_fields_carry_every_form_field_with_its_label():
