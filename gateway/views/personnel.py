@@ -622,9 +622,18 @@ class PersonnelViews:
             )
         },
         "/api/v1/personnel/me/declarations": {
+            "post": operation(
+                "个人用户 (REG): file a personal declaration {type_code, kind, enterprise_uscc, person?, "
+                "certificate_id?, form}; the named enterprise reports or returns it",
+                body={"type": "object", "required": ["type_code", "kind", "enterprise_uscc"]},
+                ok=201,
+                result="Declaration",
+                csrf=True,
+                errors=WRITE_ERRORS,
+            ),
             "get": operation(
                 "个人用户: the person's own declarations", result={"type": "object"}, errors=(401, 403, 503)
-            )
+            ),
         },
         "/api/v1/personnel/me/certificates": {
             "get": operation(
@@ -643,6 +652,9 @@ class PersonnelViews:
             )
         },
         "/api/v1/personnel/me/transfers": {
+            "get": operation(
+                "个人用户: the person's own transfers", result={"type": "object"}, errors=(401, 403, 503)
+            ),
             "post": operation(
                 "个人用户 (TSA): ask to transfer ({certificate_id, direction: out|in, to_uscc}); the "
                 "enterprise consents, then the reviewers",
@@ -659,7 +671,7 @@ class PersonnelViews:
                 result={"type": "object"},
                 csrf=True,
                 errors=WRITE_ERRORS,
-            )
+            ),
         },
     }
     OPENAPI_SCHEMAS = {
@@ -783,6 +795,19 @@ class PersonnelViews:
             "/personal/declarations/<declaration_id>/withdraw", endpoint="personal_withdraw", methods=["POST"]
         ),
         Rule("/personal/transfer", endpoint="personal_transfer", methods=["GET", "POST"]),
+        Rule("/personal/start/<type_code>/<kind>", endpoint="personal_start", methods=["GET", "POST"]),
+        Rule("/personal/declarations/<declaration_id>", endpoint="personal_declaration"),
+        Rule("/personal/declarations/<declaration_id>/save", endpoint="personal_save", methods=["POST"]),
+        Rule(
+            "/personal/declarations/<declaration_id>/attachment",
+            endpoint="personal_attachment",
+            methods=["POST"],
+        ),
+        Rule(
+            "/personal/declarations/<declaration_id>/do/<any(delete, redeclare):action>",
+            endpoint="personal_action",
+            methods=["POST"],
+        ),
         Rule("/api/v1/personnel/catalogue", endpoint="api_personnel_catalogue"),
         Rule("/api/v1/personnel/people", endpoint="api_personnel_people", methods=["GET", "POST"]),
         Rule(
@@ -852,14 +877,16 @@ class PersonnelViews:
             endpoint="api_personnel_appeal_answer",
             methods=["POST"],
         ),
-        Rule("/api/v1/personnel/me/declarations", endpoint="api_personal_declarations"),
+        Rule(
+            "/api/v1/personnel/me/declarations", endpoint="api_personal_declarations", methods=["GET", "POST"]
+        ),
         Rule("/api/v1/personnel/me/certificates", endpoint="api_personal_certificates"),
         Rule(
             "/api/v1/personnel/me/declarations/<declaration_id>/withdrawal",
             endpoint="api_personal_withdraw",
             methods=["POST"],
         ),
-        Rule("/api/v1/personnel/me/transfers", endpoint="api_personal_transfer", methods=["POST"]),
+        Rule("/api/v1/personnel/me/transfers", endpoint="api_personal_transfer", methods=["GET", "POST"]),
     ]
 
     # ---- helpers ------------------------------------------------------------------------------
@@ -1172,28 +1199,40 @@ class PersonnelViews:
         form: dict | None = None,
         error: str = "",
     ) -> Response:
+        """One declaration, for its enterprise (/personnel/…) or its person (/personal/…)."""
         declaration = self._pn(request, "get_declaration", actor, declaration_id)
         type_ = self._type(request, actor, declaration["type_code"])
-        return self._pn_page(
-            request,
-            "personnel_declaration.html",
-            actor,
-            status=status,
-            d=declaration,
-            type=type_,
-            op=self._operation(type_, declaration["kind"]),
-            form={**(declaration.get("form") or {}), **(form or {})},
-            errors=errors or {},
-            notice=request.args.get("notice", ""),
-            error=error or request.args.get("error", ""),
-            form_key=uuid.uuid4().hex,
-        )
+        context = {
+            "d": declaration,
+            "type": type_,
+            "op": self._operation(type_, declaration["kind"]),
+            "form": {**(declaration.get("form") or {}), **(form or {})},
+            "errors": errors or {},
+            "notice": request.args.get("notice", ""),
+            "error": error or request.args.get("error", ""),
+            "decl_base": _base_of(actor),
+        }
+        if actor["kind"] in PERSON_KINDS:
+            return self.render(
+                request,
+                "personnel_declaration.html",
+                status=status,
+                read_only=False,
+                catalogue=self._catalogue(request, actor),
+                **context,
+            )
+        return self._pn_page(request, "personnel_declaration.html", actor, status=status, **context)
 
     def on_personnel_declaration(self, request: Request, declaration_id: str) -> Response:
         return self._declaration_page(request, self._pn_actor(request), declaration_id)
 
     def on_personnel_save(self, request: Request, declaration_id: str) -> Response:
-        actor = self._pn_actor(request, write=True)
+        return self._save(request, self._pn_actor(request, write=True), declaration_id)
+
+    def on_personnel_attachment(self, request: Request, declaration_id: str) -> Response:
+        return self._attach(request, self._pn_actor(request, write=True), declaration_id)
+
+    def _save(self, request: Request, actor: dict, declaration_id: str) -> Response:
         self._pn_csrf(request)
         form = _form_values(request)
         version = request.form.get("version", "")
@@ -1215,10 +1254,9 @@ class PersonnelViews:
                 form=form,
                 error=_message_of(exc),
             )
-        return self._pn_back(f"/personnel/declarations/{declaration_id}", notice="申报信息已保存")
+        return self._pn_back(f"{_base_of(actor)}/declarations/{declaration_id}", notice="申报信息已保存")
 
-    def on_personnel_attachment(self, request: Request, declaration_id: str) -> Response:
-        actor = self._pn_actor(request, write=True)
+    def _attach(self, request: Request, actor: dict, declaration_id: str) -> Response:
         self._pn_csrf(request)
         code = request.form.get("code", "")
         try:
@@ -1234,7 +1272,7 @@ class PersonnelViews:
                 errors={f"attachment.{code}": [{"code": exc.code, "message": message}]},
                 error=message,
             )
-        return self._pn_back(f"/personnel/declarations/{declaration_id}", notice="附件已上传")
+        return self._pn_back(f"{_base_of(actor)}/declarations/{declaration_id}", notice="附件已上传")
 
     def on_personnel_action(self, request: Request, declaration_id: str, action: str) -> Response:
         actor = self._pn_actor(request, write=True)
@@ -1661,12 +1699,18 @@ class PersonnelViews:
     ) -> Response:
         declarations = self._pn(request, "my_declarations", actor)["items"]
         certificates = self._pn(request, "my_certificates", actor)["items"]
+        transfers = self._pn(request, "my_transfers", actor)["items"]
+        catalogue = self._catalogue(request, actor)
+        consent = {t["code"] for t in catalogue["types"] for op in t["operations"] if op.get("consent")}
         return self.render(
             request,
             "personnel_personal.html",
             status=status,
             declarations=declarations,
             certificates=certificates,
+            transferable=[c for c in certificates if c["type_code"] in consent],
+            transfers=transfers,
+            catalogue=catalogue,
             notice=request.args.get("notice", ""),
             error=error or request.args.get("error", ""),
             errors=errors or {},
@@ -1675,6 +1719,89 @@ class PersonnelViews:
 
     def on_personal_declarations(self, request: Request) -> Response:
         return self._personal_page(request, self._person_actor(request))
+
+    def on_personal_start(self, request: Request, type_code: str, kind: str) -> Response:
+        """个人申报 (REG): the person fills the operation's inputs and names the employer by USCC;
+        the employer then reports the declaration (or returns it)."""
+        actor = self._person_actor(request)
+        type_ = self._type(request, actor, type_code)
+        op = self._operation(type_, kind)
+        account = self.require(request)
+        certificate_id = request.values.get("certificate_id") or None
+        errors: FieldErrors = {}
+        form = _form_values(request)
+        person = {
+            "name": actor.get("name") or account.get("contact_name"),
+            "id_number": actor.get("id_number"),
+            "id_type": account.get("id_type") or "resident_id",
+            "mobile": request.form.get("mobile", account.get("contact_mobile") or "").strip(),
+        }
+        uscc = request.form.get("enterprise_uscc", "").strip()
+        if request.method == "POST":
+            self._pn_csrf(request)
+            payload: dict[str, Any] = {
+                "type_code": type_code,
+                "kind": kind,
+                "form": form,
+                "enterprise_uscc": uscc,
+            }
+            payload.update({"person": person} if kind in NEW_KINDS else {"certificate_id": certificate_id})
+            try:
+                declaration = self._pn(request, "new_personal_declaration", actor, payload)
+            except ServiceError as exc:
+                errors = _errors_of(exc)
+            else:
+                return self._pn_back(
+                    f"/personal/declarations/{declaration['id']}",
+                    notice="个人申报已保存，请上传附件；单位上报后进入审核",
+                )
+        certificates = [
+            c for c in self._pn(request, "my_certificates", actor)["items"] if c["type_code"] == type_code
+        ]
+        certificate = next((c for c in certificates if c["id"] == certificate_id), None)
+        return self.render(
+            request,
+            "personnel_personal_start.html",
+            status=422 if errors else 200,
+            type=type_,
+            op=op,
+            person=person,
+            uscc=uscc,
+            form=form,
+            errors=errors,
+            certificates=certificates,
+            certificate=certificate,
+            inputs=_inputs_for(type_, op, certificate),
+        )
+
+    def on_personal_declaration(self, request: Request, declaration_id: str) -> Response:
+        return self._declaration_page(request, self._person_actor(request), declaration_id)
+
+    def on_personal_save(self, request: Request, declaration_id: str) -> Response:
+        return self._save(request, self._person_actor(request), declaration_id)
+
+    def on_personal_attachment(self, request: Request, declaration_id: str) -> Response:
+        return self._attach(request, self._person_actor(request), declaration_id)
+
+    def on_personal_action(self, request: Request, declaration_id: str, action: str) -> Response:
+        """The person's own draft: 删除, or 修改后重新申报 of a returned one."""
+        actor = self._person_actor(request)
+        self._pn_csrf(request)
+        try:
+            if action == "delete":
+                result = self._pn(request, "delete_declarations", actor, {"ids": [declaration_id]})
+                failed = [r for r in result["results"] if not r["ok"]]
+                if failed:
+                    return self._declaration_page(
+                        request, actor, declaration_id, status=409, error=failed[0]["message"]
+                    )
+                return self._pn_back("/personal/declarations", notice="申报已删除")
+            self._pn(request, "redeclare_declaration", actor, declaration_id)
+        except ServiceError as exc:
+            return self._declaration_page(request, actor, declaration_id, status=409, error=_message_of(exc))
+        return self._pn_back(
+            f"/personal/declarations/{declaration_id}", notice="已重新申报，请修改后等待单位上报"
+        )
 
     def on_personal_withdraw(self, request: Request, declaration_id: str) -> Response:
         actor = self._person_actor(request)
@@ -1879,6 +2006,8 @@ class PersonnelViews:
         return self._api_write(request, "answer_appeal", appeal_id)
 
     def on_api_personal_declarations(self, request: Request) -> Response:
+        if request.method == "POST":
+            return self._api_write(request, "new_personal_declaration", person=True, status=201)
         return json_response(self._pn(request, "my_declarations", self._person_actor(request)), 200)
 
     def on_api_personal_certificates(self, request: Request) -> Response:
@@ -1894,7 +2023,14 @@ class PersonnelViews:
         )
 
     def on_api_personal_transfer(self, request: Request) -> Response:
+        if request.method == "GET":
+            return json_response(self._pn(request, "my_transfers", self._person_actor(request)), 200)
         return self._api_write(request, "request_transfer", person=True, status=201)
+
+
+def _base_of(actor: dict) -> str:
+    """Where an actor's declaration pages live: the enterprise's 人员管理 or the person's own."""
+    return "/personal" if actor["kind"] in PERSON_KINDS else "/personnel"
 
 
 def _upload_body(payload: dict) -> dict[str, str]:

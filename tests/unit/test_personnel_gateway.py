@@ -668,6 +668,7 @@ def test_a_person_has_own_pages_and_no_enterprise_module(client, rpc):
         "items": [{**DECLARATION, "status": "province_unaccepted", "status_label": "省级未受理"}]
     }
     rpc.behaviour[("personnel", "my_certificates")] = lambda actor: {"items": [CERTIFICATE]}
+    rpc.behaviour[("personnel", "my_transfers")] = lambda actor: {"items": []}
     html = client.get("/personal/declarations").get_data(as_text=True)
     assert "个人用户" in html and 'action="/personal/declarations/d-1/withdraw"' in html
     rpc.behaviour[("personnel", "request_withdrawal")] = lambda actor, i, reason: DECLARATION
