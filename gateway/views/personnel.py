@@ -749,6 +749,11 @@ class PersonnelViews:
         ),
         Rule("/personnel/certificates/<certificate_id>", endpoint="personnel_certificate"),
         Rule(
+            "/personnel/certificates/<certificate_id>/supplement",
+            endpoint="personnel_record_edit",
+            methods=["GET", "POST"],
+        ),
+        Rule(
             "/personnel/certificates/<certificate_id>/transfer-out",
             endpoint="personnel_transfer_out",
             methods=["POST"],
@@ -770,6 +775,11 @@ class PersonnelViews:
             methods=["POST"],
         ),
         Rule("/personnel/declarations/<declaration_id>/history", endpoint="personnel_history"),
+        Rule(
+            "/personnel/declarations/<declaration_id>/qualification",
+            endpoint="personnel_qualification",
+            methods=["POST"],
+        ),
         Rule("/personnel/declarations/<declaration_id>/print", endpoint="personnel_print"),
         Rule(
             "/personnel/batches/<batch_id>/<any(report, delete, remove):action>",
@@ -1049,28 +1059,52 @@ class PersonnelViews:
 
     def on_personnel_record_new(self, request: Request, person_id: str) -> Response:
         """信息补录: a certificate the enterprise holds from the old system."""
+        return self._pn_record_form(request, person_id, None)
+
+    def on_personnel_record_edit(self, request: Request, certificate_id: str) -> Response:
+        """信息补录 修改: an imported record's data, while no declaration was reported for it."""
+        return self._pn_record_form(request, None, certificate_id)
+
+    def _pn_record_form(
+        self, request: Request, person_id: str | None, certificate_id: str | None
+    ) -> Response:
         actor = self._pn_actor(request, write=request.method == "POST")
-        person = self._pn(request, "get_person", actor, person_id)
+        certificate = self._pn(request, "certificate", actor, certificate_id) if certificate_id else None
+        person = certificate["person"] if certificate else self._pn(request, "get_person", actor, person_id)
         errors: FieldErrors = {}
-        form: dict[str, Any] = {"type_code": request.args.get("type_code", "")}
+        form: dict[str, Any] = (
+            dict(certificate) if certificate else {"type_code": request.args.get("type_code", "")}
+        )
         if request.method == "POST":
             self._pn_csrf(request)
             form = {k: request.form.get(k, "").strip() for k in RECORD_FIELDS}
             form["specialties"] = [s for s in request.form.getlist("specialties") if s]
+            data = {k: v for k, v in form.items() if v}
             try:
-                self._pn(
-                    request, "add_certificate_record", actor, person_id, {k: v for k, v in form.items() if v}
-                )
+                if certificate:
+                    data.pop("type_code", None)
+                    version = request.form.get("version", "")
+                    self._pn(
+                        request,
+                        "update_certificate_record",
+                        actor,
+                        certificate["id"],
+                        {**data, "expected_version": int(version) if version.isdigit() else None},
+                    )
+                else:
+                    self._pn(request, "add_certificate_record", actor, person["id"], data)
             except ServiceError as exc:
                 errors = _errors_of(exc)
+                form["type_code"] = certificate["type_code"] if certificate else form["type_code"]
             else:
-                return self._pn_back(f"/personnel/people/{person_id}", notice="证书信息已补录")
+                return self._pn_back(f"/personnel/people/{person['id']}", notice="证书信息已补录")
         return self._pn_page(
             request,
             "personnel_record_form.html",
             actor,
             status=422 if errors else 200,
             person=person,
+            certificate=certificate,
             form=form,
             errors=errors,
         )
@@ -1227,12 +1261,12 @@ class PersonnelViews:
         return self._declaration_page(request, self._pn_actor(request), declaration_id)
 
     def on_personnel_save(self, request: Request, declaration_id: str) -> Response:
-        return self._save(request, self._pn_actor(request, write=True), declaration_id)
+        return self._pn_save(request, self._pn_actor(request, write=True), declaration_id)
 
     def on_personnel_attachment(self, request: Request, declaration_id: str) -> Response:
-        return self._attach(request, self._pn_actor(request, write=True), declaration_id)
+        return self._pn_attach(request, self._pn_actor(request, write=True), declaration_id)
 
-    def _save(self, request: Request, actor: dict, declaration_id: str) -> Response:
+    def _pn_save(self, request: Request, actor: dict, declaration_id: str) -> Response:
         self._pn_csrf(request)
         form = _form_values(request)
         version = request.form.get("version", "")
@@ -1256,7 +1290,7 @@ class PersonnelViews:
             )
         return self._pn_back(f"{_base_of(actor)}/declarations/{declaration_id}", notice="申报信息已保存")
 
-    def _attach(self, request: Request, actor: dict, declaration_id: str) -> Response:
+    def _pn_attach(self, request: Request, actor: dict, declaration_id: str) -> Response:
         self._pn_csrf(request)
         code = request.form.get("code", "")
         try:
@@ -1321,6 +1355,26 @@ class PersonnelViews:
         if action == "delete":
             return self._pn_back("/personnel/declarations", notice=notices[action])
         return self._pn_back(f"/personnel/declarations/{declaration_id}", notice=notices[action])
+
+    def on_personnel_qualification(self, request: Request, declaration_id: str) -> Response:
+        """补正资质 (REG): a pre-registered person's declaration gets the enterprise's qualification
+        number, with a copy of the qualification certificate."""
+        actor = self._pn_actor(request, write=True)
+        self._pn_csrf(request)
+        try:
+            copy = read_upload(request, "copy")
+            self._pn(
+                request,
+                "correct_qualification",
+                actor,
+                declaration_id,
+                {"qualification_number": request.form.get("qualification_number", "").strip(), "copy": copy},
+            )
+        except ServiceError as exc:
+            return self._declaration_page(
+                request, actor, declaration_id, status=422, errors=_errors_of(exc), error=_message_of(exc)
+            )
+        return self._pn_back(f"/personnel/declarations/{declaration_id}", notice="资质信息已补正")
 
     def on_personnel_history(self, request: Request, declaration_id: str) -> Response:
         """申报跟踪 / 审核历史: review's case_history of the declaration's case."""
@@ -1778,10 +1832,10 @@ class PersonnelViews:
         return self._declaration_page(request, self._person_actor(request), declaration_id)
 
     def on_personal_save(self, request: Request, declaration_id: str) -> Response:
-        return self._save(request, self._person_actor(request), declaration_id)
+        return self._pn_save(request, self._person_actor(request), declaration_id)
 
     def on_personal_attachment(self, request: Request, declaration_id: str) -> Response:
-        return self._attach(request, self._person_actor(request), declaration_id)
+        return self._pn_attach(request, self._person_actor(request), declaration_id)
 
     def on_personal_action(self, request: Request, declaration_id: str, action: str) -> Response:
         """The person's own draft: 删除, or 修改后重新申报 of a returned one."""

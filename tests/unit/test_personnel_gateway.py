@@ -684,3 +684,151 @@ def test_enterprise_accounts_cannot_use_the_persons_pages(client, rpc):
     sign_in_as(client)
     assert client.get("/personal/declarations").status_code == 403
     assert client.post("/api/v1/personnel/me/transfers", json={}, headers=API).status_code == 403
+
+
+def test_supplement_edit_of_an_imported_record_sends_the_version_and_explains_a_closed_record(client, rpc):
+    sign_in_as(client)
+    imported = {**CERTIFICATE, "imported": True, "version": 4}
+    rpc.behaviour[("personnel", "certificate")] = lambda actor, certificate_id: imported
+    page = client.get("/personnel/certificates/c-1").get_data(as_text=True)
+    assert 'href="/personnel/certificates/c-1/supplement"' in page
+    form = client.get("/personnel/certificates/c-1/supplement").get_data(as_text=True)
+    assert 'value="NMG1234567"' in form and 'name="version" value="4"' in form
+    rpc.behaviour[("personnel", "update_certificate_record")] = InvalidTransition(
+        "该证书已有上报的申报，补录信息不能再修改，请办理变更", code="supplement_closed"
+    )
+    response = client.post(
+        "/personnel/certificates/c-1/supplement",
+        data={**CSRF, "version": "4", "qualification_number": "NMG7654321", "valid_until": "2027-03-01"},
+    )
+    assert response.status_code == 422 and "请办理变更" in response.get_data(as_text=True)
+    assert calls(rpc, "update_certificate_record")[0][1:] == (
+        "c-1",
+        {"qualification_number": "NMG7654321", "valid_until": "2027-03-01", "expected_version": 4},
+    )
+
+
+def test_a_personal_declaration_names_the_employer_and_carries_the_persons_own_number(client, rpc):
+    sign_in_as(client, "per2")
+    as_person(rpc)
+    reg = {
+        "code": "reg_engineer",
+        "name": "勘察设计注册工程师",
+        "system": "REG",
+        "classes": {},
+        "numbers": {},
+        "specialties": {"multiple": False, "choices": ["注册电气工程师"]},
+        "operations": [{"kind": "initial", "label": "初始注册", "attachments": []}],
+    }
+    rpc.behaviour[("personnel", "catalogue")] = lambda actor: {
+        **CATALOGUE,
+        "types": [*CATALOGUE["types"], reg],
+    }
+    rpc.behaviour[("personnel", "my_certificates")] = lambda actor: {"items": []}
+    form = client.get("/personal/start/reg_engineer/initial").get_data(as_text=True)
+    assert "11010519491231002X" in form and '<select id="f-specialties" name="form.specialties"' in form
+    rpc.behaviour[("personnel", "new_personal_declaration")] = Conflict(
+        "未找到统一社会信用代码为91150100MA0000000X的企业", code="not_found"
+    )
+    refused = client.post(
+        "/personal/start/reg_engineer/initial",
+        data={
+            **CSRF,
+            "mobile": "13900139000",
+            "enterprise_uscc": "91150100MA0000000X",
+            "form.specialties": "注册电气工程师",
+        },
+    )
+    assert refused.status_code == 422 and 'value="91150100MA0000000X"' in refused.get_data(as_text=True)
+    actor, payload = calls(rpc, "new_personal_declaration")[0]
+    assert actor["kind"] == "person" and payload == {
+        "type_code": "reg_engineer",
+        "kind": "initial",
+        "enterprise_uscc": "91150100MA0000000X",
+        "form": {"specialties": ["注册电气工程师"]},
+        "person": {
+            "name": "张伟",
+            "id_number": "11010519491231002X",
+            "id_type": "resident_id",
+            "mobile": "13900139000",
+        },
+    }
+
+
+def test_consenting_to_transfer_requests_links_each_drafted_declaration(client, rpc):
+    sign_in_as(client)
+    requested = {
+        "id": "t-9",
+        "mode": "consent",
+        "status": "requested",
+        "direction": "out",
+        "person": PERSON,
+        "certificate": CERTIFICATE,
+        "from_enterprise_name": "甲建筑公司",
+        "to_enterprise_name": "丙公司",
+        "status_label": "待企业审核",
+    }
+    rpc.behaviour[("personnel", "list_transfers")] = lambda actor, query: {"items": [requested]}
+    rpc.behaviour[("personnel", "list_declarations")] = lambda actor, query: {"items": []}
+    page = client.get("/personnel/requests").get_data(as_text=True)
+    assert 'name="ids" value="t-9"' in page and "待企业审核" in page
+    rpc.behaviour[("personnel", "decide_transfers")] = lambda actor, data: {
+        "results": [
+            {
+                "id": "t-9",
+                "ok": True,
+                "status": "consented",
+                "code": None,
+                "message": None,
+                "declaration_id": "d-out",
+            }
+        ]
+    }
+    html = client.post(
+        "/personnel/requests", data={**CSRF, "what": "transfers", "decision": "consent", "ids": ["t-9"]}
+    ).get_data(as_text=True)
+    assert 'href="/personnel/declarations/d-out"' in html and "已办理" in html
+
+
+def test_batch_member_can_be_taken_out_and_qualification_is_corrected_with_a_copy(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("personnel", "remove_from_batch")] = lambda actor, batch_id, data: {}
+    response = client.post("/personnel/batches/b-1/remove", data={**CSRF, "ids": "d-1"})
+    assert response.status_code == 303 and calls(rpc, "remove_from_batch")[0][1:] == (
+        "b-1",
+        {"declaration_ids": ["d-1"]},
+    )
+    rpc.behaviour[("personnel", "get_declaration")] = lambda actor, i: {
+        **DECLARATION,
+        "form": {"pre_registered": True},
+    }
+    assert 'id="qualification-form"' in client.get("/personnel/declarations/d-1").get_data(as_text=True)
+    rpc.behaviour[("personnel", "correct_qualification")] = lambda actor, i, data: DECLARATION
+    done = client.post(
+        "/personnel/declarations/d-1/qualification",
+        data={**CSRF, "qualification_number": "D215000001", "copy": (io.BytesIO(b"%PDF-1.4"), "资质.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert done.status_code == 303
+    _, declaration_id, data = calls(rpc, "correct_qualification")[0]
+    assert declaration_id == "d-1" and data == {
+        "qualification_number": "D215000001",
+        "copy": {"filename": "资质.pdf", "content_b64": base64.b64encode(b"%PDF-1.4").decode()},
+    }
+
+
+def test_no_view_mixin_shadows_another_mixins_method():
+    """GatewayApp combines the mixins: a helper defined twice would silently serve the wrong
+    area (personnel's `_back` once redirected into /permits)."""
+    from itertools import combinations
+
+    from gateway.views import VIEW_CLASSES
+
+    shared = {"ROUTES", "OPENAPI_PATHS", "OPENAPI_SCHEMAS", "ECHO_ROUTE"}
+    clashes = {
+        (a.__name__, b.__name__, name)
+        for a, b in combinations(VIEW_CLASSES, 2)
+        for name in (set(vars(a)) & set(vars(b))) - shared
+        if not name.startswith("__")
+    }
+    assert clashes == set()
