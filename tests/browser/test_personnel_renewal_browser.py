@@ -3,14 +3,17 @@ records three imported certificates (信息补录); the renewal of one expiring 
 naming the day the window opens, of one expired 90 days ago is refused as lapsed (须重新考试), and
 of one expiring in 30 days is accepted, reported through the commitment letter, approved by the
 审核部门 and the 考核部门, and the certificate is then valid three more years; 人员到期预警 listed it
-before and no longer does after."""
+before and no longer does after; 注册人员查询 downloads the enterprise's staff as an Excel file (UTF-8
+name) that reads back with Chinese headers and the renewed expiry."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import unquote
 
+import openpyxl
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
@@ -132,5 +135,25 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     expect(page.locator("#certificate-status [data-status]")).to_have_attribute("data-status", "valid")
     page.goto(base + "/personnel/expiring?within_days=90&type_code=transport_safety")
     expect(page.locator(f'#expiring tr[data-certificate="{due}"]')).to_have_count(0)
+
+    # ---- 注册人员查询 and its Excel download.
+    page.goto(base + "/personnel/registered?type_code=transport_safety")
+    expect(page.locator("#registered tr[data-certificate]")).to_have_count(3)
+    with page.expect_download() as download_info:
+        page.locator("#export-link").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx") and not download.suggested_filename.isascii(), (
+        unquote(download.suggested_filename)
+    )
+    saved = tmp_path / "export.xlsx"
+    download.save_as(saved)
+    sheet = openpyxl.load_workbook(saved).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:4] == ["姓名", "性别", "证件类型", "证件号码"] and "有效期至" in header
+    rows = {r[0]: dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == {"孙提前", "周过期", "吴到期"}
+    renewed_cell = rows["吴到期"]["有效期至"]
+    renewed_day = renewed_cell.date() if isinstance(renewed_cell, datetime) else renewed_cell
+    assert str(renewed_day)[:10] == new_until.isoformat()
     # The refused starts answer 422; nothing else may have failed on the pages.
     assert [e for e in web.console_errors if "favicon.ico" not in e and "422" not in e] == []
