@@ -805,6 +805,7 @@ class PersonnelService(PlatformService):
                         cert.enterprise_id == eid
                         or cert.transfer_to == eid
                         or (transfer is not None and transfer.certificate_id == cert.id)
+                        or kind == "re_registration"  # a cancelled person, found by name + ID number
                     )
                 ):
                     raise NotFound(CERT_NOT_FOUND)

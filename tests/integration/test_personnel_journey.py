@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
 
 from services.common.config import nameko_config
 from services.common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -153,7 +154,22 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
         )
     assert soon.value.fields["commitment"][0]["code"] == "commitment_too_soon"
 
-    reported = report(cluster, actor, seconds, batch_id=batch["id"])
+    key = uuid.uuid4().hex
+    reported = report(cluster, actor, seconds, form_key=key, batch_id=batch["id"])
+    # The same form_key again (a double click, a retried request) answers the same results.
+    assert (
+        cluster.personnel.report(actor, {"batch_id": batch["id"], "confirmed": True, "form_key": key})
+        == reported
+    )
+    with engines("personnel").connect() as conn:
+        sent = conn.execute(
+            text(
+                "select count(*) from outbox where event_type = 'review_requested' "
+                "and envelope->'data'->>'case_ref' = :r"
+            ),
+            {"r": draft["case_ref"]},
+        ).scalar()
+    assert sent == 1
     assert reported["results"] == [
         {"id": draft["id"], "ok": True, "status": "city_unaccepted", "code": None, "message": None}
     ]

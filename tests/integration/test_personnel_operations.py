@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
+from PIL import Image
 
 from services.common.config import nameko_config
-from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
 from tests.support.permits import Broker, new_enterprise
 from tests.support.personnel import (
+    ADMIN,
     case_id_of,
     person_data,
+    photo_png,
+    qualification_number,
     report,
     reviewer,
     status_becomes,
@@ -237,6 +242,22 @@ def test_tsa_transfer_asked_by_the_person_consented_then_reviewed(
     moved = cluster.personnel.certificate(new, cert["id"])
     assert moved["enterprise_id"] == new["id"] and moved["status"] == "valid"
     assert cluster.personnel.my_transfers(person)["items"][0]["status"] == "completed"
+
+    # An in-transfer request is decided by the enterprise asked to take the person: refused here.
+    other, other_cert = imported(
+        cluster, old, "孔调入", "transport_safety", class_code="B", certificate_number="蒙交安B2021000888"
+    )
+    holder = dict(person, id_number=other["id_number"], name=other["name"])
+    asked_in = cluster.personnel.request_transfer(
+        holder, {"certificate_id": other_cert["id"], "direction": "in", "to_uscc": new_uscc}
+    )
+    not_yours = cluster.personnel.decide_transfers(old, {"ids": [asked_in["id"]], "decision": "refuse"})
+    assert not_yours["results"][0]["ok"] is False
+    refused_in = cluster.personnel.decide_transfers(
+        new, {"ids": [asked_in["id"]], "decision": "refuse", "reason": "岗位已满"}
+    )
+    assert refused_in["results"][0]["status"] == "refused"
+    assert cluster.personnel.certificate(old, other_cert["id"])["enterprise_id"] == old["id"]
     assert [c["enterprise_id"] for c in cluster.personnel.my_certificates(person)["items"]] == [new["id"]]
 
 
@@ -421,3 +442,148 @@ def test_reg_personal_declaration_returned_redeclared_reported_and_qualification
     )
     assert corrected["form"]["qualification_certificate_number"] == "A115000123"
     assert any(a["code"] == "qualification_copy" for a in corrected["attachments"])
+
+
+def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    someone, cert = imported(cluster, actor, "蒋增项")
+    exam = qualification_number()
+    add_form = {"specialty": "公路工程", "exam_certificate_number": exam}
+    with pytest.raises(ValidationFailed) as no_pass:
+        cluster.personnel.new_declaration(
+            actor,
+            {
+                "type_code": "constructor_2",
+                "kind": "add_item",
+                "certificate_id": cert["id"],
+                "form": add_form,
+            },
+        )
+    assert no_pass.value.fields["specialty"][0]["code"] == "exam_not_passed"
+    cluster.personnel.record_exam_passes(
+        ADMIN,
+        {
+            "passes": [
+                {"id_number": someone["id_number"], "specialty": "公路工程", "certificate_number": exam}
+            ]
+        },
+    )
+
+    def approved(kind, form, who=actor, certificate_id=cert["id"]):
+        draft = cluster.personnel.new_declaration(
+            who, {"type_code": "constructor_2", "kind": kind, "certificate_id": certificate_id, "form": form}
+        )
+        upload_required(cluster, who, draft)
+        assert report(cluster, who, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+        return through_city_and_province(cluster, engines, who, draft)
+
+    assert approved("add_item", add_form)["certificate"]["specialties"] == ["建筑工程", "公路工程"]
+    assert approved("change", {"change_item": "name", "new_name": "蒋新名"})["person"]["name"] == "蒋新名"
+    cancelled = approved(
+        "cancellation", {"reasons": ["已与聘用企业解除聘用合同关系的"], "applicant": "聘用企业"}
+    )
+    assert cancelled["certificate"]["status"] == "cancelled"
+    gone = wait_for(lambda: events.of("certificate_cancelled", certificate_id=cert["id"]), what="cancelled")
+    assert gone[0]["data"]["reason"] == "cancelled" and gone[0]["data"]["enterprise_id"] == actor["id"]
+    told = wait_for(lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="key person")
+    assert told[0]["data"]["change"] == "cancelled"
+
+    other = new_enterprise(cluster, running_platform)
+    with pytest.raises(NotFound):  # the old name no longer matches
+        cluster.personnel.find_for_re_registration(
+            other, {"type_code": "constructor_2", "name": "蒋增项", "id_number": someone["id_number"]}
+        )
+    found = cluster.personnel.find_for_re_registration(
+        other, {"type_code": "constructor_2", "name": "蒋新名", "id_number": someone["id_number"]}
+    )
+    assert found["id"] == cert["id"] and found["status"] == "cancelled"
+    again = approved("re_registration", {}, who=other, certificate_id=found["id"])
+    assert again["certificate"]["enterprise_id"] == other["id"] and again["certificate"]["status"] == "valid"
+    assert again["certificate"]["registration_number"] == cert["registration_number"]
+    with pytest.raises(Conflict) as registered:  # and now it is registered again
+        cluster.personnel.find_for_re_registration(
+            other, {"type_code": "constructor_2", "name": "蒋新名", "id_number": someone["id_number"]}
+        )
+    assert registered.value.code == "still_registered"
+
+
+def test_delete_with_a_result_per_item_cancel_after_reporting_and_the_four_lists(
+    cluster, running_platform, engines, events, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    single = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person": person_data("钱单个"), "form": {"class_code": "A"}},
+    )
+    batched = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person": person_data("孙批次"), "form": {"class_code": "B"}},
+    )
+    batch = cluster.personnel.create_batch(actor, {"title": "安管第一批", "declaration_ids": [batched["id"]]})
+    upload_required(cluster, actor, single)
+    assert report(cluster, actor, seconds, declaration_ids=[single["id"]])["results"][0]["ok"]
+
+    def ids(query):
+        return [d["id"] for d in cluster.personnel.list_declarations(actor, query)["items"]]
+
+    assert ids({"reported": True, "batch": False}) == [single["id"]]
+    assert ids({"reported": False, "batch": True}) == [batched["id"]]
+    assert ids({"reported": False, "batch": False}) == [] and ids({"reported": True, "batch": True}) == []
+    assert ids({"q": "孙批次"}) == [batched["id"]]
+
+    deleted = cluster.personnel.delete_declarations(actor, {"ids": [batched["id"], single["id"]]})
+    assert [(r["id"], r["ok"]) for r in deleted["results"]] == [(batched["id"], True), (single["id"], False)]
+    assert deleted["results"][1]["code"] == "invalid_transition" and deleted["summary"] == "成功1条，失败1条"
+    assert cluster.personnel.get_batch(actor, batch["id"])["count"] == 0
+
+    cancelled = cluster.personnel.cancel_declaration(actor, single["id"], "人员已离职")
+    assert cancelled["status"] == "withdrawn"
+    withdrawn = wait_for(lambda: events.of("review_withdrawn", case_ref=single["case_ref"]), what="withdrawn")
+    assert withdrawn[0]["data"]["outcome"] == "withdrawn" and withdrawn[0]["data"]["reason"] == "人员已离职"
+    case_id = case_id_of(engines, single["case_ref"])
+    wait_for(
+        lambda: cluster.review.case_history(actor, case_id)["status"] == "withdrawn", what="case withdrawn"
+    )
+    assert cluster.personnel.get_declaration(actor, single["id"])["status"] == "withdrawn"
+    assert cluster.personnel.open_cases_of(actor["id"]) == {"open": []}
+
+
+def noisy_png(side: int = 800) -> bytes:
+    """A photo over 1 MB (random pixels do not compress)."""
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_person_photo_checked_by_content_and_basic_info_locked_while_reported(
+    cluster, running_platform, seconds
+):
+    actor = new_enterprise(cluster, running_platform)
+    other = new_enterprise(cluster, running_platform)
+    someone = cluster.personnel.create_person(actor, person_data("卫照片"))
+    with pytest.raises(ValidationFailed) as big:
+        cluster.personnel.upload_photo(actor, someone["id"], upload("大照片.png", noisy_png()))
+    assert big.value.fields["photo"][0]["code"] == "too_large" and "1MB" in big.value.message
+    with pytest.raises(ValidationFailed):
+        cluster.personnel.upload_photo(actor, someone["id"], upload("照片.png", scan_pdf()))
+    shown = cluster.personnel.upload_photo(actor, someone["id"], upload("照片.png", photo_png()))
+    assert shown["photo"]["content_type"] == "image/png"
+    with pytest.raises(NotFound):  # another enterprise does not see the person
+        cluster.personnel.get_person(other, someone["id"])
+    with pytest.raises(ValidationFailed) as bad_id:
+        cluster.personnel.create_person(actor, {**person_data("卫错号"), "id_number": "150102198001010012"})
+    assert bad_id.value.fields["id_number"][0]["code"] == "check_digit"
+
+    updated = cluster.personnel.update_person(actor, someone["id"], {"mobile": "13800001111"})
+    assert updated["mobile"] == "13800001111"
+    draft = cluster.personnel.new_declaration(
+        actor,
+        {"type_code": "safety", "kind": "new", "person_id": someone["id"], "form": {"class_code": "C2"}},
+    )
+    upload_required(cluster, actor, draft)
+    assert report(cluster, actor, seconds, declaration_ids=[draft["id"]])["results"][0]["ok"]
+    with pytest.raises(InvalidTransition) as locked:
+        cluster.personnel.update_person(actor, someone["id"], {"mobile": "13800002222"})
+    assert locked.value.code == "open_declaration"

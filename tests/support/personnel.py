@@ -80,12 +80,18 @@ def upload_required(cluster: Any, actor: dict, declaration: dict) -> dict:
     return view
 
 
-def report(cluster: Any, actor: dict, seconds: float, **scope: Any) -> dict:
+def report(cluster: Any, actor: dict, seconds: float, form_key: str | None = None, **scope: Any) -> dict:
     """Open the commitment letter, wait the required seconds, confirm and report."""
     letter = cluster.personnel.open_commitment(actor, scope)
     time.sleep(seconds + 0.3)
     return cluster.personnel.report(
-        actor, {**scope, "commitment_token": letter["token"], "confirmed": True, "form_key": uuid.uuid4().hex}
+        actor,
+        {
+            **scope,
+            "commitment_token": letter["token"],
+            "confirmed": True,
+            "form_key": form_key or uuid.uuid4().hex,
+        },
     )
 
 
