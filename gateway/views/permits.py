@@ -292,8 +292,9 @@ class PermitsViews:
         },
         "/api/v1/permits/licences": {
             "get": operation(
-                "我的证书: the enterprise's licences with live status",
-                result={"type": "array", "items": ref("PublicLicence")},
+                "我的证书: the enterprise's licences with live status and, when flagged, why "
+                "their standards are no longer met (at_risk)",
+                result={"type": "array", "items": ref("Licence")},
                 errors=(401, 403),
             ),
         },
@@ -351,6 +352,13 @@ class PermitsViews:
             },
         },
         "PermitApplication": APPLICATION_SCHEMA,
+        "Licence": {"allOf": [ref("PublicLicence"), {"type": "object", "properties": {
+            "id": {"type": "string"}, "type_code": {"type": "string"},
+            "verify_path": {"type": "string"},
+            "at_risk": {"type": "string", "nullable": True,
+                        "description": "set by permits when the enterprise's records no longer "
+                                       "meet the licence's standards: each unmet standard with "
+                                       "what is required and what the records show"}}}]},
         "PublicLicence": {
             "type": "object",
             "properties": {

@@ -108,22 +108,24 @@ class IdentityService(PlatformService):
         """Create an account once per form: a repeated submit (same key, login and password)
         gets the account the first one created."""
         request_key = data.get("request_key") or None
-        if request_key and (existing := self._by_request_key(request_key, login, data["password"])):
-            return view.dump(existing)
+        if request_key and (existing := self._by_request_key(request_key, login, data["password"], view)):
+            return existing
         try:
             return create(data, request_key)
         except IntegrityError:
             # Two submits of one form raced past the checks: the loser returns the winner's
             # account; without a key it is a plain "already registered".
-            if request_key and (existing := self._by_request_key(request_key, login, data["password"])):
-                return view.dump(existing)
+            if request_key and (existing := self._by_request_key(request_key, login, data["password"],
+                                                                  view)):
+                return existing
             raise ValidationFailed.from_fields(taken) from None
 
-    def _by_request_key(self, request_key: str, login: str, password: str) -> Account | None:
+    def _by_request_key(self, request_key: str, login: str, password: str, view: Schema) -> dict | None:
+        """The account an earlier submit of the same form created, dumped while its session is open."""
         with self.db.unit_of_work() as uow:
             existing = AccountRepository(uow.session).by_request_key(request_key)
             if existing is not None and _same_submission(existing, login, password):
-                return existing
+                return view.dump(existing)
             return None
 
     def _register(self, data: dict, request_key: str | None) -> dict:
