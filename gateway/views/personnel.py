@@ -26,6 +26,7 @@ from gateway.views.forms import csrf_ok
 from gateway.views.permits import _upload as read_upload
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.errors import FieldErrors, ServiceError
+from services.personnel.declarations import ACTIONS, ACTORS, STATUSES
 
 ENTERPRISE_KINDS = ("enterprise", "sub")
 STAFF_KINDS = ("reviewer", "admin")
@@ -83,6 +84,21 @@ REGISTERED_FILTERS = (
 )
 DECLARATION_ACTIONS = ("delete", "return", "cancel", "resubmit", "agree_withdrawal", "refuse_withdrawal")
 BULK_ACTIONS = ("delete", "return", "commitment", "report")
+# 办理记录 in Chinese: the declaration vocabulary, plus the record-keeping steps it has no verb for.
+HISTORY_LABELS = {
+    "action": {
+        **ACTIONS,
+        "create": "新建申报",
+        "upload": "上传附件",
+        "batch": "编入批次",
+        "step_changed": "审核环节变更",
+        "case_closed": "审核部门终止办理",
+        "issue_failed": "证书生成失败",
+        "correct_qualification": "补正资质",
+    },
+    "actor": ACTORS,
+    "status": STATUSES,
+}
 SYSTEM_LABELS = {
     "CIP": "建筑市场（二级建造师、安管人员）",
     "TSA": "交通运输工程（安管人员）",
@@ -1245,6 +1261,7 @@ class PersonnelViews:
             "notice": request.args.get("notice", ""),
             "error": error or request.args.get("error", ""),
             "decl_base": _base_of(actor),
+            "labels": HISTORY_LABELS,
         }
         if actor["kind"] in PERSON_KINDS:
             return self.render(
@@ -1388,7 +1405,9 @@ class PersonnelViews:
                 case = self.call(request, "review", "case_history", review_actor, declaration["case_ref"])
             except ServiceError:
                 case = None  # review has not opened the case yet
-        return self._pn_page(request, "personnel_history.html", actor, d=declaration, case=case)
+        return self._pn_page(
+            request, "personnel_history.html", actor, d=declaration, case=case, labels=HISTORY_LABELS
+        )
 
     def on_personnel_print(self, request: Request, declaration_id: str) -> Response:
         actor = self._pn_actor(request, staff=True)

@@ -61,8 +61,13 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     engines,
     cluster,
     tmp_path,
+    artifacts,
 ):
     base, page = web.url(""), web.page
+
+    def screenshot(name: str) -> None:
+        page.screenshot(path=artifacts / f"personnel-registration-{name}.png", full_page=True)
+
     rng = random.Random()
     id_number, name = random_resident_id(rng), "赵建国"
     qualification = f"NMG{rng.randint(0, 9_999_999):07d}"
@@ -99,6 +104,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     expect(page.locator("#f-name")).to_have_value(name)
     person_id = add_person(page, base, name, id_number, random_mobile(rng))
     upload_photo(page, photo_file(tmp_path))
+    screenshot("person")
 
     # ---- 2. 初始注册: the qualification number format, then the pre-filled declaration.
     with page.expect_navigation():
@@ -116,6 +122,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     expect(page.locator("#declaration-fields")).to_contain_text(id_number)
     decl_id = declaration_id(page)
     codes = upload_materials(page, photo_file(tmp_path), scan_file(tmp_path))
+    screenshot("declaration")
     assert "photo" in codes and "qualification_certificate" in codes
 
     # ---- 3. 待上报（单个） → 组成批次 → 待上报（批次） → 批量上报 through the commitment letter.
@@ -133,9 +140,11 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     with page.expect_navigation():
         batch.get_by_role("button", name="批量上报").click()
     expect(page.locator("#commitment-declarations")).to_contain_text(name)
+    screenshot("commitment")
     confirm_commitment(page, running_platform["personnel"]["commitment_seconds"])
     result = page.locator(f'#results tr[data-id="{decl_id}"]')
     expect(result).to_have_attribute("data-ok", "true")
+    screenshot("results")
     page.goto(base + "/personnel/declarations?reported=1&mode=single")
     expect(page.locator(f'tr[data-declaration="{decl_id}"]')).to_contain_text("盟市未受理")
 
@@ -173,6 +182,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
         ("盟市审核", city_name, "同意"),
         ("自治区审批", province_name, "同意"),
     ], history
+    screenshot("history")
     page.goto(base + f"/personnel/declarations/{decl_id}/print")
     expect(page.locator("#application-table")).to_contain_text(id_number)
     expect(page.locator("#application-table")).to_contain_text("二级建造师初始注册申请表")

@@ -365,7 +365,21 @@ def test_renewal_lists_the_types_certificates_and_keeps_the_certificate_id(clien
 
 def test_declaration_page_shows_fields_materials_and_the_report_button(client, rpc):
     sign_in_as(client)
+    rpc.behaviour[("personnel", "get_declaration")] = lambda actor, i: {
+        **DECLARATION,
+        "history": [
+            {
+                "at": "2026-12-01T02:00:00+00:00",
+                "action": "create",
+                "action_label": "create",
+                "actor": "enterprise",
+                "status": "draft",
+                "note": "新建初始注册申报",
+            }
+        ],
+    }
     html = client.get("/personnel/declarations/d-1").get_data(as_text=True)
+    assert "<td>新建申报</td>" in html and "<td>申报企业</td><td>未上报</td>" in html
     assert "张伟" in html and 'data-code="id_card"' in html and "未上传" in html
     assert 'href="/personnel/files/a-1"' in html and 'id="report-button"' in html
     assert 'name="form.qualification_number"' in html and 'value="NMG1234567"' in html
