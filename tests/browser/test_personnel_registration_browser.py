@@ -92,6 +92,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     page.goto(base + "/personnel")
     expect(page.locator('nav.sidemenu a[href="/personnel/types/constructor_2"]')).to_have_text("二级建造师")
     expect(page.locator('[data-type="constructor_2"] a[data-kind="initial"]')).to_have_text("初始注册")
+    screenshot("home")
     wrong = id_number[:-1] + ("0" if id_number[-1] != "0" else "1")
     page.goto(base + "/personnel/people/new")
     page.locator("#f-name").fill(name)
@@ -137,6 +138,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     expect(page.locator("#notice")).to_contain_text(batch_title)
     batch = page.locator("#batches tr[data-batch]", has_text=batch_title)
     expect(batch).to_contain_text(name)
+    screenshot("batches")
     with page.expect_navigation():
         batch.get_by_role("button", name="批量上报").click()
     expect(page.locator("#commitment-declarations")).to_contain_text(name)

@@ -231,6 +231,10 @@ def test_home_shows_the_catalogues_menus_by_system_with_their_operations(client,
     assert "建筑市场（二级建造师、安管人员）" in html and "交通运输工程（安管人员）" in html
     assert 'href="/personnel/types/constructor_2/initial"' in html and "初始注册" in html
     assert 'href="/personnel/types/transport_safety"' in html  # the side menu's entry
+    # 调出 acts on a record, 调入 is accepted under 人员调转, a consent transfer comes from the person
+    assert 'href="/personnel/types/constructor_2#certificates" data-kind="transfer_out"' in html
+    assert 'href="/personnel/transfers" data-kind="transfer_in"' in html
+    assert 'href="/personnel/requests" data-kind="transfer_out"' in html
     assert calls(rpc, "list_declarations")[0][1] == {"reported": False, "limit": 10}
 
 
@@ -846,3 +850,72 @@ def test_no_view_mixin_shadows_another_mixins_method():
         if not name.startswith("__")
     }
     assert clashes == set()
+
+
+def test_an_appeal_is_answered_with_an_explanation_and_evidence(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("personnel", "list_appeals")] = lambda actor, query: {
+        "items": [
+            {
+                "id": "ap-1",
+                "kind": "two_employers",
+                "kind_label": "同一人员在两家单位注册",
+                "status": "open",
+                "status_label": "待申辩",
+                "detail": "张伟同时在乙公司注册",
+                "person_name": "张伟",
+                "deadline": "2026-12-20",
+            }
+        ]
+    }
+    page = client.get("/personnel/appeals").get_data(as_text=True)
+    assert "同时在乙公司注册" in page and 'action="/personnel/appeals/ap-1/answer"' in page
+    rpc.behaviour[("personnel", "answer_appeal")] = lambda actor, appeal_id, data: {}
+    response = client.post(
+        "/personnel/appeals/ap-1/answer",
+        data={
+            **CSRF,
+            "explanation": "已于11月解除与乙公司的劳动合同",
+            "evidence": (io.BytesIO(b"%PDF-1.4"), "解除证明.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303 and "申辩已提交" in unquote(response.headers["Location"])
+    assert calls(rpc, "answer_appeal")[0][1:] == (
+        "ap-1",
+        {
+            "explanation": "已于11月解除与乙公司的劳动合同",
+            "evidence": [{"filename": "解除证明.pdf", "content_b64": base64.b64encode(b"%PDF-1.4").decode()}],
+        },
+    )
+
+
+def test_a_person_asks_to_transfer_a_consent_certificate(client, rpc):
+    sign_in_as(client, "per3")
+    as_person(rpc)
+    tsa_certificate = {
+        **CERTIFICATE,
+        "id": "c-tsa",
+        "type_code": "transport_safety",
+        "type_name": TSA["name"],
+    }
+    rpc.behaviour[("personnel", "my_declarations")] = lambda actor: {"items": []}
+    rpc.behaviour[("personnel", "my_certificates")] = lambda actor: {"items": [CERTIFICATE, tsa_certificate]}
+    rpc.behaviour[("personnel", "my_transfers")] = lambda actor: {"items": []}
+    page = client.get("/personal/declarations").get_data(as_text=True)
+    assert '<option value="c-tsa"' in page and '<option value="c-1"' not in page  # only TSA moves on request
+    rpc.behaviour[("personnel", "request_transfer")] = ValidationFailed.from_fields(
+        {"to_uscc": [{"code": "not_found", "message": "未找到该统一社会信用代码的企业"}]}
+    )
+    refused = client.post(
+        "/personal/transfer",
+        data={**CSRF, "certificate_id": "c-tsa", "direction": "in", "to_uscc": "91150100MA0000000X"},
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "未找到该统一社会信用代码的企业" in html
+    assert 'value="91150100MA0000000X"' in html
+    assert calls(rpc, "request_transfer")[0][1] == {
+        "certificate_id": "c-tsa",
+        "direction": "in",
+        "to_uscc": "91150100MA0000000X",
+    }
