@@ -1205,7 +1205,10 @@ class PersonnelViews:
                     f"/personnel/declarations/{declaration['id']}",
                     notice="申报已保存到“待上报”，请上传附件材料后上报",
                 )
-        certificate = self._pn(request, "certificate", actor, certificate_id) if certificate_id else None
+        # 重新注册: the record found by name + ID number may be another (former) employer's.
+        certificate = found or (
+            self._pn(request, "certificate", actor, certificate_id) if certificate_id else None
+        )
         candidates = (
             []
             if (certificate or kind == "re_registration")

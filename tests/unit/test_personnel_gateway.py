@@ -919,3 +919,30 @@ def test_a_person_asks_to_transfer_a_consent_certificate(client, rpc):
         "direction": "in",
         "to_uscc": "91150100MA0000000X",
     }
+
+
+def test_re_registration_finds_the_cancelled_record_by_name_and_id_number(client, rpc):
+    sign_in_as(client)
+    CONSTRUCTOR["operations"].append({"kind": "re_registration", "label": "重新注册", "attachments": []})
+    try:
+        rpc.behaviour[("personnel", "find_for_re_registration")] = Conflict(
+            "该人员仍在注册有效期内，不能重新注册", code="still_registered"
+        )
+        refused = client.get(
+            "/personnel/types/constructor_2/re_registration?name=张伟&id_number=11010519491231002X"
+        )
+        assert refused.status_code == 422 and "不能重新注册" in refused.get_data(as_text=True)
+        assert calls(rpc, "find_for_re_registration")[0][1] == {
+            "type_code": "constructor_2",
+            "name": "张伟",
+            "id_number": "11010519491231002X",
+        }
+        cancelled = {**CERTIFICATE, "status": "cancelled", "status_label": "已注销"}
+        rpc.behaviour[("personnel", "find_for_re_registration")] = lambda actor, query: cancelled
+        found = client.get(
+            "/personnel/types/constructor_2/re_registration?name=张伟&id_number=11010519491231002X"
+        )
+        found_html = found.get_data(as_text=True)
+        assert 'name="certificate_id" value="c-1"' in found_html and "已注销" in found_html
+    finally:
+        CONSTRUCTOR["operations"].pop()
