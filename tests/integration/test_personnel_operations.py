@@ -481,6 +481,8 @@ def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
 
     assert approved("add_item", add_form)["certificate"]["specialties"] == ["建筑工程", "公路工程"]
     assert approved("change", {"change_item": "name", "new_name": "蒋新名"})["person"]["name"] == "蒋新名"
+    reissued = approved("reissue", {"reason": "证书遗失，已登报声明"})
+    assert reissued["certificate"]["reissued_on"] == today().isoformat()
     cancelled = approved(
         "cancellation", {"reasons": ["已与聘用企业解除聘用合同关系的"], "applicant": "聘用企业"}
     )

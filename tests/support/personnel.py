@@ -108,7 +108,7 @@ def case_id_of(engines: Any, case_ref: str, revision: int = 1) -> str:
     return str(wait_for(row, what=f"review case {case_ref} revision {revision}"))
 
 
-def status_becomes(cluster: Any, actor: dict, declaration_id: str, status: str, timeout: float = 20) -> dict:
+def status_becomes(cluster: Any, actor: dict, declaration_id: str, status: str, timeout: float = 60) -> dict:
     return wait_for(
         lambda: (v := cluster.personnel.get_declaration(actor, declaration_id))["status"] == status and v,
         timeout=timeout,
