@@ -6,13 +6,16 @@ agrees; the declaration is 已撤回 for both and review's case is withdrawn."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
+from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
-from tests.integration.test_person_accounts import registered_person
 from tests.support.personnel_pages import (
     confirm_commitment,
     declaration_id,
@@ -21,9 +24,16 @@ from tests.support.personnel_pages import (
     sign_in,
     upload_materials,
 )
+from tests.support.persons import verified_person
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def cluster(running_platform) -> Iterator:
+    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
+        yield proxy
 
 
 def test_a_personal_declaration_withdrawn_with_the_employers_consent(
@@ -33,11 +43,12 @@ def test_a_personal_declaration_withdrawn_with_the_employers_consent(
     running_platform,
     reviewer,  # noqa: F811
     engines,
+    cluster,
     tmp_path,
 ):
     base = web.url("")
     _, _, employer = active_enterprise(gateway, running_platform, reviewer)
-    person = registered_person(gateway, running_platform)
+    person = verified_person(cluster, running_platform)
 
     # ---- 1. The person files a personal 初始注册 and uploads the materials.
     page = web.page
