@@ -946,3 +946,21 @@ def test_re_registration_finds_the_cancelled_record_by_name_and_id_number(client
         assert 'name="certificate_id" value="c-1"' in found_html and "已注销" in found_html
     finally:
         CONSTRUCTOR["operations"].pop()
+
+
+def test_reviewers_search_registered_staff_of_their_region_from_their_menu(client, rpc):
+    sign_in_as(client, "rev1")
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, kind="reviewer", level="city", region_code="150100"
+    )
+    rpc.behaviour[("personnel", "search_registered")] = lambda actor, filters: {
+        "items": [CERTIFICATE],
+        "next_cursor": None,
+    }
+    page = client.get("/personnel/registered?enterprise_name=甲")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'href="/personnel/registered"' in html and "蒙215080907445" in html
+    actor, filters = calls(rpc, "search_registered")[0]
+    assert actor["kind"] == "reviewer" and actor["region_code"] == "150100"
+    assert filters == {"enterprise_name": "甲", "limit": 50}
+    assert client.get("/personnel/people").status_code == 403  # the enterprise's pages stay theirs
