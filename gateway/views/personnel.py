@@ -27,6 +27,7 @@ from gateway.views.permits import _upload as read_upload
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.errors import FieldErrors, ServiceError
 from services.personnel.declarations import ACTIONS, ACTORS, STATUSES
+from services.personnel.domain import ANOMALY_KINDS
 
 ENTERPRISE_KINDS = ("enterprise", "sub")
 STAFF_KINDS = ("reviewer", "admin")
@@ -615,9 +616,41 @@ class PersonnelViews:
         },
         "/api/v1/personnel/appeals": {
             "get": operation(
-                "申辩管理: anomalies raised by reviewers (?status)",
+                "申辩管理: anomalies raised by reviewers (?status); enterprises see theirs, "
+                "reviewers their region",
                 result={"type": "object"},
                 errors=READ_ERRORS,
+            ),
+            "post": operation(
+                "Reviewers: raise an anomaly {enterprise_id, person_id, kind, detail, deadline}",
+                body={
+                    "type": "object",
+                    "required": ["enterprise_id", "person_id", "kind"],
+                    "properties": {
+                        k: {"type": "string"}
+                        for k in ("enterprise_id", "person_id", "kind", "detail", "deadline")
+                    },
+                },
+                result={"type": "object"},
+                csrf=True,
+                errors=WRITE_ERRORS,
+            ),
+        },
+        "/api/v1/personnel/appeals/{appeal_id}/close": {
+            "post": operation(
+                "Reviewers: decide an answered appeal {outcome: uphold|dismiss|ask_more, opinion}",
+                parameters=[ID["appeal"]],
+                body={
+                    "type": "object",
+                    "required": ["outcome"],
+                    "properties": {
+                        "outcome": {"type": "string", "enum": ["uphold", "dismiss", "ask_more"]},
+                        "opinion": {"type": "string"},
+                    },
+                },
+                result={"type": "object"},
+                csrf=True,
+                errors=WRITE_ERRORS,
             )
         },
         "/api/v1/personnel/appeals/{appeal_id}/answer": {
@@ -816,6 +849,8 @@ class PersonnelViews:
         Rule("/personnel/registered/export", endpoint="personnel_export"),
         Rule("/personnel/appeals", endpoint="personnel_appeals"),
         Rule("/personnel/appeals/<appeal_id>/answer", endpoint="personnel_appeal_answer", methods=["POST"]),
+        Rule("/personnel/appeals/raise", endpoint="personnel_appeal_raise", methods=["POST"]),
+        Rule("/personnel/appeals/<appeal_id>/close", endpoint="personnel_appeal_close", methods=["POST"]),
         Rule("/personal/declarations", endpoint="personal_declarations"),
         Rule(
             "/personal/declarations/<declaration_id>/withdraw", endpoint="personal_withdraw", methods=["POST"]
@@ -897,7 +932,12 @@ class PersonnelViews:
         Rule("/api/v1/personnel/expiring", endpoint="api_personnel_expiring"),
         Rule("/api/v1/personnel/registered", endpoint="api_personnel_registered"),
         Rule("/api/v1/personnel/registered/export", endpoint="api_personnel_export"),
-        Rule("/api/v1/personnel/appeals", endpoint="api_personnel_appeals"),
+        Rule("/api/v1/personnel/appeals", endpoint="api_personnel_appeals", methods=["GET", "POST"]),
+        Rule(
+            "/api/v1/personnel/appeals/<appeal_id>/close",
+            endpoint="api_personnel_appeal_close",
+            methods=["POST"],
+        ),
         Rule(
             "/api/v1/personnel/appeals/<appeal_id>/answer",
             endpoint="api_personnel_appeal_answer",
@@ -1720,6 +1760,7 @@ class PersonnelViews:
             request,
             "personnel_registered.html",
             actor,
+            anomaly_kinds=ANOMALY_KINDS,
             items=page["items"],
             next_cursor=page.get("next_cursor"),
             filters=filters,
@@ -1733,16 +1774,51 @@ class PersonnelViews:
         )
 
     def on_personnel_appeals(self, request: Request) -> Response:
-        actor = self._pn_actor(request)
-        appeals = self._pn(request, "list_appeals", actor, {})["items"]
+        """申辩管理: the enterprise answers; reviewers and admins see their region's and decide."""
+        actor = self._pn_actor(request, staff=True)
+        status = request.args.get("status") or None
+        appeals = self._pn(request, "list_appeals", actor, {"status": status} if status else {})["items"]
         return self._pn_page(
             request,
             "personnel_appeals.html",
             actor,
             appeals=appeals,
+            staff=actor["kind"] in STAFF_KINDS,
+            anomaly_kinds=ANOMALY_KINDS,
             notice=request.args.get("notice", ""),
             error=request.args.get("error", ""),
         )
+
+    def on_personnel_appeal_raise(self, request: Request) -> Response:
+        """A reviewer raises an anomaly from 注册人员查询 (e.g. the same person at two employers)."""
+        actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
+        self._pn_csrf(request)
+        fields = ("enterprise_id", "person_id", "kind", "detail", "deadline")
+        try:
+            self._pn(
+                request, "raise_anomaly", actor, {k: request.form.get(k, "").strip() or None for k in fields}
+            )
+        except ServiceError as exc:
+            return self._pn_back("/personnel/registered", error=_message_of(exc))
+        return self._pn_back("/personnel/appeals", notice="已发起申辩，等待企业说明")
+
+    def on_personnel_appeal_close(self, request: Request, appeal_id: str) -> Response:
+        actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
+        self._pn_csrf(request)
+        try:
+            self._pn(
+                request,
+                "close_appeal",
+                actor,
+                appeal_id,
+                {
+                    "outcome": request.form.get("outcome", ""),
+                    "opinion": request.form.get("opinion", "").strip(),
+                },
+            )
+        except ServiceError as exc:
+            return self._pn_back("/personnel/appeals", error=_message_of(exc))
+        return self._pn_back("/personnel/appeals", notice="审核结论已保存")
 
     def on_personnel_appeal_answer(self, request: Request, appeal_id: str) -> Response:
         actor = self._pn_actor(request, write=True)
@@ -2073,10 +2149,22 @@ class PersonnelViews:
     def on_api_personnel_export(self, request: Request) -> Response:
         return self.on_personnel_export(request)
 
+    def _api_staff_write(self, request: Request, method: str, *args: Any) -> Response:
+        actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        return json_response(self._pn(request, method, actor, *args, payload), 200)
+
+    def on_api_personnel_appeal_close(self, request: Request, appeal_id: str) -> Response:
+        return self._api_staff_write(request, "close_appeal", appeal_id)
+
     def on_api_personnel_appeals(self, request: Request) -> Response:
-        return self._api_read(
-            request, "list_appeals", {"status": request.args["status"]} if request.args.get("status") else {}
-        )
+        if request.method == "POST":
+            return self._api_staff_write(request, "raise_anomaly")
+        query = {"status": request.args["status"]} if request.args.get("status") else {}
+        return self._api_read(request, "list_appeals", query, staff=True)
 
     def on_api_personnel_appeal_answer(self, request: Request, appeal_id: str) -> Response:
         return self._api_write(request, "answer_appeal", appeal_id)

@@ -964,3 +964,60 @@ def test_reviewers_search_registered_staff_of_their_region_from_their_menu(clien
     assert actor["kind"] == "reviewer" and actor["region_code"] == "150100"
     assert filters == {"enterprise_name": "甲", "limit": 50}
     assert client.get("/personnel/people").status_code == 403  # the enterprise's pages stay theirs
+
+
+def test_a_reviewer_raises_an_anomaly_from_the_search_and_decides_the_answer(client, rpc):
+    sign_in_as(client, "rev2")
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, kind="reviewer", level="city", region_code="150100"
+    )
+    rpc.behaviour[("personnel", "search_registered")] = lambda actor, filters: {
+        "items": [{**CERTIFICATE, "enterprise_id": "e-1"}],
+        "next_cursor": None,
+    }
+    html = client.get("/personnel/registered").get_data(as_text=True)
+    assert 'name="enterprise_id" value="e-1"' in html and "同一人员在两家及以上单位注册" in html
+    rpc.behaviour[("personnel", "raise_anomaly")] = lambda actor, data: {"id": "ap-2"}
+    raised = client.post(
+        "/personnel/appeals/raise",
+        data={
+            **CSRF,
+            "enterprise_id": "e-1",
+            "person_id": "p-1",
+            "kind": "dual_employment",
+            "detail": "社保显示在乙公司缴纳",
+            "deadline": "2026-12-31",
+        },
+    )
+    assert raised.status_code == 303 and raised.headers["Location"].startswith("/personnel/appeals?notice=")
+    actor, data = calls(rpc, "raise_anomaly")[0]
+    assert actor["kind"] == "reviewer" and data == {
+        "enterprise_id": "e-1",
+        "person_id": "p-1",
+        "kind": "dual_employment",
+        "detail": "社保显示在乙公司缴纳",
+        "deadline": "2026-12-31",
+    }
+    rpc.behaviour[("personnel", "list_appeals")] = lambda actor, query: {
+        "items": [
+            {
+                "id": "ap-2",
+                "kind_label": "同一人员在两家及以上单位注册",
+                "status": "answered",
+                "status_label": "已申辩（待审核）",
+                "detail": "社保显示在乙公司缴纳",
+                "explanation": "已解除劳动合同",
+                "evidence": ["att-9"],
+            }
+        ]
+    }
+    page = client.get("/personnel/appeals").get_data(as_text=True)
+    assert 'action="/personnel/appeals/ap-2/close"' in page and 'href="/personnel/files/att-9"' in page
+    assert 'action="/personnel/appeals/ap-2/answer"' not in page
+    rpc.behaviour[("personnel", "close_appeal")] = lambda actor, appeal_id, data: {}
+    client.post("/personnel/appeals/ap-2/close", data={**CSRF, "outcome": "uphold", "opinion": "材料属实"})
+    assert calls(rpc, "close_appeal")[0][1:] == ("ap-2", {"outcome": "uphold", "opinion": "材料属实"})
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(account_id)
+    sign_in_as(client)  # an enterprise may not raise or decide
+    assert client.post("/personnel/appeals/raise", data=CSRF).status_code == 403
+    assert client.post("/api/v1/personnel/appeals/ap-2/close", json={}, headers=API).status_code == 403
