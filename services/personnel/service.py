@@ -1840,6 +1840,13 @@ class PersonnelService(PlatformService):
                 *(transfer.history or []),
                 {"at": _now().isoformat(), "action": "cancel", "by": "review", "status": "cancelled"},
             ]
+            audit.record(
+                uow.session,
+                "personnel.transfer.cancel",
+                subject_id=str(transfer.id),
+                declaration_id=str(decl.id),
+                outcome=outcome,
+            )
         cert = repo.certificate(transfer.certificate_id, for_update=True)
         if cert is None:
             return
