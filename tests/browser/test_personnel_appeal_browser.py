@@ -6,6 +6,7 @@ the answer with the document and decides 申辩成立; the enterprise sees the o
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -70,12 +71,13 @@ def test_reviewer_raises_an_anomaly_the_enterprise_answers_and_the_reviewer_upho
     row = desk.locator("#registered tr[data-certificate]", has_text=name)
     expect(row).to_have_count(1)
     row.locator('select[name="kind"]').select_option("dual_employment")
-    row.locator('input[name="detail"]').fill("社保缴纳记录显示该人员同时在其他单位任职")
+    detail = f"社保缴纳记录显示该人员同时在其他单位任职（核查{uuid.uuid4().hex[:6]}）"  # unique per run
+    row.locator('input[name="detail"]').fill(detail)
     row.locator('input[name="deadline"]').fill((date.today() + timedelta(days=15)).isoformat())
     with desk.expect_navigation():
         row.get_by_role("button", name="发起").click()
     expect(desk.locator("#notice")).to_contain_text("已发起申辩")
-    appeal = desk.locator("section.appeal", has_text="社保缴纳记录显示")
+    appeal = desk.locator("section.appeal", has_text=detail)
     expect(appeal).to_contain_text("待申辩")
     appeal_id = appeal.get_attribute("data-appeal")
 
