@@ -265,7 +265,7 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         return items
     items = [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核"),
              ("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
-             ("/messages", "我的消息"), ("/todos", "我的待办")]
+             ("/personnel/registered", "注册人员查询"), ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
         items.append(("/admin/campaigns", "企业自查"))

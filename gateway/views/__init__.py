@@ -9,8 +9,9 @@ from gateway.views.enterprise import EnterpriseViews
 from gateway.views.management import ManagementViews
 from gateway.views.notify import NotifyViews
 from gateway.views.permits import PermitsViews
+from gateway.views.personnel import PersonnelViews
 from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews)
+                                   ReviewViews, PermitsViews, PersonnelViews)

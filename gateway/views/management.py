@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request, Response
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
-from services.common.access import MODULES, READ_ONLY
+from services.common.access import MODULES
 from services.common.errors import ValidationFailed
 
 LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
@@ -71,7 +71,6 @@ class ManagementViews:
     }
 
     ROUTES = [
-        Rule("/<any(personnel):module>", endpoint="module"),
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),
         Rule("/account/users/<account_id>", endpoint="sub_account", methods=["POST"]),
         Rule("/admin/staff", endpoint="staff", methods=["GET", "POST"]),
@@ -84,12 +83,7 @@ class ManagementViews:
         Rule("/api/v1/staff-accounts", endpoint="api_staff", methods=["GET", "POST"]),
     ]
 
-    # ---- module entry pages (the modules themselves come with their issues) ---------------
-    def on_module(self, request: Request, module: str) -> Response:
-        actor = self.require(request, kinds=("enterprise", "sub"), module=module)
-        return self.render(request, "module.html", module=module, label=MODULES[module],
-                           read_only=actor["kind"] == "sub" and READ_ONLY in actor["permissions"])
-
+    # ---- module permission probe -------------------------------------------------------------
     def on_api_module(self, request: Request, module: str) -> Response:
         if module not in MODULES:
             raise HTTPNotFound()
