@@ -7,7 +7,6 @@ check is the first door). Enterprise-side actors only ever name their own enterp
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import ERROR_CONTENT
-from gateway.views.forms import CSRF_ERROR, csrf_ok
+from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import FieldErrors, ServiceError, ValidationFailed
 
@@ -53,7 +52,6 @@ EDITABLE = (
     "parent_enterprise_id",
 )
 FILE_FIELDS = ("business_licence", "legal_rep_id")
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ROSTER_PAGE = 50
 NESTED_ROWS = 3  # rows of certificates / work experience / training shown in a form
 
@@ -166,14 +164,12 @@ def _record_from_form(request: Request, section: str) -> dict[str, Any]:
 
 
 def _upload_from(request: Request, name: str, errors: FieldErrors) -> dict[str, str] | None:
-    storage = request.files.get(name)
-    if storage is None or not storage.filename:
+    """uploaded_file, with a too-large file noted in the form's errors instead of raised."""
+    try:
+        return uploaded_file(request, name)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
         return None
-    data = storage.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        errors[name] = [{"code": "too_large", "message": "文件超过10MB上限，请压缩后重新上传"}]
-        return None
-    return {"filename": storage.filename, "content_b64": base64.b64encode(data).decode()}
 
 
 class EnterpriseViews:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -18,11 +17,10 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import csrf_ok
+from gateway.views.forms import csrf_ok, uploaded_file
 from services.common.access import READ_ONLY
-from services.common.errors import ServiceError, ValidationFailed
+from services.common.errors import ServiceError
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 ENTERPRISE_KINDS = ("enterprise", "sub")
 # page action → (RPC, needs an upload)
 PAGE_ACTIONS = {
@@ -50,19 +48,6 @@ API_ACTIONS = {
     "discard": "discard",
 }
 _API_ACTION_RULE = "any(" + ", ".join(f'"{a}"' for a in API_ACTIONS) + ")"
-
-
-def _upload(request: Request, name: str) -> dict[str, str] | None:
-    storage = request.files.get(name)
-    if storage is None or not storage.filename:
-        return None
-    data = storage.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            "文件超过10MB上限，请压缩后重新上传",
-            {name: [{"code": "too_large", "message": "文件超过10MB上限，请压缩后重新上传"}]},
-        )
-    return {"filename": storage.filename, "content_b64": base64.b64encode(data).decode()}
 
 
 def page_link(fix_link: str) -> str:
@@ -584,7 +569,7 @@ class PermitsViews:
         actor = self._permits_actor(request, write=True)
         self._check_csrf(request)
         try:
-            upload = _upload(request, "file")
+            upload = uploaded_file(request, "file")
             self.call(
                 request,
                 "permits",

@@ -22,8 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import csrf_ok
-from gateway.views.permits import _upload as read_upload
+from gateway.views.forms import csrf_ok, uploaded_file
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.errors import FieldErrors, ServiceError
 from services.personnel.declarations import ACTIONS, ACTORS, STATUSES
@@ -1103,7 +1102,7 @@ class PersonnelViews:
         actor = self._pn_actor(request, write=True)
         self._pn_csrf(request)
         try:
-            upload = read_upload(request, "file") or {"filename": "", "content_b64": ""}
+            upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
             person = self._pn(request, "upload_photo", actor, person_id, upload)
         except ServiceError as exc:
             return self._pn_back(f"/personnel/people/{person_id}", error=_message_of(exc))
@@ -1354,7 +1353,7 @@ class PersonnelViews:
         self._pn_csrf(request)
         code = request.form.get("code", "")
         try:
-            upload = read_upload(request, "file") or {"filename": "", "content_b64": ""}
+            upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
             self._pn(request, "upload_declaration_attachment", actor, declaration_id, code, upload)
         except ServiceError as exc:
             message = _message_of(exc)
@@ -1422,7 +1421,7 @@ class PersonnelViews:
         actor = self._pn_actor(request, write=True)
         self._pn_csrf(request)
         try:
-            copy = read_upload(request, "copy")
+            copy = uploaded_file(request, "copy")
             self._pn(
                 request,
                 "correct_qualification",
@@ -1824,7 +1823,7 @@ class PersonnelViews:
         actor = self._pn_actor(request, write=True)
         self._pn_csrf(request)
         try:
-            evidence = [read_upload(request, "evidence")] if request.files.get("evidence") else []
+            evidence = [uploaded_file(request, "evidence")] if request.files.get("evidence") else []
             self._pn(
                 request,
                 "answer_appeal",
