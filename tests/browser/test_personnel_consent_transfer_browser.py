@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     add_person,
     confirm_commitment,
@@ -82,7 +82,7 @@ def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     tmp_path,
@@ -90,8 +90,8 @@ def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     base = web.url("")
     rng = random.Random()
     seconds = running_platform["personnel"]["commitment_seconds"]
-    _, _, a = active_enterprise(gateway, running_platform, reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, reviewer)
+    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
     person = verified_person(cluster, running_platform, name="陈调动")
 
     # ---- A holds the person's TSA certificate (信息补录).

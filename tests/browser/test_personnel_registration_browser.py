@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, expect
 
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
     add_person,
@@ -57,7 +57,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     tmp_path,
@@ -85,7 +85,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
             ]
         },
     )
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     sign_in(page, base, account["uscc"])
 
     # ---- 1. 人员管理: the menu from the catalogue; a wrong check digit is refused at the field.

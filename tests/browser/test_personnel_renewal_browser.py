@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, expect
 
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
     add_person,
@@ -54,7 +54,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     tmp_path,
@@ -62,7 +62,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     base, page = web.url(""), web.page
     rng = random.Random()
     today = date.today()
-    _, _, account = active_enterprise(gateway, running_platform, reviewer)
+    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     sign_in(page, base, account["uscc"])
 
     def certificate(name: str, valid_until: date) -> str:

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id, random_uscc
 from tests.support.personnel_pages import (
     add_person,
@@ -44,15 +44,15 @@ def test_transfer_out_from_a_and_in_at_b_through_review(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
-    _, _, a = active_enterprise(gateway, running_platform, reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, reviewer)
+    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
     id_number, name = random_resident_id(rng), "钱调转"
     registration = f"蒙{rng.randint(10**10, 10**11 - 1)}"
     qualification = f"NMG{rng.randint(0, 9_999_999):07d}"

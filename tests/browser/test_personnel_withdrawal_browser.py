@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, reviewer  # noqa: F401
+from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     confirm_commitment,
     declaration_id,
@@ -41,13 +41,13 @@ def test_a_personal_declaration_withdrawn_with_the_employers_consent(
     browser: Browser,
     gateway,
     running_platform,
-    reviewer,  # noqa: F811
+    registration_reviewer,  # noqa: F811
     engines,
     cluster,
     tmp_path,
 ):
     base = web.url("")
-    _, _, employer = active_enterprise(gateway, running_platform, reviewer)
+    _, _, employer = active_enterprise(gateway, running_platform, registration_reviewer)
     person = verified_person(cluster, running_platform)
 
     # ---- 1. The person files a personal 初始注册 and uploads the materials.
