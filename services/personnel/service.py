@@ -384,16 +384,21 @@ class PersonnelService(PlatformService):
         *,
         lock: bool = False,
     ) -> Person:
-        """A person the enterprise created, holds or declared; NotFound otherwise (no leak)."""
+        """A person the enterprise holds a record of, is declaring, or created while nobody else
+        holds them (a person who moved on is the new employer's); NotFound otherwise (no leak)."""
         pid = _uuid(person_id, PERSON_NOT_FOUND)
         person = repo.person(pid, for_update=lock)
         if person is None:
             raise NotFound(PERSON_NOT_FOUND)
-        if person.created_by_enterprise_id == eid:
+        certs = repo.certificates_of_person(pid)
+        if any(c.enterprise_id == eid or c.transfer_to == eid for c in certs):
             return person
-        if any(c.enterprise_id == eid or c.transfer_to == eid for c in repo.certificates_of_person(pid)):
+        if any(
+            d.enterprise_id == eid and d.status not in rules.FINAL_STATUSES
+            for d in repo.declarations_of_person(pid)
+        ):
             return person
-        if any(d.enterprise_id == eid for d in repo.declarations_of_person(pid)):
+        if person.created_by_enterprise_id == eid and all(c.enterprise_id in (None, eid) for c in certs):
             return person
         raise self._refused(actor, pid, "person", NotFound(PERSON_NOT_FOUND))
 

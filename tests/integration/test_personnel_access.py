@@ -20,7 +20,15 @@ from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
 from tests.support.permits import new_enterprise
-from tests.support.personnel import person_data, photo_png, reviewer
+from tests.support.personnel import (
+    case_id_of,
+    person_data,
+    photo_png,
+    report,
+    reviewer,
+    status_becomes,
+    upload_required,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -444,3 +452,42 @@ def test_state_changes_leave_audit_rows(cluster, engines, world):
     assert {r.subject_id for r in _audit(engines, w["province"]["id"], "personnel.appeal.raise")} == {
         w["appeal"]["id"]
     }
+
+
+def test_a_person_who_moved_to_another_employer_is_no_longer_the_creators(
+    cluster, running_platform, engines, world
+):
+    """CIP 调转 A → B approved: A created the person, but B holds them now; A neither reads nor
+    edits them any more (their mobile is B's to keep), B does."""
+    p = cluster.personnel
+    a = new_enterprise(cluster, running_platform)
+    b = new_enterprise(cluster, running_platform)
+    b_uscc = cluster.enterprise.records_for_precheck(None, b["id"])["uscc"]
+    region = cluster.enterprise.records_for_precheck(None, a["id"])["region_code"]
+    someone, cert = _record(cluster, a, "郑迁出")
+    assert p.get_person(a, someone["id"])["id"] == someone["id"]
+    moving = p.transfer_out(a, {"certificate_id": cert["id"], "to_uscc": b_uscc})
+    draft = upload_required(cluster, b, p.accept_transfer(b, moving["id"]))
+    assert report(
+        cluster, b, float(running_platform["personnel"]["commitment_seconds"]), declaration_ids=[draft["id"]]
+    )["results"][0]["ok"]
+    case_id = case_id_of(engines, draft["case_ref"])
+    city = reviewer("city", region[:4] + "00", "盟市审核员")
+    province = reviewer("province", region[:2] + "0000", "自治区审核员")
+    cluster.review.claim(city, case_id)
+    cluster.review.act(city, case_id, {"action": "accept", "comment": "受理"})
+    status_becomes(cluster, b, draft["id"], "under_review")
+    cluster.review.act(city, case_id, {"action": "forward", "comment": "报自治区"})
+    status_becomes(cluster, b, draft["id"], "province_unaccepted")
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "approve", "comment": "同意"})
+    status_becomes(cluster, b, draft["id"], "approved")
+
+    assert p.get_person(b, someone["id"])["id"] == someone["id"]
+    _refused(p.get_person, a, someone["id"])
+    _refused(p.update_person, a, someone["id"], {"mobile": "13900000000"})
+    _refused(p.upload_photo, a, someone["id"], upload("照片.png", photo_png()))
+    assert someone["id"] not in [x["id"] for x in p.list_people(a, {"limit": 200})["items"]]
+    assert someone["id"] in [x["id"] for x in p.list_people(b, {"limit": 200})["items"]]
+    assert p.get_person(b, someone["id"])["mobile"] == someone["mobile"]
+    assert someone["id"] in {r.subject_id for r in _audit(engines, a["id"])}
