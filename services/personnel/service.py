@@ -390,17 +390,21 @@ class PersonnelService(PlatformService):
         person = repo.person(pid, for_update=lock)
         if person is None:
             raise NotFound(PERSON_NOT_FOUND)
-        certs = repo.certificates_of_person(pid)
-        if any(c.enterprise_id == eid or c.transfer_to == eid for c in certs):
-            return person
-        if any(
-            d.enterprise_id == eid and d.status not in rules.FINAL_STATUSES
-            for d in repo.declarations_of_person(pid)
-        ):
-            return person
-        if person.created_by_enterprise_id == eid and all(c.enterprise_id in (None, eid) for c in certs):
+        if self._holds_person(repo, eid, person):
             return person
         raise self._refused(actor, pid, "person", NotFound(PERSON_NOT_FOUND))
+
+    @staticmethod
+    def _holds_person(repo: PersonnelRepository, eid: uuid.UUID, person: Person) -> bool:
+        certs = repo.certificates_of_person(person.id)
+        if any(c.enterprise_id == eid or c.transfer_to == eid for c in certs):
+            return True
+        if any(
+            d.enterprise_id == eid and d.status not in rules.FINAL_STATUSES
+            for d in repo.declarations_of_person(person.id)
+        ):
+            return True
+        return person.created_by_enterprise_id == eid and all(c.enterprise_id in (None, eid) for c in certs)
 
     def _find_or_create_person(
         self, uow: Any, repo: PersonnelRepository, eid: uuid.UUID, data: dict, actor: dict
@@ -1120,14 +1124,19 @@ class PersonnelService(PlatformService):
                 allowed = decl is not None and self._reads(
                     actor, decl.enterprise_id, decl.region_code, repo.person(decl.person_id)
                 )
-            elif row is not None:  # a photo or appeal evidence: the uploader's, in the appeal's region
+            elif row is not None and row.person_id:  # a photo: whoever reads the person
+                person = repo.person(row.person_id)
+                kind = (actor or {}).get("kind")
+                if kind in ("enterprise", "sub") and person is not None:
+                    own = actor.get("enterprise_id") or enterprise_of(actor)
+                    allowed = self._reads(actor, own, None) and self._holds_person(
+                        repo, uuid.UUID(str(own)), person
+                    )
+                else:
+                    allowed = self._reads(actor, row.enterprise_id, None, person)
+            elif row is not None:  # appeal evidence: the enterprise's, and its appeal's region
                 appeal = repo.appeal(row.appeal_id) if row.appeal_id else None
-                allowed = self._reads(
-                    actor,
-                    row.enterprise_id,
-                    appeal.region_code if appeal is not None else None,
-                    repo.person(row.person_id) if row.person_id else None,
-                )
+                allowed = self._reads(actor, row.enterprise_id, appeal.region_code if appeal else None)
             if not allowed:
                 self._audit_alone("personnel.access_refused", actor, aid, reason="attachment")
                 raise NotFound("附件不存在")
@@ -1186,6 +1195,8 @@ class PersonnelService(PlatformService):
         f = load_or_fail(ListDeclarationsSchema(), query or {})
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
+            if f["batch_id"]:
+                f["batch_id"] = _uuid(f["batch_id"], BATCH_NOT_FOUND)
             if (actor or {}).get("kind") == "person":
                 people = repo.people_by_number(str(actor.get("id_number") or "").upper())
                 rows = repo.list_declarations(None, f, [p.id for p in people])
@@ -1537,7 +1548,8 @@ class PersonnelService(PlatformService):
     @service_rpc
     def request_withdrawal(self, actor: dict, declaration_id: str, reason: str = "") -> dict:
         if (actor or {}).get("kind") != "person":
-            raise Forbidden("只有申报人本人可以申请撤回", code="wrong_actor")
+            message = "只有申报人本人可以申请撤回"
+            raise self._refused(actor, declaration_id, "person_only", Forbidden(message, code="wrong_actor"))
         if not str(reason or "").strip():
             raise ValidationFailed("请填写撤回原因", {"reason": [field_error("required", "请填写撤回原因")]})
         with self.db.unit_of_work() as uow:
@@ -1545,7 +1557,7 @@ class PersonnelService(PlatformService):
             self._move(uow, decl, "request_withdrawal", "person", actor, note=reason)
             decl.withdrawal = {
                 "requested_at": _now().isoformat(),
-                "reason": reason.strip(),
+                "reason": str(reason).strip(),
                 "by": actor.get("id"),
                 "decision": None,
             }

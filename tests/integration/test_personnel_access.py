@@ -421,6 +421,10 @@ def test_anomaly_only_for_the_enterprises_own_people_and_bad_input_is_a_field_er
     assert "limit" in limit.value.fields
     with pytest.raises(ValidationFailed):
         p.add_to_batch(w["a"], w["batch"]["id"], {"declaration_ids": "not-a-list"})
+    with pytest.raises(NotFound):  # a malformed batch id is an unknown batch, not a crash
+        p.list_declarations(w["a"], {"batch_id": "not-a-uuid"})
+    with pytest.raises(Forbidden):  # only the person asks for a withdrawal
+        p.request_withdrawal(w["a"], w["draft"]["id"], "企业代申请")
     assert w["person"]["id"] in {r.subject_id for r in _audit(engines, province["id"])}
 
 
@@ -465,7 +469,9 @@ def test_a_person_who_moved_to_another_employer_is_no_longer_the_creators(
     b_uscc = cluster.enterprise.records_for_precheck(None, b["id"])["uscc"]
     region = cluster.enterprise.records_for_precheck(None, a["id"])["region_code"]
     someone, cert = _record(cluster, a, "郑迁出")
+    photo = p.upload_photo(a, someone["id"], upload("照片.png", photo_png()))["photo"]["id"]
     assert p.get_person(a, someone["id"])["id"] == someone["id"]
+    _refused(p.attachment_url, b, photo)  # not yet B's
     moving = p.transfer_out(a, {"certificate_id": cert["id"], "to_uscc": b_uscc})
     draft = upload_required(cluster, b, p.accept_transfer(b, moving["id"]))
     assert report(
@@ -490,4 +496,6 @@ def test_a_person_who_moved_to_another_employer_is_no_longer_the_creators(
     assert someone["id"] not in [x["id"] for x in p.list_people(a, {"limit": 200})["items"]]
     assert someone["id"] in [x["id"] for x in p.list_people(b, {"limit": 200})["items"]]
     assert p.get_person(b, someone["id"])["mobile"] == someone["mobile"]
+    assert p.attachment_url(b, photo)["url"]  # the photo goes with the person
+    _refused(p.attachment_url, a, photo)
     assert someone["id"] in {r.subject_id for r in _audit(engines, a["id"])}
