@@ -149,6 +149,14 @@ def _flush(uow: Any) -> None:
         raise Conflict(STALE, code="stale_version") from exc
 
 
+def _own_enterprise(actor: dict) -> str | None:
+    """The enterprise an enterprise-side actor acts for: a main account is its own enterprise
+    (whatever else the dict says), a sub-account acts for its owner."""
+    if actor.get("kind") == "enterprise":
+        return enterprise_of(actor)
+    return actor.get("enterprise_id") or enterprise_of(actor)
+
+
 class _RepoExamRegister:
     """The register of passed exams (declarations.ExamRegister) over personnel's table."""
 
@@ -214,7 +222,7 @@ class PersonnelService(PlatformService):
             raise Forbidden(
                 "您的账号没有“人员管理”模块的办理权限" if write else "您的账号没有“人员管理”模块的查看权限"
             )
-        return _uuid(actor.get("enterprise_id") or enterprise_of(actor), "企业不存在")
+        return _uuid(_own_enterprise(actor), "企业不存在")
 
     @staticmethod
     def _region_prefix(actor: dict) -> str | None:
@@ -239,7 +247,7 @@ class PersonnelService(PlatformService):
         kind = (actor or {}).get("kind")
         if kind in ("enterprise", "sub"):
             return may_use(kind, list(actor.get("permissions") or []), "personnel", False) and str(
-                actor.get("enterprise_id") or enterprise_of(actor)
+                _own_enterprise(actor)
             ) == str(enterprise_id)
         if kind == "person":
             return person is not None and person.id_number == str(actor.get("id_number") or "").upper()
@@ -1128,7 +1136,7 @@ class PersonnelService(PlatformService):
                 person = repo.person(row.person_id)
                 kind = (actor or {}).get("kind")
                 if kind in ("enterprise", "sub") and person is not None:
-                    own = actor.get("enterprise_id") or enterprise_of(actor)
+                    own = _own_enterprise(actor)
                     allowed = self._reads(actor, own, None) and self._holds_person(
                         repo, uuid.UUID(str(own)), person
                     )

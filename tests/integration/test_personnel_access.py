@@ -182,6 +182,12 @@ def test_enterprise_b_reads_nothing_of_a_and_every_refusal_is_audited(cluster, e
     assert p.export_registered(b, {"name": "钱档案"})["rows"] == 0
     assert w["cert"]["id"] not in [x["id"] for x in p.expiring(b, {"within_days": 3000})["items"]]
 
+    # A main account is its own enterprise whatever its actor dict claims.
+    forged = {**b, "enterprise_id": w["a"]["id"]}
+    _refused(p.get_declaration, forged, w["draft"]["id"])
+    _refused(p.get_person, forged, w["person"]["id"])
+    assert p.list_batches(forged)["items"] == []
+
     refused = {row.subject_id for row in _audit(engines, b["id"])}
     for subject in (w["person"]["id"], w["cert"]["id"], w["draft"]["id"], w["batch"]["id"], attachment_id):
         assert subject in refused

@@ -12,7 +12,7 @@ from services.common.errors import ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel.models import Person
 from services.personnel.schemas import AnomalySchema, ExpiringSchema, PeopleQuerySchema, ScopeSchema
-from services.personnel.service import PersonnelService
+from services.personnel.service import PersonnelService, _own_enterprise
 
 
 def staff(kind: str, level: str | None, region: str | None) -> dict:
@@ -97,3 +97,11 @@ def test_listing_payloads_are_validated():
         assert field in bad.value.fields
     assert load_or_fail(PeopleQuerySchema(), {"limit": None})["limit"] is None
     assert load_or_fail(ExpiringSchema(), {})["today"] is None
+
+
+def test_a_main_account_acts_for_itself_a_sub_account_for_its_owner():
+    assert _own_enterprise({"id": "b", "kind": "enterprise", "enterprise_id": "a"}) == "b"
+    assert _own_enterprise({"id": "s", "kind": "sub", "enterprise_id": "a"}) == "a"
+    assert _own_enterprise({"id": "s", "kind": "sub", "enterprise_account_id": "a"}) == "a"
+    forged = {"id": "b", "kind": "enterprise", "enterprise_id": "a", "permissions": []}
+    assert reads(forged, "b", None) and not reads(forged, "a", None)
