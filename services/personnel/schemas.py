@@ -122,7 +122,7 @@ class AnomalySchema(_Strict):
     enterprise_id = fields.String(required=True, error_messages=_required)
     person_id = fields.String(required=True, error_messages=_required)
     kind = fields.String(required=True, error_messages=_required)
-    detail = fields.String(load_default="")
+    detail = fields.String(load_default=None, allow_none=True)  # required by the domain rule
     deadline = fields.Date(load_default=None, allow_none=True)
 
 

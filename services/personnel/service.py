@@ -2498,7 +2498,9 @@ class PersonnelService(PlatformService):
                 raise self._refused(actor, person.id, "anomaly", NotFound(PERSON_NOT_FOUND))
             region = regions[0] or DEFAULT_REGION
             deadline = data["deadline"]
-            appeal = domain.raise_anomaly(str(eid), str(person.id), data["kind"], data["detail"], deadline)
+            appeal = domain.raise_anomaly(
+                str(eid), str(person.id), data["kind"], data["detail"] or "", deadline
+            )
             row = Appeal(
                 enterprise_id=eid,
                 person_id=person.id,

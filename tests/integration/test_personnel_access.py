@@ -416,6 +416,12 @@ def test_anomaly_only_for_the_enterprises_own_people_and_bad_input_is_a_field_er
             },
         )
     assert "deadline" in deadline.value.fields
+    with pytest.raises(ValidationFailed) as blank:  # empty form fields arrive as None
+        p.raise_anomaly(
+            province,
+            {"enterprise_id": w["a"]["id"], "person_id": w["person"]["id"], "kind": "other", "detail": None},
+        )
+    assert blank.value.fields["detail"][0]["code"] == "required"
     with pytest.raises(ValidationFailed) as day:
         p.expiring(w["a"], {"today": "not-a-date"})
     assert "today" in day.value.fields
