@@ -104,7 +104,7 @@ class PersonnelRepository:
         if status:
             held = held.where(Certificate.status == status)
         declared = select(Declaration.person_id).where(
-            Declaration.enterprise_id == enterprise_id, Declaration.status != "deleted"
+            Declaration.enterprise_id == enterprise_id, Declaration.status.not_in(FINAL_STATUSES)
         )
         if type_code:
             declared = declared.where(Declaration.type_code == type_code)
@@ -112,7 +112,11 @@ class PersonnelRepository:
         if not status:
             owned.append(Person.id.in_(declared))
         if not (type_code or status):
-            owned.append(Person.created_by_enterprise_id == enterprise_id)
+            # The creator lists a person while no other enterprise holds them (as the service reads).
+            elsewhere = select(Certificate.person_id).where(
+                Certificate.enterprise_id.is_not(None), Certificate.enterprise_id != enterprise_id
+            )
+            owned.append(and_(Person.created_by_enterprise_id == enterprise_id, Person.id.not_in(elsewhere)))
         query = select(Person).where(or_(*owned))
         if q:
             like = f"%{q.strip()}%"

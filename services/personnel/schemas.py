@@ -104,6 +104,28 @@ class ExamPassesSchema(_Strict):
     passes = fields.List(fields.Nested(ExamPassSchema), required=True, error_messages=_required)
 
 
+class PeopleQuerySchema(_Strict):
+    q = fields.String(load_default=None, allow_none=True)
+    type_code = fields.String(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=50, allow_none=True, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None, allow_none=True)
+
+
+class ExpiringSchema(_Strict):
+    within_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3660))
+    today = fields.Date(load_default=None, allow_none=True)
+    type_code = fields.String(load_default=None, allow_none=True)
+
+
+class AnomalySchema(_Strict):
+    enterprise_id = fields.String(required=True, error_messages=_required)
+    person_id = fields.String(required=True, error_messages=_required)
+    kind = fields.String(required=True, error_messages=_required)
+    detail = fields.String(load_default=None, allow_none=True)  # required by the domain rule
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
 class SearchSchema(_Strict):
     name = fields.String(load_default=None, allow_none=True)
     id_number = fields.String(load_default=None, allow_none=True)
@@ -198,5 +220,3 @@ class ReviewWithdrawnData(_Strict):
     reason = fields.String(required=True)
     by = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(["withdrawn", "terminated"]))
-
-

@@ -76,12 +76,15 @@ from services.personnel.models import (
 )
 from services.personnel.repository import PersonnelRepository, next_cursor
 from services.personnel.schemas import (
+    AnomalySchema,
     BatchSchema,
     CertificateRecordSchema,
     ExamPassesSchema,
+    ExpiringSchema,
     IdsSchema,
     ListDeclarationsSchema,
     NewDeclarationSchema,
+    PeopleQuerySchema,
     ReportSchema,
     ScopeSchema,
     SearchSchema,
@@ -146,6 +149,14 @@ def _flush(uow: Any) -> None:
         raise Conflict(STALE, code="stale_version") from exc
 
 
+def _own_enterprise(actor: dict) -> str | None:
+    """The enterprise an enterprise-side actor acts for: a main account is its own enterprise
+    (whatever else the dict says), a sub-account acts for its owner."""
+    if actor.get("kind") == "enterprise":
+        return enterprise_of(actor)
+    return actor.get("enterprise_id") or enterprise_of(actor)
+
+
 class _RepoExamRegister:
     """The register of passed exams (declarations.ExamRegister) over personnel's table."""
 
@@ -191,17 +202,27 @@ class PersonnelService(PlatformService):
             )
             uow.commit()
 
+    def _refused(self, actor: dict | None, subject: object, reason: str, error: ServiceError) -> ServiceError:
+        """Audit a refused access to another party's row; the caller raises the answer."""
+        self._audit_alone("personnel.access_refused", actor, subject, reason=reason)
+        return error
+
     def _enterprise_for(self, actor: dict, write: bool) -> uuid.UUID:
         """The enterprise an enterprise-side actor acts for, if it may use personnel."""
         kind = (actor or {}).get("kind")
         if kind not in ("enterprise", "sub"):
-            raise Forbidden("只有企业账号可以办理人员业务", code="forbidden")
+            raise self._refused(
+                actor,
+                (actor or {}).get("id"),
+                "not_enterprise",
+                Forbidden("只有企业账号可以办理人员业务", code="forbidden"),
+            )
         if not may_use(kind, list(actor.get("permissions") or []), "personnel", write):
             self._audit_alone("personnel.access_refused", actor, actor.get("id"), write=write)
             raise Forbidden(
                 "您的账号没有“人员管理”模块的办理权限" if write else "您的账号没有“人员管理”模块的查看权限"
             )
-        return _uuid(actor.get("enterprise_id") or enterprise_of(actor), "企业不存在")
+        return _uuid(_own_enterprise(actor), "企业不存在")
 
     @staticmethod
     def _region_prefix(actor: dict) -> str | None:
@@ -211,8 +232,14 @@ class PersonnelService(PlatformService):
             return ""
         if kind != "reviewer":
             return None
-        region = str(actor.get("region_code") or "")
-        return {"city": region[:4], "province": region[:2]}.get(str(actor.get("level")), "")
+        level, region = str(actor.get("level") or ""), str(actor.get("region_code") or "")
+        if level == "ministry":
+            return ""
+        digits = {"city": 4, "province": 2}.get(level)
+        # An unknown level or a missing region is no jurisdiction, never everywhere.
+        if digits is None or len(region) < digits or not region[:digits].isdigit():
+            return None
+        return region[:digits]
 
     def _reads(
         self, actor: dict, enterprise_id: object, region_code: str | None, person: Person | None = None
@@ -220,7 +247,7 @@ class PersonnelService(PlatformService):
         kind = (actor or {}).get("kind")
         if kind in ("enterprise", "sub"):
             return may_use(kind, list(actor.get("permissions") or []), "personnel", False) and str(
-                actor.get("enterprise_id") or enterprise_of(actor)
+                _own_enterprise(actor)
             ) == str(enterprise_id)
         if kind == "person":
             return person is not None and person.id_number == str(actor.get("id_number") or "").upper()
@@ -246,7 +273,9 @@ class PersonnelService(PlatformService):
         if decl is None:
             raise NotFound(NOT_FOUND)
         if write and (actor or {}).get("kind") == "person" and not person_may:
-            raise Forbidden("该操作只能由申报企业办理", code="wrong_actor")
+            raise self._refused(
+                actor, did, "wrong_actor", Forbidden("该操作只能由申报企业办理", code="wrong_actor")
+            )
         if write and (actor or {}).get("kind") != "person":
             if decl.enterprise_id != self._enterprise_for(actor, write=True):
                 self._audit_alone("personnel.access_refused", actor, did, reason="other_enterprise")
@@ -258,11 +287,12 @@ class PersonnelService(PlatformService):
             raise Conflict(STALE, code="stale_version")
         return decl
 
-    @staticmethod
-    def _person_edits_own(actor: dict, decl: Declaration) -> None:
+    def _person_edits_own(self, actor: dict, decl: Declaration) -> None:
         """A person edits only a declaration they filed themselves (REG 个人申报)."""
         if (actor or {}).get("kind") == "person" and decl.origin != "person":
-            raise Forbidden("企业填写的申报只能由企业修改", code="wrong_actor")
+            raise self._refused(
+                actor, decl.id, "wrong_actor", Forbidden("企业填写的申报只能由企业修改", code="wrong_actor")
+            )
 
     def _records(self, enterprise_id: uuid.UUID) -> dict[str, Any]:
         """The enterprise's records (name, region); the directory of employers is refreshed."""
@@ -354,20 +384,35 @@ class PersonnelService(PlatformService):
 
     # ---- people ---------------------------------------------------------------------------
     def _person_for_enterprise(
-        self, repo: PersonnelRepository, eid: uuid.UUID, person_id: object, *, lock: bool = False
+        self,
+        repo: PersonnelRepository,
+        eid: uuid.UUID,
+        person_id: object,
+        actor: dict,
+        *,
+        lock: bool = False,
     ) -> Person:
-        """A person the enterprise created, holds or declared; NotFound otherwise (no leak)."""
+        """A person the enterprise holds a record of, is declaring, or created while nobody else
+        holds them (a person who moved on is the new employer's); NotFound otherwise (no leak)."""
         pid = _uuid(person_id, PERSON_NOT_FOUND)
         person = repo.person(pid, for_update=lock)
         if person is None:
             raise NotFound(PERSON_NOT_FOUND)
-        if person.created_by_enterprise_id == eid:
+        if self._holds_person(repo, eid, person):
             return person
-        if any(c.enterprise_id == eid or c.transfer_to == eid for c in repo.certificates_of_person(pid)):
-            return person
-        if any(d.enterprise_id == eid for d in repo.declarations_of_person(pid)):
-            return person
-        raise NotFound(PERSON_NOT_FOUND)
+        raise self._refused(actor, pid, "person", NotFound(PERSON_NOT_FOUND))
+
+    @staticmethod
+    def _holds_person(repo: PersonnelRepository, eid: uuid.UUID, person: Person) -> bool:
+        certs = repo.certificates_of_person(person.id)
+        if any(c.enterprise_id == eid or c.transfer_to == eid for c in certs):
+            return True
+        if any(
+            d.enterprise_id == eid and d.status not in rules.FINAL_STATUSES
+            for d in repo.declarations_of_person(person.id)
+        ):
+            return True
+        return person.created_by_enterprise_id == eid and all(c.enterprise_id in (None, eid) for c in certs)
 
     def _find_or_create_person(
         self, uow: Any, repo: PersonnelRepository, eid: uuid.UUID, data: dict, actor: dict
@@ -408,7 +453,7 @@ class PersonnelService(PlatformService):
         eid = self._enterprise_for(actor, write=True)
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
-            person = self._person_for_enterprise(repo, eid, person_id, lock=True)
+            person = self._person_for_enterprise(repo, eid, person_id, actor, lock=True)
             open_reported = [
                 d
                 for d in repo.declarations_of_person(person.id)
@@ -453,7 +498,7 @@ class PersonnelService(PlatformService):
         checked.warnings = list(report.warnings)
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
-            person = self._person_for_enterprise(repo, eid, person_id, lock=True)
+            person = self._person_for_enterprise(repo, eid, person_id, actor, lock=True)
             row = self._keep(
                 repo, checked, "photo", "个人照片", actor, enterprise_id=eid, person_id=person.id
             )
@@ -487,8 +532,8 @@ class PersonnelService(PlatformService):
     @service_rpc
     def list_people(self, actor: dict, query: dict | None = None) -> dict:
         eid = self._enterprise_for(actor, write=False)
-        q = dict(query or {})
-        limit = max(1, min(int(q.get("limit") or 50), 200))
+        q = load_or_fail(PeopleQuerySchema(), query or {})
+        limit = q["limit"] or 50
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             rows = repo.people_of_enterprise(
@@ -512,7 +557,7 @@ class PersonnelService(PlatformService):
         eid = self._enterprise_for(actor, write=False)
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
-            person = self._person_for_enterprise(repo, eid, person_id)
+            person = self._person_for_enterprise(repo, eid, person_id, actor)
             view = views.person_view(person, repo)
             view["certificates"] = [
                 views.certificate_view(self.types, c)
@@ -568,7 +613,7 @@ class PersonnelService(PlatformService):
         records_ = self._records(eid)
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
-            person = self._person_for_enterprise(repo, eid, person_id, lock=True)
+            person = self._person_for_enterprise(repo, eid, person_id, actor, lock=True)
             regs = records.registrations(
                 repo.certificates_of_person(person.id),
                 repo.declarations_of_person(person.id),
@@ -608,8 +653,10 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             cert = repo.certificate(_uuid(certificate_id, CERT_NOT_FOUND), for_update=True)
-            if cert is None or cert.enterprise_id != eid:
+            if cert is None:
                 raise NotFound(CERT_NOT_FOUND)
+            if cert.enterprise_id != eid:
+                raise self._refused(actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
             payload = load_or_fail(CertificateRecordSchema(), {"type_code": cert.type_code, **(data or {})})
             if payload.get("expected_version") is not None and payload["expected_version"] != cert.version:
                 raise Conflict(STALE, code="stale_version")
@@ -643,11 +690,13 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             cert = repo.certificate(_uuid(certificate_id, CERT_NOT_FOUND))
             person = repo.person(cert.person_id) if cert else None
-            if cert is None or not (
-                self._reads(actor, cert.enterprise_id, cert.region_code, person)
-                or (cert.transfer_to and self._reads(actor, cert.transfer_to, None))
-            ):
+            if cert is None:
                 raise NotFound(CERT_NOT_FOUND)
+            if not (
+                self._reads(actor, cert.enterprise_id, cert.region_code, person)
+                or (cert.transfer_to and self._reads(actor, cert.transfer_to, cert.region_code))
+            ):
+                raise self._refused(actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
             view = views.certificate_view(self.types, cert, person)
             view["history"] = list(cert.history or [])
             return view
@@ -656,7 +705,8 @@ class PersonnelService(PlatformService):
     def _require_staff(self, actor: dict, admin: bool = False) -> None:
         kinds = ("admin",) if admin else ("reviewer", "admin")
         if (actor or {}).get("kind") not in kinds:
-            raise Forbidden("只有管理员可以执行该操作" if admin else "只有审核人员或管理员可以办理")
+            message = "只有管理员可以执行该操作" if admin else "只有审核人员或管理员可以办理"
+            raise self._refused(actor, (actor or {}).get("id"), "staff_only", Forbidden(message))
 
     @service_rpc
     def record_exam_passes(self, actor: dict, payload: dict) -> dict:
@@ -787,7 +837,7 @@ class PersonnelService(PlatformService):
                 person = self._own_person(uow, repo, eid, own_number, data.get("person"), actor)
             elif kind in rules.NEEDS_NO_RECORD:
                 if data.get("person_id"):
-                    person = self._person_for_enterprise(repo, eid, data["person_id"], lock=True)
+                    person = self._person_for_enterprise(repo, eid, data["person_id"], actor, lock=True)
                 elif data.get("person"):
                     person = self._find_or_create_person(uow, repo, eid, data["person"], actor)
                 else:
@@ -798,20 +848,16 @@ class PersonnelService(PlatformService):
                 if not data.get("certificate_id"):
                     raise NotFound(f"请选择要办理{t.operation(kind).label}的证书", code="record_required")
                 cert = repo.certificate(_uuid(data["certificate_id"], CERT_NOT_FOUND), for_update=True)
-                if (
-                    cert is None
-                    or cert.type_code != t.code
-                    or not (
-                        cert.enterprise_id == eid
-                        or cert.transfer_to == eid
-                        or (transfer is not None and transfer.certificate_id == cert.id)
-                        or kind == "re_registration"  # a cancelled person, found by name + ID number
-                    )
-                ):
+                if cert is None or cert.type_code != t.code:
                     raise NotFound(CERT_NOT_FOUND)
                 person = repo.person(cert.person_id, for_update=True)
-                if own_number is not None and person.id_number != own_number:
-                    raise NotFound(CERT_NOT_FOUND)
+                if (own_number is not None and person.id_number != own_number) or not (
+                    cert.enterprise_id == eid
+                    or cert.transfer_to == eid
+                    or (transfer is not None and transfer.certificate_id == cert.id)
+                    or kind == "re_registration"  # a cancelled person, found by name + ID number
+                ):
+                    raise self._refused(actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
             form = dict(data.get("form") or {})
             rules.check_eligibility(self._context(repo, t, kind, eid, person, cert, form, recs.get("name")))
             form = self._clean_form(t, kind, form)
@@ -1086,8 +1132,19 @@ class PersonnelService(PlatformService):
                 allowed = decl is not None and self._reads(
                     actor, decl.enterprise_id, decl.region_code, repo.person(decl.person_id)
                 )
-            elif row is not None:
-                allowed = self._reads(actor, row.enterprise_id, None)
+            elif row is not None and row.person_id:  # a photo: whoever reads the person
+                person = repo.person(row.person_id)
+                kind = (actor or {}).get("kind")
+                if kind in ("enterprise", "sub") and person is not None:
+                    own = _own_enterprise(actor)
+                    allowed = self._reads(actor, own, None) and self._holds_person(
+                        repo, uuid.UUID(str(own)), person
+                    )
+                else:
+                    allowed = self._reads(actor, row.enterprise_id, None, person)
+            elif row is not None:  # appeal evidence: the enterprise's, and its appeal's region
+                appeal = repo.appeal(row.appeal_id) if row.appeal_id else None
+                allowed = self._reads(actor, row.enterprise_id, appeal.region_code if appeal else None)
             if not allowed:
                 self._audit_alone("personnel.access_refused", actor, aid, reason="attachment")
                 raise NotFound("附件不存在")
@@ -1146,6 +1203,8 @@ class PersonnelService(PlatformService):
         f = load_or_fail(ListDeclarationsSchema(), query or {})
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
+            if f["batch_id"]:
+                f["batch_id"] = _uuid(f["batch_id"], BATCH_NOT_FOUND)
             if (actor or {}).get("kind") == "person":
                 people = repo.people_by_number(str(actor.get("id_number") or "").upper())
                 rows = repo.list_declarations(None, f, [p.id for p in people])
@@ -1192,8 +1251,10 @@ class PersonnelService(PlatformService):
     def _batch(self, uow: Any, actor: dict, batch_id: object, write: bool) -> Batch:
         eid = self._enterprise_for(actor, write=write)
         batch = PersonnelRepository(uow.session).batch(_uuid(batch_id, BATCH_NOT_FOUND))
-        if batch is None or batch.enterprise_id != eid:
+        if batch is None:
             raise NotFound(BATCH_NOT_FOUND)
+        if batch.enterprise_id != eid:
+            raise self._refused(actor, batch.id, "batch", NotFound(BATCH_NOT_FOUND))
         return batch
 
     def _batch_view(self, uow: Any, batch: Batch, actor: dict) -> dict:
@@ -1238,7 +1299,8 @@ class PersonnelService(PlatformService):
             batch = self._batch(uow, actor, batch_id, write=True)
             if batch.reported_at is not None:
                 raise InvalidTransition("已上报的批次不能再加入申报", code="already_reported")
-            self._put_in_batch(uow, actor, batch, list((payload or {}).get("declaration_ids") or []))
+            ids = load_or_fail(ScopeSchema(), payload or {})["declaration_ids"] or []
+            self._put_in_batch(uow, actor, batch, ids)
             audit.record(
                 uow.session, "personnel.batch.add", actor_id=actor.get("id"), subject_id=str(batch.id)
             )
@@ -1251,7 +1313,7 @@ class PersonnelService(PlatformService):
     def remove_from_batch(self, actor: dict, batch_id: str, payload: dict) -> dict:
         with self.db.unit_of_work() as uow:
             batch = self._batch(uow, actor, batch_id, write=True)
-            for raw in list((payload or {}).get("declaration_ids") or []):
+            for raw in load_or_fail(ScopeSchema(), payload or {})["declaration_ids"] or []:
                 decl = self._load(uow, actor, raw, write=True, lock=True)
                 if decl.batch_id == batch.id and decl.status in DRAFTS:
                     decl.batch_id = None
@@ -1494,7 +1556,8 @@ class PersonnelService(PlatformService):
     @service_rpc
     def request_withdrawal(self, actor: dict, declaration_id: str, reason: str = "") -> dict:
         if (actor or {}).get("kind") != "person":
-            raise Forbidden("只有申报人本人可以申请撤回", code="wrong_actor")
+            message = "只有申报人本人可以申请撤回"
+            raise self._refused(actor, declaration_id, "person_only", Forbidden(message, code="wrong_actor"))
         if not str(reason or "").strip():
             raise ValidationFailed("请填写撤回原因", {"reason": [field_error("required", "请填写撤回原因")]})
         with self.db.unit_of_work() as uow:
@@ -1502,7 +1565,7 @@ class PersonnelService(PlatformService):
             self._move(uow, decl, "request_withdrawal", "person", actor, note=reason)
             decl.withdrawal = {
                 "requested_at": _now().isoformat(),
-                "reason": reason.strip(),
+                "reason": str(reason).strip(),
                 "by": actor.get("id"),
                 "decision": None,
             }
@@ -1936,8 +1999,10 @@ class PersonnelService(PlatformService):
             cert = repo.certificate(
                 _uuid((payload or {}).get("certificate_id"), CERT_NOT_FOUND), for_update=True
             )
-            if cert is None or cert.enterprise_id != eid:
+            if cert is None:
                 raise NotFound(CERT_NOT_FOUND)
+            if cert.enterprise_id != eid:
+                raise self._refused(actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
             t = self.types.type(cert.type_code)
             if "transfer_out" not in t.operations or t.operation("transfer_out").consent:
                 raise InvalidTransition(f"{t.name}的调转须由本人申请，企业同意后办理", code="not_offered")
@@ -2021,8 +2086,10 @@ class PersonnelService(PlatformService):
         row = PersonnelRepository(uow.session).transfer(
             _uuid(transfer_id, TRANSFER_NOT_FOUND), for_update=True
         )
-        if row is None or eid not in (row.from_enterprise_id, row.to_enterprise_id):
+        if row is None:
             raise NotFound(TRANSFER_NOT_FOUND)
+        if eid not in (row.from_enterprise_id, row.to_enterprise_id):
+            raise self._refused(actor, row.id, "transfer", NotFound(TRANSFER_NOT_FOUND))
         return eid, row
 
     @service_rpc
@@ -2094,7 +2161,10 @@ class PersonnelService(PlatformService):
     # ---- TSA 人员调动 (the person asks, the enterprise consents, then review) ---------------------
     def _person_actor(self, actor: dict) -> str:
         if (actor or {}).get("kind") != "person" or not actor.get("id_number"):
-            raise Forbidden("只有个人账号可以办理本人的调动申请", code="wrong_actor")
+            message = "只有个人账号可以办理本人的调动申请"
+            raise self._refused(
+                actor, (actor or {}).get("id"), "person_only", Forbidden(message, code="wrong_actor")
+            )
         return str(actor["id_number"]).upper()
 
     @service_rpc
@@ -2112,8 +2182,10 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             cert = repo.certificate(_uuid(data.get("certificate_id"), CERT_NOT_FOUND), for_update=True)
             person = repo.person(cert.person_id) if cert else None
-            if cert is None or person is None or person.id_number != number:
+            if cert is None or person is None:
                 raise NotFound(CERT_NOT_FOUND)
+            if person.id_number != number:
+                raise self._refused(actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
             t = self.types.type(cert.type_code)
             if (
                 not t.operations.get(f"transfer_{direction}")
@@ -2257,9 +2329,9 @@ class PersonnelService(PlatformService):
     # ---- expiry warnings and the daily sweep -------------------------------------------------------
     @service_rpc
     def expiring(self, actor: dict, query: dict | None = None) -> dict:
-        q = dict(query or {})
-        within = int(q.get("within_days") or self._settings().get("expiry_warning_days", 90))
-        today = date.fromisoformat(q["today"]) if q.get("today") else _today()
+        q = load_or_fail(ExpiringSchema(), query or {})
+        within = int(q["within_days"] or self._settings().get("expiry_warning_days", 90))
+        today = q["today"] or _today()
         eid, region = self._scope(actor)
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
@@ -2405,20 +2477,29 @@ class PersonnelService(PlatformService):
     @service_rpc
     def raise_anomaly(self, actor: dict, payload: dict) -> dict:
         self._require_staff(actor)
-        data = dict(payload or {})
-        eid = _uuid(data.get("enterprise_id"), "企业不存在")
+        data = load_or_fail(AnomalySchema(), payload or {})
+        eid = _uuid(data["enterprise_id"], "企业不存在")
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
-            person = repo.person(_uuid(data.get("person_id"), PERSON_NOT_FOUND))
+            person = repo.person(_uuid(data["person_id"], PERSON_NOT_FOUND))
             if person is None:
                 raise NotFound(PERSON_NOT_FOUND)
-            held = [c for c in repo.certificates_of_person(person.id) if c.enterprise_id == eid]
-            region = held[0].region_code if held else DEFAULT_REGION
-            if not self._reads(actor, None, region):
-                raise NotFound(PERSON_NOT_FOUND)
-            deadline = date.fromisoformat(data["deadline"]) if data.get("deadline") else None
+            # The region is the enterprise's, as its records or declarations of this person say:
+            # a person the enterprise neither holds nor declared is not its anomaly to answer.
+            regions = [
+                c.region_code for c in repo.certificates_of_person(person.id) if c.enterprise_id == eid
+            ]
+            regions += [
+                d.region_code
+                for d in repo.declarations_of_person(person.id)
+                if d.enterprise_id == eid and d.status != "deleted"
+            ]
+            if not regions or not self._reads(actor, None, regions[0]):
+                raise self._refused(actor, person.id, "anomaly", NotFound(PERSON_NOT_FOUND))
+            region = regions[0] or DEFAULT_REGION
+            deadline = data["deadline"]
             appeal = domain.raise_anomaly(
-                str(eid), str(person.id), str(data.get("kind") or ""), str(data.get("detail") or ""), deadline
+                str(eid), str(person.id), data["kind"], data["detail"] or "", deadline
             )
             row = Appeal(
                 enterprise_id=eid,
@@ -2478,8 +2559,10 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             row = repo.appeal(_uuid(appeal_id, "申辩不存在"))
-            if row is None or row.enterprise_id != eid:
+            if row is None:
                 raise NotFound("申辩不存在")
+            if row.enterprise_id != eid:
+                raise self._refused(actor, row.id, "appeal", NotFound("申辩不存在"))
             ids = [
                 str(
                     self._keep(
@@ -2502,8 +2585,10 @@ class PersonnelService(PlatformService):
         with self.db.unit_of_work() as uow:
             repo = PersonnelRepository(uow.session)
             row = repo.appeal(_uuid(appeal_id, "申辩不存在"))
-            if row is None or not self._reads(actor, None, row.region_code):
+            if row is None:
                 raise NotFound("申辩不存在")
+            if not self._reads(actor, None, row.region_code):
+                raise self._refused(actor, row.id, "appeal", NotFound("申辩不存在"))
             outcome = str(data.get("outcome") or "")
             if outcome not in ("uphold", "dismiss", "ask_more"):
                 raise ValidationFailed(
