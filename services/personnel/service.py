@@ -423,7 +423,9 @@ class PersonnelService(PlatformService):
             if existing.name != cleaned["name"]:
                 message = "该证件号码已登记为其他姓名的人员，请核对姓名和证件号码"
                 raise ValidationFailed(message, {"id_number": [field_error("name_mismatch", message)]})
-            return existing
+            if self._holds_person(repo, eid, existing):
+                return existing  # the enterprise's own person: adding again is harmless
+            return self._take_on_person(uow, repo, eid, existing, cleaned, actor)
         person = Person(created_by_enterprise_id=eid, **cleaned)
         try:
             with uow.session.begin_nested():
@@ -435,6 +437,39 @@ class PersonnelService(PlatformService):
             return found
         audit.record(
             uow.session, "personnel.person.create", actor_id=actor.get("id"), subject_id=str(person.id)
+        )
+        return person
+
+    def _take_on_person(
+        self, uow: Any, repo: PersonnelRepository, eid: uuid.UUID, person: Person, cleaned: dict, actor: dict
+    ) -> Person:
+        """Another enterprise's person: refused naming the holder while they are registered or
+        declared there (one employer); else (only cancelled records, or a roster entry the other
+        enterprise made) the new employer takes them on with what it typed, not the old
+        employer's contact details or photo."""
+        live = [
+            c for c in repo.certificates_of_person(person.id)
+            if c.status in ("valid", "expired", "transferring") and c.enterprise_id not in (None, eid)
+        ]
+        declared = [
+            d for d in repo.declarations_of_person(person.id)
+            if d.enterprise_id != eid and d.status not in rules.FINAL_STATUSES
+        ]
+        if live or declared:
+            holder = live[0].enterprise_name if live else declared[0].enterprise_name
+            message = (f"该人员已在“{holder or '其他单位'}”注册或申报，一人只能在一家单位注册；"
+                       "如需调入，请由原单位办理调出")
+            conflict = Conflict(message, {"id_number": [field_error("employed_elsewhere", message)]},
+                                code="employed_elsewhere")
+            raise self._refused(actor, person.id, "held_elsewhere", conflict)
+        for key, value in cleaned.items():
+            setattr(person, key, value)
+        person.photo_id = None
+        person.created_by_enterprise_id = eid
+        person.updated_at = _now()
+        audit.record(
+            uow.session, "personnel.person.take_on", actor_id=actor.get("id"), subject_id=str(person.id),
+            enterprise_id=str(eid),
         )
         return person
 

@@ -15,7 +15,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from services.common.config import nameko_config
-from services.common.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from services.common.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
@@ -511,3 +511,28 @@ def test_a_person_who_moved_to_another_employer_is_no_longer_the_creators(
     assert p.attachment_url(b, photo)["url"]  # the photo goes with the person
     _refused(p.attachment_url, a, photo)
     assert someone["id"] in {r.subject_id for r in _audit(engines, a["id"])}
+
+
+def test_adding_a_person_another_enterprise_holds_names_the_holder_and_shows_nothing_of_theirs(
+    cluster, engines, world
+):
+    w, b = world, world["b"]
+    held = cluster.personnel.get_person(w["a"], w["person"]["id"])
+    with pytest.raises(Conflict) as taken:
+        cluster.personnel.create_person(b, {**person_data(held["name"]), "id_number": held["id_number"]})
+    assert taken.value.code == "employed_elsewhere" and "id_number" in taken.value.fields
+    assert held["mobile"] not in str(taken.value.message)
+    assert held["id"] in {r.subject_id for r in _audit(engines, b["id"])}
+    assert cluster.personnel.get_person(w["a"], held["id"])["mobile"] == held["mobile"]  # unchanged
+
+    # A roster entry that nobody registered or declared: B takes the person on with what B typed;
+    # A's contact details and photo are not handed over, and A no longer reads the person.
+    entry = person_data("周名册")
+    at_a = cluster.personnel.create_person(w["a"], {**entry, "email": "hr-a@example.com"})
+    at_a = cluster.personnel.upload_photo(w["a"], at_a["id"], upload("照片.png", photo_png()))
+    taken_on = cluster.personnel.create_person(b, {**entry, "mobile": "13700000000"})
+    assert taken_on["id"] == at_a["id"] and taken_on["mobile"] == "13700000000"
+    assert not taken_on.get("email") and taken_on["photo"] is None
+    with pytest.raises(REFUSED):
+        cluster.personnel.get_person(w["a"], at_a["id"])
+    assert at_a["id"] in {r.subject_id for r in _audit(engines, b["id"], "personnel.person.take_on")}
