@@ -9,6 +9,7 @@ from kombu.exceptions import KombuError
 from nameko.dependency_providers import Config
 from nameko.rpc import Rpc
 
+from services.common import audit
 from services.common.database import Database
 from services.common.errors import EXPECTED_ERRORS
 from services.common.metrics import Telemetry
@@ -47,6 +48,14 @@ class PlatformService:
     def health(self) -> dict:
         self.db.ping()
         return {"service": self.name, "status": "ok", "outbox_pending": self.db.outbox_pending()}
+
+    def audit_alone(self, action: str, actor: dict | None, subject: object, **detail: object) -> None:
+        """Audit in a transaction of its own, for refusals: the refused call's transaction rolls
+        back, its audit row must not (services whose migrations create audit_log)."""
+        with self.db.unit_of_work() as uow:
+            audit.record(uow.session, action, actor_id=(actor or {}).get("id"), subject_id=str(subject),
+                         actor_kind=(actor or {}).get("kind"), **detail)
+            uow.commit()
 
     @service_rpc
     def echo(self, payload: object) -> object:

@@ -195,8 +195,8 @@ class EnterpriseService(PlatformService):
         eid = uuid_or_not_found(enterprise_id, NOT_FOUND)
         refusal = domain.access_refusal(actor, str(eid), mode)
         if refusal:
-            self._audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
-                              reason=refusal)
+            self.audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
+                             reason=refusal)
             if refusal in ("read_only", "no_module"):
                 raise Forbidden("您的账号没有“企业信息”模块的办理权限" if mode == domain.WRITE
                                 else "您的账号没有“企业信息”模块的查看权限")
@@ -205,19 +205,12 @@ class EnterpriseService(PlatformService):
                 and not self.review.reviewer_may_read_enterprise(actor, str(eid))["allowed"]:
             # A reviewer sees an enterprise only through a case about it (registration review
             # reads step 2 before any case exists).
-            self._audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
-                              reason="no_case")
+            self.audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
+                             reason="no_case")
             raise Forbidden("只能通过本辖区的审核案件查看该企业的信息")
         if actor is not None and actor.get("kind") in ("reviewer", "admin"):
-            self._audit_alone("enterprise.read_by_staff", actor, eid, what=what)
+            self.audit_alone("enterprise.read_by_staff", actor, eid, what=what)
         return eid
-
-    def _audit_alone(self, action: str, actor: dict | None, subject: object, **detail: object) -> None:
-        """Audit in its own transaction: the refused call's transaction rolls back."""
-        with self.db.unit_of_work() as uow:
-            audit.record(uow.session, action, actor_id=(actor or {}).get("id"), subject_id=str(subject),
-                         actor_kind=(actor or {}).get("kind"), **detail)
-            uow.commit()
 
     def _own_record(self, repo: EnterpriseRepository, actor: dict | None, eid: uuid.UUID, section: str,
                     record_id: object, *, for_update: bool = False) -> Any:
@@ -228,8 +221,8 @@ class EnterpriseService(PlatformService):
         if row is None:
             raise NotFound(RECORD_NOT_FOUND)
         if row.enterprise_id != eid:  # another enterprise's record: existence must not leak
-            self._audit_alone("enterprise.access_refused", actor, eid, what=f"{section}:{rid}",
-                              reason="record_of_other_enterprise")
+            self.audit_alone("enterprise.access_refused", actor, eid, what=f"{section}:{rid}",
+                             reason="record_of_other_enterprise")
             raise NotFound(RECORD_NOT_FOUND)
         return row
 
@@ -717,8 +710,8 @@ class EnterpriseService(PlatformService):
     # ---- registration step 2 (HMQ 填写注册企业信息; issue 3 item 1b) -------------------------
     def _registration_actor(self, actor: dict) -> uuid.UUID:
         if not isinstance(actor, dict) or actor.get("kind") != "enterprise":
-            self._audit_alone("enterprise.access_refused", actor, (actor or {}).get("id"),
-                              what="registration_profile", reason="not_enterprise_main_account")
+            self.audit_alone("enterprise.access_refused", actor, (actor or {}).get("id"),
+                             what="registration_profile", reason="not_enterprise_main_account")
             raise Forbidden("只有企业主账号可以填写注册企业信息")
         return uuid_or_not_found(domain.acting_enterprise(actor), NOT_FOUND)
 

@@ -120,7 +120,7 @@ class PermitsService(PlatformService):
         if kind not in ("enterprise", "sub"):
             raise Forbidden("只有企业账号可以办理资质许可")
         if not may_use(kind, list(actor.get("permissions") or []), "permits", write):
-            self._audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
+            self.audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
             raise Forbidden(
                 "您的账号没有“资质许可”模块的办理权限" if write else "您的账号没有“资质许可”模块的查看权限"
             )
@@ -142,18 +142,6 @@ class PermitsService(PlatformService):
         if (actor or {}).get("kind") not in kinds:
             raise Forbidden("只有管理员可以执行该操作" if admin else "只有审核人员或管理员可以查看")
 
-    def _audit_alone(self, action: str, actor: dict | None, subject: object, **detail: object) -> None:
-        with self.db.unit_of_work() as uow:
-            audit.record(
-                uow.session,
-                action,
-                actor_id=(actor or {}).get("id"),
-                subject_id=str(subject),
-                actor_kind=(actor or {}).get("kind"),
-                **detail,
-            )
-            uow.commit()
-
     def _load(
         self,
         uow: Any,
@@ -171,10 +159,10 @@ class PermitsService(PlatformService):
         if write:
             eid = self._enterprise_for(actor, write=True)
             if app.enterprise_id != eid:
-                self._audit_alone("permits.access_refused", actor, aid, reason="other_enterprise")
+                self.audit_alone("permits.access_refused", actor, aid, reason="other_enterprise")
                 raise NotFound(NOT_FOUND)
         elif not self._may_read(actor, app.enterprise_id):
-            self._audit_alone("permits.access_refused", actor, aid, reason="read")
+            self.audit_alone("permits.access_refused", actor, aid, reason="read")
             raise NotFound(NOT_FOUND)
         if version is not None and int(version) != app.version:
             raise Conflict(STALE, code="stale_version")

@@ -190,21 +190,9 @@ class PersonnelService(PlatformService):
         return ObjectStore(self.config["PLATFORM"])
 
     # ---- access ---------------------------------------------------------------------------
-    def _audit_alone(self, action: str, actor: dict | None, subject: object, **detail: object) -> None:
-        with self.db.unit_of_work() as uow:
-            audit.record(
-                uow.session,
-                action,
-                actor_id=(actor or {}).get("id"),
-                subject_id=str(subject),
-                actor_kind=(actor or {}).get("kind"),
-                **detail,
-            )
-            uow.commit()
-
     def _refused(self, actor: dict | None, subject: object, reason: str, error: ServiceError) -> ServiceError:
         """Audit a refused access to another party's row; the caller raises the answer."""
-        self._audit_alone("personnel.access_refused", actor, subject, reason=reason)
+        self.audit_alone("personnel.access_refused", actor, subject, reason=reason)
         return error
 
     def _enterprise_for(self, actor: dict, write: bool) -> uuid.UUID:
@@ -218,7 +206,7 @@ class PersonnelService(PlatformService):
                 Forbidden("只有企业账号可以办理人员业务", code="forbidden"),
             )
         if not may_use(kind, list(actor.get("permissions") or []), "personnel", write):
-            self._audit_alone("personnel.access_refused", actor, actor.get("id"), write=write)
+            self.audit_alone("personnel.access_refused", actor, actor.get("id"), write=write)
             raise Forbidden(
                 "您的账号没有“人员管理”模块的办理权限" if write else "您的账号没有“人员管理”模块的查看权限"
             )
@@ -278,10 +266,10 @@ class PersonnelService(PlatformService):
             )
         if write and (actor or {}).get("kind") != "person":
             if decl.enterprise_id != self._enterprise_for(actor, write=True):
-                self._audit_alone("personnel.access_refused", actor, did, reason="other_enterprise")
+                self.audit_alone("personnel.access_refused", actor, did, reason="other_enterprise")
                 raise NotFound(NOT_FOUND)
         elif not self._reads(actor, decl.enterprise_id, decl.region_code, repo.person(decl.person_id)):
-            self._audit_alone("personnel.access_refused", actor, did, reason="read")
+            self.audit_alone("personnel.access_refused", actor, did, reason="read")
             raise NotFound(NOT_FOUND)
         if version is not None and int(version) != decl.version:
             raise Conflict(STALE, code="stale_version")
@@ -1181,7 +1169,7 @@ class PersonnelService(PlatformService):
                 appeal = repo.appeal(row.appeal_id) if row.appeal_id else None
                 allowed = self._reads(actor, row.enterprise_id, appeal.region_code if appeal else None)
             if not allowed:
-                self._audit_alone("personnel.access_refused", actor, aid, reason="attachment")
+                self.audit_alone("personnel.access_refused", actor, aid, reason="attachment")
                 raise NotFound("附件不存在")
             key, filename, content_type = row.storage_key, row.filename, row.content_type
         return {
