@@ -33,12 +33,20 @@ def may_use(kind: str, permissions: list[str], module: str, write: bool) -> bool
 
 
 def enterprise_of(actor: dict[str, Any]) -> str | None:
-    """The enterprise account an enterprise-side actor acts for (a sub-account's owner)."""
+    """The enterprise an enterprise-side account or actor acts for: a main account is its own
+    enterprise (whatever else the dict says), a sub-account its owner's (``enterprise_account_id``
+    of an account, ``enterprise_id`` of an actor dict); nobody else acts for one."""
     if actor.get("kind") == "enterprise":
         return str(actor["id"])
     if actor.get("kind") == "sub":
-        return str(actor.get("enterprise_account_id"))
+        owner = actor.get("enterprise_account_id") or actor.get("enterprise_id")
+        return str(owner) if owner else None
     return None
+
+
+def module_refusal(module: str, write: bool) -> str:
+    """What an account without the module (or read-only, for a write) is told."""
+    return f"您的账号没有“{MODULES[module]}”模块的{'办理' if write else '查看'}权限"
 
 
 def actor_from_account(account: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import audit
-from services.common.access import enterprise_of, may_use
+from services.common.access import enterprise_of, may_use, module_refusal
 from services.common.attachments import attachment_view, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
@@ -121,11 +121,8 @@ class PermitsService(PlatformService):
             raise Forbidden("只有企业账号可以办理资质许可")
         if not may_use(kind, list(actor.get("permissions") or []), "permits", write):
             self.audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
-            raise Forbidden(
-                "您的账号没有“资质许可”模块的办理权限" if write else "您的账号没有“资质许可”模块的查看权限"
-            )
-        eid = actor.get("enterprise_id") or enterprise_of(actor)
-        return uuid_or_not_found(eid, "企业不存在")
+            raise Forbidden(module_refusal("permits", write))
+        return uuid_or_not_found(enterprise_of(actor), "企业不存在")
 
     def _may_read(self, actor: dict, enterprise_id: uuid.UUID) -> bool:
         kind = (actor or {}).get("kind")
@@ -133,7 +130,7 @@ class PermitsService(PlatformService):
             return True
         if kind in ("enterprise", "sub"):
             return may_use(kind, list(actor.get("permissions") or []), "permits", False) and str(
-                actor.get("enterprise_id") or enterprise_of(actor)
+                enterprise_of(actor)
             ) == str(enterprise_id)
         return False
 

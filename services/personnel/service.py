@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import audit
-from services.common.access import enterprise_of, may_use
+from services.common.access import enterprise_of, may_use, module_refusal
 from services.common.attachments import metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
@@ -149,14 +149,6 @@ def _flush(uow: Any) -> None:
         raise Conflict(STALE, code="stale_version") from exc
 
 
-def _own_enterprise(actor: dict) -> str | None:
-    """The enterprise an enterprise-side actor acts for: a main account is its own enterprise
-    (whatever else the dict says), a sub-account acts for its owner."""
-    if actor.get("kind") == "enterprise":
-        return enterprise_of(actor)
-    return actor.get("enterprise_id") or enterprise_of(actor)
-
-
 class _RepoExamRegister:
     """The register of passed exams (declarations.ExamRegister) over personnel's table."""
 
@@ -207,10 +199,8 @@ class PersonnelService(PlatformService):
             )
         if not may_use(kind, list(actor.get("permissions") or []), "personnel", write):
             self.audit_alone("personnel.access_refused", actor, actor.get("id"), write=write)
-            raise Forbidden(
-                "您的账号没有“人员管理”模块的办理权限" if write else "您的账号没有“人员管理”模块的查看权限"
-            )
-        return _uuid(_own_enterprise(actor), "企业不存在")
+            raise Forbidden(module_refusal("personnel", write))
+        return _uuid(enterprise_of(actor), "企业不存在")
 
     @staticmethod
     def _region_prefix(actor: dict) -> str | None:
@@ -235,7 +225,7 @@ class PersonnelService(PlatformService):
         kind = (actor or {}).get("kind")
         if kind in ("enterprise", "sub"):
             return may_use(kind, list(actor.get("permissions") or []), "personnel", False) and str(
-                _own_enterprise(actor)
+                enterprise_of(actor)
             ) == str(enterprise_id)
         if kind == "person":
             return person is not None and person.id_number == str(actor.get("id_number") or "").upper()
@@ -1159,7 +1149,7 @@ class PersonnelService(PlatformService):
                 person = repo.person(row.person_id)
                 kind = (actor or {}).get("kind")
                 if kind in ("enterprise", "sub") and person is not None:
-                    own = _own_enterprise(actor)
+                    own = enterprise_of(actor)
                     allowed = self._reads(actor, own, None) and self._holds_person(
                         repo, uuid.UUID(str(own)), person
                     )

@@ -1,6 +1,6 @@
 import pytest
 
-from services.common.access import actor_from_account, enterprise_of, may_use
+from services.common.access import actor_from_account, enterprise_of, may_use, module_refusal
 from services.identity.domain import permission_errors
 
 
@@ -21,6 +21,16 @@ def test_sub_account_acts_for_its_enterprise():
     assert enterprise_of({"kind": "sub", "id": "s", "enterprise_account_id": "e"}) == "e"
     assert enterprise_of({"kind": "enterprise", "id": "e"}) == "e"
     assert enterprise_of({"kind": "reviewer", "id": "r"}) is None
+
+
+def test_actor_dicts_act_for_the_right_enterprise():
+    # An actor dict (what RPCs receive): a sub-account's owner is its enterprise_id; a main
+    # account is itself whatever enterprise_id the dict claims; a sub without an owner is nobody.
+    assert enterprise_of({"kind": "sub", "id": "s", "enterprise_id": "e"}) == "e"
+    assert enterprise_of({"kind": "enterprise", "id": "b", "enterprise_id": "a"}) == "b"
+    assert enterprise_of({"kind": "sub", "id": "s"}) is None
+    assert module_refusal("personnel", True) == "您的账号没有“人员管理”模块的办理权限"
+    assert module_refusal("permits", False) == "您的账号没有“资质许可”模块的查看权限"
 
 
 def test_permission_lists_are_checked():

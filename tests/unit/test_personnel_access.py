@@ -8,11 +8,12 @@ from datetime import date
 
 import pytest
 
+from services.common.access import enterprise_of
 from services.common.errors import ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel.models import Person
 from services.personnel.schemas import AnomalySchema, ExpiringSchema, PeopleQuerySchema, ScopeSchema
-from services.personnel.service import PersonnelService, _own_enterprise
+from services.personnel.service import PersonnelService
 
 
 def staff(kind: str, level: str | None, region: str | None) -> dict:
@@ -103,8 +104,8 @@ def test_listing_payloads_are_validated():
 
 
 def test_a_main_account_acts_for_itself_a_sub_account_for_its_owner():
-    assert _own_enterprise({"id": "b", "kind": "enterprise", "enterprise_id": "a"}) == "b"
-    assert _own_enterprise({"id": "s", "kind": "sub", "enterprise_id": "a"}) == "a"
-    assert _own_enterprise({"id": "s", "kind": "sub", "enterprise_account_id": "a"}) == "a"
+    assert enterprise_of({"id": "b", "kind": "enterprise", "enterprise_id": "a"}) == "b"
+    assert enterprise_of({"id": "s", "kind": "sub", "enterprise_id": "a"}) == "a"
+    assert enterprise_of({"id": "s", "kind": "sub", "enterprise_account_id": "a"}) == "a"
     forged = {"id": "b", "kind": "enterprise", "enterprise_id": "a", "permissions": []}
     assert reads(forged, "b", None) and not reads(forged, "a", None)
