@@ -20,10 +20,10 @@ from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     add_person,
-    confirm_commitment,
     declaration_id,
     photo_file,
     record_certificate,
+    report_from_declaration_page,
     review_declaration,
     scan_file,
     sign_in,
@@ -70,10 +70,7 @@ def consent_and_report(page: Page, base: str, person_name: str, seconds: float, 
         page.locator("#results").get_by_role("link", name="办理申报").click()
     declaration = declaration_id(page)
     upload_materials(page, photo_file(tmp_path), scan_file(tmp_path))
-    with page.expect_navigation():
-        page.locator("#report-button").click()
-    confirm_commitment(page, seconds)
-    expect(page.locator(f'#results tr[data-id="{declaration}"]')).to_have_attribute("data-ok", "true")
+    report_from_declaration_page(page, declaration, seconds)
     return declaration
 
 

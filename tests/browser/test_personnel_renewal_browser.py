@@ -24,10 +24,10 @@ from tests.integration.test_enterprise_gateway import active_enterprise, registr
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
     add_person,
-    confirm_commitment,
     declaration_id,
     photo_file,
     record_certificate,
+    report_from_declaration_page,
     review_declaration,
     scan_file,
     sign_in,
@@ -111,10 +111,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     new_until = due_on.replace(year=due_on.year + 3)
     expect(page.locator("#declaration-fields")).to_contain_text(new_until.isoformat())
     upload_materials(page, photo_file(tmp_path), scan_file(tmp_path))
-    with page.expect_navigation():
-        page.locator("#report-button").click()
-    confirm_commitment(page, running_platform["personnel"]["commitment_seconds"])
-    expect(page.locator(f'#results tr[data-id="{renewal}"]')).to_have_attribute("data-ok", "true")
+    report_from_declaration_page(page, renewal, running_platform["personnel"]["commitment_seconds"])
     review_declaration(
         browser,
         base,

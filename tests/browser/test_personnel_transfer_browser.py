@@ -20,9 +20,9 @@ from tests.integration.test_enterprise_gateway import active_enterprise, registr
 from tests.support.data import random_mobile, random_resident_id, random_uscc
 from tests.support.personnel_pages import (
     add_person,
-    confirm_commitment,
     declaration_id,
     photo_file,
+    report_from_declaration_page,
     review_declaration,
     scan_file,
     sign_in,
@@ -105,10 +105,7 @@ def test_transfer_out_from_a_and_in_at_b_through_review(
     expect(b_page.locator("#declaration-fields")).to_contain_text(registration)
     transfer_in = declaration_id(b_page)
     upload_materials(b_page, photo_file(tmp_path), scan_file(tmp_path))
-    with b_page.expect_navigation():
-        b_page.locator("#report-button").click()
-    confirm_commitment(b_page, running_platform["personnel"]["commitment_seconds"])
-    expect(b_page.locator(f'#results tr[data-id="{transfer_in}"]')).to_have_attribute("data-ok", "true")
+    report_from_declaration_page(b_page, transfer_in, running_platform["personnel"]["commitment_seconds"])
 
     # ---- 4. Review, then the certificate is B's and A's 调出 is complete.
     review_declaration(

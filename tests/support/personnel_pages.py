@@ -105,6 +105,14 @@ def confirm_commitment(page: Page, seconds: float) -> None:
     expect(page.locator("h1")).to_contain_text("上报结果")
 
 
+def report_from_declaration_page(page: Page, declaration: str, seconds: float) -> None:
+    """上报 a single declaration from its page: the commitment letter, then its result row is ok."""
+    with page.expect_navigation():
+        page.locator("#report-button").click()
+    confirm_commitment(page, seconds)
+    expect(page.locator(f'#results tr[data-id="{declaration}"]')).to_have_attribute("data-ok", "true")
+
+
 def staff_login(cluster: object, level: str, region: str, name: str, kind: str = "reviewer") -> str:
     username = f"{level[:4]}{uuid.uuid4().hex[:10]}"
     cluster.identity.create_staff_account(
