@@ -20,7 +20,7 @@ from gateway.openapi import operation, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
 from services.common.access import PERSONAL
 from services.common.errors import Unauthenticated, ValidationFailed
-from services.personnel.domain import ID_TYPES
+from services.common.validators import ID_TYPES
 
 STATUS_LABELS = {
     "pending_email_verification": "待验证邮箱",

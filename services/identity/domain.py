@@ -13,15 +13,17 @@ import pyotp
 
 from services.common.access import KIND_PERSON, MODULES, READ_ONLY
 from services.common.errors import FieldErrors, field_error
-from services.common.validators import is_email, is_mobile, uscc_error
 
-# A person's ID rules are personnel's (GB 11643 for resident IDs, formats of the others): one
-# rule for the person record and for the account that logs in with the same number.
-from services.personnel.domain import (
+# One ID rule (GB 11643 for resident IDs, formats of the others) for the person record in
+# personnel and the person account that logs in with the same number.
+from services.common.validators import (
     NAME_PATTERN,
     RESIDENT_ID,
     id_number_problem,
+    is_email,
+    is_mobile,
     normalise_id_number,
+    uscc_error,
 )
 
 ACCOUNT_PENDING_EMAIL = "pending_email_verification"

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 from PIL import Image, ImageDraw
 
+from services.common import validators as ids
 from services.common.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from services.personnel import domain as d
 
@@ -42,7 +43,7 @@ def fields_of(exc):
 def test_bad_resident_ids_are_named(number, code):
     problem = d.id_number_problem(d.RESIDENT_ID, number, TODAY)
     assert problem is not None and problem[0] == code
-    assert problem[1] == d.RESIDENT_ID_MESSAGES[code]
+    assert problem[1] == ids.RESIDENT_ID_MESSAGES[code]
 
 
 @pytest.mark.parametrize("number", [FEMALE_LEAP_DAY, MALE_X, MALE_X.lower(), SEED_SAMPLE,
@@ -58,26 +59,26 @@ def test_birth_and_gender_from_resident_id():
 
 
 @pytest.mark.parametrize(("id_type", "number", "ok"), [
-    (d.OFFICER_ID, "南字第1234567号", True),
-    (d.OFFICER_ID, "政字第123456号", True),
-    (d.OFFICER_ID, "1234567", False),
-    (d.OFFICER_ID, "南字第12345号", False),
-    (d.POLICE_ID, "123456", True),
-    (d.POLICE_ID, "京公12345678", True),
-    (d.POLICE_ID, "12345", False),
-    (d.POLICE_ID, "ABC123456", False),
-    (d.PASSPORT, "E12345678", True),
-    (d.PASSPORT, "ea1234567", True),  # normalised to upper case
-    (d.PASSPORT, "G 1234 5678", True),
-    (d.PASSPORT, "ABCDEFG", False),  # no digit
-    (d.PASSPORT, "E12", False),
-    (d.PASSPORT, "E1234567890123456789", False),
+    (ids.OFFICER_ID, "南字第1234567号", True),
+    (ids.OFFICER_ID, "政字第123456号", True),
+    (ids.OFFICER_ID, "1234567", False),
+    (ids.OFFICER_ID, "南字第12345号", False),
+    (ids.POLICE_ID, "123456", True),
+    (ids.POLICE_ID, "京公12345678", True),
+    (ids.POLICE_ID, "12345", False),
+    (ids.POLICE_ID, "ABC123456", False),
+    (ids.PASSPORT, "E12345678", True),
+    (ids.PASSPORT, "ea1234567", True),  # normalised to upper case
+    (ids.PASSPORT, "G 1234 5678", True),
+    (ids.PASSPORT, "ABCDEFG", False),  # no digit
+    (ids.PASSPORT, "E12", False),
+    (ids.PASSPORT, "E1234567890123456789", False),
 ])
 def test_other_id_formats(id_type, number, ok):
     problem = d.id_number_problem(id_type, number, TODAY)
     assert (problem is None) == ok, problem
     if not ok:
-        assert problem[0] == "format" and problem[1] == d.OTHER_ID_FORMATS[id_type][1]
+        assert problem[0] == "format" and problem[1] == ids.OTHER_ID_FORMATS[id_type][1]
 
 
 def test_unknown_id_type_and_check_id():
