@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import random
+from datetime import date
 
 from PIL import Image, ImageDraw
 
@@ -13,7 +14,9 @@ from services.common.validators import resident_id_check_character
 
 def resident_id(rng: random.Random | None = None, region: str = "150102") -> str:
     rng = rng or random.Random()
-    body = f"{region}{rng.randint(1960, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
+    # Aged 26 to 60 whatever the year the suite runs: personnel refuses registrations over 65.
+    year = date.today().year
+    body = f"{region}{rng.randint(year - 60, year - 26)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}" \
            f"{rng.randint(0, 999):03d}"
     return body + resident_id_check_character(body)
 
