@@ -16,12 +16,13 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.charts import svg_bars
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok
 from services.common.access import actor_from_account
+from services.common.contracts.ratings import RATING_MODES, RATING_REASONS
 from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.notify.domain import RATING_MODES, RATING_REASONS, svg_bars
 
 log = logging.getLogger(__name__)
 STAFF = ("reviewer", "admin")

@@ -24,9 +24,8 @@ from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
 from gateway.views.forms import csrf_ok, uploaded_file
 from services.common.access import READ_ONLY, actor_from_account
+from services.common.contracts.personnel import ACTIONS, ACTORS, ANOMALY_KINDS, STATUSES
 from services.common.errors import FieldErrors, ServiceError
-from services.personnel.declarations import ACTIONS, ACTORS, STATUSES
-from services.personnel.domain import ANOMALY_KINDS
 
 ENTERPRISE_KINDS = ("enterprise", "sub")
 STAFF_KINDS = ("reviewer", "admin")

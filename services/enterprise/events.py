@@ -1,13 +1,13 @@
 """Events enterprise emits and consumes, with versions (each documented in docs/events.md)."""
 
+from services.common.contracts.identity import ENTERPRISE_ACCOUNT_REGISTERED
+from services.common.contracts.review import CASE_CLOSED, CASE_DECIDED, ReviewRequestedData
 from services.common.envelope import EventSpec
-from services.common.review_contract import CASE_CLOSED, CASE_DECIDED, ReviewRequestedData
 from services.enterprise.schemas import (
     ChangeRequestedData,
     RecordsChangedData,
     RegistrationProfileSubmittedData,
 )
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 
 RECORDS_CHANGED = EventSpec(
     "enterprise", "records_changed", 1, RecordsChangedData,
@@ -27,6 +27,6 @@ REVIEW_REQUESTED = EventSpec(
     "A change request goes to review as a case (docs/contracts.md, Review cases).",
 )
 # Consumed from review (its answers about enterprise:change:<id> cases): CASE_DECIDED and
-# CASE_CLOSED, the producers' shared view (services/common/review_contract.py).
+# CASE_CLOSED, the producers' shared view (services/common/contracts/review.py).
 EMITS = [RECORDS_CHANGED, CHANGE_REQUESTED, REGISTRATION_PROFILE_SUBMITTED, REVIEW_REQUESTED]
 CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, CASE_DECIDED, CASE_CLOSED]

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common import audit
 from services.common.attachments import attachment_view, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
+from services.common.contracts.identity import ENTERPRISE_ACCOUNT_REGISTERED
 from services.common.errors import (
     Conflict,
     FieldErrors,
@@ -45,7 +46,6 @@ from services.enterprise.events import (
 from services.enterprise.models import Attachment, ChangeRequest, Enterprise, Staff
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
 from services.enterprise.schemas import ChangeRequestSchema, ListQuerySchema, UploadSchema
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
 
 log = logging.getLogger(__name__)
 OPEN_CASE_SERVICES = ("permits", "personnel")

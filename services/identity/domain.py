@@ -353,7 +353,7 @@ def registration_case_due(kind: str, status: str, profile_submitted_at: datetime
 
 def registration_case(account: dict[str, Any], profile: dict[str, Any], revision: int,
                       submitted_at: datetime) -> dict[str, Any]:
-    """identity.review_requested data (services/common/review_contract.py): step 1's account
+    """identity.review_requested data (services/common/contracts/review.py): step 1's account
     and step 2's enterprise information as fields, the two licence scans as attachments."""
     fields = {"uscc": {"label": "统一社会信用代码", "value": account["uscc"]},
               "account_contact": {"label": "账号联系人", "value": account["contact_name"]},

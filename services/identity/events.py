@@ -1,30 +1,14 @@
 """Events identity emits, with versions (each documented in docs/events.md)."""
 
+from services.common.contracts.identity import (
+    ACCOUNT_STATUS_CHANGED,
+    EMAIL_VERIFICATION_REQUESTED,
+    ENTERPRISE_ACCOUNT_REGISTERED,
+    PASSWORD_RESET_REQUESTED,
+)
+from services.common.contracts.review import CASE_DECIDED, ReviewRequestedData
 from services.common.envelope import EventSpec
-from services.common.review_contract import CASE_DECIDED, ReviewRequestedData
-from services.identity.schemas import (
-    AccountRegisteredData,
-    AccountStatusChangedData,
-    LinkMailData,
-    RegistrationProfileSubmittedData,
-)
-
-ENTERPRISE_ACCOUNT_REGISTERED = EventSpec(
-    "identity", "enterprise_account_registered", 1, AccountRegisteredData,
-    "An enterprise main account was created (registration step 1).",
-)
-EMAIL_VERIFICATION_REQUESTED = EventSpec(
-    "identity", "account_email_verification_requested", 1, LinkMailData,
-    "A single-use e-mail verification link was issued; notify mails it.",
-)
-PASSWORD_RESET_REQUESTED = EventSpec(
-    "identity", "password_reset_requested", 1, LinkMailData,
-    "A single-use password reset link was issued; notify mails it.",
-)
-ACCOUNT_STATUS_CHANGED = EventSpec(
-    "identity", "account_status_changed", 1, AccountStatusChangedData,
-    "An account's status changed (verified, approved, rejected, disabled, enabled).",
-)
+from services.identity.schemas import RegistrationProfileSubmittedData
 
 REVIEW_REQUESTED = EventSpec(
     "identity", "review_requested", 1, ReviewRequestedData,

@@ -63,16 +63,6 @@ class AccountSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class AccountRegisteredData(Schema):
-    """Data of identity.enterprise_account_registered v1."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    account_id = fields.UUID(required=True)
-    uscc = fields.String(required=True)
-    contact_name = fields.String(required=True)
-    email = fields.Email(required=True)
 
 
 def _text(**kwargs: object) -> fields.String:
@@ -163,29 +153,8 @@ class SessionAccountSchema(Schema):
     review_reason = fields.String(allow_none=True)
 
 
-class LinkMailData(Schema):
-    """Data of identity.account_email_verification_requested / password_reset_requested v1."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    account_id = fields.UUID(required=True)
-    email = fields.Email(required=True)
-    contact_name = fields.String(required=True)
-    link = fields.Url(required=True, require_tld=False)
-    expires_at = fields.AwareDateTime(required=True)
 
 
-class AccountStatusChangedData(Schema):
-    """Data of identity.account_status_changed v1."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    account_id = fields.UUID(required=True)
-    kind = fields.String(required=True)
-    status = fields.String(required=True)
-    reason = fields.String(allow_none=True, load_default=None)
 
 
 class RegistrationProfileSubmittedData(Schema):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from services.common.contracts.ratings import POOR_RATING, RATING_REASONS
+
 MAX_MAIL_BACKOFF = timedelta(minutes=30)
 
 
@@ -527,18 +529,6 @@ def deadline_reminders(today: date, deadline: dict[str, Any]) -> list[Reminder]:
 # 好差评: ratings
 # =============================================================================================
 RATING_INTERVAL = timedelta(days=5)
-POOR_RATING = 2
-RATING_REASONS = {
-    "fast": "办理迅速",
-    "clear": "告知清楚",
-    "polite": "服务热情",
-    "easy": "材料精简",
-    "slow": "办理缓慢",
-    "unclear": "告知不清",
-    "repeated": "多次跑动/重复提交",
-    "attitude": "态度不好",
-}
-RATING_MODES = {"case": "一事一评", "visit": "一次一评"}
 
 
 def next_rating_allowed(last_rated_at: datetime | None) -> datetime | None:
@@ -562,27 +552,6 @@ def is_poor(score: int) -> bool:
 def follow_up_todo(rating_id: str, score: int, subject: str) -> Todo:
     return Todo(Recipient.admins(), "follow_up", f"notify:rating:{rating_id}",
                 f"差评回访：{subject}", f"收到 {score} 分的评价，请回访并处理。", f"/ratings/{rating_id}")
-
-
-def svg_bars(rows: list[tuple[str, float, int]], width: int = 520, bar_height: int = 22) -> str:
-    """A horizontal bar chart (label, average score 0-5, count) as SVG, drawn on the server."""
-    from html import escape
-
-    label_width, gap = 160, 6
-    height = max(1, len(rows)) * (bar_height + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img">']
-    scale = (width - label_width - 90) / 5
-    for index, (label, average, count) in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        bar = max(1.0, average * scale)
-        parts.append(f'<text x="0" y="{y + bar_height - 6}" font-size="13">{escape(label)}</text>')
-        parts.append(f'<rect x="{label_width}" y="{y}" width="{bar:.1f}" height="{bar_height}" '
-                     f'class="{"bar-poor" if average <= POOR_RATING else "bar"}"/>')
-        parts.append(f'<text x="{label_width + bar + 6:.1f}" y="{y + bar_height - 6}" font-size="13">'
-                     f'{average:.2f} 分（{count} 条）</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def rating_errors(payload: dict[str, Any]) -> dict[str, list[dict[str, str]]]:

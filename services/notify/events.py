@@ -1,17 +1,18 @@
 """Events notify consumes, each with notify's own tolerant view of its data (unknown fields are
-ignored), so notify imports no other service's module but identity's (its first producer).
+ignored), so notify imports no other service's module (identity's specs it shares are in
+services/common/contracts).
 
 notify emits no platform events: what it publishes is the agency stream (services/notify/agency.py,
 docs/agency.md), which has its own envelope.
 """
 
-from services.common.envelope import EventSpec
-from services.identity.events import (
+from services.common.contracts.identity import (
     ACCOUNT_STATUS_CHANGED,
     EMAIL_VERIFICATION_REQUESTED,
     ENTERPRISE_ACCOUNT_REGISTERED,
     PASSWORD_RESET_REQUESTED,
 )
+from services.common.envelope import EventSpec
 from services.notify import schemas as s
 
 # ---- enterprise --------------------------------------------------------------------------------

@@ -19,16 +19,16 @@ from nameko.timer import timer
 
 from services.common import audit
 from services.common.base import PlatformService, service_rpc
-from services.common.envelope import EventSpec
-from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed, uuid_or_not_found
-from services.common.events import reliable_event_handler
-from services.common.localtime import BEIJING
-from services.identity.events import (
+from services.common.contracts.identity import (
     ACCOUNT_STATUS_CHANGED,
     EMAIL_VERIFICATION_REQUESTED,
     ENTERPRISE_ACCOUNT_REGISTERED,
     PASSWORD_RESET_REQUESTED,
 )
+from services.common.envelope import EventSpec
+from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed, uuid_or_not_found
+from services.common.events import reliable_event_handler
+from services.common.localtime import BEIJING
 from services.notify import agency, domain
 from services.notify import events as ev
 from services.notify.mailer import send_mail

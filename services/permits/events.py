@@ -1,7 +1,6 @@
 """Events permits emits and consumes, with versions (each documented in docs/events.md)."""
 
-from services.common.envelope import EventSpec
-from services.common.review_contract import (
+from services.common.contracts.review import (
     CASE_ACCEPTED,
     CASE_CLOSED,
     CASE_DECIDED,
@@ -9,6 +8,7 @@ from services.common.review_contract import (
     CORRECTION_REQUESTED,
     ReviewRequestedData,
 )
+from services.common.envelope import EventSpec
 from services.permits.schemas import (
     ApplicationDecidedData,
     ApplicationStateChangedData,
@@ -50,7 +50,7 @@ REVIEW_WITHDRAWN = EventSpec(
 EMITS = [APPLICATION_SUBMITTED, APPLICATION_STATE_CHANGED, APPLICATION_DECIDED, LICENCE_ISSUED,
          LICENCE_STATUS_CHANGED, LICENCE_AT_RISK, REVIEW_REQUESTED, REVIEW_WITHDRAWN]
 
-# Consumed: review's answers (the producers' shared view, services/common/review_contract.py) and
+# Consumed: review's answers (the producers' shared view, services/common/contracts/review.py) and
 # the rest with permits' own tolerant schemas (unknown keys ignored).
 RECORDS_CHANGED = EventSpec("enterprise", "records_changed", 1, RecordsChangedData,
                             "An enterprise's records changed: re-run open pre-checks.")

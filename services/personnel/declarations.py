@@ -48,6 +48,23 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from services.common.contracts.personnel import (
+    ACTIONS,
+    ACTORS,
+    APPROVED,
+    CORRECTION,
+    DELETED,
+    DRAFT,
+    LEVEL_LABELS,
+    REJECTED,
+    RETURNED,
+    STATUSES,
+    TERMINATED,
+    UNACCEPTED,
+    UNDER_REVIEW,
+    WITHDRAWAL_REQUESTED,
+    WITHDRAWN,
+)
 from services.common.errors import (
     Conflict,
     FieldErrors,
@@ -77,28 +94,10 @@ from services.personnel.windows import (
 
 # ---------------------------------------------------------------- statuses and actions
 
-DRAFT, RETURNED, DELETED = "draft", "returned", "deleted"
-UNDER_REVIEW, CORRECTION, WITHDRAWAL_REQUESTED = "under_review", "correction", "withdrawal_requested"
-APPROVED, REJECTED, WITHDRAWN, TERMINATED = "approved", "rejected", "withdrawn", "terminated"
-LEVEL_LABELS = {"city": "盟市", "province": "省级", "ministry": "部级"}
-UNACCEPTED = {f"{level}_unaccepted": f"{label}未受理" for level, label in LEVEL_LABELS.items()}
-STATUSES = {
-    DRAFT: "未上报", RETURNED: "已退回", DELETED: "已删除", **UNACCEPTED, UNDER_REVIEW: "审核中",
-    CORRECTION: "待补正", WITHDRAWAL_REQUESTED: "个人申请撤回中", APPROVED: "审核通过",
-    REJECTED: "审核不通过", WITHDRAWN: "已撤回", TERMINATED: "已终止",
-}
+
 FINAL_STATUSES = (APPROVED, REJECTED, WITHDRAWN, DELETED, TERMINATED)
 REPORTED_STATUSES = (*UNACCEPTED, UNDER_REVIEW, CORRECTION, WITHDRAWAL_REQUESTED, APPROVED, REJECTED,
                      WITHDRAWN, TERMINATED)
-ACTIONS = {
-    "save": "保存", "report": "上报", "return": "退回", "redeclare": "重新申报", "delete": "删除",
-    "accept": "受理", "forward": "报上级审核", "request_correction": "要求补正", "resubmit": "补正后重新提交",
-    "approve": "审核通过", "reject": "审核不通过", "revise": "修改后重新申报",
-    "request_withdrawal": "申请撤回", "agree_withdrawal": "同意撤回", "refuse_withdrawal": "不同意撤回",
-    "cancel": "取消申请", "terminate": "终止",
-}
-ACTORS = {"enterprise": "申报企业", "person": "申报人本人", "review": "审核部门"}
-
 _OPEN_REVIEW = (*UNACCEPTED, UNDER_REVIEW)
 # (status, action) -> (target, actors). Targets starting with "@" are computed:
 # @first_level: <first level of the chain>_unaccepted; @next_level: the next level's; @resume: back.

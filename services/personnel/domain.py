@@ -53,6 +53,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from services.common.attachments import IMAGE, PDF, CheckedUpload, check_upload
+from services.common.contracts.personnel import ANOMALY_KINDS
 from services.common.errors import (
     Conflict,
     FieldErrors,
@@ -450,14 +451,6 @@ def transfer_may_return(transfer: Transfer) -> bool:
 
 # ---------------------------------------------------------------- appeals (申辩管理)
 
-ANOMALY_KINDS = {
-    "dual_employment": "同一人员在两家及以上单位注册",
-    "social_insurance_mismatch": "社保缴纳单位与聘用单位不一致",
-    "identity_mismatch": "身份信息与公安数据不一致",
-    "certificate_mismatch": "证书信息与发证数据不一致",
-    "over_age": "年龄超过65周岁仍在注册",
-    "other": "其他异常",
-}
 APPEAL_STATUSES = {"open": "待申辩", "answered": "已申辩（待审核）", "upheld": "申辩成立",
                    "dismissed": "申辩不成立", "expired": "逾期未申辩"}
 # (status, action) -> (new status, who: enterprise / reviewer / system)

@@ -1,7 +1,7 @@
 """Events personnel emits and consumes, with versions (each documented in docs/events.md)."""
 
-from services.common.envelope import EventSpec
-from services.common.review_contract import (
+from services.common.contracts.identity import ENTERPRISE_ACCOUNT_REGISTERED
+from services.common.contracts.review import (
     CASE_ACCEPTED,
     CASE_CLOSED,
     CASE_DECIDED,
@@ -9,7 +9,7 @@ from services.common.review_contract import (
     CORRECTION_REQUESTED,
     ReviewRequestedData,
 )
-from services.identity.events import ENTERPRISE_ACCOUNT_REGISTERED
+from services.common.envelope import EventSpec
 from services.personnel.domain import KEY_PERSON_CHANGED
 from services.personnel.schemas import (
     CertificateCancelledData,

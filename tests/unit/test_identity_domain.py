@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from services.common.review_contract import ReviewRequestedData
+from services.common.contracts.review import ReviewRequestedData
 from services.identity import domain
 from services.identity.domain import normalise_registration, password_problems, registration_errors
 

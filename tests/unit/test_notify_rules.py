@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from gateway.charts import svg_bars
 from services.notify import domain
 from services.notify import events as ev
 from services.notify.domain import Audience, Recipient, audience_for, visible
@@ -180,7 +181,7 @@ def test_poor_rating_opens_an_admin_follow_up():
 
 
 def test_chart_is_svg_with_one_bar_per_group():
-    svg = domain.svg_bars([("张三", 4.5, 2), ("<李四>", 1.0, 1)])
+    svg = svg_bars([("张三", 4.5, 2), ("<李四>", 1.0, 1)])
     assert svg.startswith("<svg") and svg.count("<rect") == 2
     assert "&lt;李四&gt;" in svg and "bar-poor" in svg
 
