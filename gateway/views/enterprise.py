@@ -176,8 +176,8 @@ class EnterpriseViews:
     ROUTES = [
         Rule("/enterprise", endpoint="enterprise_basic", methods=["GET", "POST"]),
         Rule("/enterprise/changes", endpoint="enterprise_changes", methods=["GET", "POST"]),
-        Rule("/enterprise/organisations", endpoint="enterprise_organisations"),
-        Rule(f"/enterprise/<{SECTIONS}:section>", endpoint="enterprise_section"),
+        Rule("/enterprise/organisations", endpoint="enterprise_organisations", methods=["GET"]),
+        Rule(f"/enterprise/<{SECTIONS}:section>", endpoint="enterprise_section", methods=["GET"]),
         Rule(
             f"/enterprise/<{SECTIONS}:section>/new", endpoint="enterprise_record_new", methods=["GET", "POST"]
         ),
@@ -192,10 +192,10 @@ class EnterpriseViews:
             methods=["POST"],
         ),
         Rule("/register/enterprise", endpoint="register_enterprise", methods=["GET", "POST"]),
-        Rule("/files/enterprise/<attachment_id>", endpoint="enterprise_file"),
+        Rule("/files/enterprise/<attachment_id>", endpoint="enterprise_file", methods=["GET"]),
         Rule("/api/v1/enterprise", endpoint="api_enterprise", methods=["GET", "PATCH"]),
-        Rule("/api/v1/enterprise/summary", endpoint="api_enterprise_summary"),
-        Rule("/api/v1/enterprise/history", endpoint="api_enterprise_history"),
+        Rule("/api/v1/enterprise/summary", endpoint="api_enterprise_summary", methods=["GET"]),
+        Rule("/api/v1/enterprise/history", endpoint="api_enterprise_history", methods=["GET"]),
         Rule(
             "/api/v1/enterprise/change-requests", endpoint="api_enterprise_changes", methods=["GET", "POST"]
         ),
@@ -220,11 +220,11 @@ class EnterpriseViews:
             endpoint="api_enterprise_record",
             methods=["GET", "PUT", "DELETE"],
         ),
-        Rule("/api/v1/enterprises/<enterprise_id>", endpoint="api_enterprise_of"),
+        Rule("/api/v1/enterprises/<enterprise_id>", endpoint="api_enterprise_of", methods=["GET"]),
         Rule(
             f"/api/v1/enterprises/<enterprise_id>/<{SECTIONS}:section>", endpoint="api_enterprise_of_section"
-        ),
-        Rule("/api/v1/organisations", endpoint="api_organisations"),
+        , methods=["GET"]),
+        Rule("/api/v1/organisations", endpoint="api_organisations", methods=["GET"]),
     ]
 
     # ---- helpers --------------------------------------------------------------------------

@@ -101,20 +101,20 @@ class NotifyViews:
     }
 
     ROUTES = [
-        Rule("/messages", endpoint="messages"),
-        Rule("/todos", endpoint="todos"),
-        Rule("/todos/<todo_id>", endpoint="todo"),
+        Rule("/messages", endpoint="messages", methods=["GET"]),
+        Rule("/todos", endpoint="todos", methods=["GET"]),
+        Rule("/todos/<todo_id>", endpoint="todo", methods=["GET"]),
         Rule("/todos/<todo_id>/done", endpoint="todo_done", methods=["POST"]),
         Rule("/rate/<token>", endpoint="rate", methods=["GET", "POST"]),
         Rule("/ratings/qr", endpoint="rating_qr", methods=["GET", "POST"]),
-        Rule("/ratings/stats", endpoint="rating_stats"),
-        Rule("/ratings/<rating_id>", endpoint="rating_detail"),
-        Rule("/admin/dead-letters", endpoint="dead_letters"),
-        Rule("/api/v1/messages", endpoint="api_messages"),
-        Rule("/api/v1/notify/counts", endpoint="api_notify_counts"),
-        Rule("/api/v1/todos", endpoint="api_todos"),
-        Rule("/api/v1/todos/<todo_id>", endpoint="api_todo"),
-        Rule("/api/v1/ratings/stats", endpoint="api_rating_stats"),
+        Rule("/ratings/stats", endpoint="rating_stats", methods=["GET"]),
+        Rule("/ratings/<rating_id>", endpoint="rating_detail", methods=["GET"]),
+        Rule("/admin/dead-letters", endpoint="dead_letters", methods=["GET"]),
+        Rule("/api/v1/messages", endpoint="api_messages", methods=["GET"]),
+        Rule("/api/v1/notify/counts", endpoint="api_notify_counts", methods=["GET"]),
+        Rule("/api/v1/todos", endpoint="api_todos", methods=["GET"]),
+        Rule("/api/v1/todos/<todo_id>", endpoint="api_todo", methods=["GET"]),
+        Rule("/api/v1/ratings/stats", endpoint="api_rating_stats", methods=["GET"]),
         Rule("/api/v1/ratings/<token>", endpoint="api_rating", methods=["GET", "POST"]),
     ]
     _counts_unavailable_until = 0.0

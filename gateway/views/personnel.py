@@ -783,10 +783,10 @@ class PersonnelViews:
     }
 
     ROUTES = [
-        Rule("/personnel", endpoint="personnel_home"),
-        Rule("/personnel/people", endpoint="personnel_people"),
+        Rule("/personnel", endpoint="personnel_home", methods=["GET"]),
+        Rule("/personnel/people", endpoint="personnel_people", methods=["GET"]),
         Rule("/personnel/people/new", endpoint="personnel_person_new", methods=["GET", "POST"]),
-        Rule("/personnel/people/<person_id>", endpoint="personnel_person"),
+        Rule("/personnel/people/<person_id>", endpoint="personnel_person", methods=["GET"]),
         Rule("/personnel/people/<person_id>/edit", endpoint="personnel_person_edit", methods=["GET", "POST"]),
         Rule("/personnel/people/<person_id>/photo", endpoint="personnel_photo", methods=["POST"]),
         Rule(
@@ -794,7 +794,7 @@ class PersonnelViews:
             endpoint="personnel_record_new",
             methods=["GET", "POST"],
         ),
-        Rule("/personnel/certificates/<certificate_id>", endpoint="personnel_certificate"),
+        Rule("/personnel/certificates/<certificate_id>", endpoint="personnel_certificate", methods=["GET"]),
         Rule(
             "/personnel/certificates/<certificate_id>/supplement",
             endpoint="personnel_record_edit",
@@ -805,11 +805,11 @@ class PersonnelViews:
             endpoint="personnel_transfer_out",
             methods=["POST"],
         ),
-        Rule("/personnel/types/<type_code>", endpoint="personnel_type"),
+        Rule("/personnel/types/<type_code>", endpoint="personnel_type", methods=["GET"]),
         Rule("/personnel/types/<type_code>/<kind>", endpoint="personnel_start", methods=["GET", "POST"]),
-        Rule("/personnel/declarations", endpoint="personnel_declarations"),
+        Rule("/personnel/declarations", endpoint="personnel_declarations", methods=["GET"]),
         Rule("/personnel/declarations/bulk", endpoint="personnel_bulk", methods=["POST"]),
-        Rule("/personnel/declarations/<declaration_id>", endpoint="personnel_declaration"),
+        Rule("/personnel/declarations/<declaration_id>", endpoint="personnel_declaration", methods=["GET"]),
         Rule("/personnel/declarations/<declaration_id>/save", endpoint="personnel_save", methods=["POST"]),
         Rule(
             "/personnel/declarations/<declaration_id>/attachment",
@@ -821,41 +821,42 @@ class PersonnelViews:
             endpoint="personnel_action",
             methods=["POST"],
         ),
-        Rule("/personnel/declarations/<declaration_id>/history", endpoint="personnel_history"),
+        Rule("/personnel/declarations/<declaration_id>/history", endpoint="personnel_history",
+            methods=["GET"]),
         Rule(
             "/personnel/declarations/<declaration_id>/qualification",
             endpoint="personnel_qualification",
             methods=["POST"],
         ),
-        Rule("/personnel/declarations/<declaration_id>/print", endpoint="personnel_print"),
+        Rule("/personnel/declarations/<declaration_id>/print", endpoint="personnel_print", methods=["GET"]),
         Rule(
             "/personnel/batches/<batch_id>/<any(report, delete, remove):action>",
             endpoint="personnel_batch_action",
             methods=["POST"],
         ),
         Rule("/personnel/commitment", endpoint="personnel_commitment", methods=["GET", "POST"]),
-        Rule("/personnel/files/<attachment_id>", endpoint="personnel_file"),
-        Rule("/personnel/transfers", endpoint="personnel_transfers"),
+        Rule("/personnel/files/<attachment_id>", endpoint="personnel_file", methods=["GET"]),
+        Rule("/personnel/transfers", endpoint="personnel_transfers", methods=["GET"]),
         Rule(
             "/personnel/transfers/<transfer_id>/<any(accept, return, cancel):action>",
             endpoint="personnel_transfer_action",
             methods=["POST"],
         ),
         Rule("/personnel/requests", endpoint="personnel_requests", methods=["GET", "POST"]),
-        Rule("/personnel/expiring", endpoint="personnel_expiring"),
-        Rule("/personnel/registered", endpoint="personnel_registered"),
-        Rule("/personnel/registered/export", endpoint="personnel_export"),
-        Rule("/personnel/appeals", endpoint="personnel_appeals"),
+        Rule("/personnel/expiring", endpoint="personnel_expiring", methods=["GET"]),
+        Rule("/personnel/registered", endpoint="personnel_registered", methods=["GET"]),
+        Rule("/personnel/registered/export", endpoint="personnel_export", methods=["GET"]),
+        Rule("/personnel/appeals", endpoint="personnel_appeals", methods=["GET"]),
         Rule("/personnel/appeals/<appeal_id>/answer", endpoint="personnel_appeal_answer", methods=["POST"]),
         Rule("/personnel/appeals/raise", endpoint="personnel_appeal_raise", methods=["POST"]),
         Rule("/personnel/appeals/<appeal_id>/close", endpoint="personnel_appeal_close", methods=["POST"]),
-        Rule("/personal/declarations", endpoint="personal_declarations"),
+        Rule("/personal/declarations", endpoint="personal_declarations", methods=["GET"]),
         Rule(
             "/personal/declarations/<declaration_id>/withdraw", endpoint="personal_withdraw", methods=["POST"]
         ),
         Rule("/personal/transfer", endpoint="personal_transfer", methods=["GET", "POST"]),
         Rule("/personal/start/<type_code>/<kind>", endpoint="personal_start", methods=["GET", "POST"]),
-        Rule("/personal/declarations/<declaration_id>", endpoint="personal_declaration"),
+        Rule("/personal/declarations/<declaration_id>", endpoint="personal_declaration", methods=["GET"]),
         Rule("/personal/declarations/<declaration_id>/save", endpoint="personal_save", methods=["POST"]),
         Rule(
             "/personal/declarations/<declaration_id>/attachment",
@@ -867,7 +868,7 @@ class PersonnelViews:
             endpoint="personal_action",
             methods=["POST"],
         ),
-        Rule("/api/v1/personnel/catalogue", endpoint="api_personnel_catalogue"),
+        Rule("/api/v1/personnel/catalogue", endpoint="api_personnel_catalogue", methods=["GET"]),
         Rule("/api/v1/personnel/people", endpoint="api_personnel_people", methods=["GET", "POST"]),
         Rule(
             "/api/v1/personnel/people/<person_id>", endpoint="api_personnel_person", methods=["GET", "PATCH"]
@@ -907,9 +908,9 @@ class PersonnelViews:
             endpoint="api_personnel_bulk",
             methods=["POST"],
         ),
-        Rule("/api/v1/personnel/attachments/<attachment_id>", endpoint="api_personnel_file"),
+        Rule("/api/v1/personnel/attachments/<attachment_id>", endpoint="api_personnel_file", methods=["GET"]),
         Rule("/api/v1/personnel/batches", endpoint="api_personnel_batches", methods=["GET", "POST"]),
-        Rule("/api/v1/personnel/batches/<batch_id>", endpoint="api_personnel_batch"),
+        Rule("/api/v1/personnel/batches/<batch_id>", endpoint="api_personnel_batch", methods=["GET"]),
         Rule(
             "/api/v1/personnel/batches/<batch_id>/<any(add, remove):action>",
             endpoint="api_personnel_batch_action",
@@ -926,10 +927,10 @@ class PersonnelViews:
             endpoint="api_personnel_transfer_action",
             methods=["POST"],
         ),
-        Rule("/api/v1/personnel/re-registration", endpoint="api_personnel_re_registration"),
-        Rule("/api/v1/personnel/expiring", endpoint="api_personnel_expiring"),
-        Rule("/api/v1/personnel/registered", endpoint="api_personnel_registered"),
-        Rule("/api/v1/personnel/registered/export", endpoint="api_personnel_export"),
+        Rule("/api/v1/personnel/re-registration", endpoint="api_personnel_re_registration", methods=["GET"]),
+        Rule("/api/v1/personnel/expiring", endpoint="api_personnel_expiring", methods=["GET"]),
+        Rule("/api/v1/personnel/registered", endpoint="api_personnel_registered", methods=["GET"]),
+        Rule("/api/v1/personnel/registered/export", endpoint="api_personnel_export", methods=["GET"]),
         Rule("/api/v1/personnel/appeals", endpoint="api_personnel_appeals", methods=["GET", "POST"]),
         Rule(
             "/api/v1/personnel/appeals/<appeal_id>/close",
@@ -944,7 +945,7 @@ class PersonnelViews:
         Rule(
             "/api/v1/personnel/me/declarations", endpoint="api_personal_declarations", methods=["GET", "POST"]
         ),
-        Rule("/api/v1/personnel/me/certificates", endpoint="api_personal_certificates"),
+        Rule("/api/v1/personnel/me/certificates", endpoint="api_personal_certificates", methods=["GET"]),
         Rule(
             "/api/v1/personnel/me/declarations/<declaration_id>/withdrawal",
             endpoint="api_personal_withdraw",

@@ -25,16 +25,16 @@ REGISTER_FIELDS = ("uscc", "contact_name", "contact_mobile", "email")
 
 class PublicViews:
     ROUTES = [
-        Rule("/", endpoint="index"),
+        Rule("/", endpoint="index", methods=["GET"]),
         Rule("/register", endpoint="register", methods=["GET", "POST"]),
-        Rule("/healthz", endpoint="healthz"),
-        Rule("/metrics", endpoint="metrics"),
-        Rule("/static/<path:filename>", endpoint="static"),
-        Rule("/api/openapi.json", endpoint="api_openapi"),
+        Rule("/healthz", endpoint="healthz", methods=["GET"]),
+        Rule("/metrics", endpoint="metrics", methods=["GET"]),
+        Rule("/static/<path:filename>", endpoint="static", methods=["GET"]),
+        Rule("/api/openapi.json", endpoint="api_openapi", methods=["GET"]),
         Rule("/api/v1/accounts", endpoint="api_register", methods=["POST"]),
     ]
     # HTTP -> RPC -> reply with no work: the benchmarks' baseline. Off unless configured.
-    ECHO_ROUTE = Rule("/_echo", endpoint="echo")
+    ECHO_ROUTE = Rule("/_echo", endpoint="echo", methods=["GET"])
 
     def on_index(self, request: Request) -> Response:
         self.current_actor(request)

@@ -352,3 +352,23 @@ def test_forced_password_change_redirects_everything_else(client, rpc):
     response = client.get("/enterprise")
     assert response.status_code == 303 and response.headers["Location"] == "/password/change"
     assert client.get("/password/change").status_code == 200
+
+
+def test_every_route_declares_its_methods():
+    from gateway.views import VIEW_CLASSES
+    from gateway.views.public import PublicViews
+
+    rules = [rule for views in VIEW_CLASSES for rule in views.ROUTES] + [PublicViews.ECHO_ROUTE]
+    undeclared = [rule.rule for rule in rules if not rule.methods]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "PATCH"])
+def test_a_read_route_refuses_other_methods_with_405_and_calls_nothing(client, rpc, method):
+    sign_in_as(client)
+    rpc.calls.clear()
+    response = client.open("/api/v1/messages", method=method, headers={"X-CSRF-Token": "t0ken"})
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "http_405"
+    assert [c for c in rpc.calls if c[0] == "notify"] == []
+
