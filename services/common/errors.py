@@ -21,8 +21,9 @@ class ServiceError(Exception):
     code = "service_error"
 
     def __init__(self, message: str, fields: FieldErrors | None = None, code: str | None = None) -> None:
-        # All three travel as args, so the caller rebuilds the same error on its side.
-        super().__init__(message, fields or {}, code)
+        # All three travel as args, so the caller rebuilds the same error on its side. No code
+        # travels as "" (nameko's serialiser turns None into the string "None").
+        super().__init__(message, fields or {}, code or "")
         self.message = message
         self.fields: FieldErrors = fields or {}
         if code:
