@@ -26,7 +26,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.errors import error_view
-from gateway.http import LoginRequired, Redirect, json_response, local_time
+from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
@@ -78,6 +78,8 @@ class GatewayApp(*VIEW_CLASSES):
             adapter = self.url_map.bind_to_environ(environ)
             endpoint, values = adapter.match()
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
+            refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
+                                       *((key, key) for key in request.args)])
             response = getattr(self, f"on_{endpoint}")(request, **values)
         except LoginRequired as exc:
             response = self._login_required(request, exc)

@@ -372,3 +372,22 @@ def test_a_read_route_refuses_other_methods_with_405_and_calls_nothing(client, r
     assert response.get_json()["error"]["code"] == "http_405"
     assert [c for c in rpc.calls if c[0] == "notify"] == []
 
+
+
+def test_a_nul_byte_in_a_query_parameter_is_a_422_not_a_500(client, rpc):
+    sign_in_as(client)
+    rpc.calls.clear()
+    response = client.get("/api/v1/organisations?q=a%00b")
+    assert response.status_code == 422
+    body = response.get_json()["error"]
+    assert body["code"] == "validation_failed"
+    assert body["fields"]["q"][0]["code"] == "invalid_characters"
+    assert [c for c in rpc.calls if c[1] != "session_account"] == []
+
+
+def test_a_nul_byte_inside_a_json_body_is_a_422(client, rpc):
+    sign_in_as(client)
+    response = client.post("/api/v1/permits/batches", json={"name": ["a\x00"]},
+                           headers={"X-CSRF-Token": "t0ken"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["name"][0]["code"] == "invalid_characters"
