@@ -9,6 +9,7 @@ from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from services.common.search import LIKE_ESCAPE, contains_pattern
 from services.enterprise.models import (
     Attachment,
     ChangeHistory,
@@ -83,13 +84,13 @@ class EnterpriseRepository:
         if section == "staff" and category:
             where.append(model.category == category)
         if q:
-            like = f"%{q.replace('%', '').replace('_', '')}%"
+            like = contains_pattern(q)
             searchable = {"staff": (Staff.name, Staff.id_number, Staff.title, Staff.specialty,
                                     cast(Staff.certificates, String)),
                           "projects": (Project.name, Project.client, Project.grade),
                           "equipment": (Equipment.name, Equipment.kind, Equipment.model),
                           "shareholders": (Shareholder.holder,)}[section]
-            where.append(or_(*[column.ilike(like) for column in searchable]))
+            where.append(or_(*[column.ilike(like, escape=LIKE_ESCAPE) for column in searchable]))
         total = self.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
         order = {"staff": (Staff.category, Staff.row_no), "projects": (Project.created_at, Project.id),
                  "equipment": (Equipment.created_at, Equipment.id),

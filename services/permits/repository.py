@@ -201,7 +201,7 @@ class LicenceRepository:
         ``at_risk``: only those flagged at risk."""
         query = select(Licence).order_by(Licence.issued_on.desc()).limit(limit)
         if text:
-            query = query.where(Licence.number.contains(text))
+            query = query.where(Licence.number.contains(text, autoescape=True))
         if at_risk:
             query = query.where(Licence.at_risk.is_not(None))
         return list(self.session.scalars(query))

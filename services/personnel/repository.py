@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from services.common.search import LIKE_ESCAPE, contains_pattern
 from services.personnel.declarations import FINAL_STATUSES, REPORTED_STATUSES
 from services.personnel.models import (
     Appeal,
@@ -119,8 +120,9 @@ class PersonnelRepository:
             owned.append(and_(Person.created_by_enterprise_id == enterprise_id, Person.id.not_in(elsewhere)))
         query = select(Person).where(or_(*owned))
         if q:
-            like = f"%{q.strip()}%"
-            query = query.where(or_(Person.name.ilike(like), Person.id_number.ilike(like)))
+            like = contains_pattern(q)
+            query = query.where(or_(Person.name.ilike(like, escape=LIKE_ESCAPE),
+                                    Person.id_number.ilike(like, escape=LIKE_ESCAPE)))
         return list(self.session.scalars(_page(query, Person.created_at, limit, cursor)))
 
     # ---- certificate records --------------------------------------------------------------
@@ -190,14 +192,15 @@ class PersonnelRepository:
         if region is not None:
             query = query.where(Certificate.region_code.startswith(region))
         if filters.get("name"):
-            query = query.where(Person.name.ilike(f"%{filters['name'].strip()}%"))
+            query = query.where(Person.name.ilike(contains_pattern(filters["name"]), escape=LIKE_ESCAPE))
         if filters.get("id_number"):
             query = query.where(Person.id_number == filters["id_number"].strip().upper())
         for key in ("type_code", "certificate_kind", "status"):
             if filters.get(key):
                 query = query.where(getattr(Certificate, key) == filters[key])
         if filters.get("enterprise_name"):
-            query = query.where(Certificate.enterprise_name.ilike(f"%{filters['enterprise_name'].strip()}%"))
+            pattern = contains_pattern(filters["enterprise_name"])
+            query = query.where(Certificate.enterprise_name.ilike(pattern, escape=LIKE_ESCAPE))
         if filters.get("valid_until_before"):
             query = query.where(Certificate.valid_until <= filters["valid_until_before"])
         rows = list(
@@ -275,10 +278,11 @@ class PersonnelRepository:
             if f.get(key):
                 query = query.where(getattr(Declaration, key) == f[key])
         if f.get("q"):
-            like = f"%{f['q'].strip()}%"
+            like = contains_pattern(f["q"])
             query = query.where(
                 Declaration.person_id.in_(
-                    select(Person.id).where(or_(Person.name.ilike(like), Person.id_number.ilike(like)))
+                    select(Person.id).where(or_(Person.name.ilike(like, escape=LIKE_ESCAPE),
+                                               Person.id_number.ilike(like, escape=LIKE_ESCAPE)))
                 )
             )
         return list(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from services.common.search import LIKE_ESCAPE, contains_pattern
 from services.review import domain
 from services.review.models import (
     Attachment,
@@ -24,11 +25,6 @@ from services.review.models import (
 
 SORT_COLUMNS = {"received": Case.received_at, "due": Case.due_date, "updated": Case.updated_at}
 OPEN_QUEUES = ("active", "waiting")
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class CaseRepository:
@@ -68,7 +64,8 @@ class CaseRepository:
                                 Case.status == filters.status)
         if filters.case_type:
             if filters.case_type.endswith("*"):
-                query = query.where(Case.case_type.like(_like(filters.case_type[:-1])[1:]))
+                prefix = contains_pattern(filters.case_type[:-1])[1:]  # "pfl.*": a prefix, literally
+                query = query.where(Case.case_type.like(prefix, escape=LIKE_ESCAPE))
             else:
                 query = query.where(Case.case_type == filters.case_type)
         if filters.step:
@@ -76,7 +73,8 @@ class CaseRepository:
         if filters.overdue is not None:
             query = query.where(Case.overdue.is_(filters.overdue))
         if filters.enterprise:
-            query = query.where(Case.enterprise_name.ilike(_like(filters.enterprise)))
+            query = query.where(Case.enterprise_name.ilike(contains_pattern(filters.enterprise),
+                                                           escape=LIKE_ESCAPE))
         if filters.mine:
             query = query.where(Case.claimed_by.in_(claimants))
         cursor = filters.cursor

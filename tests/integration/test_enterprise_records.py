@@ -130,6 +130,9 @@ def test_roster_duplicate_id_names_the_row_and_summary_counts(cluster):
     assert by["electrician"] == 2 and by["total"] == 2
     found = cluster.enterprise.list_records(actor, actor["id"], "staff", {"q": "T1501"})
     assert [i["name"] for i in found["items"]] == ["周七"]
+    # what a clerk types is matched literally: "%" and "_" are no wildcards
+    for typed in ("%", "_", "T15%1"):
+        assert cluster.enterprise.list_records(actor, actor["id"], "staff", {"q": typed})["items"] == []
 
 
 def test_precheck_view_and_records_changed(cluster, engines):

@@ -226,6 +226,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     assert cluster.personnel.open_cases_of(actor["id"])["open"] == []
     people = cluster.personnel.list_people(actor, {"q": "王建设"})["items"]
     assert [c["id"] for p in people for c in p["certificates"]] == [cert["id"]]
+    assert cluster.personnel.list_people(actor, {"q": "%"})["items"] == []  # no LIKE wildcards
 
     # Once registered, B is still refused (the holder named), and a repeat at A is "already registered".
     with pytest.raises(Conflict) as still:
