@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,6 +35,8 @@ from gateway.views.public import PublicViews
 from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
 from services.common.errors import NotFound
+from services.common.localtime import BEIJING
+from services.review import clock
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -124,6 +127,7 @@ class GatewayApp(*VIEW_CLASSES):
             actor=actor,
             menu=menu_for(actor, session),
             notify_counts=self.notify_counts(request),  # header badges; None when notify is down
+            admin_warnings=admin_warnings(actor),
             **context,
         )
         return Response(html, status=status, mimetype="text/html")
@@ -243,6 +247,17 @@ class GatewayApp(*VIEW_CLASSES):
                 KIND_PERSON: "/personal"}.get(account["kind"], "/")
 
 
+def admin_warnings(actor: dict | None) -> list[str]:
+    """Banners on every admin page: what the platform needs from its operators (today: the
+    State Council's holiday notice for a year the legal clock counts, services/review/clock)."""
+    if not actor or actor.get("kind") != "admin":
+        return []
+    today = datetime.now(BEIJING).date()
+    return [f"尚未录入国务院办公厅{year}年部分节假日安排通知：{year}年的审批时限只按法定节假日计算，"
+            f"调休上班日未计入。请在 services/review/data/holidays.txt 中补充该年全部放假和调休上班日期。"
+            for year in clock.missing_notice_years(today, clock.default_calendar())]
+
+
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:
     """The left menu (企业空间 / 审核工作台) for whoever is signed in."""
     if session is not None and session.get("stage") == "registering":
@@ -263,9 +278,14 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
         return items
-    items = [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核"),
-             ("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
-             ("/personnel/registered", "注册人员查询"), ("/messages", "我的消息"), ("/todos", "我的待办")]
+    # Reviewers work a desk's queue; an admin manages staff, campaigns and certificates and
+    # sees the desks' queues only when the account has a desk (level and region) of its own.
+    items = []
+    if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
+        items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
+    items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
+              ("/ratings/stats", "好差评"), ("/personnel/registered", "注册人员查询"),
+              ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
         items.append(("/admin/campaigns", "企业自查"))

@@ -758,8 +758,8 @@ class ReviewService(PlatformService):
     def list_delegations(self, actor: dict) -> dict:
         with self.db.unit_of_work() as uow:
             repo = DelegationRepository(uow.session)
-            if actor.get("kind") == "admin":
-                level, desk = self._desk(actor)
+            if actor.get("kind") == "admin":  # an admin sets delegations for any desk's reviewers
+                level, desk = domain.desk_of(actor) or (None, None)
                 rows = repo.for_desk(level, desk)
             else:
                 self._desk(actor)
