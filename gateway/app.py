@@ -33,12 +33,13 @@ from gateway.views import VIEW_CLASSES
 from gateway.views.public import PublicViews
 from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
-from services.common.errors import NotFound
+from services.common.errors import NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 ACCOUNT_CACHE_SECONDS = 5.0
+NOTICE_CACHE_SECONDS = 600.0
 
 HTTP_REQUESTS = Counter("qlp_gateway_requests_total", "HTTP requests", ["endpoint", "status"])
 HTTP_SECONDS = Histogram("qlp_gateway_request_seconds", "HTTP request time", ["endpoint"])
@@ -64,6 +65,7 @@ class GatewayApp(*VIEW_CLASSES):
             rules.append(PublicViews.ECHO_ROUTE)
         self.url_map = Map([rule.empty() for rule in rules])
         self._accounts: dict[str, tuple[float, dict]] = {}
+        self._notice_years: tuple[float, list[int]] | None = None
 
     # ---- plumbing -------------------------------------------------------------------
     def __call__(self, environ: dict, start_response: Callable) -> Any:
@@ -126,9 +128,24 @@ class GatewayApp(*VIEW_CLASSES):
             actor=actor,
             menu=menu_for(actor, session),
             notify_counts=self.notify_counts(request),  # header badges; None when notify is down
+            admin_warnings=self.admin_warnings(request, actor),
             **context,
         )
         return Response(html, status=status, mimetype="text/html")
+
+    def admin_warnings(self, request: Request, actor: dict | None) -> list[str]:
+        """What the platform needs from its operators, asked of review at most every 10 minutes;
+        a review that does not answer shows no banner rather than failing the page."""
+        if not actor or actor.get("kind") != "admin":
+            return []
+        now = time.monotonic()
+        if self._notice_years is None or self._notice_years[0] < now:
+            try:
+                years = (self.call(request, "review", "missing_holiday_notices") or {}).get("years", [])
+            except (ServiceUnavailable, ServiceError):
+                return []
+            self._notice_years = (now + NOTICE_CACHE_SECONDS, list(years))
+        return holiday_notice_warnings(self._notice_years[1])
 
     @staticmethod
     def wants_json(request: Request) -> bool:
@@ -245,6 +262,14 @@ class GatewayApp(*VIEW_CLASSES):
                 KIND_PERSON: "/personal"}.get(account["kind"], "/")
 
 
+def holiday_notice_warnings(years: list[int]) -> list[str]:
+    """Banners on every admin page for the years whose State Council holiday notice review's
+    calendar lacks (review.missing_holiday_notices; services/review/clock.py)."""
+    return [f"尚未录入国务院办公厅{year}年部分节假日安排通知：{year}年的审批时限只按法定节假日计算，"
+            f"调休上班日未计入。请在 services/review/data/holidays.txt 中补充该年全部放假和调休上班日期。"
+            for year in years]
+
+
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:
     """The left menu (企业空间 / 审核工作台) for whoever is signed in."""
     if session is not None and session.get("stage") == "registering":
@@ -265,9 +290,14 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
         return items
-    items = [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核"),
-             ("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
-             ("/personnel/registered", "注册人员查询"), ("/messages", "我的消息"), ("/todos", "我的待办")]
+    # Reviewers work a desk's queue; an admin manages staff, campaigns and certificates and
+    # sees the desks' queues only when the account has a desk (level and region) of its own.
+    items = []
+    if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
+        items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
+    items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
+              ("/ratings/stats", "好差评"), ("/personnel/registered", "注册人员查询"),
+              ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
         items.append(("/admin/campaigns", "企业自查"))

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -159,6 +161,23 @@ class ReminderSent(Base):
     reminder_key: Mapped[str] = mapped_column(String(80))
     for_date: Mapped[date] = mapped_column(Date)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ReminderRun(Base):
+    """One run of the reminder job for one (Beijing) day. The timer claims its day with the
+    partial unique index (one ``timer`` row a day), so several notify processes, or a restarted
+    one, run the day once; operators' runs (``command``) are logged beside it."""
+
+    __tablename__ = "reminder_runs"
+    __table_args__ = (Index("uq_reminder_runs_timer_day", "day", unique=True,
+                            postgresql_where=text("trigger = 'timer'")),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    trigger: Mapped[str] = mapped_column(String(10))   # timer / command
+    sent_expiry: Mapped[int] = mapped_column(Integer, default=0)
+    sent_deadline: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class RatingToken(Base):

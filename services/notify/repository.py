@@ -22,6 +22,7 @@ from services.notify.models import (
     Message,
     Rating,
     RatingToken,
+    ReminderRun,
     ReminderSent,
     Todo,
 )
@@ -195,6 +196,20 @@ class ReminderRepository:
             .values(subject_kind=subject_kind, subject_id=subject_id, reminder_key=key, for_date=for_date)
             .on_conflict_do_nothing().returning(ReminderSent.__table__.c.id))
         return result.first() is not None
+
+    def claim_day(self, day: date, trigger: str) -> ReminderRun | None:
+        """The run row for ``day``; None when the timer has run that day already (only ``timer``
+        runs are unique per day: a concurrent claimer waits for the first one's transaction)."""
+        statement = pg_insert(ReminderRun.__table__).values(day=day, trigger=trigger)
+        if trigger == "timer":
+            statement = statement.on_conflict_do_nothing(
+                index_elements=["day"], index_where=ReminderRun.__table__.c.trigger == "timer")
+        run_id = self.session.execute(statement.returning(ReminderRun.__table__.c.id)).scalar()
+        return self.session.get(ReminderRun, run_id) if run_id is not None else None
+
+    def runs_on(self, day: date) -> list[ReminderRun]:
+        return list(self.session.scalars(
+            select(ReminderRun).where(ReminderRun.day == day).order_by(ReminderRun.id)))
 
 
 class RatingRepository:

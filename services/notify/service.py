@@ -29,7 +29,7 @@ from services.common.envelope import EventSpec
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed, uuid_or_not_found
 from services.common.events import reliable_event_handler
 from services.common.localtime import BEIJING
-from services.notify import agency, domain
+from services.notify import agency, domain, reminders
 from services.notify import events as ev
 from services.notify.mailer import send_mail
 from services.notify.models import Mail, Message, Rating, RatingToken
@@ -86,6 +86,18 @@ def declare_agency_exchange(amqp_uri: str, nameko_config: dict) -> None:
         channel.exchange_bind(destination=agency.EXCHANGE, source=source.name,
                               routing_key=agency.BINDING_KEY)
         channel.close()
+
+
+# How often the reminder timer looks whether today's run is done (it runs once a day).
+REMINDER_TICK_SECONDS = 600
+
+
+def _day_or_fail(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed.from_fields(
+            {"today": [{"code": "invalid", "message": "日期格式应为 YYYY-MM-DD"}]}) from exc
 
 
 def beijing_today() -> date:
@@ -429,59 +441,32 @@ class NotifyService(PlatformService):
             uow.commit()
 
     # ---- reminders ---------------------------------------------------------------------------------
-    @timer(interval=3600)
+    @timer(interval=REMINDER_TICK_SECONDS)
     def remind_daily(self) -> None:
-        """Hourly, with the real date: each reminder goes once per threshold whatever the rate."""
-        self._run_reminders(beijing_today())
+        """Every few minutes: the first tick of each Beijing day claims that day and runs the
+        reminders; the other ticks (and the other notify processes) find the day claimed."""
+        self._run_day(beijing_today(), "timer")
 
     @service_rpc
     def run_reminders(self, today: str) -> dict:
-        """Run the reminders as on ``today`` (YYYY-MM-DD): the clock tests and operators control."""
-        try:
-            day = date.fromisoformat(today)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed.from_fields(
-                {"today": [{"code": "invalid", "message": "日期格式应为 YYYY-MM-DD"}]}) from exc
-        return self._run_reminders(day)
+        """Run the reminders as on ``today`` (YYYY-MM-DD): the clock tests and operators control.
+        Each reminder goes once whatever the number of runs (its own claim)."""
+        return self._run_day(_day_or_fail(today), "command")
 
-    def _run_reminders(self, today: date) -> dict:
-        sent = {"expiry": 0, "deadline": 0}
-        horizon = date.fromordinal(today.toordinal() + max(domain.EXPIRY_THRESHOLDS))
+    @service_rpc
+    def reminder_runs(self, day: str) -> dict:
+        """The runs of the reminder job for ``day``: what the timer and operators did."""
         with self.db.unit_of_work() as uow:
-            projections = ProjectionRepository(uow.session)
-            claims = ReminderRepository(uow.session)
-            writer = EffectWriter(uow.session, self.public_url)
-            for expiry in projections.expiries_until(horizon):
-                facts = {"subject_kind": expiry.subject_kind, "enterprise_id": str(expiry.enterprise_id),
-                         "number": expiry.number, "label": expiry.label, "status": expiry.status,
-                         "valid_until": expiry.valid_until}
-                for reminder in domain.expiry_reminders(today, facts):
-                    if claims.claim(expiry.subject_kind, expiry.subject_id, reminder.key, today):
-                        self._send_reminder(uow.session, writer, reminder, str(expiry.enterprise_id))
-                        sent["expiry"] += 1
-            for deadline in projections.open_deadlines():
-                facts = {"due_date": deadline.due_date, "title": deadline.title, "link": deadline.link,
-                         "recipient": domain.Recipient(
-                             account_id=str(deadline.recipient_id) if deadline.recipient_id else None,
-                             module=deadline.module, desk=deadline.desk)}
-                for reminder in domain.deadline_reminders(today, facts):
-                    if claims.claim(deadline.kind, str(deadline.id), reminder.key, today):
-                        self._send_reminder(uow.session, writer, reminder, None)
-                        sent["deadline"] += 1
-            uow.commit()
-        if sent["expiry"] or sent["deadline"]:
-            log.info("reminders for %s: %s", today, sent)
-        return {"today": today.isoformat(), "sent": sent}
+            runs = ReminderRepository(uow.session).runs_on(_day_or_fail(day))
+            return {"day": day, "runs": [
+                {"trigger": r.trigger, "started_at": r.started_at.isoformat(),
+                 "sent": {"expiry": r.sent_expiry, "deadline": r.sent_deadline}} for r in runs]}
 
-    def _send_reminder(self, session: Any, writer: EffectWriter, reminder: domain.Reminder,
-                       enterprise_id: str | None) -> None:
-        writer.add_note(domain.Note(reminder.recipient, reminder.title, reminder.body, reminder.link))
-        email = self._email_of(session, enterprise_id) if reminder.mail and enterprise_id else None
-        if email:
-            writer.add_mail(domain.MailOut(email, reminder.title, "licence_expiring.txt",
-                                           {"body": reminder.body, "link": reminder.link}))
-        audit.record(session, "notify.reminder_sent", subject_id=enterprise_id, key=reminder.key,
-                     title=reminder.title)
+    def _run_day(self, today: date, trigger: str) -> dict:
+        result = reminders.run_day(self.db, today, trigger, self.public_url)
+        if result["sent"]["expiry"] or result["sent"]["deadline"]:
+            log.info("reminders for %s (%s): %s", today, trigger, result["sent"])
+        return result
 
     # ---- 我的消息 / 我的待办 ---------------------------------------------------------------------------
     @staticmethod

@@ -7,27 +7,70 @@ Art. 32: an application neither accepted nor sent back for 补正 within 5 (work
 receipt is deemed accepted from the day of receipt (``acceptance_deadline``).
 
 Working days are Monday to Friday, except official holidays (``off``), plus the weekend
-days the State Council makes working days (``work``, 调休上班): ``data/holidays.txt``.
+days the State Council makes working days (``work``, 调休上班). Two sources, per year:
+
+- ``data/holidays.txt``: the State Council's yearly notice (国务院办公厅关于某年部分节假日安排的通知),
+  kept by the operators. It wins for every year it has a line for.
+- the ``holidays`` library's China calendar for any other year: the statutory holidays of
+  《全国年节及纪念日放假办法》 (lunar ones computed, a holiday falling on a weekend made up on a
+  working day as its article 4 says) and, for the years the library has the notice of, its
+  调休 working weekends. A year nobody has the notice of yet counts the statutory holidays only,
+  and ``missing_notice_years`` tells the admin that the file lacks it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 HOLIDAYS_FILE = Path(__file__).parent / "data" / "holidays.txt"
 
 
 @dataclass(frozen=True)
-class Calendar:
+class YearSchedule:
+    """One year's days off on weekdays or weekends (``off``) and weekend working days (``work``)."""
+
     off: frozenset[date] = frozenset()
     work: frozenset[date] = frozenset()
 
+
+@lru_cache(maxsize=64)
+def statutory_schedule(year: int) -> YearSchedule:
+    """The ``holidays`` library's China calendar for ``year``: statutory holidays and made-up
+    days off, plus the 调休 working weekends of the notices the library knows."""
+    import holidays  # pure computation; imported here so a file-only calendar needs no library
+
+    china = holidays.China(years=year)
+    off = frozenset(day for day in china if day.year == year)
+    work = frozenset(day for day in getattr(china, "weekend_workdays", ()) if day.year == year)
+    return YearSchedule(off, work)
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working days. ``off``/``work`` come from the override file and hold for the years in
+    ``years``; any other year asks ``statutory`` (the library) when one is given."""
+
+    off: frozenset[date] = frozenset()
+    work: frozenset[date] = frozenset()
+    years: frozenset[int] = frozenset()
+    statutory: Callable[[int], YearSchedule] | None = field(default=None, compare=False)
+
+    def with_statutory(self, source: Callable[[int], YearSchedule]) -> Calendar:
+        return Calendar(self.off, self.work, self.years, source)
+
     def is_working_day(self, day: date) -> bool:
-        if day in self.work:
+        if self.statutory is not None and day.year not in self.years:
+            schedule = self.statutory(day.year)
+            off, work = schedule.off, schedule.work
+        else:
+            off, work = self.off, self.work
+        if day in work:
             return True
-        if day in self.off:
+        if day in off:
             return False
         return day.weekday() < 5
 
@@ -68,17 +111,35 @@ def parse_calendar(text: str) -> Calendar:
         except ValueError as exc:
             raise ValueError(f"holidays line {number}: bad date {parts[0]!r}") from exc
         (off if parts[1] == "off" else work).add(day)
-    return Calendar(frozenset(off), frozenset(work))
+    years = frozenset(day.year for day in off | work)
+    return Calendar(frozenset(off), frozenset(work), years)
 
 
 _default: Calendar | None = None
 
 
 def default_calendar() -> Calendar:
+    """The override file for the years it covers, the library's calendar for the others."""
     global _default
     if _default is None:
-        _default = parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8"))
+        _default = parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8")).with_statutory(
+            statutory_schedule)
     return _default
+
+
+# The State Council publishes next year's notice in the autumn (late October to mid-November):
+# from this month on, a missing notice for next year is worth a warning.
+NEXT_YEAR_WARNING_MONTH = 10
+
+
+def missing_notice_years(today: date, calendar: Calendar) -> list[int]:
+    """The years the override file has no State Council notice for and should: this year, and
+    next year from October (their statutory holidays still count, their 调休 working weekends
+    are unknown until the notice is added)."""
+    years = [today.year]
+    if today.month >= NEXT_YEAR_WARNING_MONTH:
+        years.append(today.year + 1)
+    return [year for year in years if year not in calendar.years]
 
 
 # 《行政许可法》 第三十二条: 五日内一次告知补正, 逾期不告知的, 自收到申请材料之日起即为受理.

@@ -227,10 +227,12 @@ class DelegationRepository:
                 Delegation.to_reviewer == reviewer_id, Delegation.revoked_at.is_(None),
                 Delegation.starts_on <= today, Delegation.ends_on >= today)))
 
-    def for_desk(self, level: str, desk: str) -> list[Delegation]:
-        return list(self.session.scalars(
-            select(Delegation).where(Delegation.level == level, Delegation.desk_region == desk)
-            .order_by(Delegation.id.desc()).limit(200)))
+    def for_desk(self, level: str | None, desk: str | None) -> list[Delegation]:
+        """A desk's delegations, or every desk's when no desk is given (an admin without one)."""
+        query = select(Delegation)
+        if level is not None:
+            query = query.where(Delegation.level == level, Delegation.desk_region == desk)
+        return list(self.session.scalars(query.order_by(Delegation.id.desc()).limit(200)))
 
     def involving(self, reviewer_id: str) -> list[Delegation]:
         return list(self.session.scalars(

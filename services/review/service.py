@@ -413,6 +413,12 @@ class ReviewService(PlatformService):
 
     # ---- the queue -------------------------------------------------------------------------------
     @service_rpc
+    def missing_holiday_notices(self) -> dict:
+        """Years the legal clock counts whose State Council holiday notice is missing from the
+        override file (clock.missing_notice_years): the admin pages show a warning."""
+        return {"years": clock.missing_notice_years(_today(), _calendar())}
+
+    @service_rpc
     def queue(self, actor: dict, query: dict | None = None) -> dict:
         level, desk = self._desk(actor)
         data = load_or_fail(QueueQuerySchema(), query or {})
@@ -758,8 +764,8 @@ class ReviewService(PlatformService):
     def list_delegations(self, actor: dict) -> dict:
         with self.db.unit_of_work() as uow:
             repo = DelegationRepository(uow.session)
-            if actor.get("kind") == "admin":
-                level, desk = self._desk(actor)
+            if actor.get("kind") == "admin":  # an admin sets delegations for any desk's reviewers
+                level, desk = domain.desk_of(actor) or (None, None)
                 rows = repo.for_desk(level, desk)
             else:
                 self._desk(actor)

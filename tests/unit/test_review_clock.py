@@ -105,3 +105,61 @@ def test_acceptance_deadline_uses_the_calendar_it_is_given():
     custom = Calendar(off=frozenset({date(2025, 3, 5)}))
     assert acceptance_deadline(date(2025, 3, 3), plain) == date(2025, 3, 10)
     assert acceptance_deadline(date(2025, 3, 3), custom) == date(2025, 3, 11)
+
+
+# ---- the library's statutory calendar with the project's file as the override (issue 15 item 1) ----
+
+def test_new_years_day_2027_is_not_a_working_day_although_the_file_ends_in_2026():
+    from services.review.clock import HOLIDAYS_FILE
+
+    assert 2027 not in parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8")).years
+    assert not CAL.is_working_day(date(2027, 1, 1))       # 元旦, a Friday
+    assert not CAL.is_working_day(date(2027, 2, 8))       # 春节, a Monday (lunar, computed)
+    assert CAL.is_working_day(date(2027, 1, 4))           # a plain Monday
+
+
+def test_twenty_working_days_from_2026_12_06_skip_new_years_day():
+    # Sunday 2026-12-06: 19 working days to Thursday 12-31, 元旦 Friday, weekend, Monday 01-04.
+    assert CAL.add_working_days(date(2026, 12, 6), 20) == date(2027, 1, 4)
+    assert evaluate(date(2026, 12, 6), 20, 0, [], date(2026, 12, 6), CAL).due_date == date(2027, 1, 4)
+
+
+def test_the_override_file_wins_for_the_years_it_covers():
+    from services.review.clock import YearSchedule
+
+    library = YearSchedule(off=frozenset({date(2027, 1, 1), date(2027, 1, 4)}))
+    calendar = parse_calendar("2027-01-04\toff\n2027-01-09\twork\n").with_statutory(lambda year: library)
+    assert calendar.is_working_day(date(2027, 1, 1))       # the notice (file) does not give it
+    assert not calendar.is_working_day(date(2027, 1, 4))   # the file's day off
+    assert calendar.is_working_day(date(2027, 1, 9))       # the file's 调休 Saturday
+
+
+def test_a_year_the_file_lacks_counts_the_librarys_holidays_only():
+    from services.review.clock import YearSchedule
+
+    library = YearSchedule(off=frozenset({date(2028, 1, 3)}), work=frozenset({date(2028, 1, 8)}))
+    calendar = parse_calendar("2027-01-04\toff\n").with_statutory(lambda year: library)
+    assert not calendar.is_working_day(date(2028, 1, 3))
+    assert calendar.is_working_day(date(2028, 1, 8))
+    assert calendar.is_working_day(date(2028, 1, 4))
+
+
+def test_the_file_agrees_with_the_librarys_notices_for_2025_and_2026():
+    from datetime import timedelta
+
+    from services.review.clock import HOLIDAYS_FILE, statutory_schedule
+
+    file_only = parse_calendar(HOLIDAYS_FILE.read_text(encoding="utf-8"))
+    library_only = Calendar(statutory=statutory_schedule)
+    days = [date(2025, 1, 1) + timedelta(days=n) for n in range(730)]
+    assert [d for d in days if file_only.is_working_day(d) != library_only.is_working_day(d)] == []
+
+
+def test_missing_notice_years_warn_about_next_year():
+    from services.review.clock import missing_notice_years
+
+    assert missing_notice_years(date(2026, 12, 6), CAL) == [2027]
+    covered = parse_calendar("2026-01-01\toff\n2027-01-01\toff\n")
+    assert missing_notice_years(date(2026, 12, 6), covered) == []
+    assert missing_notice_years(date(2028, 3, 1), covered) == [2028]      # 2029: too early to ask
+    assert missing_notice_years(date(2027, 10, 1), covered) == [2028]

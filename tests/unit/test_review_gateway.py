@@ -220,6 +220,35 @@ def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
     admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
     assert reviewer[:2] == ["审核工作台", "注册审核"] and "企业自查" not in reviewer
     assert "企业自查" in admin and "工作量统计" in admin
+    # 好差评 (rating statistics) is in the staff menus; an admin without a desk reviews no queue.
+    assert "好差评" in reviewer and "好差评" in admin
+    assert "审核工作台" not in admin and "注册审核" not in admin and "委托办理" in admin
+    desk_admin = [label for _, label in menu_for(
+        {"kind": "admin", "permissions": [], "level": "province", "region_code": "150000"}, None)]
+    assert desk_admin[:2] == ["审核工作台", "注册审核"]
+
+
+def test_delegation_and_campaign_pages_render_their_forms_and_errors(client, rpc):
+    """委托办理 and 企业自查 used to crash (``errors`` undefined in the field macro)."""
+    rpc.behaviour[("identity", "session_account")] = lambda account_id: account(
+        account_id, kind="admin" if account_id.startswith("a") else "reviewer", level="city",
+        region_code="150100", contact_name="王审核")
+    rpc.behaviour[("review", "list_delegations")] = lambda actor: {"delegations": []}
+    rpc.behaviour[("review", "list_campaigns")] = lambda actor: {"campaigns": []}
+    sign_in_as(client, "r1")
+    page = client.get("/review/delegations")
+    assert page.status_code == 200 and 'id="f-to_reviewer"' in page.get_data(as_text=True)
+
+    def refuse(actor, payload):
+        raise ValidationFailed.from_fields({"to_reviewer": [{"code": "self", "message": "不能委托给自己"}]})
+
+    rpc.behaviour[("review", "delegate")] = refuse
+    refused = client.post("/review/delegations", data={"csrf_token": "t0ken", "to_reviewer": "r1"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'data-code="self"' in html and "不能委托给自己" in html
+    sign_in_as(client, "a1")
+    campaigns = client.get("/admin/campaigns")
+    assert campaigns.status_code == 200 and 'id="f-title"' in campaigns.get_data(as_text=True)
 
 
 def test_empty_fields_show_none_in_chinese_not_python_none(client, rpc):
