@@ -68,6 +68,7 @@ class RenderSettings:
     timeout_seconds: float = 60.0
     max_jobs: int = 200
     max_rss_mb: int = 600
+    start_timeout_seconds: float = 120.0
     stop_grace_seconds: float = 5.0
 
     @classmethod
@@ -85,6 +86,7 @@ class _Worker:
                                            env={**os.environ, PARENT_ENV: str(os.getpid())})
         self.jobs = 0
         self.rss_kb = 0
+        self.ready = False
 
     @property
     def pid(self) -> int:
@@ -93,7 +95,26 @@ class _Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def wait_ready(self, timeout: float) -> None:
+        """The worker's first frame says its imports are done (a fresh worker's first job must
+        not be timed with them: a loaded machine can take seconds to import WeasyPrint)."""
+        timer = eventlet.Timeout(timeout)
+        try:
+            read_frame(self.proc.stdout)
+        except eventlet.Timeout as exc:
+            if exc is not timer:
+                raise
+            raise WorkerDied(f"render worker {self.pid} did not start within {timeout:g} s") from exc
+        except (EOFError, OSError) as exc:
+            raise WorkerDied(f"render worker {self.pid} failed to start "
+                             f"(exit status {self.proc.poll()})") from exc
+        finally:
+            timer.cancel()
+        self.ready = True
+
     def call(self, job: str, args: tuple, kwargs: dict, timeout: float) -> tuple[bool, Any]:
+        if self.proc.stdin.closed:  # the pool was stopped while this worker started
+            raise WorkerDied(f"render worker {self.pid} was stopped before {job}")
         timer = eventlet.Timeout(timeout)
         try:
             write_frame(self.proc.stdin, (job, args, kwargs))
@@ -208,6 +229,8 @@ class RenderPool:
     def _run_once(self, job: str, args: tuple, kwargs: dict) -> Any:
         worker = self._take()
         try:
+            if not worker.ready:
+                worker.wait_ready(self.settings.start_timeout_seconds)
             ok, value = worker.call(job, args, kwargs, self.settings.timeout_seconds)
         except (RenderTimeout, WorkerDied) as exc:
             self._replace(worker, str(exc))

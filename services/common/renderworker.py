@@ -4,8 +4,8 @@
 Started as ``python -m services.common.renderworker <component> <job|module> ...``, where each
 job is ``module:function``: the only functions this worker will run (a bare ``module`` is only
 imported, e.g. ``weasyprint``). It imports them once at start (WeasyPrint, fonts and templates
-stay loaded for every later job), then answers frames on stdin with frames on stdout until
-stdin closes:
+stay loaded for every later job), says it is ready (one answer frame), then answers frames on
+stdin with frames on stdout until stdin closes:
 
 - a frame is a 4-byte big-endian length and a pickle;
 - request ``(job, args, kwargs)``; answer ``(True, result, rss_kb)`` or
@@ -132,6 +132,7 @@ def main(argv: list[str]) -> int:
     for module in (name for name in names if ":" not in name):
         importlib.import_module(module)
     jobs = {name: resolve(name) for name in names if ":" in name}
+    write_frame(out, (True, "ready", rss_kb()))  # job timeouts start counting after this
     serve(jobs, inp, out)
     return 0
 

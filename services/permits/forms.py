@@ -12,7 +12,9 @@ Two steps, both pure:
 ``licence_context(licence, business_type)`` + ``render_licence(context, verify_url) -> bytes``
 make the certificate with a QR code (qrcode, PNG) that opens the public verify page.
 
-Rendering takes a second or two of CPU: the service calls it through ``eventlet.tpool.execute``.
+Rendering takes a second or two of CPU and runs library code that logs and takes locks: the
+service builds the contexts and runs the two ``render_*`` functions in its render pool's worker
+processes (``services/common/renderpool.py``), never in its own (monkey-patched) process.
 Nothing here reads the clock: dates are passed in.
 """
 

@@ -80,6 +80,7 @@ def test_the_worker_refuses_a_job_it_was_not_started_with():
     proc = subprocess.Popen([sys.executable, "-m", "services.common.renderworker", "t", J + "echo"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
+        assert read_frame(proc.stdout)[:2] == (True, "ready")  # imports done
         write_frame(proc.stdin, ("os:system", ("true",), {}))
         ok, text, _rss = read_frame(proc.stdout)
         assert not ok and "not registered" in text
