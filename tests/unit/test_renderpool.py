@@ -186,3 +186,14 @@ def test_workers_leave_when_their_service_is_killed():
         assert wait_until(lambda: all(gone(p) for p in pids), 10), "render workers outlived their service"
     finally:
         parent.kill()
+
+
+def test_busy_crosses_rpc_as_itself_and_the_gateway_answers_503():
+    from nameko.exceptions import deserialize, serialize
+
+    from gateway.errors import error_view
+
+    again = deserialize(serialize(Busy("系统繁忙，请稍后再试。", code="busy")))
+    assert isinstance(again, Busy) and again.code == "busy"
+    view = error_view(again)
+    assert (view.status, view.code, view.message) == (503, "busy", "系统繁忙，请稍后再试。")
