@@ -13,7 +13,9 @@ stdin with frames on stdout until stdin closes:
 
 Pickle is safe here: both ends are our own processes over private pipes. The worker exits when
 stdin closes (its service stopped) or when its parent process is gone (it was killed), so it
-never outlives the service. Its logs go to stderr (the service's log file) as JSON lines.
+never outlives the service; SIGTERM / SIGINT sent to the service's process group are left to the
+service (it finishes its jobs, then closes our stdin). Its logs go to stderr (the service's log
+file) as JSON lines.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import logging
 import os
 import pickle
 import resource
+import signal
 import struct
 import sys
 import threading
@@ -127,6 +130,10 @@ def main(argv: list[str]) -> int:
     configure_logging(component)
     logging.getLogger("fontTools").setLevel(logging.WARNING)
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    # A stop signal to the service's process group (make down, Ctrl-C) is for the service: it
+    # lets running jobs finish, then closes our stdin; if it dies instead, the watch below ends us.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = int(os.environ.get(PARENT_ENV) or os.getppid())  # the env: it may be gone already
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
     for module in (name for name in names if ":" not in name):

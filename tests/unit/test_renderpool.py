@@ -4,6 +4,7 @@ recycling, and no process left behind by stop() or by a killed service."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -197,3 +198,34 @@ def test_busy_crosses_rpc_as_itself_and_the_gateway_answers_503():
     assert isinstance(again, Busy) and again.code == "busy"
     view = error_view(again)
     assert (view.status, view.code, view.message) == (503, "busy", "系统繁忙，请稍后再试。")
+
+
+def test_the_platforms_render_jobs_resolve_to_functions():
+    from services.common.renderworker import resolve
+    from services.permits import adapters
+    from services.personnel.service import EXPORT_JOB
+
+    for job in (*adapters.RENDER_JOBS, EXPORT_JOB):
+        assert callable(resolve(job)), job
+
+
+def test_the_form_job_renders_and_checks_the_pdf_in_a_worker():
+    from services.common.attachments import CheckedUpload
+    from services.permits import adapters, forms
+    from services.permits.catalogue import load_catalogue
+    from tests.unit.test_permits_forms import RECORDS, TODAY, VALUES, pypdf, text_of
+
+    pfl = load_catalogue().type("pfl_power")
+    context = forms.application_form_context(
+        pfl, "new", application={"number": "PFL-2026-000777", "selections": [("install", "三级")]},
+        records=RECORDS, values=VALUES, generated_on=TODAY)
+    pool = RenderPool("test.render", adapters.RENDER_JOBS, RenderSettings(workers=1),
+                      preload=adapters.RENDER_PRELOAD)
+    try:
+        checked = pool.run(adapters.FORM_JOB, context, "申请表-PFL-2026-000777.pdf")
+    finally:
+        pool.stop(grace=1)
+    assert isinstance(checked, CheckedUpload) and checked.content_type == "application/pdf"
+    assert checked.filename == "申请表-PFL-2026-000777.pdf" and checked.size_bytes == len(checked.data)
+    assert checked.report["pages"] == len(pypdf.PdfReader(io.BytesIO(checked.data)).pages)
+    assert "PFL-2026-000777" in text_of(checked.data)
