@@ -167,8 +167,9 @@ class RenderPool:
         self.component = component
         self.jobs = frozenset(jobs)
         self.settings = settings or RenderSettings()
+        preloads = [arg for target in preload for arg in ("--preload", target)]
         self.argv = [sys.executable, "-m", "services.common.renderworker", component,
-                     *preload, *sorted(self.jobs)]
+                     *preloads, *sorted(self.jobs)]
         self._slots = Semaphore(self.settings.workers)
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
@@ -285,8 +286,9 @@ class RenderPool:
 class Renderers(DependencyProvider):
     """The service's render pool (config ``render:``), started and stopped with its container.
 
-    ``jobs`` are ``module:function`` names; ``preload`` modules are imported by each worker at
-    start (e.g. ``weasyprint``); ``lazy`` leaves starting the workers to the first job.
+    ``jobs`` are ``module:function`` names; ``preload`` entries are modules each worker imports
+    or ``module:function`` warm-ups it calls at start; ``lazy`` leaves starting the workers to
+    the first job.
     """
 
     def __init__(self, *jobs: str, preload: Sequence[str] = (), lazy: bool = False) -> None:

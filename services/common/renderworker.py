@@ -1,11 +1,12 @@
 """One render worker: a plain, NOT monkey-patched Python process that runs heavy library code
 (WeasyPrint, openpyxl, ...) for a service process (``services/common/renderpool.py``).
 
-Started as ``python -m services.common.renderworker <component> <job|module> ...``, where each
-job is ``module:function``: the only functions this worker will run (a bare ``module`` is only
-imported, e.g. ``weasyprint``). It imports them once at start (WeasyPrint, fonts and templates
-stay loaded for every later job), says it is ready (one answer frame), then answers frames on
-stdin with frames on stdout until stdin closes:
+Started as ``python -m services.common.renderworker <component> [--preload X ...] <job> ...``,
+where each job is ``module:function``: the only functions this worker will run. A preload ``X``
+is a module to import (``weasyprint``) or a ``module:function`` to call once at start (a warm-up
+render that loads the fonts). Jobs and preloads are imported once (WeasyPrint, fonts and
+templates stay loaded for every later job); then the worker says it is ready (one answer frame)
+and answers frames on stdin with frames on stdout until stdin closes:
 
 - a frame is a 4-byte big-endian length and a pickle;
 - request ``(job, args, kwargs)``; answer ``(True, result, rss_kb)`` or
@@ -111,10 +112,10 @@ def serve(jobs: dict[str, Callable[..., Any]], inp: BinaryIO, out: BinaryIO) -> 
 
 def main(argv: list[str]) -> int:
     if len(argv) < 1:
-        print("usage: python -m services.common.renderworker <component> [module:function ...]",
-              file=sys.stderr)
+        print("usage: python -m services.common.renderworker <component> [--preload X ...] "
+              "[module:function ...]", file=sys.stderr)
         return 2
-    component, names = argv[0], argv[1:]
+    component, names = argv[0], list(argv[1:])
     # The protocol owns the original stdin/stdout; anything printed goes to stderr instead.
     inp = os.fdopen(os.dup(0), "rb")
     out = os.fdopen(os.dup(1), "wb")
@@ -136,9 +137,17 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = int(os.environ.get(PARENT_ENV) or os.getppid())  # the env: it may be gone already
     threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-    for module in (name for name in names if ":" not in name):
-        importlib.import_module(module)
-    jobs = {name: resolve(name) for name in names if ":" in name}
+    jobs = {}
+    while names:
+        name = names.pop(0)
+        if name == "--preload":
+            target = names.pop(0)
+            if ":" in target:
+                resolve(target)()
+            else:
+                importlib.import_module(target)
+        else:
+            jobs[name] = resolve(name)
     write_frame(out, (True, "ready", rss_kb()))  # job timeouts start counting after this
     serve(jobs, inp, out)
     return 0

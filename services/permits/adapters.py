@@ -84,7 +84,7 @@ def correction_inputs(business_type: BusinessType, kind: str, names: list[str]) 
 FORM_JOB = "services.permits.adapters:form_attachment"
 CERTIFICATE_JOB = "services.permits.adapters:certificate_attachment"
 RENDER_JOBS = (FORM_JOB, CERTIFICATE_JOB)
-RENDER_PRELOAD = ("weasyprint",)
+RENDER_PRELOAD = ("services.permits.forms:warm_up",)  # WeasyPrint, pango and the CJK fonts
 
 
 def form_context(
