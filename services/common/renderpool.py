@@ -73,8 +73,8 @@ class RenderSettings:
 
     @classmethod
     def from_config(cls, section: dict[str, Any] | None) -> RenderSettings:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (section or {}).items() if k in known})
+        types = {f.name: type(f.default) for f in fields(cls)}
+        return cls(**{k: types[k](v) for k, v in (section or {}).items() if k in types})
 
 
 class _Worker:

@@ -229,3 +229,13 @@ def test_the_form_job_renders_and_checks_the_pdf_in_a_worker():
     assert checked.filename == "申请表-PFL-2026-000777.pdf" and checked.size_bytes == len(checked.data)
     assert checked.report["pages"] == len(pypdf.PdfReader(io.BytesIO(checked.data)).pages)
     assert "PFL-2026-000777" in text_of(checked.data)
+
+
+def test_settings_come_from_the_render_section_of_the_config():
+    from services.common.config import load_config
+
+    defaults = RenderSettings.from_config(load_config("local", environ={})["render"])
+    assert (defaults.workers, defaults.queue, defaults.timeout_seconds) == (2, 16, 60.0)
+    tuned = load_config("local", environ={"QLP_RENDER__WORKERS": "1", "QLP_RENDER__TIMEOUT_SECONDS": "5"})
+    settings = RenderSettings.from_config(tuned["render"])
+    assert (settings.workers, settings.timeout_seconds, settings.max_jobs) == (1, 5.0, 200)
