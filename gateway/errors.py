@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gateway.rpc import ServiceUnavailable
 from services.common.errors import (
+    Busy,
     Conflict,
     Forbidden,
     InvalidTransition,
@@ -32,6 +33,7 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str | None]] = [
     (Forbidden, 403, None),
     (InvalidTransition, 409, None),
     (Conflict, 409, None),
+    (Busy, 503, None),
     (ServiceError, 400, None),
     (ServiceUnavailable, 503, "服务暂时不可用，请稍后再试。您填写的内容没有丢失，可返回后重新提交。"),
 ]

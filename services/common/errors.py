@@ -69,6 +69,13 @@ class InvalidTransition(ServiceError):
     code = "invalid_transition"
 
 
+@deserialize_to_instance
+class Busy(ServiceError):
+    """The service is saturated (e.g. its render queue is full): try again shortly."""
+
+    code = "busy"
+
+
 EXPECTED_ERRORS = (ServiceError,)
 
 

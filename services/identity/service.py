@@ -73,7 +73,9 @@ def _now() -> datetime:
 
 
 def _hash(password: str) -> str:
-    return tpool.execute(_hasher.hash, password)  # argon2 is CPU-bound: off the event loop
+    # argon2 is CPU-bound C code with no Python locks inside: safe in tpool, shown by
+    # tests/unit/test_tpool_argon2.py (never put Python library code there: renderpool.py).
+    return tpool.execute(_hasher.hash, password)
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

@@ -5,16 +5,20 @@ and nowhere else, so it can be removed when the domain grows it:
 
 - ``form_fields``: the values of the 申报表 fields (catalogue ``source`` paths) for the
   review_requested ``fields`` and the pages.
-- ``render_form_pdf`` / ``render_certificate_pdf``: build forms.py's contexts from the
-  service's rows and render (called through eventlet.tpool by the service).
+- ``form_context`` / ``certificate_context``: build forms.py's contexts (plain data) from the
+  service's rows; the service renders them in its render pool: ``FORM_JOB`` / ``CERTIFICATE_JOB``
+  (``form_attachment`` / ``certificate_attachment``) run in a worker process, never in the
+  service's own: WeasyPrint renders, pypdf checks the PDF like any upload, the service stores it.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from services.common.attachments import CheckedUpload, check_upload
 from services.permits import forms, licences
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
 
@@ -76,15 +80,22 @@ def correction_inputs(business_type: BusinessType, kind: str, names: list[str]) 
     return inputs
 
 
-def render_form_pdf(
+# The render pool's jobs (services/common/renderpool.py): WeasyPrint in a worker process.
+FORM_JOB = "services.permits.adapters:form_attachment"
+CERTIFICATE_JOB = "services.permits.adapters:certificate_attachment"
+RENDER_JOBS = (FORM_JOB, CERTIFICATE_JOB)
+RENDER_PRELOAD = ("services.permits.forms:warm_up",)  # WeasyPrint, pango and the CJK fonts
+
+
+def form_context(
     business_type: BusinessType,
     application: Mapping[str, Any],
     records: Mapping[str, Any],
     generated_on: date,
     attachments: list[dict[str, Any]],
-) -> bytes:
-    """The 申报表 as PDF through the domain's forms.py (context, then Jinja2 + WeasyPrint)."""
-    context = forms.application_form_context(
+) -> dict[str, Any]:
+    """What ``FORM_JOB`` renders as the 申报表 (forms.application_form_context)."""
+    return forms.application_form_context(
         business_type,
         application["transaction_kind"],
         application={
@@ -97,12 +108,25 @@ def render_form_pdf(
         attachments=attachments,
         precheck_summary=application.get("precheck_summary"),
     )
-    return forms.render_application_form(context)
 
 
-def render_certificate_pdf(business_type: BusinessType, licence: licences.Licence, verify_url: str) -> bytes:
-    """The certificate with a QR code to the public verify page (forms.py)."""
-    return forms.render_licence(forms.licence_context(licence, business_type), verify_url)
+def certificate_context(business_type: BusinessType, licence: licences.Licence) -> dict[str, Any]:
+    """What ``CERTIFICATE_JOB`` renders (with the verify URL) as the certificate."""
+    return forms.licence_context(licence, business_type)
+
+
+def _checked(filename: str, pdf: bytes, purpose: str) -> CheckedUpload:
+    return check_upload({"filename": filename, "content_b64": base64.b64encode(pdf).decode()}, purpose)
+
+
+def form_attachment(context: Mapping[str, Any], filename: str) -> CheckedUpload:
+    """Render job: the 申报表 PDF, checked (page count, report) as every stored PDF is."""
+    return _checked(filename, forms.render_application_form(context), "form")
+
+
+def certificate_attachment(context: Mapping[str, Any], verify_url: str, filename: str) -> CheckedUpload:
+    """Render job: the certificate PDF with its QR code, checked as every stored PDF is."""
+    return _checked(filename, forms.render_licence(context, verify_url), "certificate")
 
 
 def kind_label(kind: str) -> str:

@@ -12,7 +12,9 @@ Two steps, both pure:
 ``licence_context(licence, business_type)`` + ``render_licence(context, verify_url) -> bytes``
 make the certificate with a QR code (qrcode, PNG) that opens the public verify page.
 
-Rendering takes a second or two of CPU: the service calls it through ``eventlet.tpool.execute``.
+Rendering takes a second or two of CPU and runs library code that logs and takes locks: the
+service builds the contexts and runs the two ``render_*`` functions in its render pool's worker
+processes (``services/common/renderpool.py``), never in its own (monkey-patched) process.
 Nothing here reads the clock: dates are passed in.
 """
 
@@ -178,6 +180,13 @@ def _pdf(html: str) -> bytes:
     from weasyprint import HTML  # imported late: loading pango/cairo is slow and only needed here
 
     return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+
+def warm_up() -> None:
+    """Render a line of CJK text once: a render worker calls this at start, so the first 申报表
+    does not also pay for loading pango and the Noto CJK fonts (seconds)."""
+    _pdf('<html lang="zh-CN"><body><p style="font-family: \'Noto Serif CJK SC\', serif">申报表</p>'
+         '<p style="font-family: \'Noto Sans CJK SC\', sans-serif">预热</p></body></html>')
 
 
 def render_application_form(context: Mapping[str, Any]) -> bytes:

@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from eventlet import tpool
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +34,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.renderpool import Renderers
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.permits import adapters, credit, licences, lifecycle, risk, transactions
@@ -98,6 +98,7 @@ class PermitsService(PlatformService):
     name = "permits"
 
     enterprise = RpcProxy("enterprise")
+    renderers = Renderers(*adapters.RENDER_JOBS, preload=adapters.RENDER_PRELOAD)
 
     # ---- configuration ------------------------------------------------------------------
     @cached_property
@@ -562,17 +563,11 @@ class PermitsService(PlatformService):
                     )
             bt = self.catalogue.type(app.type_code)
             app_dict = dict(self._app_dict(uow, app), precheck_summary=(app.precheck or {}).get("summary"))
-            pdf = tpool.execute(
-                adapters.render_form_pdf,
-                bt,
-                app_dict,
-                records,
-                adapters.today_in_beijing(_now()),
-                self._attachment_list(uow, app),
+            context = adapters.form_context(
+                bt, app_dict, records, adapters.today_in_beijing(_now()), self._attachment_list(uow, app)
             )
-            row = self._store_bytes(
-                uow, app, "form", f"{bt.form['title']}-{app.number}.pdf", pdf, bt.form["title"], actor
-            )
+            checked = self.renderers.run(adapters.FORM_JOB, context, f"{bt.form['title']}-{app.number}.pdf")
+            row = self._keep(uow, app, "form", bt.form["title"], checked, actor)
             app.form_attachment_id = row.id
             self._move(uow, app, "generate_form", actor, note="生成申报表")
             self._commit(uow)
@@ -593,23 +588,6 @@ class PermitsService(PlatformService):
             }
             for spec in specs
         ]
-
-    def _store_bytes(
-        self,
-        uow: Any,
-        app: Application,
-        purpose: str,
-        filename: str,
-        data: bytes,
-        label: str,
-        actor: dict | None,
-    ) -> Attachment:
-        import base64
-
-        checked = check_upload(
-            {"filename": filename, "content_b64": base64.b64encode(data).decode()}, purpose
-        )
-        return self._keep(uow, app, purpose, label, checked, actor)
 
     def _keep(
         self, uow: Any, app: Application, purpose: str, label: str, checked: Any, actor: dict | None
@@ -1355,16 +1333,10 @@ class PermitsService(PlatformService):
             original.replaced_by = licence.id
         number, valid_from, valid_until = licence.number, licence.valid_from, licence.valid_until
         verify_url = f"{self._public_url()}/verify/{licence.verify_token}"
-        pdf = tpool.execute(adapters.render_certificate_pdf, bt, _domain_licence(licence), verify_url)
-        cert = self._store_bytes(
-            uow,
-            app,
-            "certificate",
-            f"{bt.licence['certificate_name']}-{number}.pdf",
-            pdf,
-            bt.licence["certificate_name"],
-            None,
-        )
+        context = adapters.certificate_context(bt, _domain_licence(licence))
+        name = bt.licence["certificate_name"]
+        checked = self.renderers.run(adapters.CERTIFICATE_JOB, context, verify_url, f"{name}-{number}.pdf")
+        cert = self._keep(uow, app, "certificate", name, checked, None)
         cert.licence_id = licence.id
         licence.certificate_attachment_id = cert.id
         app.licence_id = licence.id

@@ -40,6 +40,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.renderpool import Renderers
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.personnel import declarations as rules
@@ -162,10 +163,15 @@ class _RepoExamRegister:
         ]
 
 
+EXPORT_JOB = "services.personnel.export:export_people"
+
+
 class PersonnelService(PlatformService):
     name = "personnel"
 
     enterprise = RpcProxy("enterprise")
+    # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
+    renderers = Renderers(EXPORT_JOB, lazy=True)
 
     # ---- configuration ------------------------------------------------------------------
     @cached_property
@@ -2464,7 +2470,7 @@ class PersonnelService(PlatformService):
                 )
             audit.record(uow.session, "personnel.export", actor_id=(actor or {}).get("id"), rows=len(out))
             uow.commit()
-        data = export.export_people(out)
+        data = self.renderers.run(EXPORT_JOB, out)
         return {
             "filename": export.export_filename(today),
             "content_type": export.XLSX_CONTENT_TYPE,
