@@ -204,8 +204,9 @@ def status(config: Config) -> bool:
     ok = servers.status(config)
     supervisor = read_pid("supervisor", config)
     print(f"{'supervisor':10} {'running' if supervisor else 'stopped':24} pid={supervisor or '-'}")
-    restarts = restart_summary(config)  # the latest supervisor run's var/run/restarts.jsonl
-    seen = read_state(config).get("components", {}) if supervisor else {}
+    state = read_state(config)  # the supervisor's view, kept by the last one after it stopped
+    restarts = restart_summary(config, state.get("run"))  # that run's var/run/restarts.jsonl
+    seen = state.get("components", {}) if supervisor else {}
     for component in (*COMPONENTS, *extra_instances(config)):
         pid = read_pid(component, config)
         ok = ok and pid is not None

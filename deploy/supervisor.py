@@ -215,12 +215,13 @@ def read_restarts(config: Mapping[str, Any]) -> list[dict[str, Any]]:
     return records
 
 
-def restart_summary(config: Mapping[str, Any]) -> dict[str, tuple[int, str]]:
-    """component -> (restarts, last reason) in the latest supervisor run's record."""
+def restart_summary(config: Mapping[str, Any], run: str | None = None) -> dict[str, tuple[int, str]]:
+    """component -> (restarts, last reason) of one supervisor run (default: the latest that
+    restarted anything) in var/run/restarts.jsonl."""
     records = read_restarts(config)
     if not records:
         return {}
-    run = records[-1].get("run")
+    run = run or records[-1].get("run")
     summary: dict[str, tuple[int, str]] = {}
     for record in records:
         if record.get("run") == run:
@@ -250,7 +251,7 @@ class Supervisor:
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.run = datetime.now(UTC).isoformat(timespec="seconds")
+        self.run = f"{datetime.now(UTC).isoformat(timespec='seconds')} pid {os.getpid()}"
         self.watches = {name: Watch() for name in self.names}
         self._pool = ThreadPoolExecutor(max_workers=max(1, len(self.names)),
                                         thread_name_prefix="probe")
@@ -327,6 +328,7 @@ class Supervisor:
 
     def serve(self) -> None:
         log.info("supervising %s (policy %s)", ", ".join(self.names), self.policy)
+        self.write_state()  # `make status` counts this run's restarts from now on
         while not self.stopping.is_set():
             try:
                 self.tick()

@@ -174,4 +174,6 @@ def test_restart_summary_counts_the_latest_run(tmp_path):
     (run / "restarts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records) + "torn")
     summary = restart_summary({"var_dir": str(tmp_path)})
     assert summary == {"notify": (2, "liveness: /livez failing for 5 s"), "gateway": (1, "exited")}
+    assert restart_summary({"var_dir": str(tmp_path)}, run="a") == {"notify": (1, "exited")}
+    assert restart_summary({"var_dir": str(tmp_path)}, run="c") == {}
     assert restart_summary({"var_dir": str(tmp_path / "none")}) == {}
