@@ -2,9 +2,11 @@
 restart, and how long the back-off is."""
 
 import json
+import os
 
 import pytest
 
+from deploy import processes
 from deploy.supervisor import (
     KILL,
     NONE,
@@ -177,3 +179,29 @@ def test_restart_summary_counts_the_latest_run(tmp_path):
     assert restart_summary({"var_dir": str(tmp_path)}, run="a") == {"notify": (1, "exited")}
     assert restart_summary({"var_dir": str(tmp_path)}, run="c") == {}
     assert restart_summary({"var_dir": str(tmp_path / "none")}) == {}
+
+
+def test_forget_pid_keeps_a_pidfile_that_names_a_newer_process(tmp_path):
+    """stop/kill remove a pidfile only if it still names the process they ended: one the
+    supervisor started meanwhile keeps its pidfile."""
+    config = {"var_dir": str(tmp_path)}
+    pidfile = processes.pid_path("notify", config)
+    pidfile.parent.mkdir(parents=True)
+    pidfile.write_text("222 1\n")
+    processes.forget_pid("notify", config, 111)
+    assert pidfile.exists()
+    processes.forget_pid("notify", config, 222)
+    assert not pidfile.exists()
+    pidfile.write_text(f"{os.getpid()}\n")  # alive: kept by a stale-pidfile clean-up
+    processes.forget_pid("notify", config)
+    assert pidfile.exists()
+    pidfile.write_text("999999999\n")  # no such process
+    processes.forget_pid("notify", config)
+    assert not pidfile.exists()
+    processes.forget_pid("notify", {"var_dir": str(tmp_path / "fresh")})  # no var/run yet
+
+
+def test_process_age_of_a_running_process():
+    age = processes.process_age(os.getpid())
+    assert age is not None and age >= 0
+    assert processes.process_age(999999999) is None
