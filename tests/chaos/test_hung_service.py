@@ -49,7 +49,12 @@ def supervisor(platform_restored):
 
 
 def supervisor_sees(config, component: str, state: str) -> bool:
-    seen = read_state(config).get("components", {}).get(component, {})
+    """The running supervisor (not the one before it, whose view stays on disk) has seen
+    component's current process in state."""
+    view = read_state(config)
+    if view.get("pid") != processes.read_pid("supervisor", config):
+        return False
+    seen = view.get("components", {}).get(component, {})
     return seen.get("state") == state and seen.get("pid") == processes.read_pid(component, config)
 
 
@@ -88,6 +93,20 @@ def test_a_stopped_service_is_killed_restarted_and_loses_nothing(supervisor, reg
     line = next(x for x in status.stdout.splitlines() if x.startswith(f"{HUNG} "))
     assert f"pid={restart['pid']}" in line and "restarts=1" in line, status.stdout
     assert "last: liveness: /livez failing" in line
+
+
+def test_a_component_that_dies_is_started_again(supervisor, gateway):
+    config = supervisor
+    wait_for(lambda: supervisor_sees(config, "gateway", "healthy"), 60,
+             "the supervisor to see the gateway healthy")
+    before = len(read_restarts(config))
+    pid = processes.read_pid("gateway", config)
+    os.killpg(pid, signal.SIGKILL)  # a crash: the pidfile stays, naming a dead process
+    restart = wait_for(lambda: restarts_of(config, "gateway", before), 60,
+                       "the supervisor to restart the gateway")[0]
+    assert restart["reason"].startswith("exited"), restart
+    assert processes.read_pid("gateway", config) == restart["pid"] != pid
+    platform.wait_healthy(config, timeout=90)
 
 
 def test_a_process_whose_hub_blocks_exits_non_zero_saying_why(config):
