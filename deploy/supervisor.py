@@ -39,6 +39,7 @@ log = logging.getLogger("supervisor")
 NAME = "supervisor"  # its pidfile and log: var/run/supervisor.pid, var/log/supervisor.log
 NONE, WAIT, KILL, START = "none", "wait", "kill", "start"
 EXITED_BLOCKED = 70  # services.common.liveness.EXIT_HUB_BLOCKED (not imported: no eventlet here)
+HUB_BLOCKED_LINE = "event loop blocked: no heartbeat"  # the start of the watchdog's message
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Look:
     live: bool | None = None  # /livez answered 200 (None: not asked)
     age: float = 0.0  # seconds its process has been running
     exit_code: int | None = None  # when it was our child and has exited
+    hub_blocked: bool = False  # its log ends with the liveness watchdog's line
     probe_error: str = ""
 
 
@@ -95,9 +97,11 @@ def backoff_delay(streak: int, delays: Sequence[float]) -> float:
     return float(delays[min(max(streak, 0), len(delays) - 1)])
 
 
-def exit_reason(exit_code: int | None) -> str:
+def exit_reason(exit_code: int | None, hub_blocked: bool = False) -> str:
     if exit_code is None:
-        return "exited"
+        # Not our child (started by `platform up` or a test): its exit code is not ours to
+        # read, but the watchdog's last line in its log says why.
+        return "exited (event loop blocked, said its log)" if hub_blocked else "exited"
     if exit_code == EXITED_BLOCKED:
         return f"exited (code {exit_code}: event loop blocked)"
     if exit_code < 0:
@@ -112,7 +116,8 @@ def decide(watch: Watch, look: Look, now: float, policy: Policy) -> tuple[Watch,
     if look.pid is None:
         if watch.restart_due is None:
             delay = backoff_delay(watch.streak, policy.backoff)
-            why = exit_reason(look.exit_code) if watch.pid is not None else "not running"
+            why = exit_reason(look.exit_code, look.hub_blocked) if watch.pid is not None \
+                else "not running"
             watch = replace(watch, pid=None, healthy_since=None, failing_since=None,
                             restart_due=now + delay, reason=watch.reason or why)
         if now >= watch.restart_due:
@@ -260,7 +265,10 @@ class Supervisor:
         exit_code = _exit_code_of_child(self.watches[name].pid)  # before read_pid reaps it
         pid = processes.read_pid(name, self.config)
         if pid is None:
-            return Look(pid=None, exit_code=exit_code)
+            blocked = False
+            if self.watches[name].pid is not None and exit_code is None:
+                blocked = HUB_BLOCKED_LINE in processes.tail(processes.log_path(name, self.config), 3)
+            return Look(pid=None, exit_code=exit_code, hub_blocked=blocked)
         return Look(pid=pid, age=processes.process_age(pid) or 0.0)
 
     def tick(self) -> None:

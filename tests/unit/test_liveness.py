@@ -59,3 +59,11 @@ def test_settings_from_config_with_defaults():
     settings = liveness.liveness_settings({"liveness": {"hub_block_limit_seconds": 10}})
     assert settings == {"hub_block_limit_seconds": 10.0, "heartbeat_seconds": 0.5,
                         "livez_stale_seconds": 5.0}
+
+
+def test_the_supervisor_recognises_the_watchdogs_line():
+    from deploy.supervisor import EXITED_BLOCKED, HUB_BLOCKED_LINE
+    line = liveness.blocked_line("review", 31.2, 30, 4242, 1_800_000_000.5).decode()
+    assert HUB_BLOCKED_LINE in line and line.endswith("\n") and line.count("\n") == 1
+    assert json.loads(line)["ts"] == "2027-01-15T08:00:00.500+00:00"
+    assert EXITED_BLOCKED == EXIT_HUB_BLOCKED

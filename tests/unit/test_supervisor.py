@@ -146,6 +146,13 @@ def test_exit_reasons():
     assert exit_reason(None) == "exited"
     assert exit_reason(1) == "exited (code 1)"
     assert exit_reason(-9) == "exited (signal SIGKILL)"
+    assert exit_reason(None, hub_blocked=True) == "exited (event loop blocked, said its log)"
+
+
+def test_an_adopted_process_whose_log_says_its_hub_blocked():
+    watch = healthy()
+    _, action, reason = decide(watch, Look(pid=None, hub_blocked=True), 1001, POLICY)
+    assert action == WAIT and "event loop blocked" in reason
 
 
 def test_policy_from_config():
