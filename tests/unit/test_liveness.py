@@ -67,3 +67,22 @@ def test_the_supervisor_recognises_the_watchdogs_line():
     assert HUB_BLOCKED_LINE in line and line.endswith("\n") and line.count("\n") == 1
     assert json.loads(line)["ts"] == "2027-01-15T08:00:00.500+00:00"
     assert EXITED_BLOCKED == EXIT_HUB_BLOCKED
+
+
+def test_gateway_readyz_is_what_healthz_checks():
+    from werkzeug.test import Client
+
+    from gateway.app import GatewayApp
+    from gateway.rpc import ServiceUnavailable
+    from tests.unit.test_gateway_app import FakeRpc, MemorySessions
+
+    rpc = FakeRpc()
+    for name in ("identity", "enterprise", "personnel", "permits", "review", "notify"):
+        rpc.behaviour[(name, "health")] = {"status": "ok"}
+    client = Client(with_livez(GatewayApp(rpc, MemorySessions(), {"gateway": {}})))
+    assert client.get("/readyz").status_code == 200
+    rpc.behaviour[("permits", "health")] = ServiceUnavailable("permits", "timeout")
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["services"]["permits"].startswith("unavailable")
+    assert client.get("/livez").status_code == 200  # the hub answers: alive, if not ready
