@@ -158,17 +158,38 @@ def diagnose(config: Config, last: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def supervisor_argv() -> list[str]:
+    return [sys.executable, "-m", "deploy.supervisor"]
+
+
+def start_supervisor(config: Config) -> int:
+    """The supervisor (deploy/supervisor.py) that restarts exited or unresponsive components."""
+    kept = read_pid("supervisor", config)
+    pid = start_process("supervisor", supervisor_argv(), config, env=component_env(config))
+    print(f"supervisor: {'running' if kept else 'started'} (pid {pid})")
+    return pid
+
+
+def stop_supervisor(config: Config) -> None:
+    """First in `down`: nothing may restart what is being stopped. It finishes its round."""
+    if stop_processes(["supervisor"], config, timeout=30):
+        print("warning: had to SIGKILL the supervisor", file=sys.stderr)
+
+
 def up(config: Config) -> None:
     began = time.monotonic()
     servers.start(config)
     migrate(config)
     start_components(config)
+    start_supervisor(config)  # adopts the components by their pidfiles
     wait_healthy(config)
     print(f"platform up in {time.monotonic() - began:.1f} s: {base_url(config)}/")
 
 
 def down(config: Config) -> None:
-    # Gateway first so no new requests arrive, then all services at once, then the servers.
+    # The supervisor first, so that nothing is restarted; then the gateway so no new requests
+    # arrive, then all services at once, then the servers.
+    stop_supervisor(config)
     stop_processes(["gateway"], config, timeout=10)
     extras = sorted({*extra_instances(config), *running_extra_instances(config)})
     killed = stop_processes([*SERVICE_NAMES, *extras], config, timeout=15)
@@ -179,11 +200,22 @@ def down(config: Config) -> None:
 
 
 def status(config: Config) -> bool:
+    from deploy.supervisor import read_state, restart_summary
     ok = servers.status(config)
+    supervisor = read_pid("supervisor", config)
+    print(f"{'supervisor':10} {'running' if supervisor else 'stopped':24} pid={supervisor or '-'}")
+    state = read_state(config)  # the supervisor's view, kept by the last one after it stopped
+    restarts = restart_summary(config, state.get("run"))  # that run's var/run/restarts.jsonl
+    seen = state.get("components", {}) if supervisor else {}
     for component in (*COMPONENTS, *extra_instances(config)):
         pid = read_pid(component, config)
         ok = ok and pid is not None
-        print(f"{component:10} {'running' if pid else 'stopped':24} pid={pid or '-'}")
+        count, reason = restarts.get(component, (0, ""))
+        word = "running" if pid else "stopped"
+        if component in seen:  # the supervisor's view: healthy, starting, failing, restarting
+            word += f" ({seen[component]['state']})"
+        line = f"{component:10} {word:24} pid={pid or '-':<8} restarts={count}"
+        print(line + (f"  last: {reason}" if reason else ""))
     try:
         response = requests.get(base_url(config) + "/healthz", timeout=10)
         print(f"healthz    {response.status_code} {response.text[:500]}")

@@ -192,7 +192,7 @@ def stop_processes(
     for name in names:
         pid = read_pid(name, config)
         if pid is None:
-            pid_path(name, config).unlink(missing_ok=True)
+            forget_pid(name, config)
             continue
         targets[name] = pid
         _signal_group(pid, sig)
@@ -206,7 +206,7 @@ def stop_processes(
             _signal_group(pid, signal.SIGKILL)
     for name, pid in targets.items():
         wait_until(lambda pid=pid: not group_alive(pid), 10, f"{name} (pid {pid}) to die")
-        pid_path(name, config).unlink(missing_ok=True)
+        forget_pid(name, config, pid)
     return killed
 
 
@@ -217,6 +217,47 @@ def stop_process(
     was_running = is_running(name, config)
     stop_processes([name], config, timeout=timeout, sig=sig)
     return was_running
+
+
+def kill_group(name: str, pid: int, config: Mapping[str, Any], timeout: float = 10) -> None:
+    """SIGKILL pid's process group (also a stopped or hung one) and wait until it is gone;
+    name's pidfile is removed only if it still records pid (someone may have started a new
+    one meanwhile). The supervisor's way to end a component that stopped answering."""
+    _signal_group(pid, signal.SIGKILL)
+    wait_until(lambda: not group_alive(pid), timeout, f"{name} (pid {pid}) to die")
+    forget_pid(name, config, pid)
+
+
+def forget_pid(name: str, config: Mapping[str, Any], pid: int | None = None) -> None:
+    """Remove name's pidfile if it still records pid (None: if it records no live process).
+
+    Under start_process's lock: a process started meanwhile (by the supervisor, say) keeps
+    its fresh pidfile instead of becoming a process nobody knows about.
+    """
+    pidfile = pid_path(name, config)
+    if not pidfile.parent.is_dir():
+        return
+    with open(pidfile.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if pid is None:
+            if read_pid(name, config) is None:
+                pidfile.unlink(missing_ok=True)
+            return
+        try:
+            recorded = int(pidfile.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return
+        if recorded == pid:
+            pidfile.unlink(missing_ok=True)
+
+
+def process_age(pid: int) -> float | None:
+    """Seconds since pid started (None if it is gone)."""
+    started = _start_time(pid)
+    if started is None:
+        return None
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return max(0.0, uptime - int(started) / os.sysconf("SC_CLK_TCK"))
 
 
 def kill_process(name: str, config: Mapping[str, Any]) -> bool:

@@ -27,6 +27,7 @@ from gateway.rpc import RpcPool  # noqa: E402
 from gateway.sessions import SessionStore  # noqa: E402
 from services.common.config import database_url, load_config, nameko_config  # noqa: E402
 from services.common.database import make_engine  # noqa: E402
+from services.common.liveness import start_heartbeat, with_livez  # noqa: E402
 from services.common.logs import configure_logging  # noqa: E402
 
 log = logging.getLogger("gateway")
@@ -44,6 +45,7 @@ def build_app(config: dict) -> tuple[GatewayApp, RpcPool]:
 def main() -> int:
     configure_logging("gateway")
     config = load_config()
+    start_heartbeat("gateway", config)  # a hub blocked past liveness.hub_block_limit_seconds exits
     app, pool = build_app(config)
     host, port = config["gateway"]["host"], config["gateway"]["port"]
     # No SO_REUSEPORT: a stray old gateway must make this one fail loudly, not share the port.
@@ -56,7 +58,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     log.info("gateway listening on http://%s:%d/", host, port)
     try:
-        wsgi.server(listener, app, log=logging.getLogger("gateway.access"), log_output=False,
+        # /livez is answered before the app (no session, no RPC): by this hub, while it runs.
+        wsgi.server(listener, with_livez(app), log=logging.getLogger("gateway.access"), log_output=False,
                     max_size=1000)
     except SystemExit:
         pass

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from prometheus_client import Counter, Histogram
 from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map
+from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
@@ -45,6 +45,9 @@ HTTP_REQUESTS = Counter("qlp_gateway_requests_total", "HTTP requests", ["endpoin
 HTTP_SECONDS = Histogram("qlp_gateway_request_seconds", "HTTP request time", ["endpoint"])
 
 Rpc = Callable[..., Any]
+# Readiness (an orchestrator sends traffic only while it is 200) is what /healthz checks:
+# every service answers its health RPC. docs/architecture.md "Liveness and supervision".
+READYZ_ROUTE = Rule("/readyz", endpoint="healthz")
 
 
 class GatewayApp(*VIEW_CLASSES):
@@ -63,6 +66,7 @@ class GatewayApp(*VIEW_CLASSES):
         rules = [rule for views in VIEW_CLASSES for rule in views.ROUTES]
         if gateway.get("echo_route"):
             rules.append(PublicViews.ECHO_ROUTE)
+        rules.append(READYZ_ROUTE)  # /livez: services.common.liveness.with_livez, in __main__
         self.url_map = Map([rule.empty() for rule in rules])
         self._accounts: dict[str, tuple[float, dict]] = {}
         self._notice_years: tuple[float, list[int]] | None = None
@@ -149,7 +153,7 @@ class GatewayApp(*VIEW_CLASSES):
 
     @staticmethod
     def wants_json(request: Request) -> bool:
-        return request.path.startswith("/api/") or request.path in ("/healthz",)
+        return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
     def _login_required(self, request: Request, exc: LoginRequired) -> Response:
         if self.wants_json(request):

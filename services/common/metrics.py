@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import time
 
+import eventlet
+from eventlet import wsgi
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Histogram, make_wsgi_app
 
 from services.common.context import new_request_id, set_request_id
 from services.common.errors import EXPECTED_ERRORS
+from services.common.liveness import with_livez
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +43,13 @@ _metrics_server_started: set[int] = set()
 
 
 def serve_metrics(port: int) -> None:
+    """/metrics and /livez on 127.0.0.1:port, served by a green thread of this process's hub:
+    a blocked or stopped hub answers neither, which is what a liveness probe must see."""
     if port and port not in _metrics_server_started:
-        start_http_server(port, addr="127.0.0.1")
+        listener = eventlet.listen(("127.0.0.1", port), reuse_port=False)
+        app = with_livez(make_wsgi_app())
+        eventlet.spawn_n(wsgi.server, listener, app, log_output=False, max_size=64,
+                         log=logging.getLogger("services.metrics.access"))
         _metrics_server_started.add(port)
 
 

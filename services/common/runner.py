@@ -24,7 +24,9 @@ from eventlet.event import Event  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from services.common.config import SERVICE_NAMES, load_config, nameko_config  # noqa: E402
+from services.common.liveness import start_heartbeat  # noqa: E402
 from services.common.logs import configure_logging  # noqa: E402
+from services.common.metrics import serve_metrics  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,12 @@ def main(argv: list[str]) -> int:
     cls = service_class(argv[0])
     service = cls.name
     configure_logging(service)
-    config = nameko_config(load_config(), service)
+    platform_config = load_config()
+    config = nameko_config(platform_config, service)
+    # Before the container: /livez must answer while the broker is still being reached, and
+    # a hub blocked at any time, start-up included, must end the process.
+    start_heartbeat(service, platform_config)
+    serve_metrics(int((platform_config.get("metrics_ports") or {}).get(service) or 0))
     state: dict = {"stopping": False, "container": None}
 
     def shutdown(signum: int, frame: object) -> None:
