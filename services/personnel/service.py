@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -40,6 +39,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.personnel import declarations as rules
@@ -165,7 +165,7 @@ class _RepoExamRegister:
 class PersonnelService(PlatformService):
     name = "personnel"
 
-    enterprise = RpcProxy("enterprise")
+    enterprise = PlatformRpcProxy("enterprise")
 
     # ---- configuration ------------------------------------------------------------------
     @cached_property
