@@ -48,6 +48,7 @@ from deploy.processes import (
     wait_until,
 )
 from services.common.config import SERVICE_NAMES, database_name, load_config
+from services.common.queues import is_platform_queue
 
 SERVER_NAMES = ("rabbitmq", "postgres", "s3", "smtp")
 # Databases: one per service, plus the gateway's server-side sessions.
@@ -251,18 +252,55 @@ class RabbitMQ(Server):
         return result
 
     def provision(self) -> None:
-        if self.provisioned():
-            return
-        # Slow path (each rabbitmqctl call starts an Erlang VM, ~1-2 s): only on drift.
-        a = self.amqp
-        self.ctl("add_vhost", a["vhost"], check=False)
-        if self.ctl("add_user", a["user"], a["password"], check=False).returncode != 0:
-            self.ctl("change_password", a["user"], a["password"])
-        self.ctl("set_user_tags", a["user"], "administrator")
-        self.ctl("set_permissions", "-p", a["vhost"], a["user"], ".*", ".*", ".*")
-        self.ctl("delete_user", "guest", check=False)
         if not self.provisioned():
-            raise self.failure("provisioning did not take effect")
+            # Slow path (each rabbitmqctl call starts an Erlang VM, ~1-2 s): only on drift.
+            a = self.amqp
+            self.ctl("add_vhost", a["vhost"], check=False)
+            if self.ctl("add_user", a["user"], a["password"], check=False).returncode != 0:
+                self.ctl("change_password", a["user"], a["password"])
+            self.ctl("set_user_tags", a["user"], "administrator")
+            self.ctl("set_permissions", "-p", a["vhost"], a["user"], ".*", ".*", ".*")
+            self.ctl("delete_user", "guest", check=False)
+            if not self.provisioned():
+                raise self.failure("provisioning did not take effect")
+        self.upgrade_queues()
+
+    def upgrade_queues(self) -> list[str]:
+        """Delete the platform's durable queues that an earlier release declared as classic
+        queues, when they are empty and unused: the services declare them again, as quorum
+        queues, when they start (a queue's type cannot change, and redeclaring it otherwise
+        fails with PRECONDITION_FAILED). A classic queue that still holds messages is kept
+        and consumed as it is (without a delivery limit) until a later start finds it empty.
+        Returns the names deleted."""
+        a = self.amqp
+        vhost = quote(a["vhost"], safe="")
+        listing = self.api(f"queues/{vhost}?columns=name,type,durable,messages,consumers")
+        if listing.status_code != 200:
+            print(f"rabbitmq: could not list queues to upgrade ({listing.status_code})")
+            return []
+        deleted = []
+        for queue in listing.json():
+            name, kind = queue.get("name", ""), queue.get("type", "classic")
+            if kind == "quorum" or not queue.get("durable") or not is_platform_queue(name):
+                continue
+            if queue.get("messages") or queue.get("consumers"):
+                print(f"rabbitmq: {name} is still a {kind} queue (no delivery limit): it holds "
+                      f"{queue.get('messages') or 0} message(s), {queue.get('consumers') or 0} "
+                      "consumer(s); it becomes a quorum queue at a start that finds it empty")
+                continue
+            answer = requests.delete(  # the broker re-checks both conditions atomically
+                f"http://{a['host']}:{a['management_port']}/api/queues/{vhost}/"
+                f"{quote(name, safe='')}", params={"if-empty": "true", "if-unused": "true"},
+                auth=(a["user"], a["password"]), timeout=5)
+            if answer.status_code in (200, 204):
+                deleted.append(name)
+            else:
+                print(f"rabbitmq: kept {kind} queue {name} ({answer.status_code}: in use or "
+                      "not empty)")
+        if deleted:
+            print(f"rabbitmq: deleted {len(deleted)} empty classic platform queue(s); the "
+                  "services declare them again as quorum queues")
+        return deleted
 
     def stop(self) -> None:
         if is_running("rabbitmq", self.config):
