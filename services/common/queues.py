@@ -44,10 +44,9 @@ DEADLINE_HEADER = "x-qlp-deadline"
 # Arguments a quorum queue refuses (the broker answers PRECONDITION_FAILED).
 UNSUPPORTED_BY_QUORUM = frozenset({"x-max-priority", "x-queue-mode", "x-queue-master-locator"})
 
-# Durable queues the platform itself declares (what the upgrade step may convert).
-PLATFORM_QUEUE = re.compile(
-    r"^(evt-.+|rpc-[^.]+|[^.]+\.dead-letters|[^.]+\.rpc-dead-letters)$"
-)
+# Durable queues the platform itself declares (what the upgrade step may convert). Service
+# names are identifiers; an agency's queue (agency-sch, agency-sch.dead-letters) is not ours.
+PLATFORM_QUEUE = re.compile(r"^(evt-.+|rpc-\w+|\w+\.dead-letters|\w+\.rpc-dead-letters)$")
 
 
 def events_config(platform: dict[str, Any] | None) -> dict[str, Any]:
@@ -158,6 +157,30 @@ def retry_queue_name(queue_name: str, attempt: int) -> str:
 def is_platform_queue(name: str) -> bool:
     """A durable queue the platform declares (not an RPC reply queue, not an agency's)."""
     return bool(PLATFORM_QUEUE.match(name)) and not name.startswith("rpc.reply-")
+
+
+RETRY_QUEUE = re.compile(r"^(?P<handler>evt-.+)\.retry\.\d+$")
+HANDLER_QUEUE = re.compile(r"^evt-.+--(?P<service>\w+)\.\w+$")
+
+
+def platform_queue_arguments(name: str, old_arguments: dict[str, Any],
+                             platform: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The arguments the platform declares queue ``name`` with (None: not a name it knows);
+    a retry queue keeps the delay its old arguments have. For the upgrade step, which
+    declares a converted queue again at once, so nothing published meanwhile is lost."""
+    limit = delivery_limit(platform)
+    if retry := RETRY_QUEUE.match(name):
+        delay = old_arguments.get("x-message-ttl")
+        return None if delay is None else retry_queue_arguments(retry["handler"], delay, limit)
+    if handler := HANDLER_QUEUE.match(name):
+        return handler_queue_arguments(handler["service"], limit)
+    if name.endswith(".rpc-dead-letters"):
+        return dict(rpc_dead_letter_queue(name.split(".", 1)[0], platform).queue_arguments)
+    if name.endswith(".dead-letters"):
+        return dead_letter_queue_arguments()
+    if name.startswith("rpc-"):
+        return rpc_queue_arguments(name[len("rpc-"):], limit)
+    return None
 
 
 # --- RPC deadlines ------------------------------------------------------------------------

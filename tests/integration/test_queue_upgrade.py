@@ -1,0 +1,99 @@
+"""`python -m deploy.servers start` on a broker an earlier release used: the platform's classic
+queues that are empty and unused become quorum queues at once, with the platform's arguments
+and their bindings; any queue still holding messages or consumed, and queues not the
+platform's, stay as they are."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import quote
+
+import pika
+import pytest
+from pika.exceptions import ChannelClosedByBroker
+
+from deploy.servers import RabbitMQ
+from services.common.queues import handler_queue_arguments, retry_queue_arguments
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def channel(config):
+    amqp = config["amqp"]
+    connection = pika.BlockingConnection(pika.ConnectionParameters(
+        host=amqp["host"], port=amqp["port"], virtual_host=amqp["vhost"],
+        credentials=pika.PlainCredentials(amqp["user"], amqp["password"])))
+    yield connection
+    connection.close()
+
+
+def exists(connection, queue: str) -> bool:
+    channel = connection.channel()
+    try:
+        channel.queue_declare(queue, passive=True)
+    except ChannelClosedByBroker as exc:
+        assert exc.reply_code == 404
+        return False
+    channel.close()
+    return True
+
+
+def described(config, queue: str) -> dict:
+    rabbit = RabbitMQ(config)
+    vhost = quote(config["amqp"]["vhost"], safe="")
+    return rabbit.api(f"queues/{vhost}/{quote(queue, safe='')}").json()
+
+
+def bound(config, queue: str) -> set[tuple[str, str]]:
+    rabbit = RabbitMQ(config)
+    vhost = quote(config["amqp"]["vhost"], safe="")
+    return {(b["source"], b["routing_key"])
+            for b in rabbit.api(f"queues/{vhost}/{quote(queue, safe='')}/bindings").json()
+            if b["source"]}
+
+
+def test_empty_unused_classic_platform_queues_become_quorum_and_nothing_else(config, channel):
+    tag = uuid.uuid4().hex[:8]
+    service = f"upgrade_{tag}"
+    empty = f"evt-src_{tag}-thing_happened--{service}.on_thing"
+    retry = f"{empty}.retry.1"
+    holding = f"{service}.dead-letters"
+    consumed = f"rpc-{service}"
+    quorum = f"{service}.rpc-dead-letters"
+    foreign = f"agency-{tag}"
+    exchange = f"src_{tag}.events"
+    ch = channel.channel()
+    ch.exchange_declare(exchange, exchange_type="topic", durable=True)
+    for queue in (empty, holding, consumed, foreign):
+        ch.queue_declare(queue, durable=True)  # as the release before declared them
+    ch.queue_declare(retry, durable=True, arguments={
+        "x-message-ttl": 700, "x-dead-letter-exchange": "", "x-dead-letter-routing-key": empty})
+    ch.queue_bind(empty, exchange, routing_key="thing_happened")
+    ch.queue_declare(quorum, durable=True, arguments={"x-queue-type": "quorum"})
+    ch.confirm_delivery()
+    ch.basic_publish("", holding, b"a dead letter nobody looked at yet")
+    listener = channel.channel()
+    listener.basic_consume(consumed, lambda *args: None)
+    try:
+        converted = RabbitMQ(config).upgrade_queues()
+        assert {empty, retry} <= set(converted)
+        assert not {holding, consumed, quorum, foreign} & set(converted)
+        limit = config["events"]["delivery_limit"]
+        assert described(config, empty)["type"] == "quorum"
+        assert described(config, empty)["arguments"] == handler_queue_arguments(service, limit)
+        assert bound(config, empty) == {(exchange, "thing_happened")}
+        assert described(config, retry)["arguments"] == retry_queue_arguments(empty, 700, limit)
+        for queue in (holding, consumed, foreign):
+            assert described(config, queue)["type"] == "classic"
+        assert exists(channel, quorum)
+        # And a message published now reaches the converted queue.
+        ch.basic_publish(exchange, "thing_happened", b"after the upgrade")
+        assert ch.queue_declare(empty, passive=True).method.message_count == 1
+    finally:
+        listener.close()
+        cleanup = channel.channel()
+        for queue in (empty, retry, holding, consumed, quorum, foreign):
+            cleanup.queue_delete(queue)
+        cleanup.exchange_delete(exchange)
+        cleanup.close()
