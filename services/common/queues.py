@@ -8,7 +8,8 @@ killing its consumer forever. No counter of ours is involved.
 
 Quorum queues are always durable, never exclusive or auto-delete, and take no
 ``x-max-priority``; prefetch must be per consumer (nameko's and pika's ``basic_qos`` are).
-RPC reply queues stay classic: they are transient by nature (``x-expires``, non-durable).
+RPC reply queues stay classic (nameko's): they are transient by nature, deleted by the
+broker 5 minutes after their consumer went (``x-expires``).
 
 | queue | arguments | dead letters go to |
 |---|---|---|

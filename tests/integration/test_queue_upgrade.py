@@ -13,7 +13,7 @@ import pytest
 from pika.exceptions import ChannelClosedByBroker
 
 from deploy.servers import RabbitMQ
-from services.common.queues import handler_queue_arguments, retry_queue_arguments
+from services.common.queues import handler_queue_arguments, is_platform_queue, retry_queue_arguments
 
 pytestmark = pytest.mark.integration
 
@@ -97,3 +97,25 @@ def test_empty_unused_classic_platform_queues_become_quorum_and_nothing_else(con
             cleanup.queue_delete(queue)
         cleanup.exchange_delete(exchange)
         cleanup.close()
+
+
+def test_every_durable_queue_of_the_running_platform_is_a_quorum_queue(running_platform):
+    config = running_platform
+    vhost = quote(config["amqp"]["vhost"], safe="")
+    listing = RabbitMQ(config).api(f"queues/{vhost}?columns=name,type,durable,arguments").json()
+    ours = [q for q in listing if is_platform_queue(q["name"])]
+    names = {q["name"] for q in ours}
+    for service in ("identity", "enterprise", "personnel", "permits", "review", "notify"):
+        assert {f"rpc-{service}", f"{service}.rpc-dead-letters"} <= names
+    assert "notify.dead-letters" in names
+    assert any(name.startswith("evt-") and ".retry." in name for name in names)
+    classic = sorted(q["name"] for q in ours if q["type"] != "quorum")
+    assert classic == [], f"platform queues that are not quorum queues: {classic}"
+    limit = config["events"]["delivery_limit"]
+    for queue in ours:
+        if queue["name"].startswith(("evt-", "rpc-")):
+            assert queue["arguments"]["x-delivery-limit"] == limit, queue
+    replies = [q for q in listing if q["name"].startswith("rpc.reply-")]
+    # nameko's reply queues stay classic: they vanish 5 minutes after their consumer did.
+    assert replies and all(q["type"] == "classic" and q["arguments"].get("x-expires")
+                           for q in replies)
