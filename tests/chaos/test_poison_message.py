@@ -208,3 +208,29 @@ def _try_call(call, key: str) -> str | None:
         return call(key, 5)
     except RpcTimeout:
         return None
+
+
+def test_rpc_queue_declared_classic_by_the_release_before_is_still_served(config, broker, tmp_path):
+    """A broker upgraded while a classic ``rpc-<service>`` still held requests: the service
+    consumes it as it is (redeclaring it as a quorum queue would fail, PRECONDITION_FAILED,
+    and the service would never answer again)."""
+    processes.stop_process(PROBE, config)
+    broker.delete(RPC_QUEUE)
+    channel = broker.channel()
+    channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+    channel.queue_declare(RPC_QUEUE, durable=True)  # as nameko's RpcConsumer declared it
+    channel.queue_bind(RPC_QUEUE, "nameko-rpc", routing_key=f"{PROBE}.*")
+    channel.close()
+    attempts = tmp_path / "attempts.jsonl"
+    probe = Probe(config, str(attempts))
+    probe.start()
+    try:
+        wait_for(lambda: (broker.consumers(RPC_QUEUE) or 0) >= 1, 60,
+                 f"the probe to consume the classic {RPC_QUEUE}\n{probe.log()}")
+        key = uuid.uuid4().hex
+        with ExpiringClusterRpcProxy(nameko_config(config, "tests"), timeout=15) as cluster:
+            assert cluster[PROBE].remember(key) == key
+        assert probe.tried(key)
+    finally:
+        processes.stop_process(PROBE, config, timeout=15)
+        broker.delete(RPC_QUEUE)
