@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import requests
 
+from deploy.broker_queues import upgrade_queues
 from deploy.processes import (
     DeployError,
     is_running,
@@ -48,7 +49,6 @@ from deploy.processes import (
     wait_until,
 )
 from services.common.config import SERVICE_NAMES, database_name, load_config
-from services.common.queues import is_platform_queue, platform_queue_arguments
 
 SERVER_NAMES = ("rabbitmq", "postgres", "s3", "smtp")
 # Databases: one per service, plus the gateway's server-side sessions.
@@ -263,67 +263,7 @@ class RabbitMQ(Server):
             self.ctl("delete_user", "guest", check=False)
             if not self.provisioned():
                 raise self.failure("provisioning did not take effect")
-        self.upgrade_queues()
-
-    def management(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        a = self.amqp
-        return requests.request(method, f"http://{a['host']}:{a['management_port']}/api/{path}",
-                                auth=(a["user"], a["password"]), timeout=5, **kwargs)
-
-    def upgrade_queues(self) -> list[str]:
-        """Convert the platform's durable queues that an earlier release declared as classic
-        queues into quorum queues, when they are empty and unused: delete, then declare again
-        at once with the platform's arguments and the same bindings (a queue's type cannot
-        change, and redeclaring it otherwise fails with PRECONDITION_FAILED). A classic queue
-        that still holds messages is kept and consumed as it is (without a delivery limit)
-        until a later start finds it empty. Returns the names converted."""
-        vhost = quote(self.amqp["vhost"], safe="")
-        listing = self.api(f"queues/{vhost}?columns=name,type,durable,messages,consumers,arguments")
-        if listing.status_code != 200:
-            print(f"rabbitmq: could not list queues to upgrade ({listing.status_code})")
-            return []
-        converted = []
-        for queue in listing.json():
-            name, kind = queue.get("name", ""), queue.get("type", "classic")
-            if kind == "quorum" or not queue.get("durable") or not is_platform_queue(name):
-                continue
-            if queue.get("messages") or queue.get("consumers"):
-                print(f"rabbitmq: {name} is still a {kind} queue (no delivery limit): it holds "
-                      f"{queue.get('messages') or 0} message(s), {queue.get('consumers') or 0} "
-                      "consumer(s); it becomes a quorum queue at a start that finds it empty")
-                continue
-            if self.convert_queue(vhost, name, queue.get("arguments") or {}):
-                converted.append(name)
-        if converted:
-            print(f"rabbitmq: {len(converted)} empty classic platform queue(s) declared again "
-                  "as quorum queues")
-        return converted
-
-    def convert_queue(self, vhost: str, name: str, old_arguments: dict[str, Any]) -> bool:
-        path = f"{vhost}/{quote(name, safe='')}"
-        bindings = self.api(f"queues/{path}/bindings")
-        if bindings.status_code != 200:
-            return False
-        # The broker re-checks both conditions atomically: a message that came meanwhile stays.
-        answer = self.management("DELETE", f"queues/{path}",
-                                 params={"if-empty": "true", "if-unused": "true"})
-        if answer.status_code not in (200, 204):
-            print(f"rabbitmq: kept classic queue {name} ({answer.status_code}: in use or not empty)")
-            return False
-        arguments = platform_queue_arguments(name, old_arguments, self.config)
-        if arguments is None:  # a name we cannot rebuild: its service declares it at start
-            return True
-        self.management("PUT", f"queues/{path}", json={"durable": True, "auto_delete": False,
-                                                       "arguments": arguments}).raise_for_status()
-        for binding in bindings.json():
-            if not binding.get("source"):  # the default exchange's implicit binding
-                continue
-            self.management(
-                "POST", f"bindings/{vhost}/e/{quote(binding['source'], safe='')}/q/"
-                f"{quote(name, safe='')}",
-                json={"routing_key": binding.get("routing_key", ""),
-                      "arguments": binding.get("arguments") or {}}).raise_for_status()
-        return True
+        upgrade_queues(self.config)  # classic queues of an earlier release -> quorum
 
     def stop(self) -> None:
         if is_running("rabbitmq", self.config):

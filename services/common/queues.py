@@ -222,6 +222,6 @@ def keep_existing(connection: Any, queue: Queue) -> Queue:
     """Consume a queue that already exists as it is. One declared by an earlier release (a
     classic queue, or other arguments) cannot be redeclared: PRECONDITION_FAILED would stop
     its consumer for good. `python -m deploy.servers start` converts such queues once they
-    are empty (deploy/servers.py)."""
+    are empty (deploy/broker_queues.py)."""
     queue.no_declare = queue_exists(connection, queue.name)
     return queue

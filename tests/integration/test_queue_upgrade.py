@@ -12,6 +12,7 @@ import pika
 import pytest
 from pika.exceptions import ChannelClosedByBroker
 
+from deploy.broker_queues import upgrade_queues
 from deploy.servers import RabbitMQ
 from services.common.queues import handler_queue_arguments, is_platform_queue, retry_queue_arguments
 
@@ -76,7 +77,7 @@ def test_empty_unused_classic_platform_queues_become_quorum_and_nothing_else(con
     listener = channel.channel()
     listener.basic_consume(consumed, lambda *args: None)
     try:
-        converted = RabbitMQ(config).upgrade_queues()
+        converted = upgrade_queues(config)
         assert {empty, retry} <= set(converted)
         assert not {holding, consumed, quorum, foreign} & set(converted)
         limit = config["events"]["delivery_limit"]
