@@ -3,9 +3,12 @@
     python -m deploy.agency_consumer --queue my-agency --out events.jsonl \\
         [--url amqp://user:pass@host:5672/qlp] [--bind 'agency.licence.#' ...]
 
-It declares a durable queue named ``--queue`` bound to ``qlp.agency`` (by default to every
-agency event, ``agency.#``): while the consumer is offline the broker keeps the events in that
-queue, and they arrive, in order, when it comes back. Each event is appended as one JSON line to
+It declares a durable quorum queue named ``--queue`` bound to ``qlp.agency`` (by default to
+every agency event, ``agency.#``): while the consumer is offline the broker keeps the events in
+that queue, and they arrive, in order, when it comes back. An event this consumer crashed on
+more than ``--delivery-limit`` times is moved by the broker to ``<queue>.dead-letters`` (reason
+in its ``x-first-death-reason`` header) instead of stopping the stream for good. A queue
+declared classic by an earlier version is consumed as it is. Each event is appended as one JSON line to
 ``--out`` (flushed and fsynced) and only then acknowledged; the ids already in ``--out`` are read
 at start, so an event redelivered after a crash between the write and the ack is not written
 twice. Lost connections are retried with back-off. See docs/agency.md.
@@ -24,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import pika
-from pika.exceptions import AMQPError
+from pika.exceptions import AMQPError, ChannelClosedByBroker
 
 EXCHANGE = "qlp.agency"
+DEFAULT_DELIVERY_LIMIT = 5
+PRECONDITION_FAILED = 406
 log = logging.getLogger("agency_consumer")
 
 
@@ -35,6 +40,23 @@ def default_url() -> str:
     from services.common.config import amqp_uri, load_config
 
     return amqp_uri(load_config())
+
+
+def queue_arguments(queue: str, delivery_limit: int) -> dict[str, Any]:
+    """A quorum queue whose poison messages go, through the default exchange, to
+    ``<queue>.dead-letters`` (no binding, no permission on another exchange needed)."""
+    return {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": delivery_limit,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": dead_letter_queue(queue),
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+def dead_letter_queue(queue: str) -> str:
+    return f"{queue}.dead-letters"
 
 
 def known_ids(path: Path) -> set[str]:
@@ -54,23 +76,44 @@ def known_ids(path: Path) -> set[str]:
 
 class AgencyConsumer:
     def __init__(self, url: str, queue: str, out: Path, bindings: list[str], idle_exit: float | None,
-                 max_events: int | None) -> None:
+                 max_events: int | None, delivery_limit: int = DEFAULT_DELIVERY_LIMIT) -> None:
         self.url = url
         self.queue = queue
         self.out = out
         self.bindings = bindings or ["agency.#"]
         self.idle_exit = idle_exit
         self.max_events = max_events
+        self.delivery_limit = delivery_limit
         self.seen = known_ids(out)
         self.written = 0
         self.stopping = False
 
-    def setup(self, channel: Any) -> None:
+    def setup(self, connection: Any) -> Any:
+        """Declares the exchange, the queues and the bindings; returns the channel to use."""
+        channel = connection.channel()
         channel.exchange_declare(EXCHANGE, exchange_type="topic", durable=True)
-        channel.queue_declare(self.queue, durable=True)
+        channel = self.declare(connection, channel, dead_letter_queue(self.queue),
+                               {"x-queue-type": "quorum"})
+        channel = self.declare(connection, channel, self.queue,
+                               queue_arguments(self.queue, self.delivery_limit))
         for key in self.bindings:
             channel.queue_bind(self.queue, EXCHANGE, routing_key=key)
         channel.basic_qos(prefetch_count=50)
+        return channel
+
+    @staticmethod
+    def declare(connection: Any, channel: Any, queue: str, arguments: dict[str, Any]) -> Any:
+        try:
+            channel.queue_declare(queue, durable=True, arguments=arguments)
+        except ChannelClosedByBroker as exc:
+            if exc.reply_code != PRECONDITION_FAILED:
+                raise
+            # Declared otherwise before (a classic queue): its events are still wanted.
+            log.warning("queue %s exists with other arguments (%s); using it as it is, "
+                        "without a delivery limit", queue, exc.reply_text)
+            channel = connection.channel()  # the refusal closed the old one
+            channel.queue_declare(queue, passive=True)
+        return channel
 
     def handle(self, channel: Any, method: Any, body: bytes) -> None:
         try:
@@ -96,8 +139,7 @@ class AgencyConsumer:
     def run_once(self) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(self.url))
         try:
-            channel = connection.channel()
-            self.setup(channel)
+            channel = self.setup(connection)
             log.info("consuming %s from %s (%s)", self.queue, EXCHANGE, ", ".join(self.bindings))
             idle_since = time.monotonic()
             while not self.stopping:
@@ -139,11 +181,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exit-when-idle", type=float, default=None,
                         help="stop after this many seconds without an event (for batch runs)")
     parser.add_argument("--max-events", type=int, default=None, help="stop after writing this many")
+    parser.add_argument("--delivery-limit", type=int, default=DEFAULT_DELIVERY_LIMIT,
+                        help="returns an event survives before the broker dead-letters it "
+                             "(applies when the queue is first declared)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(message)s")
     consumer = AgencyConsumer(args.url or default_url(), args.queue, args.out, args.bind,
-                              args.exit_when_idle, args.max_events)
+                              args.exit_when_idle, args.max_events, args.delivery_limit)
 
     def stop(*_: object) -> None:
         consumer.stopping = True

@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 import requests
 
+from deploy.broker_queues import upgrade_queues
 from deploy.processes import (
     DeployError,
     is_running,
@@ -251,18 +252,18 @@ class RabbitMQ(Server):
         return result
 
     def provision(self) -> None:
-        if self.provisioned():
-            return
-        # Slow path (each rabbitmqctl call starts an Erlang VM, ~1-2 s): only on drift.
-        a = self.amqp
-        self.ctl("add_vhost", a["vhost"], check=False)
-        if self.ctl("add_user", a["user"], a["password"], check=False).returncode != 0:
-            self.ctl("change_password", a["user"], a["password"])
-        self.ctl("set_user_tags", a["user"], "administrator")
-        self.ctl("set_permissions", "-p", a["vhost"], a["user"], ".*", ".*", ".*")
-        self.ctl("delete_user", "guest", check=False)
         if not self.provisioned():
-            raise self.failure("provisioning did not take effect")
+            # Slow path (each rabbitmqctl call starts an Erlang VM, ~1-2 s): only on drift.
+            a = self.amqp
+            self.ctl("add_vhost", a["vhost"], check=False)
+            if self.ctl("add_user", a["user"], a["password"], check=False).returncode != 0:
+                self.ctl("change_password", a["user"], a["password"])
+            self.ctl("set_user_tags", a["user"], "administrator")
+            self.ctl("set_permissions", "-p", a["vhost"], a["user"], ".*", ".*", ".*")
+            self.ctl("delete_user", "guest", check=False)
+            if not self.provisioned():
+                raise self.failure("provisioning did not take effect")
+        upgrade_queues(self.config)  # classic queues of an earlier release -> quorum
 
     def stop(self) -> None:
         if is_running("rabbitmq", self.config):

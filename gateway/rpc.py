@@ -3,6 +3,10 @@
 Creating a proxy per request costs a connection and a reply queue (the reason
 published nameko figures are 20-110 calls/s); a started proxy reused from a pool
 costs one publish and one reply.
+
+Every request carries an AMQP expiration (and a deadline header) equal to the timeout: one
+the gateway gave up on is dropped by the broker or by the service, never run late
+(services/common/rpc.py).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from amqp.exceptions import AMQPError
 from eventlet.queue import LightQueue
 from kombu.exceptions import KombuError
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.errors import ServiceError
+from services.common.rpc import ExpiringClusterRpcProxy
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class ServiceUnavailable(Exception):
 
 class _PooledProxy:
     def __init__(self, nameko_config: dict[str, Any], timeout: float) -> None:
-        self._standalone = ClusterRpcProxy(nameko_config, timeout=timeout)
+        self._standalone = ExpiringClusterRpcProxy(nameko_config, timeout=timeout)
         self.cluster = self._standalone.start()
 
     def set_request_id(self, request_id: str) -> None:

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from amqp.exceptions import AMQPError
-from kombu.exceptions import KombuError
 from nameko.dependency_providers import Config
-from nameko.rpc import Rpc
 
 from services.common import audit
 from services.common.database import Database
-from services.common.errors import EXPECTED_ERRORS
 from services.common.metrics import Telemetry
+from services.common.rpc import PlatformRpc, PlatformRpcProxy, service_rpc
 
 log = logging.getLogger(__name__)
 
-
-class PlatformRpc(Rpc):
-    """nameko's RPC entrypoint, except that a reply the broker cannot take (it went away
-    mid-call) is logged and dropped instead of killing the whole service container: the
-    caller times out, and the service is still there when the broker comes back."""
-
-    def handle_result(self, message: object, worker_ctx: object, result: object,
-                      exc_info: tuple | None) -> tuple:
-        try:
-            return super().handle_result(message, worker_ctx, result, exc_info)
-        except (OSError, KombuError, AMQPError) as exc:
-            log.warning("reply to %s lost, the broker is unreachable: %s",
-                        worker_ctx.call_id, exc)  # type: ignore[attr-defined]
-            return result, exc_info
-
-
-def service_rpc(method: object) -> object:
-    """An RPC entrypoint whose ServiceErrors are expected outcomes, not crashes."""
-    return PlatformRpc.decorator(expected_exceptions=EXPECTED_ERRORS)(method)
+# The RPC parts live in services/common/rpc.py (quorum request queues, expiring requests).
+__all__ = ["PlatformRpc", "PlatformRpcProxy", "PlatformService", "service_rpc"]
 
 
 class PlatformService:

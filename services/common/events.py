@@ -6,6 +6,11 @@ handler's own queue (so only this handler retries, with back-off), and after the
 last retry, or at once for a malformed event, to the service's dead-letter queue.
 The original is acked only after that publish is confirmed; if the broker cannot
 take it, the message is requeued instead: nothing is lost.
+
+A message the handler never finishes (the process died or hung on it) is the broker's
+business: the handler queue is a quorum queue with a delivery limit, and the broker
+dead-letters such a poison message into the same dead-letter queue with
+``x-first-death-reason: delivery_limit`` (services/common/queues.py).
 """
 
 from __future__ import annotations
@@ -13,33 +18,32 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from amqp.exceptions import ChannelError
-from kombu import Exchange, Queue
+from kombu import Queue
 from nameko.amqp.publish import Publisher, get_connection
 from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 
 from services.common.envelope import MalformedEvent
 from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
+from services.common.queues import (
+    DEAD_LETTER_EXCHANGE,
+    dead_letter_queue,
+    delivery_limit,
+    handler_queue_arguments,
+    keep_existing,
+    prefetch_count,
+    queue_exists,
+    retry_queue_arguments,
+    retry_queue_name,
+)
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS_HEADER = "x-qlp-attempts"
-DEAD_LETTER_EXCHANGE = Exchange("qlp.dead-letters", type="direct", durable=True)
 DEFAULT_RETRY_DELAYS_MS = (1000, 5000, 30000)
 
-
-def dead_letter_queue(service_name: str) -> Queue:
-    return Queue(
-        f"{service_name}.dead-letters",
-        exchange=DEAD_LETTER_EXCHANGE,
-        routing_key=service_name,
-        durable=True,
-    )
-
-
-def retry_queue_name(queue_name: str, attempt: int) -> str:
-    return f"{queue_name}.retry.{attempt}"
+__all__ = ["DEAD_LETTER_EXCHANGE", "dead_letter_queue", "reliable_event_handler",
+           "retry_queue_name"]
 
 
 class DeadLetteringQueueConsumer(QueueConsumer):
@@ -60,24 +64,20 @@ class DeadLetteringQueueConsumer(QueueConsumer):
         # dead-letter exchange, and the message would be gone.
         message.requeue()
 
+    @property
+    def prefetch_count(self) -> int:
+        # Not nameko's max_workers: every unacked message a consumer holds when it dies
+        # counts a delivery towards its limit (events.prefetch_count, services/common/queues.py).
+        return prefetch_count(self.container.config.get("PLATFORM"))
+
     def get_consumers(self, consumer_cls: Any, channel: Any) -> Any:
         # On every (re)connection: a handler queue that already exists is consumed as it is.
         # An earlier release declared it without our arguments, and re-declaring it with
         # other arguments fails (PRECONDITION_FAILED): the handler would never consume again.
         for provider in self._providers:
             if isinstance(provider, ReliableEventHandler):
-                provider.queue.no_declare = _queue_exists(channel.connection, provider.queue.name)
+                keep_existing(channel.connection, provider.queue)
         return super().get_consumers(consumer_cls, channel)
-
-
-def _queue_exists(connection: Any, name: str) -> bool:
-    probe = connection.channel()
-    try:
-        probe.queue_declare(queue=name, passive=True)
-    except ChannelError:  # 404 NOT_FOUND (the broker closes the probe channel)
-        return False
-    probe.close()
-    return True
 
 
 class ReliableEventHandler(EventHandler):
@@ -85,13 +85,15 @@ class ReliableEventHandler(EventHandler):
 
     def setup(self) -> None:
         super().setup()
+        if self.queue.exclusive or self.queue.auto_delete:
+            raise ValueError(f"{self.queue.name}: reliable handlers need a durable, shared "
+                             "queue (a quorum queue cannot be exclusive or auto-delete)")
         service = self.container.service_name
-        # Rejected messages (undecodable bodies) go to the service's dead-letter queue.
-        self.queue.queue_arguments = {
-            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE.name,
-            "x-dead-letter-routing-key": service,
-        }
         platform = self.container.config.get("PLATFORM") or {}
+        limit = delivery_limit(platform)
+        # A quorum queue: poison messages (delivery limit) and rejected ones (undecodable
+        # bodies) go to the service's dead-letter queue.
+        self.queue.queue_arguments = handler_queue_arguments(service, limit)
         self.retry_delays_ms = tuple(
             (platform.get("events") or {}).get("retry_delays_ms", DEFAULT_RETRY_DELAYS_MS)
         )
@@ -100,11 +102,7 @@ class ReliableEventHandler(EventHandler):
             Queue(
                 retry_queue_name(queue_name, attempt),
                 durable=True,
-                queue_arguments={
-                    "x-message-ttl": delay,
-                    "x-dead-letter-exchange": "",
-                    "x-dead-letter-routing-key": queue_name,
-                },
+                queue_arguments=retry_queue_arguments(queue_name, delay, limit),
             )
             for attempt, delay in enumerate(self.retry_delays_ms, start=1)
         ]
@@ -116,9 +114,14 @@ class ReliableEventHandler(EventHandler):
 
     def start(self) -> None:
         # The dead-letter queue must exist before the broker dead-letters anything into it.
+        # Queues an earlier release declared (classic) are used as they are.
         try:
             with get_connection(self.container.config["AMQP_URI"]) as connection:
+                for queue in (self.dead_letters, *self.retry_queues):
+                    if queue_exists(connection, queue.name):
+                        queue.no_declare = True
                 channel = connection.channel()
+                DEAD_LETTER_EXCHANGE.bind(channel).declare()
                 self.dead_letters.bind(channel).declare()
                 channel.close()
         except Exception:  # broker away: the first republish declares it instead

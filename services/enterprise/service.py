@@ -13,7 +13,6 @@ from typing import Any
 
 import eventlet
 from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
-from nameko.rpc import RpcProxy
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
@@ -32,6 +31,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.enterprise import domain
@@ -143,10 +143,10 @@ CHANGE_CASE_PREFIX = "enterprise:change:"
 class EnterpriseService(PlatformService):
     name = "enterprise"
 
-    identity = RpcProxy("identity")
-    permits = RpcProxy("permits")
-    personnel = RpcProxy("personnel")
-    review = RpcProxy("review")
+    identity = PlatformRpcProxy("identity")
+    permits = PlatformRpcProxy("permits")
+    personnel = PlatformRpcProxy("personnel")
+    review = PlatformRpcProxy("review")
 
     # ---- creation --------------------------------------------------------------------
     @reliable_event_handler("identity", "enterprise_account_registered")

@@ -12,7 +12,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
 from marshmallow import Schema
-from nameko.rpc import RpcProxy
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
@@ -28,6 +27,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.validators import is_email
 from services.identity import domain
@@ -98,7 +98,7 @@ def _registration_case_due(account: Account | None) -> bool:
 class IdentityService(PlatformService):
     name = "identity"
 
-    enterprise = RpcProxy("enterprise")  # registration step 2, for the registration review case
+    enterprise = PlatformRpcProxy("enterprise")  # registration step 2, for the registration review case
 
     # ---- registration ------------------------------------------------------------------
     @service_rpc

@@ -670,9 +670,12 @@ class NotifyService(PlatformService):
         messages = []
         for item in (peeked.json() if peeked is not None and peeked.ok else []):
             headers = (item.get("properties") or {}).get("headers") or {}
+            # Dead-lettered by the broker (a poison message: delivery_limit) or by our handler.
+            death = headers.get("x-first-death-reason")
             messages.append({"routing_key": item.get("routing_key"), "payload": item.get("payload"),
-                             "error": headers.get("x-qlp-error"),
-                             "original_queue": headers.get("x-qlp-original-queue"),
+                             "error": headers.get("x-qlp-error") or (death and f"broker: {death}"),
+                             "original_queue": headers.get("x-qlp-original-queue")
+                             or headers.get("x-first-death-queue"),
                              "attempts": headers.get("x-qlp-attempts")})
         return {"queue": "notify.dead-letters", "depth": depth, "messages": messages}
 

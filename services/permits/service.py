@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,6 +34,7 @@ from services.common.errors import (
 )
 from services.common.events import reliable_event_handler
 from services.common.renderpool import Renderers
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.permits import adapters, credit, licences, lifecycle, risk, transactions
@@ -97,7 +97,7 @@ def _iso(value: Any) -> str | None:
 class PermitsService(PlatformService):
     name = "permits"
 
-    enterprise = RpcProxy("enterprise")
+    enterprise = PlatformRpcProxy("enterprise")
     renderers = Renderers(*adapters.RENDER_JOBS, preload=adapters.RENDER_PRELOAD)
 
     # ---- configuration ------------------------------------------------------------------

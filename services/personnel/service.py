@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,6 +40,7 @@ from services.common.errors import (
 )
 from services.common.events import reliable_event_handler
 from services.common.renderpool import Renderers
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.personnel import declarations as rules
@@ -169,7 +169,7 @@ EXPORT_JOB = "services.personnel.export:export_people"
 class PersonnelService(PlatformService):
     name = "personnel"
 
-    enterprise = RpcProxy("enterprise")
+    enterprise = PlatformRpcProxy("enterprise")
     # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
     renderers = Renderers(EXPORT_JOB, lazy=True)
 

@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from services.common import audit
@@ -34,6 +33,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.review import clock, domain
@@ -181,7 +181,7 @@ def _event_base(case: Case) -> dict[str, Any]:
 class ReviewService(PlatformService):
     name = "review"
 
-    identity = RpcProxy("identity")
+    identity = PlatformRpcProxy("identity")
 
     # ---- producers → review ------------------------------------------------------------
     @reliable_event_handler("permits", "review_requested")

@@ -16,7 +16,7 @@ import json
 import os
 from typing import Any
 
-from nameko.rpc import rpc
+from services.common.rpc import service_rpc
 
 OPEN_CASES_FILE_ENV = "OPEN_CASES_FILE"
 
@@ -33,11 +33,11 @@ def _open_cases(service: str, enterprise_id: str) -> dict[str, Any]:
 class PermitsDouble:
     name = "permits"
 
-    @rpc
+    @service_rpc
     def open_cases_of(self, enterprise_id: str) -> dict[str, Any]:
         return _open_cases(self.name, enterprise_id)
 
-    @rpc
+    @service_rpc
     def health(self) -> dict[str, Any]:
         return {"service": self.name, "status": "ok", "outbox_pending": 0}
 
