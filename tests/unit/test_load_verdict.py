@@ -1,0 +1,83 @@
+"""The load tier's pure parts (load/verdict.py): percentiles, the step table, errors by status,
+exactly-once counting of the agency stream and the PASS/FAIL verdicts."""
+
+from __future__ import annotations
+
+from load.verdict import (
+    Verdict,
+    count_5xx,
+    delivery,
+    errors_by_status,
+    health_verdict,
+    nonempty_queues,
+    percentile,
+    step_rows,
+    undecided,
+)
+
+
+def test_nearest_rank_percentiles():
+    values = [float(v) for v in range(1, 101)]  # 1 … 100
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([], 50) == 0.0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0  # order of arrival does not matter
+
+
+def test_step_rows_count_only_failed_answers_as_errors():
+    times = {"permits: submit": [100.0, 200.0, 300.0, 400.0], "verify page": [10.0]}
+    statuses = {"permits: submit": {"200": 2, "409": 1, "503": 1}, "verify page": {"200": 1}}
+    rows = {r.step: r for r in step_rows(times, statuses)}
+    assert rows["permits: submit"].count == 4 and rows["permits: submit"].errors == 2
+    assert rows["permits: submit"].p50_ms == 200.0 and rows["permits: submit"].p95_ms == 400.0
+    assert rows["verify page"].errors == 0
+
+
+def test_errors_grouped_by_status_and_5xx_counted():
+    statuses = {
+        "a": {"200": 5, "503": 2, "error:ConnectionError": 1},
+        "b": {"303": 1, "503": 1, "422": 3, "500": 0},
+    }
+    assert errors_by_status(statuses) == {
+        "422": {"b": 3}, "503": {"a": 2, "b": 1}, "error:ConnectionError": {"a": 1}}
+    assert count_5xx(statuses) == 3
+    assert count_5xx({"a": {"200": 9, "404": 1}}) == 0
+
+
+def test_exactly_once_counts_duplicates_misses_and_events_from_before_the_run():
+    emitted = ["e1", "e2", "e3", "e4"]
+    perfect = delivery(emitted, ["e2", "e1", "e4", "e3"])
+    assert perfect.exactly_once and perfect.expected == 4 and perfect.received == 4
+
+    twice = delivery(emitted, ["e1", "e2", "e2", "e3", "e4", "e4", "e4"])
+    assert not twice.exactly_once and twice.duplicates == 3 and not twice.missing
+
+    lost = delivery(emitted, ["e1", "e3", "old"])
+    assert not lost.exactly_once and lost.missing == ["e2", "e4"] and lost.extra == 1
+
+    assert delivery([], []).exactly_once
+
+
+def test_health_verdict_names_the_first_bad_sample():
+    green = health_verdict([(0.0, 200, "{}"), (3.0, 200, "{}")])
+    assert green.passed and "2/2" in green.detail
+    bad = health_verdict([(0.0, 200, "{}"), (3.0, 503, '{"permits": "timeout"}'), (6.0, None, "ReadTimeout")])
+    assert not bad.passed and "1/3" in bad.detail and "+3 s: 503" in bad.detail and "permits" in bad.detail
+    assert not health_verdict([]).passed
+
+
+def test_undecided_and_queues_and_the_overall_verdict():
+    states = {"a1": "licence_issued", "a2": "under_review", "a3": "missing"}
+    assert undecided(states, ("licence_issued", "rejected")) == {"a2": "under_review", "a3": "missing"}
+    assert nonempty_queues({"rpc-permits": 3, "mine": 5, "evt": 0}, ignore=["mine"]) == {"rpc-permits": 3}
+
+    verdict = Verdict()
+    assert not verdict.passed  # nothing checked is not a pass
+    verdict.add("0 responses 5xx", True, "0 of 10")
+    assert verdict.passed
+    verdict.add("dead-letter queues empty", False, "{'permits.dead-letters': 2}")
+    assert not verdict.passed
+    assert verdict.lines() == ["PASS  0 responses 5xx: 0 of 10",
+                               "FAIL  dead-letter queues empty: {'permits.dead-letters': 2}"]
