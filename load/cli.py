@@ -9,6 +9,7 @@ Exit status 0 only when every check passed. The platform is stopped whatever hap
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import signal
@@ -32,7 +33,15 @@ from load.observe import (
 )
 from load.payloads import PASSWORD
 from load.report import render
-from load.verdict import Verdict, count_5xx, delivery, health_verdict, nonempty_queues, undecided
+from load.verdict import (
+    Verdict,
+    count_5xx,
+    delivery,
+    health_problems,
+    health_verdict,
+    nonempty_queues,
+    undecided,
+)
 from services.common.config import SERVICE_NAMES, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-limit-mb", type=float, default=1024)
     parser.add_argument("--keep-up", action="store_true", help="leave the platform running afterwards")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("locust") is None:
+        print("error: locust is not installed: `make load` installs it (pip install -e '.[load]')",
+              file=sys.stderr)
+        return 1
     os.environ.setdefault("QLP_PROFILE", "load")
     config = load_config()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -156,7 +169,7 @@ def run(config: dict[str, Any], env: dict[str, str], var: Path, args: argparse.N
     watermark = dbs.agency_watermark()
     hangs_before = restarts_in_log("permits", config, HANG)
     counter = AgencyCounter(config, f"load-agency-{uuid.uuid4().hex[:8]}")
-    sampler = HealthSampler(base + "/healthz")
+    sampler = HealthSampler(base + "/healthz", config, (*SERVICE_NAMES, "gateway"))
     counter.start()
     sampler.start()
     out = var / "load-results.json"
@@ -241,6 +254,9 @@ def checks(config: dict[str, Any], dbs: Databases, results: dict[str, Any], drai
     components = (*SERVICE_NAMES, "gateway")
     rss = {c: rss_mb(c, config) for c in components}
     facts["RSS at the end (MB)"] = ", ".join(f"{c} {v}" for c, v in rss.items())
+    facts["peak RSS during the run (MB)"] = ", ".join(f"{c} {v}" for c, v in sampler.peak_rss.items())
+    facts["restarts seen (new pid)"] = sampler.restarts() or "none"
+    facts["/healthz not green, by answer"] = health_problems(sampler.samples) or "none"
     verdict.add("every component running at the end", all(v is not None for v in rss.values()),
                 ", ".join(c for c, v in rss.items() if v is None) or "all")
     big = {c: v for c, v in rss.items() if v and v > args.rss_limit_mb}

@@ -22,12 +22,17 @@ AGENCY_EXCHANGE = "qlp.agency"
 
 
 class HealthSampler(threading.Thread):
-    """GET /healthz every ``interval`` seconds: (seconds since start, status or None, body)."""
+    """GET /healthz every ``interval`` seconds: (seconds since start, status or None, body); at
+    the same time each component's RSS (the peak is kept) and pid (a new pid is a restart)."""
 
-    def __init__(self, url: str, interval: float = 3.0, timeout: float = 5.0) -> None:
+    def __init__(self, url: str, config: Mapping[str, Any], components: tuple[str, ...],
+                 interval: float = 3.0, timeout: float = 15.0) -> None:
         super().__init__(name="healthz-sampler", daemon=True)
         self.url, self.interval, self.timeout = url, interval, timeout
+        self.config, self.components = config, components
         self.samples: list[tuple[float, int | None, str]] = []
+        self.peak_rss: dict[str, float] = {}
+        self.pids: dict[str, list[int]] = {}
         self.stopping = threading.Event()
         self.began = time.monotonic()
 
@@ -36,10 +41,24 @@ class HealthSampler(threading.Thread):
             at = time.monotonic() - self.began
             try:
                 response = requests.get(self.url, timeout=self.timeout)
-                self.samples.append((at, response.status_code, response.text[:300]))
+                self.samples.append((at, response.status_code, response.text[:800]))
             except requests.RequestException as exc:
                 self.samples.append((at, None, type(exc).__name__))
+            self.watch_processes()
             self.stopping.wait(self.interval)
+
+    def watch_processes(self) -> None:
+        for component in self.components:
+            pid = read_pid(component, self.config)
+            seen = self.pids.setdefault(component, [])
+            if pid is not None and (not seen or seen[-1] != pid):
+                seen.append(pid)
+            rss = rss_mb(component, self.config)
+            if rss is not None:
+                self.peak_rss[component] = max(rss, self.peak_rss.get(component, 0.0))
+
+    def restarts(self) -> dict[str, int]:
+        return {c: len(p) - 1 for c, p in self.pids.items() if len(p) > 1}
 
     def stop(self) -> None:
         self.stopping.set()

@@ -3,18 +3,29 @@ and the PASS/FAIL lines."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from load.verdict import Verdict, errors_by_status, percentile, step_rows
 
 
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(0, columns - width(text))
+
+
 def step_table(times_ms: Mapping[str, Sequence[float]],
                statuses: Mapping[str, Mapping[str, int]]) -> list[str]:
     rows = step_rows(times_ms, statuses)
-    width = max([len(r.step) for r in rows] + [10])
-    lines = [f"{'step':{width}} {'n':>7} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} {'errors':>7}"]
-    lines += [f"{r.step:{width}} {r.count:>7} {r.p50_ms:>9.0f} {r.p95_ms:>9.0f} {r.max_ms:>9.0f}"
+    columns = max([width(r.step) for r in rows] + [10])
+    lines = [f"{pad('step', columns)} {'n':>7} {'p50 ms':>9} {'p95 ms':>9} {'max ms':>9} {'errors':>7}"]
+    lines += [f"{pad(r.step, columns)} {r.count:>7} {r.p50_ms:>9.0f} {r.p95_ms:>9.0f} {r.max_ms:>9.0f}"
               f" {r.errors:>7}" for r in rows]
     return lines
 
@@ -49,7 +60,9 @@ def render(results: Mapping[str, Any], extra: Mapping[str, Any], verdict: Verdic
     out += ["", "== errors by status (run + post-run drain) =="]
     out += error_lines(extra.get("all_statuses", {}))
     if results.get("failures"):
-        out += ["", "== first journey failures =="] + [f"- {f}" for f in results["failures"][:12]]
+        seen = Counter(results["failures"])
+        out += ["", "== journey failures (the first 50 recorded, grouped) =="]
+        out += [f"- {n} × {text}" for text, n in seen.most_common(12)]
     out += ["", "== at the end =="]
     for key, value in extra.get("facts", {}).items():
         out.append(f"{key}: {value}")

@@ -3,6 +3,7 @@ exactly-once count of the agency stream and the PASS/FAIL verdicts (unit-tested)
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -119,6 +120,23 @@ def health_verdict(samples: Sequence[tuple[float, int | None, str]]) -> Check:
         first = bad[0]
         detail += f"; first bad at +{first[0]:.0f} s: {first[1] or 'no answer'} {first[2][:160]}"
     return Check("/healthz green at every sample", not bad, detail)
+
+
+def health_problem(status: int | None, body: str) -> str:
+    """One /healthz answer in a few words: the services that were not ok, or the status."""
+    if status is None:
+        return f"no answer ({body})"
+    try:
+        services = json.loads(body).get("services") or {}
+    except (ValueError, AttributeError):
+        services = {}
+    bad = [f"{name}: {state}" for name, state in sorted(services.items()) if state != "ok"]
+    return f"{status} " + ("; ".join(bad) if bad else body[:80])
+
+
+def health_problems(samples: Sequence[tuple[float, int | None, str]]) -> dict[str, int]:
+    """How often each kind of non-green answer was seen."""
+    return dict(Counter(health_problem(s[1], s[2]) for s in samples if s[1] != 200).most_common())
 
 
 def undecided(states: Mapping[str, str], final: Iterable[str]) -> dict[str, str]:

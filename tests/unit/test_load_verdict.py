@@ -8,6 +8,7 @@ from load.verdict import (
     count_5xx,
     delivery,
     errors_by_status,
+    health_problems,
     health_verdict,
     nonempty_queues,
     percentile,
@@ -66,6 +67,12 @@ def test_health_verdict_names_the_first_bad_sample():
     bad = health_verdict([(0.0, 200, "{}"), (3.0, 503, '{"permits": "timeout"}'), (6.0, None, "ReadTimeout")])
     assert not bad.passed and "1/3" in bad.detail and "+3 s: 503" in bad.detail and "permits" in bad.detail
     assert not health_verdict([]).passed
+
+
+def test_health_problems_name_the_services_that_were_not_ok():
+    body = '{"status": "degraded", "services": {"identity": "ok", "permits": "unavailable: timeout"}}'
+    samples = [(0.0, 200, "{}"), (3.0, 503, body), (6.0, 503, body), (9.0, None, "ReadTimeout")]
+    assert health_problems(samples) == {"503 permits: unavailable: timeout": 2, "no answer (ReadTimeout)": 1}
 
 
 def test_undecided_and_queues_and_the_overall_verdict():
