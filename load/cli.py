@@ -12,12 +12,14 @@ import argparse
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,24 @@ def platform(action: str, env: dict[str, str], timeout: float) -> int:
     print(f"--- python -m deploy.platform {action}", flush=True)
     return subprocess.run([sys.executable, "-m", "deploy.platform", action], env=env, cwd=ROOT,
                           timeout=timeout).returncode
+
+
+def fresh_state(config: dict[str, Any], env: dict[str, str]) -> None:
+    """An empty var/load: whatever an earlier (perhaps interrupted) run left running is stopped,
+    its databases, queues and logs removed, so each run measures itself. Only the load profile."""
+    var = Path(config["var_dir"])
+    if config["profile"] != "load" or var.name != "load" or not var.is_dir():
+        return
+    platform("down", env, 300)
+    previous = var.with_name("load-previous")  # the last run's logs and report, for a look later
+    shutil.rmtree(previous, ignore_errors=True)
+    previous.mkdir()
+    for path in [var / "log", *var.glob("load-*"), *var.glob("locust*")]:
+        if path.exists():
+            shutil.move(str(path), previous / path.name)
+    shutil.rmtree(var)
+    var.mkdir(parents=True)
+    print(f"--- {var}: emptied (--keep-state keeps it); the last run's logs are in {previous}", flush=True)
 
 
 def create_reviewers(config: dict[str, Any], users: int) -> dict[str, list[str]]:
@@ -119,10 +139,18 @@ def drain_desks(base: str, reviewers: dict[str, list[str]], record: Any, seconds
 def bounded(what: str, probe: Any, seconds: float, interval: float = 3.0) -> Any:
     """The probe's value once truthy, or its last value after ``seconds``."""
     deadline = time.monotonic() + seconds
-    value = probe()
+
+    def safe() -> Any:
+        try:
+            return probe()
+        except Exception as exc:  # noqa: BLE001 - a broken probe is "not yet", and said once
+            print(f"    ({what}: {type(exc).__name__}: {str(exc)[:200]})", flush=True)
+            return None
+
+    value = safe()
     while not value and time.monotonic() < deadline:
         time.sleep(interval)
-        value = probe()
+        value = safe()
     print(f"--- {what}: {'done' if value else f'not done after {seconds:g} s'}", flush=True)
     return value
 
@@ -135,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain-seconds", type=float, default=600)
     parser.add_argument("--rss-limit-mb", type=float, default=1024)
     parser.add_argument("--keep-up", action="store_true", help="leave the platform running afterwards")
+    parser.add_argument("--keep-state", action="store_true",
+                        help="start on the previous run's databases and queues instead of an empty var/load")
     args = parser.parse_args(argv)
     if importlib.util.find_spec("locust") is None:
         print("error: locust is not installed: `make load` installs it (pip install -e '.[load]')",
@@ -153,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, terminate)
     try:
+        if not args.keep_state:
+            fresh_state(config, env)
         if platform("up", env, 900) != 0:
             print("error: the platform did not come up", file=sys.stderr)
             return 1
@@ -217,6 +249,15 @@ def run(config: dict[str, Any], env: dict[str, str], var: Path, args: argparse.N
     return 0 if verdict.passed else 2
 
 
+def guarded(verdict: Verdict, name: str, check: Callable[[], tuple[bool, str]]) -> None:
+    """Add a check's verdict; a check that cannot even be made (database, broker) fails."""
+    try:
+        passed, detail = check()
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the check did not pass
+        passed, detail = False, f"could not check: {type(exc).__name__}: {str(exc)[:200]}"
+    verdict.add(name, passed, detail)
+
+
 def checks(config: dict[str, Any], dbs: Databases, results: dict[str, Any], drain: dict[str, Counter[str]],
            sampler: HealthSampler, counter: AgencyCounter, watermark: int, args: argparse.Namespace
            ) -> tuple[Verdict, dict[str, Any]]:
@@ -228,29 +269,40 @@ def checks(config: dict[str, Any], dbs: Databases, results: dict[str, Any], drai
     check = health_verdict(sampler.samples)
     verdict.add(check.name, check.passed, check.detail)
     submitted = results.get("submitted", [])
-    apps = undecided(dbs.application_states(submitted), PERMITS_FINAL)
-    verdict.add("every submitted application decided", bool(submitted) and not apps,
-                f"{len(submitted) - len(apps)}/{len(submitted)} decided"
-                + (f"; undecided states {dict(Counter(apps.values()))}" if apps else ""))
     reported = results.get("reported", [])
-    decls = undecided(dbs.declaration_states(reported), DECLARATION_FINAL)
-    verdict.add("every reported personnel declaration decided", not decls,
-                f"{len(reported) - len(decls)}/{len(reported)} decided"
-                + (f"; undecided {dict(Counter(decls.values()))}" if decls else ""))
-    emitted, unpublished = dbs.agency_emitted(watermark)
-    seen = delivery(emitted, counter.ids)
-    verdict.add("every agency event received exactly once", seen.exactly_once and not unpublished,
-                f"{seen.expected} emitted ({unpublished} unpublished), {seen.received} received, "
-                f"{seen.duplicates} duplicates, {len(seen.missing)} missing, {seen.extra} from before the run"
-                + (f"; first missing {seen.missing[:3]}" if seen.missing else ""))
-    try:
-        depths = queue_depths(config)
-        left = nonempty_queues(depths, ignore=[counter.queue])
-        dead = {q: n for q, n in depths.items() if "dead" in q and n}
-        verdict.add("no messages left in any queue", not left, str(left or f"{len(depths)} queues empty"))
-        verdict.add("dead-letter queues empty", not dead, str(dead or "empty"))
-    except Exception as exc:  # noqa: BLE001 - the management API itself is what failed
-        verdict.add("no messages left in any queue", False, f"management API: {exc}")
+
+    def applications() -> tuple[bool, str]:
+        apps = undecided(dbs.application_states(submitted), PERMITS_FINAL)
+        detail = f"{len(submitted) - len(apps)}/{len(submitted)} decided"
+        return bool(submitted) and not apps, detail + (
+            f"; undecided {dict(Counter(apps.values()))}" if apps else "")
+
+    def declarations() -> tuple[bool, str]:
+        decls = undecided(dbs.declaration_states(reported), DECLARATION_FINAL)
+        return not decls, (f"{len(reported) - len(decls)}/{len(reported)} decided"
+                           + (f"; undecided {dict(Counter(decls.values()))}" if decls else ""))
+
+    def agency() -> tuple[bool, str]:
+        emitted, unpublished = dbs.agency_emitted(watermark)
+        seen = delivery(emitted, counter.ids)
+        return seen.exactly_once and not unpublished, (
+            f"{seen.expected} emitted ({unpublished} unpublished), {seen.received} received, "
+            f"{seen.duplicates} duplicates, {len(seen.missing)} missing, {seen.extra} from before the run"
+            + (f"; first missing {seen.missing[:3]}" if seen.missing else ""))
+
+    def queues() -> tuple[bool, str]:
+        left = nonempty_queues(queue_depths(config), ignore=[counter.queue])
+        return not left, str(left or "all empty")
+
+    def dead_letters() -> tuple[bool, str]:
+        dead = {q: n for q, n in queue_depths(config).items() if "dead" in q and n}
+        return not dead, str(dead or "empty")
+
+    guarded(verdict, "every submitted application decided", applications)
+    guarded(verdict, "every reported personnel declaration decided", declarations)
+    guarded(verdict, "every agency event received exactly once", agency)
+    guarded(verdict, "no messages left in any queue", queues)
+    guarded(verdict, "dead-letter queues empty", dead_letters)
     components = (*SERVICE_NAMES, "gateway")
     rss = {c: rss_mb(c, config) for c in components}
     facts["RSS at the end (MB)"] = ", ".join(f"{c} {v}" for c, v in rss.items())
