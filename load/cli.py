@@ -121,15 +121,17 @@ def run_locust(env: dict[str, str], args: argparse.Namespace, var: Path) -> int:
 
 
 def drain_desks(base: str, reviewers: dict[str, list[str]], record: Any, seconds: float) -> int:
-    """After the run, one reviewer per level works the desks until nothing moves (bounded)."""
-    apis = {}
+    """After the run, every reviewer account works its desk until nothing moves (bounded): each
+    one, so that the cases a virtual reviewer claimed and left when locust stopped are finished."""
+    apis = []
     for level in ("city", "province"):
-        api = Api(session_send(base, record))
-        api.login("review: sign in", reviewers[level][0], PASSWORD)
-        apis[level] = api
+        for login in reviewers[level]:
+            api = Api(session_send(base, record))
+            api.login("review: sign in", login, PASSWORD)
+            apis.append(api)
     moved, quiet, deadline = 0, 0, time.monotonic() + seconds
     while time.monotonic() < deadline and quiet < 3:
-        now = sum(review.work_queue(api, limit=50, rate=False) for api in apis.values())
+        now = sum(review.work_queue(api, limit=50, rate=False) for api in apis)
         moved += now
         quiet = quiet + 1 if now == 0 else 0
         time.sleep(0 if now else 3)
