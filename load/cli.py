@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from deploy.processes import tail
 from load import review
 from load.api import Api, StepFailed, session_send
 from load.observe import (
@@ -214,6 +215,9 @@ def run(config: dict[str, Any], env: dict[str, str], var: Path, args: argparse.N
                            "LOAD_OUT": str(out)}, args, var)
         results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
         print(f"--- locust exited {code}; draining the review desks", flush=True)
+        if code not in (0, 1) or not results.get("statuses"):  # 1: some requests failed
+            print(f"locust did not run as it should; the end of {var / 'locust.log'}:\n"
+                  + tail(var / "locust.log", 30), file=sys.stderr, flush=True)
 
         def record(step: str, status: str, _ms: float) -> None:
             drain_statuses[f"drain: {step}"][status] += 1

@@ -88,3 +88,44 @@ def test_undecided_and_queues_and_the_overall_verdict():
     assert not verdict.passed
     assert verdict.lines() == ["PASS  0 responses 5xx: 0 of 10",
                                "FAIL  dead-letter queues empty: {'permits.dead-letters': 2}"]
+
+
+def test_mail_index_finds_each_verification_link_once_and_ignores_other_mail(tmp_path):
+    from email.message import EmailMessage
+
+    from load.mails import MailIndex
+
+    def write(name: str, to: str, subject: str, body: str) -> None:
+        message = EmailMessage()
+        message["To"], message["Subject"] = to, subject
+        message.set_content(body)
+        (tmp_path / name).write_bytes(bytes(message))
+
+    index = MailIndex(tmp_path)
+    assert index.link_for("a@example.com") is None
+    write("001.eml", "a@example.com", "请验证您的注册邮箱",
+          "请点击 http://127.0.0.1:7800/verify-email?token=abc123 完成验证")
+    write("002.eml", "b@example.com", "密码重置", "http://127.0.0.1:7800/password/reset?token=zzz")
+    assert index.link_for("a@example.com") == "http://127.0.0.1:7800/verify-email?token=abc123"
+    assert index.link_for("b@example.com") is None
+    assert index.seen == {"001.eml", "002.eml"}  # each file parsed once
+
+
+def test_report_shows_steps_journeys_errors_and_the_overall_verdict():
+    from load.report import render
+
+    results = {
+        "times_ms": {"permits: 申报表 PDF": [120.0, 10050.0]},
+        "statuses": {"permits: 申报表 PDF": {"200": 1, "503": 1}},
+        "journeys": {"journey: permits": {"ok": 1, "StepFailed 503": 1}},
+        "journey_ms": {"journey: permits": [40000.0]},
+        "failures": ["journey: permits: 申报表 PDF: HTTP 503"] * 2,
+    }
+    verdict = Verdict()
+    verdict.add("0 responses 5xx", False, "1 of 2 requests")
+    text = render(results, {"all_statuses": results["statuses"], "facts": {"RSS": "permits 700"}}, verdict)
+    assert "permits: 申报表 PDF" in text and "10050" in text
+    assert "journey: permits: ok 1, failed: StepFailed 503 1; p50 40.0 s" in text
+    assert "503: 1 (permits: 申报表 PDF 1)" in text
+    assert "2 × journey: permits: 申报表 PDF: HTTP 503" in text
+    assert "FAIL  0 responses 5xx: 1 of 2 requests" in text and text.endswith("load run: FAIL")
