@@ -31,9 +31,9 @@ def work_queue(api: Api, limit: int = 10, rate: bool = True) -> int:
 
 def work_case(api: Api, case_id: str, rate: bool) -> bool:
     path = f"/api/v1/review/cases/{case_id}"
-    claimed = api.call("review: claim", "POST", f"{path}/claim", ok=(200, 409, 422))
-    if claimed.status_code != 200:  # another reviewer was faster, or it left the queue
-        return False
+    claimed = api.call("review: claim", "POST", f"{path}/claim", ok=(200, 403, 409, 422))
+    if claimed.status_code != 200:  # another reviewer was faster (409), or already moved it to
+        return False                # the next desk (403) or out of the queue (422)
     for _ in range(3):
         detail = api.json("review: case detail", "GET", path)
         allowed = [a["action"] for a in detail.get("allowed_actions", [])]
