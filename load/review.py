@@ -17,11 +17,13 @@ RATE_LINK = re.compile(r"/rate/([A-Za-z0-9_\-]+)")
 
 
 def work_queue(api: Api, limit: int = 10, rate: bool = True) -> int:
-    """Decide what this desk can take from its queue (oldest first); the number of cases moved."""
+    """Decide what this desk can take from the oldest page of its queue; the cases moved."""
     queue = api.json("review: queue", "GET", "/api/v1/review/cases",
                      params={"limit": str(limit), "sort": "received"})
     moved = 0
-    for item in queue.get("items", []):
+    items = list(queue.get("items", []))
+    random.shuffle(items)  # several reviewers at one desk: not all on the same oldest case
+    for item in items:
         if item.get("claimed_by") and not item.get("mine"):
             continue
         if work_case(api, str(item["id"]), rate):
