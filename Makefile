@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status test lint bench bootstrap demo
+.PHONY: up down status test lint bench bootstrap demo load
 
 up:
 	bash deploy/bootstrap.sh && $(PY) -m deploy.platform up
@@ -22,6 +22,15 @@ lint: bootstrap
 
 bench: bootstrap
 	$(PY) -m bench
+
+# Load and soak (not part of `make test`): its own platform (QLP_PROFILE=load, var/load),
+# USERS virtual users for MINUTES minutes, then the checks; e.g. `make load MINUTES=2 USERS=8`.
+USERS ?= 20
+MINUTES ?= 10
+load: bootstrap
+	@$(PY) -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('locust') is None)" \
+		|| $(PY) -m pip install -q -e '.[test,load]'
+	QLP_PROFILE=load $(PY) -m load --users $(USERS) --minutes $(MINUTES)
 
 bootstrap:
 	bash deploy/bootstrap.sh
