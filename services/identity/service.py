@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -83,6 +84,13 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return bool(tpool.execute(_hasher.verify, password_hash, password))
     except (VerifyMismatchError, VerificationError):
         return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash with the live parameters, verified when no account matches: an unknown login costs
+    the same argon2 work as a wrong password, so timing does not tell which USCCs are registered."""
+    return _hash(secrets.token_urlsafe(16))
 
 
 def _session_view(account: Account) -> dict:
@@ -405,7 +413,8 @@ class IdentityService(PlatformService):
                 minutes = max(1, int((until - now).total_seconds() // 60) + 1)
                 raise Unauthenticated(f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试",
                                       code="locked")
-            if account is None or not _password_matches(account.password_hash, data["password"]):
+            stored_hash = account.password_hash if account is not None else _decoy_hash()
+            if not _password_matches(stored_hash, data["password"]) or account is None:
                 self._attempt(uow, login, account, ip, False, "bad_password")
                 raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
             allowed, why = domain.can_log_in(account.status)

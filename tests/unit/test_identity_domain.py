@@ -176,3 +176,13 @@ def test_registration_case_is_due_once_per_round_and_again_for_a_newer_step_two(
     assert not due("sub", "pending_review", first, False, None)
     assert domain.registration_account_of("identity:registration:a1") == "a1"
     assert domain.registration_account_of("permits:application:a1") is None
+
+
+def test_an_unknown_login_is_checked_against_a_decoy_hash_with_the_live_parameters():
+    """The same argon2 work for an unknown login as for a wrong password (no timing oracle)."""
+    from services.identity import service
+
+    decoy = service._decoy_hash()
+    assert decoy is service._decoy_hash()  # computed once
+    assert not service._hasher.check_needs_rehash(decoy)
+    assert service._password_matches(decoy, "any password") is False
