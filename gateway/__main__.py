@@ -29,6 +29,7 @@ from services.common.config import database_url, load_config, nameko_config  # n
 from services.common.database import make_engine  # noqa: E402
 from services.common.liveness import start_heartbeat, with_livez  # noqa: E402
 from services.common.logs import configure_logging  # noqa: E402
+from services.common.metrics import serve_metrics  # noqa: E402
 
 log = logging.getLogger("gateway")
 
@@ -47,6 +48,8 @@ def main() -> int:
     config = load_config()
     start_heartbeat("gateway", config)  # a hub blocked past liveness.hub_block_limit_seconds exits
     app, pool = build_app(config)
+    # Metrics for operators on loopback (metrics_ports.gateway), not on the public port.
+    serve_metrics(int((config.get("metrics_ports") or {}).get("gateway") or 0))
     host, port = config["gateway"]["host"], config["gateway"]["port"]
     # No SO_REUSEPORT: a stray old gateway must make this one fail loudly, not share the port.
     listener = eventlet.listen((host, port), reuse_port=False)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from eventlet.greenpool import GreenPool
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
@@ -28,7 +27,6 @@ class PublicViews:
         Rule("/", endpoint="index", methods=["GET"]),
         Rule("/register", endpoint="register", methods=["GET", "POST"]),
         Rule("/healthz", endpoint="healthz", methods=["GET"]),
-        Rule("/metrics", endpoint="metrics", methods=["GET"]),
         Rule("/static/<path:filename>", endpoint="static", methods=["GET"]),
         Rule("/api/openapi.json", endpoint="api_openapi", methods=["GET"]),
         Rule("/api/v1/accounts", endpoint="api_register", methods=["POST"]),
@@ -87,9 +85,6 @@ class PublicViews:
         healthy = all(status == "ok" for status in services.values())
         return json_response({"status": "ok" if healthy else "degraded", "services": services},
                              200 if healthy else 503)
-
-    def on_metrics(self, request: Request) -> Response:
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     def on_echo(self, request: Request) -> Response:
         return json_response(self.call(request, "identity", "echo", request.args.get("v", "")), 200)

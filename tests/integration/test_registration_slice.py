@@ -99,7 +99,10 @@ def test_healthz_and_metrics(gateway, running_platform):
     assert health["status"] == "ok"
     assert set(health["services"]) == {"identity", "enterprise", "personnel", "permits",
                                        "review", "notify"}
-    assert "qlp_gateway_requests_total" in requests.get(gateway + "/metrics").text
+    # the gateway's metrics are for operators: on their own loopback port, not the public one
+    assert requests.get(gateway + "/metrics").status_code == 404
+    gateway_metrics = requests.get(f"http://127.0.0.1:{running_platform['metrics_ports']['gateway']}/metrics")
+    assert "qlp_gateway_requests_total" in gateway_metrics.text
     port = running_platform["metrics_ports"]["identity"]
     service_metrics = requests.get(f"http://127.0.0.1:{port}/metrics").text
     assert 'qlp_worker_total{entrypoint="health"' in service_metrics
