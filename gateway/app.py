@@ -25,6 +25,7 @@ from werkzeug.routing import Map
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway import idempotency
 from gateway.errors import error_view
 from gateway.http import LoginRequired, Redirect, json_response, local_time
 from gateway.rpc import ServiceUnavailable
@@ -78,7 +79,8 @@ class GatewayApp(*VIEW_CLASSES):
             adapter = self.url_map.bind_to_environ(environ)
             endpoint, values = adapter.match()
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
-            response = getattr(self, f"on_{endpoint}")(request, **values)
+            view = getattr(self, f"on_{endpoint}")
+            response = idempotency.respond(self, request, lambda: view(request, **values))
         except LoginRequired as exc:
             response = self._login_required(request, exc)
         except Redirect as exc:
