@@ -124,6 +124,17 @@ class ApplicationRepository:
             )
         )
 
+    def did_with_key(self, application_id: uuid.UUID, action: str, key: str) -> bool:
+        """Whether ``action`` was already done on the application under this idempotency key
+        (kept as ``detail.key`` of its history row)."""
+        return self.session.execute(
+            select(ApplicationHistory.id).where(
+                ApplicationHistory.application_id == application_id,
+                ApplicationHistory.action == action,
+                ApplicationHistory.detail["key"].as_string() == key,
+            ).limit(1)
+        ).first() is not None
+
     def history(self, application_id: uuid.UUID) -> list[ApplicationHistory]:
         return list(
             self.session.scalars(

@@ -964,13 +964,21 @@ class PermitsService(PlatformService):
     def resubmit(
         self, actor: dict, application_id: str, idempotency_key: str | None = None, version: int | None = None
     ) -> dict:
+        """补正后重新提交. The key (kept in the history row) is checked under the row lock: a
+        duplicate with the same key answers the application as resubmitted (issue 13)."""
+        key = (idempotency_key or "").strip()[:64] or None
         with self.db.unit_of_work() as uow:
-            app = self._load(uow, actor, application_id, write=True, version=version, lock=True)
+            app = self._load(uow, actor, application_id, write=True, lock=True)
+            if key and ApplicationRepository(uow.session).did_with_key(app.id, "resubmit", key):
+                return self._view(uow, app, actor)
+            if version is not None and int(version) != app.version:
+                raise Conflict(STALE, code="stale_version")
             records = self._records(app.enterprise_id)
             result = self._evaluate(app, records)
             app.precheck, app.precheck_records_version = result, records.get("records_version")
             self._move(
-                uow, app, "resubmit", actor, {"precheck_passed": result["passed"]}, note="补正后重新提交"
+                uow, app, "resubmit", actor, {"precheck_passed": result["passed"]}, note="补正后重新提交",
+                **({"key": key} if key else {}),
             )
             app.revision += 1
             app.submitted_at = _now()
@@ -1617,7 +1625,9 @@ class PermitsService(PlatformService):
             results.append(self._try(lambda a=app_id, k=key: self.submit(actor, a, k), app_id))
         with self.db.unit_of_work() as uow:
             batch = self._batch(uow, actor, batch_id, write=True)
-            if results and all(r["ok"] for r in results):
+            # Locked: a duplicate submit of the batch (same key) finds it submitted and keeps
+            # the first submitted_at and audit row.
+            if results and all(r["ok"] for r in results) and batch.status != "submitted":
                 batch.status, batch.submitted_at = "submitted", _now()
                 audit.record(
                     uow.session, "permits.batch.submit", actor_id=actor.get("id"), subject_id=str(batch.id)

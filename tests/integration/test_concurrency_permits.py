@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -34,6 +35,7 @@ from tests.support.permits import (
     CIP_STAFF,
     CIP_VALUES,
     fetch,
+    publish_review_event,
     signed_scan,
     staff,
     upload_all_materials,
@@ -141,7 +143,8 @@ def test_records_storm_never_refuses_the_users_own_actions(cluster, running_plat
             else:
                 response = http.patch(url, headers=headers, timeout=60,
                                       json={"version": version, "values": {"email": f"u{turn}@example.com"}})
-            user_answers.append(("precheck" if turn % 2 else "edit", response.status_code, response.text[:200]))
+            what = "precheck" if turn % 2 else "edit"
+            user_answers.append((what, response.status_code, response.text[:200]))
             if response.status_code == 200:
                 version = response.json()["version"]
     assert edit_answers.count(200) == EDITORS * EDITS_EACH, edit_answers
@@ -180,10 +183,10 @@ def committed_application(cluster, config, gateway, http, csrf, actor) -> dict:
     return app
 
 
-def all_at_once(count: int, call) -> list[requests.Response]:
+def all_at_once(count: int, call) -> list:
     barrier = threading.Barrier(count)
 
-    def one(_: int) -> requests.Response:
+    def one(_: int) -> object:
         barrier.wait()
         return call()
 
@@ -212,6 +215,30 @@ def test_ten_concurrent_submits_with_one_key_get_one_answer(cluster, running_pla
                             headers={"X-CSRF-Token": csrf, "X-Idempotency-Key": key},
                             json={"version": app["version"]})
     assert later.status_code == 200 and later.content == answers[0].content
+
+    # 补正 requested; ten concurrent resubmits with one key, straight to the service (no
+    # gateway layer in between): the key is checked under the row lock, one resubmission.
+    publish_review_event(running_platform, "correction_requested", {
+        "case_ref": f"permits:application:{app['id']}", "case_id": str(uuid.uuid4()),
+        "enterprise_id": actor["id"], "revision": 1, "deadline": "2030-01-31",
+        "items": [{"target": "field", "name": "enterprise.legal_representative",
+                   "reason": "与营业执照不一致"}],
+        "at": datetime.now(UTC).isoformat()})
+    wait_for(lambda: cluster.permits.get_application(actor, app["id"])["state"] == "correction_requested",
+             what="correction_requested")
+    key = uuid.uuid4().hex
+
+    def resubmit() -> dict:
+        with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as own:
+            return own.permits.resubmit(actor, app["id"], key)
+
+    views = all_at_once(10, resubmit)
+    assert {(v["state"], v["revision"]) for v in views} == {("resubmitted", 2)}
+    with engines("permits").connect() as conn:
+        resubmitted = conn.execute(text(
+            "SELECT count(*) FROM application_history WHERE application_id = :id AND action = 'resubmit'"),
+            {"id": app["id"]}).scalar_one()
+    assert resubmitted == 1
 
 
 def test_ten_concurrent_draft_creations_with_one_key_make_one_draft(gateway, enterprise, engines):
