@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 HEADER = "X-Idempotency-Key"
 CLAIM_SECONDS = 120.0  # a claim older than this, still unanswered, belongs to a dead request
 WAIT_SECONDS = 60.0  # how long a duplicate waits for the first request's answer
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.05  # the first poll; then 1.5× longer each time, at most MAX_POLL_SECONDS
+MAX_POLL_SECONDS = 0.5
 KEEP = timedelta(hours=24)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -186,6 +187,7 @@ def respond(app: Any, request: Request, view: Callable[[], Response]) -> Respons
     row_key = digest(account, request.method, request.path, key[:200])
     fingerprint = hashlib.sha256(request.get_data(parse_form_data=True)).hexdigest()
     deadline = time.monotonic() + WAIT_SECONDS
+    pause = POLL_SECONDS
     while True:
         now = datetime.now(UTC)
         found = store.get(row_key)
@@ -204,7 +206,8 @@ def respond(app: Any, request: Request, view: Callable[[], Response]) -> Respons
         if time.monotonic() > deadline:
             return json_response({"error": {"code": "request_in_progress",
                                             "message": "同一请求正在办理中，请稍后刷新页面查看结果"}}, 409)
-        time.sleep(POLL_SECONDS)
+        time.sleep(pause)
+        pause = min(pause * 1.5, MAX_POLL_SECONDS)
 
 
 def _run(app: Any, store: IdempotencyStore, row_key: str, request: Request,
