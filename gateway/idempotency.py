@@ -1,6 +1,7 @@
 """Idempotency keys at the gateway (issue 13): every change through the JSON API that carries
-``X-Idempotency-Key`` is answered once; the same key again — concurrently or later — gets the
-first request's answer (same status, same body), never a different error.
+``X-Idempotency-Key`` (or a JSON body's ``form_key``) is answered once; the same key again —
+concurrently or later — gets the first request's answer (same status, same body), never a
+different error.
 
 How: a row in the gateway's own database (``idempotency_keys``) keyed by the SHA-256 of
 (account, method, path, key). The first request *claims* it (INSERT; the primary key lets one
@@ -176,11 +177,24 @@ def _answer(app: Any, request: Request, view: Callable[[], Response]) -> Respons
         return app._error_response(request, exc)
 
 
+def request_key(request: Request) -> str:
+    """The request's idempotency key: ``X-Idempotency-Key``, or else the ``form_key`` of a JSON
+    body (personnel's report documents that one as its key)."""
+    key = request.headers.get(HEADER, "").strip()
+    if not key and request.is_json:
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("form_key"), str):
+            key = body["form_key"].strip()
+    return key
+
+
 def respond(app: Any, request: Request, view: Callable[[], Response]) -> Response:
     """Run ``view`` once per idempotency key; duplicates get the first answer (module doc)."""
-    key = request.headers.get(HEADER, "").strip()
+    if request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+        return view()
+    key = request_key(request)
     store = store_for(app) if key else None
-    if store is None or request.method in SAFE_METHODS or not request.path.startswith("/api/"):
+    if store is None:
         return view()
     session = request.session
     account = str((session.get("account_id") if session is not None else None) or "anonymous")

@@ -12,7 +12,9 @@ through the real gateway, bus, services and databases:
 
 from __future__ import annotations
 
+import base64
 import io
+import random
 import re
 import threading
 import time
@@ -29,6 +31,7 @@ from sqlalchemy import text
 from deploy.processes import log_path
 from services.common.config import nameko_config
 from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, login
+from tests.support.data import random_mobile, random_resident_id
 from tests.support.enterprise import upload
 from tests.support.permits import (
     CIP_ITEMS,
@@ -40,6 +43,7 @@ from tests.support.permits import (
     staff,
     upload_all_materials,
 )
+from tests.support.personnel_pages import scan_file
 from tests.support.registration import province_reviewer
 from tests.support.waiting import wait_for
 
@@ -259,3 +263,41 @@ def test_ten_concurrent_draft_creations_with_one_key_make_one_draft(gateway, ent
                              headers={"X-CSRF-Token": csrf, "X-Idempotency-Key": key},
                              json={**body, "values": {}})
     assert reused.status_code == 422 and reused.json()["error"]["code"] == "idempotency_key_reused"
+
+
+def test_ten_concurrent_personnel_reports_with_one_form_key_get_one_answer(
+        gateway, running_platform, enterprise, tmp_path):
+    """人员申报's report names its key in the body (form_key): the ten concurrent duplicates
+    all get the first answer, one report (the gateway makes them wait for the first; the
+    service alone lets them run, and its key's insert answers the first results)."""
+    http, csrf, _ = enterprise
+    headers = {"X-CSRF-Token": csrf}
+    api = gateway + "/api/v1/personnel"
+    rng = random.Random()
+    person = http.post(api + "/people", headers=headers, json={
+        "name": "郑安全", "id_type": "resident_id", "id_number": random_resident_id(rng),
+        "mobile": random_mobile(rng)})
+    assert person.status_code == 201, person.text
+    started = http.post(api + "/declarations", headers=headers, json={
+        "type_code": "safety", "kind": "new", "person_id": person.json()["id"], "form": {"class_code": "C2"}})
+    assert started.status_code == 201, started.text
+    declaration = started.json()
+    scan = base64.b64encode(scan_file(tmp_path).read_bytes()).decode()
+    for material in declaration["required_attachments"]:
+        uploaded = http.post(api + f"/declarations/{declaration['id']}/attachments/{material['code']}",
+                             headers=headers,
+                             json={"filename": f"{material['code']}.jpg", "content_b64": scan})
+        assert uploaded.status_code == 200, uploaded.text
+    letter = http.post(api + "/bulk/commitment", headers=headers,
+                       json={"declaration_ids": [declaration["id"]]})
+    assert letter.status_code == 200, letter.text
+    time.sleep(float(running_platform["personnel"]["commitment_seconds"]) + 0.5)
+    body = {"declaration_ids": [declaration["id"]], "commitment_token": letter.json()["token"],
+            "confirmed": True, "form_key": uuid.uuid4().hex}
+    sessions = [twin(http) for _ in range(10)]
+    answers = all_at_once(10, lambda: sessions.pop().post(api + "/bulk/report", headers=headers, json=body,
+                                                          timeout=90))
+    assert {a.status_code for a in answers} == {200}, [(a.status_code, a.text[:200]) for a in answers]
+    assert len({a.content for a in answers}) == 1
+    results = answers[0].json()["results"]
+    assert [(r["id"], r["ok"]) for r in results] == [(declaration["id"], True)]

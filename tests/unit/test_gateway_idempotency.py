@@ -116,3 +116,14 @@ def test_without_a_key_or_outside_the_api_nothing_is_kept(client, rpc):
         client.post("/api/v1/permits/applications/app-1/submit", json={"version": 5},
                     headers={"X-CSRF-Token": "t0ken"})
     assert len(submits(rpc)) == 2
+
+
+def test_a_json_form_key_is_the_key_when_no_header_is_sent(client, rpc):
+    rpc.behaviour[("personnel", "report")] = lambda actor, payload: {"results": [], "summary": {}}
+    body = {"declaration_ids": ["d1"], "commitment_token": "t", "confirmed": True, "form_key": "fk-1"}
+    answers = [client.post("/api/v1/personnel/bulk/report", json=body, headers={"X-CSRF-Token": "t0ken"})
+               for _ in range(2)]
+    assert answers[0].status_code == 200, answers[0].get_data(as_text=True)
+    assert answers[0].get_data() == answers[1].get_data()
+    assert answers[1].headers["Idempotent-Replayed"] == "true"
+    assert len([c for c in rpc.calls if c[1] == "report"]) == 1
