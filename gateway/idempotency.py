@@ -8,8 +8,9 @@ How: a row in the gateway's own database (``idempotency_keys``) keyed by the SHA
 win) before the view runs, and stores the status and body when done. A duplicate that finds
 the claim answers the stored response, or — while the first is still in flight — waits for it
 (polling the row; eventlet yields meanwhile) instead of running the action a second time and
-answering ``invalid_transition``. A 5xx answer (service down, timeout) is not kept: the claim
-is released so a retry runs again. A claim whose request died with its gateway is taken over
+answering ``invalid_transition``. Only a success is kept (``keeps``): after a refusal or a
+5xx (service down, timeout) the claim is released, so a retry — or a waiting duplicate — runs
+again. A claim whose request died with its gateway is taken over
 after ``CLAIM_SECONDS``. The same key with a different body is refused (422
 ``idempotency_key_reused``): a key names one request.
 
@@ -103,9 +104,11 @@ def digest(account: str, method: str, path: str, key: str) -> str:
 
 
 def keeps(status: int) -> bool:
-    """Whether an answer is kept for the duplicates: everything but a server-side failure,
-    which a retry should run again."""
-    return status < 500
+    """Whether an answer is kept for the duplicates: a success. A refusal changed nothing, and
+    the services do not spend their keys on it either (a report refused as too early may be
+    sent again with the same form_key once the seconds have passed); a server-side failure
+    should run again. A duplicate waiting on a refused request then runs itself."""
+    return 200 <= status < 300
 
 
 class IdempotencyStore:

@@ -24,7 +24,6 @@ NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 def test_decide_claims_replays_waits_and_takes_over():
     assert decide(None, "f", NOW) == "claim"
     assert decide(Stored("f", 200, NOW), "f", NOW) == "replay"
-    assert decide(Stored("f", 409, NOW), "f", NOW) == "replay"  # a refusal is an answer too
     assert decide(Stored("other", 200, NOW), "f", NOW) == "mismatch"
     assert decide(Stored("other", None, NOW), "f", NOW) == "mismatch"
     assert decide(Stored("f", None, NOW - timedelta(seconds=5)), "f", NOW) == "wait"
@@ -39,9 +38,9 @@ def test_digest_separates_accounts_methods_paths_and_keys():
                 digest("acc", "POST", "/api/v1/y", "k"), digest("acc", "POST", "/api/v1/x", "k2")}) == 5
 
 
-def test_server_failures_are_not_kept():
-    assert keeps(200) and keeps(201) and keeps(409) and keeps(422)
-    assert not keeps(500) and not keeps(503)
+def test_only_successes_are_kept():
+    assert keeps(200) and keeps(201)
+    assert not keeps(409) and not keeps(422) and not keeps(500) and not keeps(503)
 
 
 class DatabaseSessions(MemorySessions):
@@ -92,13 +91,16 @@ def test_the_same_key_answers_the_first_answer_without_running_again(client, rpc
     assert submit(client, key="k-2").status_code == 409  # another key is another request
 
 
-def test_a_refusal_is_kept_too_and_a_different_body_under_the_key_is_refused(client, rpc):
+def test_a_refusal_is_not_kept_and_a_different_body_under_a_kept_key_is_refused(client, rpc):
     rpc.behaviour[("permits", "submit")] = InvalidTransition("只有已确认承诺书的申请可以提交")
     first, second = submit(client), submit(client)
     assert first.status_code == second.status_code == 409 and first.get_data() == second.get_data()
-    assert len(submits(rpc)) == 1
+    assert len(submits(rpc)) == 2  # a refusal changed nothing: the retry runs again
+    rpc.behaviour[("permits", "submit")] = lambda *args: {"id": "app-1", "state": "submitted"}
+    assert submit(client).status_code == 200
     other = submit(client, body={"version": 6})
     assert other.status_code == 422 and other.get_json()["error"]["code"] == "idempotency_key_reused"
+    assert len(submits(rpc)) == 3
 
 
 def test_a_server_failure_is_not_kept_so_a_retry_runs_again(client, rpc):
