@@ -11,8 +11,9 @@ the claim answers the stored response, or — while the first is still in flight
 answering ``invalid_transition``. Only a success is kept (``keeps``): after a refusal or a
 5xx (service down, timeout) the claim is released, so a retry — or a waiting duplicate — runs
 again. A claim whose request died with its gateway is taken over
-after ``CLAIM_SECONDS``. The same key with a different body is refused (422
-``idempotency_key_reused``): a key names one request.
+after ``CLAIM_SECONDS``. The same key with a different body is not this request: it runs, and
+the service's own key rule answers it (identity refuses another password under a known key
+as ``taken``; permits returns the draft the key made).
 
 The services keep their own keys (permits submit_key / request_key, identity request_key,
 personnel form_key): they protect the HTML forms and any caller that is not the gateway, and
@@ -86,8 +87,8 @@ def decide(stored: Stored | None, fingerprint: str, now: datetime,
     """What a request does with its key, given the row it found.
 
     ``claim`` (no row: run it), ``replay`` (answered: return the stored answer), ``mismatch``
-    (the key named a different request), ``take_over`` (an abandoned claim), ``wait`` (the
-    first request is still in flight)."""
+    (the key named a different request: run this one without the key's answer), ``take_over``
+    (an abandoned claim), ``wait`` (the first request is still in flight)."""
     if stored is None:
         return "claim"
     if stored.fingerprint != fingerprint:
@@ -217,9 +218,8 @@ def respond(app: Any, request: Request, view: Callable[[], Response]) -> Respons
             response = Response(body or "", status=stored.status or 200, mimetype=mimetype)
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        if action == "mismatch":
-            return json_response({"error": {"code": "idempotency_key_reused",
-                                            "message": "该请求编号已用于另一项内容不同的请求"}}, 422)
+        if action == "mismatch":  # not the same request: the service's own key rule answers it
+            return view()
         if time.monotonic() > deadline:
             return json_response({"error": {"code": "request_in_progress",
                                             "message": "同一请求正在办理中，请稍后刷新页面查看结果"}}, 409)
