@@ -496,6 +496,10 @@ class PermitsService(PlatformService):
         are locked and written (applications through recheck.plan, never their version)."""
         eid = uuid_or_not_found(enterprise_id, "企业不存在")
         apps_repo = ApplicationRepository(uow.session)
+        licence_repo = LicenceRepository(uow.session)
+        if not licence_repo.valid_of(eid, lock=False) and not (
+                applications and apps_repo.of_enterprise(eid, lifecycle.DRAFT_STATES, limit=1)):
+            return  # nothing of this enterprise's to re-check: no records RPC, no marker row
         marker = apps_repo.lock_recheck(eid)
         if recheck.event_covered(marker.records_version, event_version):
             log.debug("records_changed %s of %s already covered by a re-check on %s",
@@ -503,7 +507,7 @@ class PermitsService(PlatformService):
             return
         records = self._records(eid)
         fresh = records.get("records_version")
-        valid = LicenceRepository(uow.session).valid_of(eid)
+        valid = licence_repo.valid_of(eid)
         if valid:
             self._recheck_licences(uow, valid, records, cause, change)
         if not applications:  # licences only: the marker speaks for applications too
