@@ -25,6 +25,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway import idempotency
 from gateway.errors import error_view
 from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
 from gateway.rpc import ServiceUnavailable
@@ -86,7 +87,8 @@ class GatewayApp(*VIEW_CLASSES):
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
             refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
                                        *((key, key) for key in request.args)])
-            response = getattr(self, f"on_{endpoint}")(request, **values)
+            view = getattr(self, f"on_{endpoint}")
+            response = idempotency.respond(self, request, lambda: view(request, **values))
         except LoginRequired as exc:
             response = self._login_required(request, exc)
         except Redirect as exc:

@@ -204,3 +204,18 @@ class CreditDefault(Base):
     what: Mapped[str] = mapped_column(String(200))
     deadline: Mapped[date] = mapped_column(Date)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RecordsRecheck(Base):
+    """Per enterprise: the records version the background re-check last judged on (issue 13).
+
+    The row is the re-checks' mutex (SELECT … FOR UPDATE): the re-checks of one enterprise
+    queue up here, and only here, while they fetch the records; a records_changed event whose
+    version is not newer than ``records_version`` is already covered and is skipped (a burst
+    of 70 edits costs a handful of re-checks, not 70)."""
+
+    __tablename__ = "records_rechecks"
+
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    records_version: Mapped[int] = mapped_column(Integer, default=0)
+    rechecked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from services.permits.models import (
@@ -18,6 +19,7 @@ from services.permits.models import (
     Licence,
     LicenceSequence,
     OwedMaterial,
+    RecordsRecheck,
 )
 
 
@@ -48,12 +50,38 @@ class ApplicationRepository:
         return self.session.scalars(query).first()
 
     def of_enterprise(
-        self, enterprise_id: uuid.UUID, states: tuple[str, ...] | None = None, limit: int = 500
+        self, enterprise_id: uuid.UUID, states: tuple[str, ...] | None = None, limit: int = 500,
+        *, lock: bool = False,
     ) -> list[Application]:
         query = select(Application).where(Application.enterprise_id == enterprise_id)
         if states:
             query = query.where(Application.state.in_(states))
+        if lock:  # one order for every locker: two re-checks never deadlock
+            return list(self.session.scalars(query.order_by(Application.id).limit(limit)
+                                             .with_for_update()))
         return list(self.session.scalars(query.order_by(Application.created_at.desc()).limit(limit)))
+
+    def write_recheck(self, application: Application, columns: dict) -> None:
+        """The background re-check's write (services/permits/recheck.py): a plain UPDATE that
+        leaves ``version`` alone, on a row the caller holds locked; the loaded object is
+        refreshed so the rest of the unit of work sees what was written."""
+        self.session.execute(
+            update(Application).where(Application.id == application.id).values(**columns)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.refresh(application)
+
+    def lock_recheck(self, enterprise_id: uuid.UUID) -> RecordsRecheck:
+        """The enterprise's re-check row, created if missing, locked until commit: the
+        re-checks of one enterprise queue up here."""
+        self.session.execute(
+            pg_insert(RecordsRecheck).values(enterprise_id=enterprise_id, records_version=0)
+            .on_conflict_do_nothing()
+        )
+        return self.session.scalars(
+            select(RecordsRecheck).where(RecordsRecheck.enterprise_id == enterprise_id)
+            .with_for_update().execution_options(populate_existing=True)
+        ).one()
 
     def in_batch(self, batch_id: uuid.UUID) -> list[Application]:
         return list(
@@ -95,6 +123,17 @@ class ApplicationRepository:
                 },
             )
         )
+
+    def did_with_key(self, application_id: uuid.UUID, action: str, key: str) -> bool:
+        """Whether ``action`` was already done on the application under this idempotency key
+        (kept as ``detail.key`` of its history row)."""
+        return self.session.execute(
+            select(ApplicationHistory.id).where(
+                ApplicationHistory.application_id == application_id,
+                ApplicationHistory.action == action,
+                ApplicationHistory.detail["key"].as_string() == key,
+            ).limit(1)
+        ).first() is not None
 
     def history(self, application_id: uuid.UUID) -> list[ApplicationHistory]:
         return list(

@@ -37,7 +37,7 @@ from services.common.renderpool import Renderers
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
-from services.permits import adapters, credit, licences, lifecycle, risk, transactions
+from services.permits import adapters, credit, licences, lifecycle, recheck, risk, transactions
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, Catalogue, load_catalogue
 from services.permits.events import (
     APPLICATION_DECIDED,
@@ -151,7 +151,9 @@ class PermitsService(PlatformService):
         lock: bool = False,
     ) -> Application:
         aid = uuid_or_not_found(application_id, NOT_FOUND)
-        app = ApplicationRepository(uow.session).get(aid, for_update=lock)
+        # A write locks the row: it sees the background re-check's state, which never bumps the
+        # version (services/permits/recheck.py), and the re-check waits for it.
+        app = ApplicationRepository(uow.session).get(aid, for_update=lock or write)
         if app is None:
             raise NotFound(NOT_FOUND)
         if write:
@@ -461,26 +463,16 @@ class PermitsService(PlatformService):
 
     @reliable_event_handler("enterprise", "records_changed")
     def on_records_changed(self, body: dict) -> None:
+        """Re-check the enterprise's draft-phase applications and valid licences against its
+        fresh records, without ever bumping an application's version (services/permits/
+        recheck.py argues it): queued per enterprise, coalesced, monotonic by records version."""
         envelope = RECORDS_CHANGED.parse(body)
-        eid = envelope["data"]["enterprise_id"]
+        data = envelope["data"]
         with self.db.unit_of_work() as uow:
             if not uow.claim_event(envelope["id"], "permits.on_records_changed"):
                 return
-            apps = ApplicationRepository(uow.session).of_enterprise(eid, lifecycle.DRAFT_STATES)
-            valid = LicenceRepository(uow.session).valid_of(eid)
-            if apps or valid:
-                records = self._records(eid)
-                self._recheck_licences(uow, valid, records, "records_changed")
-                for app in apps:
-                    if app.precheck_records_version == records.get("records_version"):
-                        continue
-                    result = self._evaluate(app, records)
-                    app.precheck = result
-                    app.precheck_records_version = records.get("records_version")
-                    app.prechecked_at = _now()
-                    new = lifecycle.after_records_changed(app.state, result["passed"], form_stale=True)
-                    if new != app.state:
-                        self._reset_to(uow, app, new, result["summary"])
+            self._recheck_enterprise(uow, data["enterprise_id"], "records_changed",
+                                     event_version=data.get("records_version"))
             uow.commit()
 
     @reliable_event_handler("personnel", "key_person_changed")
@@ -492,11 +484,62 @@ class PermitsService(PlatformService):
         with self.db.unit_of_work() as uow:
             if not uow.claim_event(envelope["id"], "permits.on_key_person_changed"):
                 return
-            valid = LicenceRepository(uow.session).valid_of(data["enterprise_id"])
-            if valid:
-                self._recheck_licences(uow, valid, self._records(data["enterprise_id"]),
-                                       "key_person_changed", data["change"])
+            self._recheck_enterprise(uow, data["enterprise_id"], "key_person_changed",
+                                     change=data["change"], applications=False)
             uow.commit()
+
+    def _recheck_enterprise(self, uow: Any, enterprise_id: object, cause: str, *,
+                            event_version: int | None = None, change: str | None = None,
+                            applications: bool = True) -> None:
+        """One re-check of an enterprise: its re-check row is locked first (re-checks of one
+        enterprise queue up there, and users never wait on the records RPC), a records change
+        already covered by an earlier re-check is skipped, then the licences and applications
+        are locked and written (applications through recheck.plan, never their version)."""
+        eid = uuid_or_not_found(enterprise_id, "企业不存在")
+        apps_repo = ApplicationRepository(uow.session)
+        licence_repo = LicenceRepository(uow.session)
+        if not licence_repo.valid_of(eid, lock=False) and not (
+                applications and apps_repo.of_enterprise(eid, lifecycle.DRAFT_STATES, limit=1)):
+            return  # nothing of this enterprise's to re-check: no records RPC, no marker row
+        marker = apps_repo.lock_recheck(eid)
+        if recheck.event_covered(marker.records_version, event_version):
+            log.debug("records_changed %s of %s already covered by a re-check on %s",
+                      event_version, eid, marker.records_version)
+            return
+        records = self._records(eid)
+        fresh = records.get("records_version")
+        valid = licence_repo.valid_of(eid)
+        if valid:
+            self._recheck_licences(uow, valid, records, cause, change)
+        if not applications:  # licences only: the marker speaks for applications too
+            return
+        for app in apps_repo.of_enterprise(eid, lifecycle.DRAFT_STATES, lock=True):
+            self._recheck_application(uow, app, records)
+        if fresh is not None and fresh > (marker.records_version or 0):
+            marker.records_version = fresh
+        marker.rechecked_at = _now()
+
+    def _recheck_application(self, uow: Any, app: Application, records: dict) -> None:
+        """Store the pre-check on newer records and move the application back when
+        lifecycle.after_records_changed says so; history, event and audit as before."""
+        now = _now()
+        write = recheck.plan(app.state, app.precheck_records_version, records.get("records_version"),
+                             self._evaluate(app, records), now)
+        if write is None:
+            return
+        repo = ApplicationRepository(uow.session)
+        repo.write_recheck(app, write.columns)
+        if not write.moved:
+            return
+        summary = write.columns["precheck"].get("summary") or ""
+        repo.add_history(app, "records_changed", write.from_state, write.to_state, None,
+                         f"企业信息已变更，重新预审：{summary}")
+        uow.add_event(APPLICATION_STATE_CHANGED, {
+            "application_id": app.id, "enterprise_id": app.enterprise_id, "action": "records_changed",
+            "from_state": write.from_state, "to_state": write.to_state, "version": app.version,
+            "at": now})
+        audit.record(uow.session, "permits.application.records_changed", subject_id=str(app.id),
+                     old=write.from_state, new=write.to_state)
 
     def _recheck_licences(self, uow: Any, valid: list[Licence], records: dict, cause: str,
                           change: str | None = None) -> None:
@@ -518,34 +561,6 @@ class PermitsService(PlatformService):
                          cause=cause, change=change, old=old, new=outcome.reason)
             log.info("licence %s %s after %s", lic.number,
                      "at risk" if outcome.at_risk else "no longer at risk", cause)
-
-    def _reset_to(self, uow: Any, app: Application, new: str, summary: str) -> None:
-        """Records changed: the application goes back (lifecycle.after_records_changed)."""
-        old = app.state
-        app.state = new
-        if new in ("draft", "prechecked"):
-            app.form_attachment_id = None
-            app.signed_scan_id = None
-            app.previewed_at = app.commitment_opened_at = app.committed_at = None
-        ApplicationRepository(uow.session).add_history(
-            app, "records_changed", old, new, None, f"企业信息已变更，重新预审：{summary}"
-        )
-        _flush(uow)
-        uow.add_event(
-            APPLICATION_STATE_CHANGED,
-            {
-                "application_id": app.id,
-                "enterprise_id": app.enterprise_id,
-                "action": "records_changed",
-                "from_state": old,
-                "to_state": new,
-                "version": app.version,
-                "at": _now(),
-            },
-        )
-        audit.record(
-            uow.session, "permits.application.records_changed", subject_id=str(app.id), old=old, new=new
-        )
 
     # ---- 申报表 and signed scan ------------------------------------------------------------
     @service_rpc
@@ -756,17 +771,22 @@ class PermitsService(PlatformService):
     def submit(
         self, actor: dict, application_id: str, idempotency_key: str | None = None, version: int | None = None
     ) -> dict:
-        """Submit to review. The same key again returns the same application, unchanged."""
+        """Submit to review. The same key again returns the same application, unchanged.
+
+        The row lock comes first and the key is checked under it: concurrent submits with one
+        key queue on the lock, and each one after the first finds the key stored and answers
+        the application as submitted (not ``invalid_transition``, issue 13)."""
         key = (idempotency_key or "").strip()[:64] or None
         with self.db.unit_of_work() as uow:
+            app = self._load(uow, actor, application_id, write=True, lock=True)
             if key:
                 existing = ApplicationRepository(uow.session).by_submit_key(key)
                 if existing is not None:
-                    if str(existing.id) != str(application_id):
+                    if existing.id != app.id:
                         raise Conflict("该提交编号已用于另一份申请", code="key_reused")
-                    self._load(uow, actor, application_id, write=False)
                     return self._view(uow, existing, actor)
-            app = self._load(uow, actor, application_id, write=True, version=version, lock=True)
+            if version is not None and int(version) != app.version:
+                raise Conflict(STALE, code="stale_version")
             if app.state != "committed":
                 lifecycle.transition(app.state, "submit", {"precheck_passed": True})
             records = self._records(app.enterprise_id)
@@ -926,13 +946,21 @@ class PermitsService(PlatformService):
     def resubmit(
         self, actor: dict, application_id: str, idempotency_key: str | None = None, version: int | None = None
     ) -> dict:
+        """补正后重新提交. The key (kept in the history row) is checked under the row lock: a
+        duplicate with the same key answers the application as resubmitted (issue 13)."""
+        key = (idempotency_key or "").strip()[:64] or None
         with self.db.unit_of_work() as uow:
-            app = self._load(uow, actor, application_id, write=True, version=version, lock=True)
+            app = self._load(uow, actor, application_id, write=True, lock=True)
+            if key and ApplicationRepository(uow.session).did_with_key(app.id, "resubmit", key):
+                return self._view(uow, app, actor)
+            if version is not None and int(version) != app.version:
+                raise Conflict(STALE, code="stale_version")
             records = self._records(app.enterprise_id)
             result = self._evaluate(app, records)
             app.precheck, app.precheck_records_version = result, records.get("records_version")
             self._move(
-                uow, app, "resubmit", actor, {"precheck_passed": result["passed"]}, note="补正后重新提交"
+                uow, app, "resubmit", actor, {"precheck_passed": result["passed"]}, note="补正后重新提交",
+                **({"key": key} if key else {}),
             )
             app.revision += 1
             app.submitted_at = _now()
@@ -1573,7 +1601,9 @@ class PermitsService(PlatformService):
             results.append(self._try(lambda a=app_id, k=key: self.submit(actor, a, k), app_id))
         with self.db.unit_of_work() as uow:
             batch = self._batch(uow, actor, batch_id, write=True)
-            if results and all(r["ok"] for r in results):
+            # Locked: a duplicate submit of the batch (same key) finds it submitted and keeps
+            # the first submitted_at and audit row.
+            if results and all(r["ok"] for r in results) and batch.status != "submitted":
                 batch.status, batch.submitted_at = "submitted", _now()
                 audit.record(
                     uow.session, "permits.batch.submit", actor_id=actor.get("id"), subject_id=str(batch.id)
