@@ -372,12 +372,15 @@ class EnterpriseService(PlatformService):
         with self.db.unit_of_work() as uow:
             attachment = EnterpriseRepository(uow.session).attachment(aid)
             if attachment is None:
+                uow.session.rollback()
+                self.audit_alone("enterprise.access_refused", actor, aid, what="attachment", reason="unknown")
                 raise NotFound("附件不存在")
             found = {"enterprise_id": attachment.enterprise_id, "key": attachment.storage_key,
                      "filename": attachment.filename, "content_type": attachment.content_type}
-            # The registration scans are what registration review reads, before any case.
-            what = "registration_profile" if attachment.purpose in domain.REQUIRED_PROFILE_FILES \
-                else f"attachment:{aid}"
+            # Every file, the registration scans too, by the case rule: a reviewer reads it
+            # through a case about the enterprise that their desk works on (registration review
+            # is one: identity:registration:<id>, province desks), admins always.
+            what = f"attachment:{aid}"
         try:
             self._authorise(actor, found["enterprise_id"], domain.READ, what)
         except Forbidden:
