@@ -48,7 +48,7 @@ def document_url(source: str, attachment_id: str, download: bool = False) -> str
 
 def case_documents(case: dict[str, Any]) -> dict[str, Any]:
     """Every file of a case as the page lists it, and the one the viewer opens first (the
-    申报表 if there is one, else the first PDF or image): ``{"items": [...], "viewer": item}``.
+    申报表/申请表 if there is one, else the first PDF or image): ``{"items": [...], "viewer": item}``.
 
     The submitted revision's files live with the case's producer (``stored``: review keeps the
     file itself, a 自查 material); 整改 evidence is review's."""
@@ -63,8 +63,13 @@ def case_documents(case: dict[str, Any]) -> dict[str, Any]:
         for e in r.get("evidence") or []:
             items.append(_item("review", e, f"整改材料：{e.get('label') or e.get('filename')}"))
     viewable = [i for i in items if i["kind"] in ("pdf", "image")]
-    form = [i for i in viewable if i["kind"] == "pdf" and "申报表" in i["label"]]
+    form = [i for i in viewable if i["kind"] == "pdf" and _is_form(i["label"])]
     return {"items": items, "viewer": (form or viewable or [None])[0]}
+
+
+def _is_form(label: str) -> bool:
+    """The generated 申报表 / 申请表 itself (not its signed scan, 签章申报表扫描件)."""
+    return ("申报表" in label or "申请表" in label) and "扫描" not in label
 
 
 def _item(source: str, attachment: dict[str, Any], label: str) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def test_case_documents_keep_each_file_with_its_owner_and_open_the_form_first():
     assert found["viewer"]["id"] == "b1"
     form_first = documents.case_documents({"producer": "permits", "attachments": [
         {"id": "m1", "label": "安全管理制度", "filename": "制度.pdf"},
-        {"id": "f1", "label": "公路养护作业单位资质申报表", "filename": "申报表.pdf"}]})
+        {"id": "s1", "label": "签章申报表扫描件", "filename": "签章.pdf"},
+        {"id": "f1", "label": "建筑施工企业安全生产许可证申请表", "filename": "申请表.pdf"}]})
     assert form_first["viewer"]["id"] == "f1"
     assert documents.case_documents({"producer": "unknown", "attachments": [{"id": "z"}]}) == {
         "items": [], "viewer": None}
