@@ -422,12 +422,17 @@ class EnterpriseService(PlatformService):
                 "reason": request.reason, "requested_by": str(actor["id"]), "requested_at": _now()})
             uow.session.flush()  # the request's id names the review case
             labels = {k: domain.FIELD_LABELS.get(k, k) for k in request.changes}
+            # The reviewer checks the change against the enterprise's scans as they stand (an
+            # enterprise replaces its 营业执照 scan directly, then asks for the change).
+            scans = [{"id": f["id"], "label": domain.FIELD_LABELS.get(purpose, purpose),
+                      "filename": f["filename"], "sha256": f["sha256"]}
+                     for purpose, f in self._basic_view(uow, row)["files"].items()]
             uow.add_event(REVIEW_REQUESTED, {
                 "case_ref": f"{CHANGE_CASE_PREFIX}{request.id}", "case_type": "enterprise.change",
                 "lane": "normal", "enterprise_id": str(eid),
                 "enterprise_name": row.name or row.uscc, "region_code": row.region_code or "150000",
                 "title": f"企业登记事项变更：{'、'.join(labels.values())}", "revision": 1,
-                "time_limit_days": None, "attachments": [], "submitted_at": _now(),
+                "time_limit_days": None, "attachments": scans, "submitted_at": _now(),
                 "fields": {k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
                            for k, v in request.changes.items()}})
             repo.add_history(eid, str(actor["id"]), "basic", str(request.id), "change_requested",

@@ -71,6 +71,14 @@ def refusals(engines, service: str, actor_id: str) -> set[str]:
             {"a": actor_id, "x": f"{service}.access_refused"})}
 
 
+def enterprise_refused(engines, actor_id: str) -> set[str]:
+    """What enterprise's refusal audit rows name (``what``: the file asked for)."""
+    with engines("enterprise").connect() as conn:
+        return {str(r.what) for r in conn.execute(text(
+            "select detail->>'what' as what from audit_log where actor_id = :a "
+            "and action = 'enterprise.access_refused'"), {"a": actor_id})}
+
+
 def case_page_documents(http: requests.Session, gateway: str, case_id: str) -> tuple[set[str], str]:
     """The document links of the case page and the viewer's src."""
     page = http.get(f"{gateway}/review/cases/{case_id}", timeout=30)
@@ -186,3 +194,17 @@ def test_declaration_files_and_registration_scans_follow_the_case_rule(world, cl
         assert status(province.http, f"{gateway}/files/enterprise/{scan}") == 303
         assert opens_inline_pdf(province.http, f"{gateway}/documents/enterprise/{scan}")
         assert status(w["http_a"], f"{gateway}/files/enterprise/{scan}") == 303
+
+    # A 变更申请's case (province desk) carries the scans the change is checked against.
+    change = cluster.enterprise.request_change(a, a["id"], {
+        "changes": {"legal_representative": "李四"}, "reason": "法定代表人变更"})
+    change_case = case_id_of(engines, f"enterprise:change:{change['id']}")
+    links, src = case_page_documents(province.http, gateway, change_case)
+    scan_ids = [scans["business_licence"]["id"], scans["legal_rep_id"]["id"]]
+    assert links == {f"/documents/enterprise/{scan}" for scan in scan_ids}
+    assert src == f"/documents/enterprise/{scan_ids[0]}"
+    for link in links:
+        assert opens_inline_pdf(province.http, gateway + link), link
+        assert status(baotou.http, gateway + link) == 404
+    assert enterprise_refused(engines, baotou.id) >= {f"attachment:{scan}" for scan in scan_ids}
+
