@@ -11,6 +11,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.views.documents import case_documents
 from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
@@ -409,6 +410,7 @@ class ReviewViews:
             "review_case.html",
             status=status,
             case=case,
+            documents=case_documents(case),
             errors=errors or {},
             form=request.form if request.method == "POST" else {},
         )

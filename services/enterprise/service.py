@@ -372,12 +372,15 @@ class EnterpriseService(PlatformService):
         with self.db.unit_of_work() as uow:
             attachment = EnterpriseRepository(uow.session).attachment(aid)
             if attachment is None:
+                uow.session.rollback()
+                self.audit_alone("enterprise.access_refused", actor, aid, what="attachment", reason="unknown")
                 raise NotFound("附件不存在")
             found = {"enterprise_id": attachment.enterprise_id, "key": attachment.storage_key,
                      "filename": attachment.filename, "content_type": attachment.content_type}
-            # The registration scans are what registration review reads, before any case.
-            what = "registration_profile" if attachment.purpose in domain.REQUIRED_PROFILE_FILES \
-                else f"attachment:{aid}"
+            # Every file, the registration scans too, by the case rule: a reviewer reads it
+            # through a case about the enterprise that their desk works on (registration review
+            # is one: identity:registration:<id>, province desks), admins always.
+            what = f"attachment:{aid}"
         try:
             self._authorise(actor, found["enterprise_id"], domain.READ, what)
         except Forbidden:
@@ -419,12 +422,17 @@ class EnterpriseService(PlatformService):
                 "reason": request.reason, "requested_by": str(actor["id"]), "requested_at": _now()})
             uow.session.flush()  # the request's id names the review case
             labels = {k: domain.FIELD_LABELS.get(k, k) for k in request.changes}
+            # The reviewer checks the change against the enterprise's scans as they stand (an
+            # enterprise replaces its 营业执照 scan directly, then asks for the change).
+            scans = [{"id": f["id"], "label": domain.FIELD_LABELS.get(purpose, purpose),
+                      "filename": f["filename"], "sha256": f["sha256"]}
+                     for purpose, f in self._basic_view(uow, row)["files"].items()]
             uow.add_event(REVIEW_REQUESTED, {
                 "case_ref": f"{CHANGE_CASE_PREFIX}{request.id}", "case_type": "enterprise.change",
                 "lane": "normal", "enterprise_id": str(eid),
                 "enterprise_name": row.name or row.uscc, "region_code": row.region_code or "150000",
                 "title": f"企业登记事项变更：{'、'.join(labels.values())}", "revision": 1,
-                "time_limit_days": None, "attachments": [], "submitted_at": _now(),
+                "time_limit_days": None, "attachments": scans, "submitted_at": _now(),
                 "fields": {k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
                            for k, v in request.changes.items()}})
             repo.add_history(eid, str(actor["id"]), "basic", str(request.id), "change_requested",

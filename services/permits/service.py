@@ -99,6 +99,7 @@ class PermitsService(PlatformService):
 
     enterprise = PlatformRpcProxy("enterprise")
     renderers = Renderers(*adapters.RENDER_JOBS, preload=adapters.RENDER_PRELOAD)
+    review = PlatformRpcProxy("review")  # may_read_case: who reads a case's files
 
     # ---- configuration ------------------------------------------------------------------
     @cached_property
@@ -125,10 +126,16 @@ class PermitsService(PlatformService):
             raise Forbidden(module_refusal("permits", write))
         return uuid_or_not_found(enterprise_of(actor), "企业不存在")
 
-    def _may_read(self, actor: dict, enterprise_id: uuid.UUID) -> bool:
+    def _may_read(self, actor: dict, enterprise_id: uuid.UUID, case_ref: str | None) -> bool:
+        """The same rule as the case (docs/contracts.md, "Case documents"): the enterprise
+        (with the 资质许可 module), admins, and reviewers whose desk holds a step of the
+        application's review case, which review answers (its chains are the authority: this
+        catalogue's ``levels`` are what is sent, review resolves the chain). No case yet: owner only."""
         kind = (actor or {}).get("kind")
-        if kind in ("reviewer", "admin"):
+        if kind == "admin":
             return True
+        if kind == "reviewer":
+            return bool(case_ref) and bool(self.review.may_read_case(actor, case_ref)["allowed"])
         if kind in ("enterprise", "sub"):
             return may_use(kind, list(actor.get("permissions") or []), "permits", False) and str(
                 enterprise_of(actor)
@@ -161,7 +168,7 @@ class PermitsService(PlatformService):
             if app.enterprise_id != eid:
                 self.audit_alone("permits.access_refused", actor, aid, reason="other_enterprise")
                 raise NotFound(NOT_FOUND)
-        elif not self._may_read(actor, app.enterprise_id):
+        elif not self._may_read(actor, app.enterprise_id, app.case_ref):
             self.audit_alone("permits.access_refused", actor, aid, reason="read")
             raise NotFound(NOT_FOUND)
         if version is not None and int(version) != app.version:
@@ -1041,12 +1048,20 @@ class PermitsService(PlatformService):
 
     @service_rpc
     def attachment_url(self, actor: dict, attachment_id: str) -> dict:
+        """A short-lived download link of an application's file (申报表, signed scan, material,
+        licence PDF) for whoever may read the application; anyone else: 404 and an audit row."""
         aid = uuid_or_not_found(attachment_id, "附件不存在")
         with self.db.unit_of_work() as uow:
-            row = ApplicationRepository(uow.session).attachment(aid)
-            if row is None or not self._may_read(actor, row.enterprise_id):
-                raise NotFound("附件不存在")
-            key, filename, content_type = row.storage_key, row.filename, row.content_type
+            repo = ApplicationRepository(uow.session)
+            row = repo.attachment(aid)
+            app = repo.get(row.application_id) if row is not None and row.application_id else None
+            found = None if row is None else (
+                row.enterprise_id, app.case_ref if app else None, row.storage_key, row.filename,
+                row.content_type)
+        if found is None or not self._may_read(actor, found[0], found[1]):
+            self.audit_alone("permits.access_refused", actor, aid, reason="attachment")
+            raise NotFound("附件不存在")
+        _, _, key, filename, content_type = found
         url = ObjectStore(self.config["PLATFORM"]).download_url(key, filename)
         return {"url": url, "filename": filename, "content_type": content_type}
 
@@ -1428,7 +1443,11 @@ class PermitsService(PlatformService):
     def get_licence(self, actor: dict, licence_id: str) -> dict:
         with self.db.unit_of_work() as uow:
             lic = LicenceRepository(uow.session).get(uuid_or_not_found(licence_id, LICENCE_NOT_FOUND))
-            if lic is None or not self._may_read(actor, lic.enterprise_id):
+            app = ApplicationRepository(uow.session).get(lic.application_id) \
+                if lic is not None and lic.application_id else None
+            if lic is None or not self._may_read(actor, lic.enterprise_id, app.case_ref if app else None):
+                uow.session.rollback()
+                self.audit_alone("permits.access_refused", actor, licence_id, reason="licence")
                 raise NotFound(LICENCE_NOT_FOUND)
             return self._licence_view(lic)
 

@@ -23,7 +23,7 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.common import audit
+from services.common import audit, jurisdiction
 from services.common.access import enterprise_of, may_use, module_refusal
 from services.common.attachments import metadata, store_upload
 from services.common.base import PlatformService, service_rpc
@@ -172,6 +172,7 @@ class PersonnelService(PlatformService):
     enterprise = PlatformRpcProxy("enterprise")
     # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
     renderers = Renderers(EXPORT_JOB, lazy=True)
+    review = PlatformRpcProxy("review")  # may_read_case: who reads a declaration's files
 
     # ---- configuration ------------------------------------------------------------------
     @cached_property
@@ -211,19 +212,7 @@ class PersonnelService(PlatformService):
     @staticmethod
     def _region_prefix(actor: dict) -> str | None:
         """A reviewer's / admin's jurisdiction as a region-code prefix ("" = everywhere)."""
-        kind = (actor or {}).get("kind")
-        if kind == "admin":
-            return ""
-        if kind != "reviewer":
-            return None
-        level, region = str(actor.get("level") or ""), str(actor.get("region_code") or "")
-        if level == "ministry":
-            return ""
-        digits = {"city": 4, "province": 2}.get(level)
-        # An unknown level or a missing region is no jurisdiction, never everywhere.
-        if digits is None or len(region) < digits or not region[:digits].isdigit():
-            return None
-        return region[:digits]
+        return jurisdiction.region_prefix(actor or {})
 
     def _reads(
         self, actor: dict, enterprise_id: object, region_code: str | None, person: Person | None = None
@@ -1146,11 +1135,15 @@ class PersonnelService(PlatformService):
             repo = PersonnelRepository(uow.session)
             row = repo.attachment(aid)
             allowed = False
+            case_ref = None
             if row is not None and row.declaration_id:
                 decl = repo.declaration(row.declaration_id)
-                allowed = decl is not None and self._reads(
-                    actor, decl.enterprise_id, decl.region_code, repo.person(decl.person_id)
-                )
+                if decl is not None and decl.case_ref and (actor or {}).get("kind") == "reviewer":
+                    case_ref = decl.case_ref  # a declaration's file: the same rule as its case
+                else:
+                    allowed = decl is not None and self._reads(
+                        actor, decl.enterprise_id, decl.region_code, repo.person(decl.person_id)
+                    )
             elif row is not None and row.person_id:  # a photo: whoever reads the person
                 person = repo.person(row.person_id)
                 kind = (actor or {}).get("kind")
@@ -1164,10 +1157,13 @@ class PersonnelService(PlatformService):
             elif row is not None:  # appeal evidence: the enterprise's, and its appeal's region
                 appeal = repo.appeal(row.appeal_id) if row.appeal_id else None
                 allowed = self._reads(actor, row.enterprise_id, appeal.region_code if appeal else None)
-            if not allowed:
-                self.audit_alone("personnel.access_refused", actor, aid, reason="attachment")
-                raise NotFound("附件不存在")
-            key, filename, content_type = row.storage_key, row.filename, row.content_type
+            if row is not None:
+                key, filename, content_type = row.storage_key, row.filename, row.content_type
+        if case_ref:  # reviewers whose desk holds a step of the case (review's chains decide)
+            allowed = bool(self.review.may_read_case(actor, case_ref)["allowed"])
+        if not allowed:
+            self.audit_alone("personnel.access_refused", actor, aid, reason="attachment")
+            raise NotFound("附件不存在")
         return {
             "url": self._store().download_url(key, filename),
             "filename": filename,

@@ -15,12 +15,13 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common import jurisdiction
 from services.common.catalogue_files import CatalogueError, load_yaml_catalogue
 from services.common.errors import FieldErrors, field_error
 
 CASE_TYPES_FILE = Path(__file__).parent / "data" / "case_types.yaml"
 
-LEVELS = {"city": "盟市", "province": "省级", "ministry": "部级"}
+LEVELS = jurisdiction.LEVELS
 STAGES = {"accept": "受理", "form_review": "形审", "review": "审核", "approval": "审批", "issue": "核发"}
 ACTIONS = {
     "accept": "受理",
@@ -192,47 +193,22 @@ def registry() -> Registry:
     return _registry
 
 
-# ---- routing -----------------------------------------------------------------------------
-def in_jurisdiction(level: str | None, desk_region: str | None, enterprise_region: str) -> bool:
-    """Whether an enterprise's region falls under a reviewer's desk (its league, province, all)."""
-    try:
-        return bool(level) and route_region(str(level), enterprise_region) == desk_region
-    except ValueError:
-        return False
+# ---- routing (the rule itself: services/common/jurisdiction.py) -----------------------------
+route_region = jurisdiction.route_region
+in_jurisdiction = jurisdiction.in_jurisdiction
+desk_of = jurisdiction.desk_of
+
+
+def chain_levels(case_type: CaseType | None) -> list[str]:
+    """The levels of a case type's chain, in order (empty for an unknown type)."""
+    return [step.level for step in case_type.steps] if case_type is not None else []
 
 
 def desk_works_on(case_type: CaseType | None, level: str | None, desk_region: str | None,
                   enterprise_region: str) -> bool:
     """Whether a reviewer's desk is one the case's chain passes through: a step at its level,
     and the enterprise in its jurisdiction (a city desk has no part in a province-only chain)."""
-    return (case_type is not None and any(step.level == level for step in case_type.steps)
-            and in_jurisdiction(level, desk_region, enterprise_region))
-
-
-def route_region(level: str, region_code: str) -> str:
-    """The desk of a level for an enterprise's region: its 盟市, its province, or the ministry."""
-    code = (region_code or "").strip()
-    if level == "ministry":
-        return "000000"
-    if len(code) != 6 or not code.isdigit():
-        raise ValueError(f"region code {region_code!r} is not a 6-digit division code")
-    if level == "city":
-        return code[:4] + "00"
-    if level == "province":
-        return code[:2] + "0000"
-    raise ValueError(f"unknown level {level!r}")
-
-
-def desk_of(actor: dict[str, Any]) -> tuple[str, str] | None:
-    """The (level, region) desk a reviewer works at; None if the actor has none."""
-    level = actor.get("level")
-    region = actor.get("region_code")
-    if actor.get("kind") not in ("reviewer", "admin") or level not in LEVELS or not region:
-        return None
-    try:
-        return level, route_region(level, str(region))
-    except ValueError:
-        return None
+    return jurisdiction.holds_step(level, desk_region, enterprise_region, chain_levels(case_type))
 
 
 # ---- actions and transitions ---------------------------------------------------------------

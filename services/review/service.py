@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from nameko.timer import timer
 
-from services.common import audit
+from services.common import audit, jurisdiction
 from services.common.access import enterprise_of
 from services.common.attachments import IMAGE, PDF, CheckedUpload, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
@@ -844,6 +844,21 @@ class ReviewService(PlatformService):
                                                         desk[1], c.region_code) for c in cases)}
 
     @service_rpc
+    def may_read_case(self, actor: dict, case_ref: str) -> dict:
+        """Whether a reviewer or admin may read a producer's case and every file of it: admins,
+        and reviewers whose desk holds a step of its chain (services/common/jurisdiction.py).
+        Asked by the producers before they hand a reviewer a file (docs/contracts.md, "Case
+        documents"); the owner is the producer's own check. No case (not submitted): no."""
+        if (actor or {}).get("kind") not in ("reviewer", "admin") or not case_ref:
+            return {"allowed": False}
+        with self.db.unit_of_work() as uow:
+            case = CaseRepository(uow.session).by_ref(str(case_ref)[:200])
+            if case is None:
+                return {"allowed": False}
+            levels = domain.chain_levels(domain.registry().resolve(case.case_type))
+            return {"allowed": jurisdiction.may_read_case(actor, case.region_code, levels)}
+
+    @service_rpc
     def enterprise_cases(self, actor: dict) -> dict:
         enterprise_id = enterprise_of(actor or {})
         if enterprise_id is None:
@@ -1138,13 +1153,13 @@ def _attachment_ref(row: Attachment) -> dict[str, Any]:
 
 
 def _may_read_attachment(actor: dict[str, Any], row: Attachment, case: Case | None) -> bool:
-    if actor.get("kind") == "admin":
-        return True
+    """The enterprise that uploaded it, admins, and reviewers whose desk holds a step of its case."""
     if actor.get("kind") in ("enterprise", "sub"):
         return enterprise_of(actor) == row.enterprise_id
-    desk = domain.desk_of(actor)
-    return (case is not None and desk is not None
-            and domain.in_jurisdiction(desk[0], desk[1], case.region_code))
+    if actor.get("kind") == "admin":
+        return True
+    return case is not None and jurisdiction.may_read_case(
+        actor, case.region_code, domain.chain_levels(domain.registry().resolve(case.case_type)))
 
 
 def _delegation_view(d: Delegation) -> dict[str, Any]:

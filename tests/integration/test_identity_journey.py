@@ -82,9 +82,11 @@ def registered_and_approved(gateway, config, reviewer):
     # The old address now leads to the case in the console; its scans download as before.
     page = staff.get(gateway + f"/review/registrations/{account_id}")
     assert page.status_code == 200 and "营业执照.pdf" in page.text and "张三" in page.text
-    assert f'href="/files/enterprise/{case["attachments"][0]["id"]}"' in page.text
+    assert f'href="/documents/enterprise/{case["attachments"][0]["id"]}"' in page.text
     scan = staff.get(gateway + f"/files/enterprise/{case['attachments'][0]['id']}")
     assert scan.status_code == 200 and scan.content.startswith(b"%PDF")
+    inline = staff.get(gateway + f"/documents/enterprise/{case['attachments'][0]['id']}")
+    assert inline.headers["Content-Type"] == "application/pdf" and inline.content == scan.content
     token = csrf(staff, gateway)
     assert staff.post(gateway + f"/api/v1/review/cases/{case['id']}/claim",
                       headers={"X-CSRF-Token": token}).status_code == 200

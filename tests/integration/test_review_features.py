@@ -348,7 +348,9 @@ def test_console_through_the_gateway(stack):
             "statement": "已整改", "evidence": [{"label": "安全设备", **upload("检测现场.jpg", photo)}]},
         )["evidence"][0]
         case_page = http.get(f"{base}/review/cases/{case_id}").text
-        assert f'href="/review/attachments/{evidence["id"]}"' in case_page and "检测现场.jpg" in case_page
+        assert f'href="/documents/review/{evidence["id"]}"' in case_page and "检测现场.jpg" in case_page
+        shown = http.get(f"{base}/documents/review/{evidence['id']}")  # in the page's viewer
+        assert shown.content == photo and shown.headers["Content-Disposition"].startswith("inline;")
         link = http.get(f"{base}/review/attachments/{evidence['id']}", allow_redirects=False)
         assert link.status_code == 303
         got = requests.get(link.headers["Location"], timeout=10)

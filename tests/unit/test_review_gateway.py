@@ -338,9 +338,12 @@ def test_attachment_download_redirects_to_the_url_review_signs(client, rpc):
     assert client.get("/review/attachments/a3").status_code == 404
 
 
-def test_case_page_links_only_the_files_review_stores(client, rpc):
+def test_case_page_opens_every_file_in_the_page_through_the_service_that_keeps_it(client, rpc):
     attachments = [
         {"id": "a9", "label": "营业执照", "filename": "x.pdf", "sha256": "ab" * 32, "stored": False},
+        {"id": "f1", "label": "安全生产许可证申报表", "filename": "申报表.pdf", "sha256": "ef" * 32,
+         "stored": False},
+        {"id": "p1", "label": "现场照片", "filename": "现场.jpg", "sha256": "01" * 32, "stored": False},
         {"id": "s1", "label": "自查报告", "filename": "自查.pdf", "sha256": "cd" * 32, "stored": True},
     ]
     rects = [
@@ -354,12 +357,18 @@ def test_case_page_links_only_the_files_review_stores(client, rpc):
         }
     ]
     rpc.behaviour[("review", "case_detail")] = lambda actor, case_id: detail(
-        attachments=attachments, rectifications=rects
+        producer="permits", attachments=attachments, rectifications=rects
     )
     sign_in_as(client, "r1")
     page = client.get("/review/cases/c1").get_data(as_text=True)
-    assert 'href="/review/attachments/s1"' in page and 'href="/review/attachments/ev1"' in page
-    assert 'href="/review/attachments/a9"' not in page
+    # the producer's files (a permits case) through permits, review's own through review
+    for source, aid in (("permits", "a9"), ("permits", "f1"), ("permits", "p1"), ("review", "s1"),
+                        ("review", "ev1")):
+        assert f'href="/documents/{source}/{aid}" target="doc-viewer"' in page
+        assert f'href="/documents/{source}/{aid}?download=1"' in page
+    # the viewer opens the 申报表 first; images are shown as images
+    assert 'id="doc-viewer" class="doc-viewer" src="/documents/permits/f1"' in page
+    assert '<img src="/documents/permits/p1"' in page
 
 
 def test_acceptance_deadline_and_deemed_acceptance_are_shown(client, rpc):
