@@ -16,6 +16,8 @@ from services.personnel.models import (
 )
 from services.personnel.schemas import (
     AnomalySchema,
+    AppealAnswerSchema,
+    AppealCloseSchema,
     UploadSchema,
 )
 from services.personnel.usecases import _support as s
@@ -101,7 +103,7 @@ def appeal_step(deps: Deps, uow: Any, row: Appeal, action: str, by: str, actor: 
 
 def answer_appeal(deps: Deps, actor: dict, appeal_id: str, payload: dict) -> dict:
     eid = s.enterprise_for(deps, actor, write=True)
-    data = dict(payload or {})
+    data = load_or_fail(AppealAnswerSchema(), payload or {})
     checked = [
         domain.check_attachment(load_or_fail(UploadSchema(), e), "evidence")
         for e in data.get("evidence") or []
@@ -131,7 +133,7 @@ def answer_appeal(deps: Deps, actor: dict, appeal_id: str, payload: dict) -> dic
 
 def close_appeal(deps: Deps, actor: dict, appeal_id: str, payload: dict) -> dict:
     s.require_staff(deps, actor)
-    data = dict(payload or {})
+    data = load_or_fail(AppealCloseSchema(), payload or {})
     with deps.begin() as uow:
         repo = uow.repo
         row = repo.appeal(_uuid(appeal_id, "申辩不存在"))

@@ -23,6 +23,7 @@ from services.personnel.models import (
 from services.personnel.schemas import (
     CertificateRecordSchema,
     ExamPassesSchema,
+    ReRegistrationLookupSchema,
 )
 from services.personnel.usecases import _support as s
 from services.personnel.usecases import (
@@ -172,7 +173,7 @@ def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
 
 def find_for_re_registration(deps: Deps, actor: dict, query: dict) -> dict:
     eid = s.enterprise_for(deps, actor, write=False)
-    q = dict(query or {})
+    q = load_or_fail(ReRegistrationLookupSchema(), query or {})
     with deps.begin() as uow:
         repo = uow.repo
         number = str(q.get("id_number") or "").strip().upper()

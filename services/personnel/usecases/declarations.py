@@ -29,6 +29,7 @@ from services.personnel.models import (
 )
 from services.personnel.repository import PersonnelRepository
 from services.personnel.schemas import (
+    CorrectQualificationSchema,
     NewDeclarationSchema,
     UpdateDeclarationSchema,
     UploadSchema,
@@ -260,7 +261,7 @@ def new_personal_declaration(deps: Deps, actor: dict, payload: dict) -> dict:
 def correct_qualification(deps: Deps, actor: dict, declaration_id: str, payload: dict) -> dict:
     """补正资质: a pre-registered person's declaration gets the enterprise's qualification
     number (typed, with a copy of the qualification certificate uploaded)."""
-    data = dict(payload or {})
+    data = load_or_fail(CorrectQualificationSchema(), payload or {})
     checked = None
     if data.get("copy"):
         checked = domain.check_attachment(load_or_fail(UploadSchema(), data["copy"]), "qualification_copy")

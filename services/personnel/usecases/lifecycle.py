@@ -22,6 +22,7 @@ from services.personnel.models import (
 )
 from services.personnel.schemas import (
     IdsSchema,
+    WithdrawalDecisionSchema,
 )
 from services.personnel.usecases import _support as s
 from services.personnel.usecases import (
@@ -202,8 +203,9 @@ def request_withdrawal(deps: Deps, actor: dict, declaration_id: str, reason: str
 
 
 def decide_withdrawal(deps: Deps, actor: dict, declaration_id: str, payload: dict) -> dict:
-    agree = bool((payload or {}).get("agree"))
-    reason = str((payload or {}).get("reason") or "").strip()
+    data = load_or_fail(WithdrawalDecisionSchema(), payload or {})
+    agree = bool(data["agree"])
+    reason = str(data["reason"] or "").strip()
     with deps.begin() as uow:
         decl = s.load(deps, uow, actor, declaration_id, write=True, lock=True)
         action = "agree_withdrawal" if agree else "refuse_withdrawal"

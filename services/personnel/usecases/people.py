@@ -25,6 +25,7 @@ from services.personnel.models import (
 )
 from services.personnel.repository import PersonnelRepository
 from services.personnel.schemas import (
+    UpdatePersonSchema,
     UploadSchema,
 )
 from services.personnel.usecases import _support as s
@@ -152,6 +153,7 @@ def take_on_person(
 
 def create_person(deps: Deps, actor: dict, data: dict) -> dict:
     eid = s.enterprise_for(deps, actor, write=True)
+    data = load_or_fail(UpdatePersonSchema(), data or {})
     with deps.begin() as uow:
         repo = uow.repo
         person = find_or_create_person(deps, uow, repo, eid, data, actor)
@@ -162,6 +164,7 @@ def create_person(deps: Deps, actor: dict, data: dict) -> dict:
 
 def update_person(deps: Deps, actor: dict, person_id: str, data: dict) -> dict:
     eid = s.enterprise_for(deps, actor, write=True)
+    changes = load_or_fail(UpdatePersonSchema(), data or {})
     with deps.begin() as uow:
         repo = uow.repo
         person = person_for_enterprise(deps, repo, eid, person_id, actor, lock=True)
@@ -175,7 +178,7 @@ def update_person(deps: Deps, actor: dict, person_id: str, data: dict) -> dict:
                 "该人员有已上报未办结的申报，基本信息不能修改；如需修改请办理变更",
                 code="open_declaration",
             )
-        cleaned = domain.validate_person({**records.person_dict(person), **(data or {})}, _today())
+        cleaned = domain.validate_person({**records.person_dict(person), **changes}, _today())
         if (cleaned["id_type"], cleaned["id_number"]) != (person.id_type, person.id_number) or cleaned[
             "name"
         ] != person.name:

@@ -28,6 +28,8 @@ from services.personnel.models import (
 )
 from services.personnel.schemas import (
     IdsSchema,
+    RequestTransferSchema,
+    TransferOutSchema,
 )
 from services.personnel.usecases import _support as s
 from services.personnel.usecases import (
@@ -135,10 +137,11 @@ def transfer_move(
 def transfer_out(deps: Deps, actor: dict, payload: dict) -> dict:
     """CIP 人员调出: the old employer names the new one by its USCC; 调转中 until it decides."""
     eid = s.enterprise_for(deps, actor, write=True)
-    target = s.enterprise_by_uscc(deps, (payload or {}).get("to_uscc"))
+    data = load_or_fail(TransferOutSchema(), payload or {})
+    target = s.enterprise_by_uscc(deps, data["to_uscc"])
     with deps.begin() as uow:
         repo = uow.repo
-        cert = repo.certificate(_uuid((payload or {}).get("certificate_id"), CERT_NOT_FOUND), for_update=True)
+        cert = repo.certificate(_uuid(data["certificate_id"], CERT_NOT_FOUND), for_update=True)
         if cert is None:
             raise NotFound(CERT_NOT_FOUND)
         if cert.enterprise_id != eid:
@@ -290,7 +293,7 @@ def cancel_transfer(deps: Deps, actor: dict, transfer_id: str) -> dict:
 def request_transfer(deps: Deps, actor: dict, payload: dict) -> dict:
     """TSA 人员调出/调入申请 by the holder; the consenting enterprise decides next."""
     number = s.person_actor(deps, actor)
-    data = dict(payload or {})
+    data = load_or_fail(RequestTransferSchema(), payload or {})
     direction = str(data.get("direction") or "")
     if direction not in ("out", "in"):
         raise ValidationFailed(
