@@ -4,31 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.errors import (
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import domain, views
-from services.personnel.models import (
-    Appeal,
-)
-from services.personnel.schemas import (
-    AnomalySchema,
-    AppealAnswerSchema,
-    AppealCloseSchema,
-    UploadSchema,
-)
+from services.personnel.models import Appeal
+from services.personnel.schemas import AnomalySchema, AppealAnswerSchema, AppealCloseSchema, UploadSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases._support import (
-    DEFAULT_REGION,
-    PERSON_NOT_FOUND,
-    Deps,
-    _now,
-    _today,
-    _uuid,
-)
+from services.personnel.usecases._support import DEFAULT_REGION, PERSON_NOT_FOUND, Deps, _now, _today, _uuid
 
 
 def domain_appeal(row: Appeal) -> domain.Appeal:

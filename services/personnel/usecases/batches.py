@@ -7,29 +7,13 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import (
-    InvalidTransition,
-    NotFound,
-    ServiceError,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import InvalidTransition, NotFound, ServiceError, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel.models import (
-    Batch,
-    Commitment,
-    ReportKey,
-)
-from services.personnel.schemas import (
-    BatchSchema,
-    ReportSchema,
-    ScopeSchema,
-)
+from services.personnel.models import Batch, Commitment, ReportKey
+from services.personnel.schemas import BatchSchema, ReportSchema, ScopeSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    lifecycle,
-)
+from services.personnel.usecases import lifecycle
 from services.personnel.usecases._support import (
     BATCH_NOT_FOUND,
     COMMITMENT_TEXT,
@@ -143,18 +127,13 @@ def open_commitment(deps: Deps, actor: dict, payload: dict) -> dict:
         )
         uow.repo.add(row)
         uow.audit(
-            "personnel.commitment.open",
-            actor_id=actor.get("id"),
-            subject_id=str(row.id),
-            count=len(ids),
+            "personnel.commitment.open", actor_id=actor.get("id"), subject_id=str(row.id), count=len(ids)
         )
         uow.commit()
         return {
             "token": str(row.id),
             "opened_at": _iso(row.opened_at),
-            "seconds_required": s.commitment_seconds(
-                deps,
-            ),
+            "seconds_required": s.commitment_seconds(deps),
             "text": COMMITMENT_TEXT,
             "declaration_ids": ids,
         }
@@ -185,9 +164,7 @@ def report(deps: Deps, actor: dict, payload: dict) -> dict:
             commitment.opened_at if commitment else None,
             _now(),
             data["confirmed"],
-            s.commitment_seconds(
-                deps,
-            ),
+            s.commitment_seconds(deps),
         )
         # Plain values: the rows do not outlive this transaction.
         commitment_id = commitment.id if commitment is not None else None

@@ -8,27 +8,14 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import (
-    Conflict,
-    NotFound,
-    ValidationFailed,
-)
+from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import domain, records, views
-from services.personnel.models import (
-    Certificate,
-    ExamPass,
-)
-from services.personnel.schemas import (
-    CertificateRecordSchema,
-    ExamPassesSchema,
-    ReRegistrationLookupSchema,
-)
+from services.personnel.models import Certificate, ExamPass
+from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    people,
-)
+from services.personnel.usecases import people
 from services.personnel.usecases._support import (
     CERT_NOT_FOUND,
     DEFAULT_REGION,
@@ -100,11 +87,7 @@ def add_certificate_record(deps: Deps, actor: dict, person_id: str, data: dict) 
                 repo.add(cert)
         except IntegrityError as exc:
             raise Conflict("该人员已有同类有效证书记录", code="already_registered") from exc
-        uow.audit(
-            "personnel.certificate.supplement",
-            actor_id=actor.get("id"),
-            subject_id=str(cert.id),
-        )
+        uow.audit("personnel.certificate.supplement", actor_id=actor.get("id"), subject_id=str(cert.id))
         view = views.certificate_view(deps.types, cert, person)
         uow.commit()
         return view
@@ -135,11 +118,7 @@ def update_certificate_record(deps: Deps, actor: dict, certificate_id: str, data
         if cert.status == "lapsed":  # corrected dates decide again (record_status reads them)
             cert.status = "valid"
         cert.updated_at = _now()
-        uow.audit(
-            "personnel.certificate.supplement_edit",
-            actor_id=actor.get("id"),
-            subject_id=str(cert.id),
-        )
+        uow.audit("personnel.certificate.supplement_edit", actor_id=actor.get("id"), subject_id=str(cert.id))
         uow.flush()
         view = views.certificate_view(deps.types, cert, repo.person(cert.person_id))
         uow.commit()

@@ -8,25 +8,12 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import (
-    Conflict,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import domain, records
-from services.personnel.events import (
-    CASE_REF_PREFIX,
-)
-from services.personnel.models import (
-    Certificate,
-    Declaration,
-    Person,
-    Transfer,
-)
+from services.personnel.events import CASE_REF_PREFIX
+from services.personnel.models import Certificate, Declaration, Person, Transfer
 from services.personnel.repository import PersonnelRepository
 from services.personnel.schemas import (
     CorrectQualificationSchema,
@@ -35,9 +22,7 @@ from services.personnel.schemas import (
     UploadSchema,
 )
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    people,
-)
+from services.personnel.usecases import people
 from services.personnel.usecases._support import (
     CERT_NOT_FOUND,
     DEFAULT_REGION,
@@ -290,10 +275,7 @@ def correct_qualification(deps: Deps, actor: dict, declaration_id: str, payload:
             copy_attachment_id=copy_id,
         )
         decl.qualification = result
-        decl.form = {
-            **(decl.form or {}),
-            "qualification_certificate_number": result["qualification_number"],
-        }
+        decl.form = {**(decl.form or {}), "qualification_certificate_number": result["qualification_number"]}
         s.history(decl, "correct_qualification", "enterprise", f"补正资质：{result['qualification_number']}")
         uow.audit(
             "personnel.declaration.correct_qualification",

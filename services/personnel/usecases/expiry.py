@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services.common.errors import (
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import records, views, windows
-from services.personnel.events import (
-    CERTIFICATE_CANCELLED,
-)
-from services.personnel.schemas import (
-    ExpiringSchema,
-)
+from services.personnel.events import CERTIFICATE_CANCELLED
+from services.personnel.schemas import ExpiringSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases._support import (
-    Deps,
-    _now,
-    _today,
-)
+from services.personnel.usecases._support import Deps, _now, _today
 
 
 def expiring(deps: Deps, actor: dict, query: dict | None = None) -> dict:

@@ -5,36 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.errors import (
-    Forbidden,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import Forbidden, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import records, views
-from services.personnel.events import (
-    REVIEW_REQUESTED,
-    REVIEW_WITHDRAWN,
-)
-from services.personnel.models import (
-    Declaration,
-)
-from services.personnel.schemas import (
-    IdsSchema,
-    WithdrawalDecisionSchema,
-)
+from services.personnel.events import REVIEW_REQUESTED, REVIEW_WITHDRAWN
+from services.personnel.models import Declaration
+from services.personnel.schemas import IdsSchema, WithdrawalDecisionSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    declarations,
-    transfers,
-)
-from services.personnel.usecases._support import (
-    DEFAULT_REGION,
-    DRAFTS,
-    Deps,
-    _now,
-)
+from services.personnel.usecases import declarations, transfers
+from services.personnel.usecases._support import DEFAULT_REGION, DRAFTS, Deps, _now
 
 
 def redeclare_declaration(deps: Deps, actor: dict, declaration_id: str) -> dict:
@@ -115,12 +95,7 @@ def request_review(deps: Deps, uow: Any, decl: Declaration) -> None:
     person = repo.person(decl.person_id)
     cert = repo.certificate(decl.certificate_id) if decl.certificate_id else None
     filled = records.review_fields(
-        t,
-        decl.kind,
-        person=person,
-        cert=cert,
-        form=decl.form or {},
-        enterprise=views.enterprise_fields(decl),
+        t, decl.kind, person=person, cert=cert, form=decl.form or {}, enterprise=views.enterprise_fields(decl)
     )
     label = t.operation(decl.kind).label
     uow.add_event(

@@ -7,35 +7,16 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import (
-    Conflict,
-    InvalidTransition,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import domain, records, views
-from services.personnel.events import (
-    ENTERPRISE_ACCOUNT_REGISTERED,
-)
-from services.personnel.models import (
-    Person,
-)
+from services.personnel.events import ENTERPRISE_ACCOUNT_REGISTERED
+from services.personnel.models import Person
 from services.personnel.repository import PersonnelRepository
-from services.personnel.schemas import (
-    UpdatePersonSchema,
-    UploadSchema,
-)
+from services.personnel.schemas import UpdatePersonSchema, UploadSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases._support import (
-    PERSON_NOT_FOUND,
-    Deps,
-    _now,
-    _today,
-    _uuid,
-)
+from services.personnel.usecases._support import PERSON_NOT_FOUND, Deps, _now, _today, _uuid
 
 
 def on_enterprise_account_registered(deps: Deps, body: dict) -> None:
@@ -175,8 +156,7 @@ def update_person(deps: Deps, actor: dict, person_id: str, data: dict) -> dict:
         ]
         if open_reported:
             raise InvalidTransition(
-                "该人员有已上报未办结的申报，基本信息不能修改；如需修改请办理变更",
-                code="open_declaration",
+                "该人员有已上报未办结的申报，基本信息不能修改；如需修改请办理变更", code="open_declaration"
             )
         cleaned = domain.validate_person({**records.person_dict(person), **changes}, _today())
         if (cleaned["id_type"], cleaned["id_number"]) != (person.id_type, person.id_number) or cleaned[

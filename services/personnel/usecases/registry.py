@@ -6,14 +6,9 @@ import base64
 
 from services.common.schema_errors import load_or_fail
 from services.personnel import export, records, views
-from services.personnel.schemas import (
-    SearchSchema,
-)
+from services.personnel.schemas import SearchSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases._support import (
-    Deps,
-    _today,
-)
+from services.personnel.usecases._support import Deps, _today
 
 
 def search_registered(deps: Deps, actor: dict, filters: dict | None = None) -> dict:

@@ -9,10 +9,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import (
-    Forbidden,
-    InvalidTransition,
-)
+from services.common.errors import Forbidden, InvalidTransition
 from services.personnel import declarations as rules
 from services.personnel import records, views
 from services.personnel.events import (
@@ -26,20 +23,10 @@ from services.personnel.events import (
     CERTIFICATE_TRANSFERRED,
     CORRECTION_REQUESTED,
 )
-from services.personnel.models import (
-    Certificate,
-    Declaration,
-    Person,
-)
+from services.personnel.models import Certificate, Declaration, Person
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    transfers,
-)
-from services.personnel.usecases._support import (
-    Deps,
-    _now,
-    _today,
-)
+from services.personnel.usecases import transfers
+from services.personnel.usecases._support import Deps, _now, _today
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +112,7 @@ def labelled_items(deps: Deps, uow: Any, decl: Declaration, items: list[dict]) -
     person = repo.person(decl.person_id)
     cert = repo.certificate(decl.certificate_id) if decl.certificate_id else None
     fields = records.review_fields(
-        t,
-        decl.kind,
-        person=person,
-        cert=cert,
-        form=decl.form or {},
-        enterprise=views.enterprise_fields(decl),
+        t, decl.kind, person=person, cert=cert, form=decl.form or {}, enterprise=views.enterprise_fields(decl)
     )["fields"]
     out = []
     for item in items:
@@ -259,10 +241,7 @@ def apply_approval(deps: Deps, uow: Any, decl: Declaration) -> None:
     uow.flush()
     certificate_events(deps, uow, decl, cert, person, before, effects["key_person_change"])
     uow.audit(
-        "personnel.certificate.apply",
-        subject_id=str(cert.id),
-        declaration_id=str(decl.id),
-        kind=decl.kind,
+        "personnel.certificate.apply", subject_id=str(cert.id), declaration_id=str(decl.id), kind=decl.kind
     )
 
 

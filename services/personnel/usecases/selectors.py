@@ -5,32 +5,16 @@ from __future__ import annotations
 import uuid
 
 from services.common.access import enterprise_of
-from services.common.errors import (
-    Forbidden,
-    NotFound,
-    uuid_or_not_found,
-)
+from services.common.errors import Forbidden, NotFound, uuid_or_not_found
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import views
 from services.personnel.catalogue import OPERATION_KINDS
 from services.personnel.repository import next_cursor
-from services.personnel.schemas import (
-    ListDeclarationsSchema,
-    PeopleQuerySchema,
-)
+from services.personnel.schemas import ListDeclarationsSchema, PeopleQuerySchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    batches,
-    people,
-)
-from services.personnel.usecases._support import (
-    BATCH_NOT_FOUND,
-    CERT_NOT_FOUND,
-    Deps,
-    _iso,
-    _uuid,
-)
+from services.personnel.usecases import batches, people
+from services.personnel.usecases._support import BATCH_NOT_FOUND, CERT_NOT_FOUND, Deps, _iso, _uuid
 
 
 def catalogue(deps: Deps, actor: dict) -> dict:

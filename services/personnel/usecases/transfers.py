@@ -19,22 +19,11 @@ from services.common.errors import (
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import domain, records, views
-from services.personnel.events import (
-    TRANSFER_REQUESTED,
-)
-from services.personnel.models import (
-    Declaration,
-    Transfer,
-)
-from services.personnel.schemas import (
-    IdsSchema,
-    RequestTransferSchema,
-    TransferOutSchema,
-)
+from services.personnel.events import TRANSFER_REQUESTED
+from services.personnel.models import Declaration, Transfer
+from services.personnel.schemas import IdsSchema, RequestTransferSchema, TransferOutSchema
 from services.personnel.usecases import _support as s
-from services.personnel.usecases import (
-    declarations,
-)
+from services.personnel.usecases import declarations
 from services.personnel.usecases._support import (
     CERT_NOT_FOUND,
     DRAFTS,
@@ -314,8 +303,7 @@ def request_transfer(deps: Deps, actor: dict, payload: dict) -> dict:
         status = rules.record_status(records.record_dict(cert), _today(), t)
         if status not in ("valid", "expired"):
             raise InvalidTransition(
-                f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能申请调动",
-                code=str(status),
+                f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能申请调动", code=str(status)
             )
         moved = domain.request_transfer(
             str(cert.id),
