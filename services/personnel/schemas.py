@@ -220,3 +220,76 @@ class ReviewWithdrawnData(_Strict):
     reason = fields.String(required=True)
     by = fields.String(required=True)
     outcome = fields.String(required=True, validate=validate.OneOf(["withdrawn", "terminated"]))
+
+
+# ---- write RPCs that took the payload as it came (issue 14 item 4) --------------------------------
+class _Text(fields.Field):
+    """A short text: a string, or a number written as one (a mobile number sent as 13800000000);
+    a list, object or boolean is a field error, not a crash further down."""
+
+    default_error_messages = {"invalid": "应为文字"}
+
+    def _deserialize(self, value: object, attr: str | None, data: object, **kwargs: object) -> str:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise self.make_error("invalid")
+        return str(value)
+
+
+def _text(**kwargs: object) -> _Text:
+    return _Text(allow_none=True, **kwargs)  # type: ignore[arg-type]
+
+
+class UpdatePersonSchema(_Strict):
+    """update_person: only the fields sent change (absent ones keep the person's value)."""
+
+    name = _text()
+    gender = _text()
+    id_type = _text()
+    id_number = _text()
+    birth_date = _text()
+    education = _text()
+    title = _text()
+    title_level = _text()
+    mobile = _text()
+    email = _text()
+    ethnicity = _text()
+
+
+class TransferOutSchema(_Strict):
+    certificate_id = _text(load_default=None)
+    to_uscc = _text(load_default=None)
+
+
+class RequestTransferSchema(TransferOutSchema):
+    direction = _text(load_default="")
+
+
+class CorrectQualificationSchema(_Strict):
+    qualification_number = _text(load_default=None)
+    copy = fields.Dict(load_default=None, allow_none=True, error_messages={"invalid": "应为上传的文件"})
+
+
+class WithdrawalDecisionSchema(_Strict):
+    agree = fields.Boolean(load_default=False, allow_none=True, error_messages={"invalid": "应为是或否"})
+    reason = _text(load_default="")
+
+
+class AppealAnswerSchema(_Strict):
+    explanation = _text(load_default=None)
+    evidence = fields.List(
+        fields.Dict(error_messages={"invalid": "应为上传的文件"}),
+        load_default=list,
+        allow_none=True,
+        error_messages={"invalid": "应为文件列表"},
+    )
+
+
+class AppealCloseSchema(_Strict):
+    outcome = _text(load_default="")
+    opinion = _text(load_default=None)
+
+
+class ReRegistrationLookupSchema(_Strict):
+    id_number = _text(load_default=None)
+    name = _text(load_default=None)
+    type_code = _text(load_default=None)

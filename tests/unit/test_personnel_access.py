@@ -13,7 +13,8 @@ from services.common.errors import ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel.models import Person
 from services.personnel.schemas import AnomalySchema, ExpiringSchema, PeopleQuerySchema, ScopeSchema
-from services.personnel.service import PersonnelService
+from services.personnel.usecases._support import reads as may_read
+from services.personnel.usecases._support import region_prefix
 
 
 def staff(kind: str, level: str | None, region: str | None) -> dict:
@@ -40,11 +41,11 @@ def staff(kind: str, level: str | None, region: str | None) -> dict:
     ],
 )
 def test_region_prefix(actor, prefix):
-    assert PersonnelService._region_prefix(actor) == prefix
+    assert region_prefix(actor) == prefix
 
 
 def reads(actor: dict, enterprise_id: str | None, region: str | None, person: Person | None = None) -> bool:
-    return PersonnelService()._reads(actor, enterprise_id, region, person)
+    return may_read(actor, enterprise_id, region, person)
 
 
 def test_reads_enterprise_rows_only_with_the_module_and_only_its_own():

@@ -203,7 +203,7 @@ def test_busy_crosses_rpc_as_itself_and_the_gateway_answers_503():
 def test_the_platforms_render_jobs_resolve_to_functions():
     from services.common.renderworker import resolve
     from services.permits import adapters
-    from services.personnel.service import EXPORT_JOB
+    from services.personnel.usecases.registry import EXPORT_JOB
 
     for job in (*adapters.RENDER_JOBS, EXPORT_JOB):
         assert callable(resolve(job)), job

@@ -1,0 +1,2 @@
+"""personnel's use cases: one module per area, functions ``(deps, actor, data...)``
+(docs/architecture.md, "Inside a service")."""
