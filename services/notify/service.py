@@ -25,6 +25,7 @@ from services.common.contracts.identity import (
     ENTERPRISE_ACCOUNT_REGISTERED,
     PASSWORD_RESET_REQUESTED,
 )
+from services.common.contracts.ratings import RATING_MODES, RATING_REASONS
 from services.common.envelope import EventSpec
 from services.common.errors import Conflict, Forbidden, NotFound, ValidationFailed, uuid_or_not_found
 from services.common.events import reliable_event_handler
@@ -577,8 +578,8 @@ class NotifyService(PlatformService):
             row = RatingRepository(uow.session).token(str(token)[:64])
             if row is None:
                 raise NotFound("评价链接无效或已过期")
-            return {**RatingTokenSchema().dump(row), "mode_label": domain.RATING_MODES[row.mode],
-                    "reasons": domain.RATING_REASONS}
+            return {**RatingTokenSchema().dump(row), "mode_label": RATING_MODES[row.mode],
+                    "reasons": RATING_REASONS}
 
     @service_rpc
     def submit_rating(self, token: str, payload: dict, rater_account_id: str | None = None) -> dict:
@@ -615,7 +616,7 @@ class NotifyService(PlatformService):
             if row.case_ref:
                 writer.mark_done(domain.Done(row.case_ref, ("rating",), "rated"))
             if domain.is_poor(rating.score):
-                subject = row.title or row.case_ref or domain.RATING_MODES[row.mode]
+                subject = row.title or row.case_ref or RATING_MODES[row.mode]
                 writer.add_todo(domain.follow_up_todo(str(rating.id), rating.score, subject))
             audit.record(uow.session, "notify.rating_submitted", actor_id=rater_account_id,
                          subject_id=str(rating.id), score=rating.score, case_ref=row.case_ref)
