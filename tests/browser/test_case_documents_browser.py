@@ -62,10 +62,15 @@ def test_the_reviewer_opens_every_document_of_the_case_in_the_page(
         expect(row.get_by_role("link", name="下载")).to_have_attribute(
             "href", f"/documents/permits/{aid}?download=1")
     viewer = page.locator("iframe#doc-viewer")
-    expect(viewer).to_have_attribute("src", f"/documents/permits/{app['form_attachment_id']}")
+    first = f"/documents/permits/{app['form_attachment_id']}"
+    expect(viewer).to_have_attribute("data-first", first)  # the 申请表 is suggested first
     expect(viewer).to_have_attribute("title", f"材料查看：{files[app['form_attachment_id']]['label']}")
+    # 查看 opens the document in the viewer, in the page (a link targeting the viewer's name)
+    form_link = page.locator(f'#case-documents li[data-document="{app["form_attachment_id"]}"]').get_by_role(
+        "link", name="查看")
+    expect(form_link).to_have_attribute("target", "doc-viewer")
     # The viewer's URL in the reviewer's own session: the PDF itself, inline, framed by us only.
-    shown = page.request.get(web.url(viewer.get_attribute("src") or ""))
+    shown = page.request.get(web.url(first))
     assert shown.status == 200 and shown.headers["content-type"] == "application/pdf"
     assert shown.headers["content-disposition"].startswith("inline;")
     assert shown.headers["x-frame-options"] == "SAMEORIGIN" and shown.body().startswith(b"%PDF")
