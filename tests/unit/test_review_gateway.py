@@ -367,7 +367,7 @@ def test_case_page_opens_every_file_in_the_page_through_the_service_that_keeps_i
         assert f'href="/documents/{source}/{aid}" target="doc-viewer"' in page
         assert f'href="/documents/{source}/{aid}?download=1"' in page
     # the viewer opens the 申报表 first; images are shown as images
-    assert 'id="doc-viewer" class="doc-viewer" src="/documents/permits/f1"' in page
+    assert 'id="doc-viewer" class="doc-viewer" data-first="/documents/permits/f1"' in page  # opened on 查看
     assert '<img src="/documents/permits/p1"' in page
 
 
