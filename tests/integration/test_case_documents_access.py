@@ -80,11 +80,11 @@ def enterprise_refused(engines, actor_id: str) -> set[str]:
 
 
 def case_page_documents(http: requests.Session, gateway: str, case_id: str) -> tuple[set[str], str]:
-    """The document links of the case page and the viewer's src."""
+    """The document links of the case page and the document its viewer suggests first."""
     page = http.get(f"{gateway}/review/cases/{case_id}", timeout=30)
     assert page.status_code == 200, page.text[:300]
     links = set(re.findall(r'href="(/documents/[a-z]+/[0-9a-f-]+)" target="doc-viewer"', page.text))
-    viewer = re.search(r'<iframe name="doc-viewer" id="doc-viewer" class="doc-viewer" src="([^"]+)"',
+    viewer = re.search(r'<iframe name="doc-viewer" id="doc-viewer" class="doc-viewer" data-first="([^"]+)"',
                        page.text)
     assert viewer, "the case page has no document viewer"
     return links, viewer.group(1)
