@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from load import payloads
 from load.api import Api
 from load.mails import MailIndex
+from tests.support.data import CIP_STAFF
 
 FINAL_STATES = ("rejected", "licence_issued", "withdrawn", "terminated")
 APPROVAL_WAIT = 600.0  # registration approval by a province reviewer (virtual users)
@@ -42,7 +43,7 @@ def register_enterprise(api: Api, mails: MailIndex) -> dict[str, Any]:
 
 
 def fill_records(api: Api) -> None:
-    for category, name, cert in payloads.CIP_STAFF:
+    for category, name, cert in CIP_STAFF:
         api.call("records: add staff", "POST", "/api/v1/enterprise/staff", ok=(201,),
                  json=payloads.staff_member(category, name, cert))
 

@@ -4,7 +4,6 @@ process is gevent-patched and must never load them."""
 
 from __future__ import annotations
 
-import base64
 import io
 import random
 import uuid
@@ -12,37 +11,11 @@ from typing import Any
 
 from PIL import Image, ImageDraw
 
-from tests.support.data import random_mobile, registration
-from tests.support.enterprise import profile, resident_id, scan_pdf
+from tests.support.data import CIP_ITEMS, CIP_VALUES, random_mobile, registration
+from tests.support.enterprise import profile, resident_id, scan_pdf, upload
 from tests.support.personnel import photo_png
 
 PASSWORD = "Qlp#load-2026"
-CIP_ITEMS = [{"category": "construction", "grade": "不分级"}]
-CIP_VALUES = {
-    "legal_representative": "张三",
-    "address": "呼和浩特市新城区新华大街1号（010010）",
-    "contact_phone": "04711234567",
-    "email": "safety@example.com",
-    "average_staff": "120",
-    "qualification": "建筑工程施工总承包三级",
-    "first_issued_on": "2015-06-01",
-}
-# The CIP 安全生产许可 standards' roster (as tests/support/permits.CIP_STAFF).
-CIP_STAFF = [
-    ("technical_lead", "王主要", "safety_a"),
-    ("technical_staff", "赵项目", "safety_b"),
-    ("safety_lead", "钱安全", "safety_c"),
-    ("safety_lead", "孙安全", "safety_c"),
-    ("electrician", "李电工", None),
-]
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
-def upload(filename: str, data: bytes) -> dict[str, str]:
-    return {"filename": filename, "content_b64": b64(data)}
 
 
 def account() -> dict[str, str]:

@@ -48,3 +48,25 @@ def person_registration(rng: random.Random | None = None) -> dict[str, str]:
         "email": f"person-{tag}@example.com",
         "password": "Qlp#2026-" + tag,
     }
+
+
+# The CIP 安全生产许可 application every permits test and the load tier use (no nameko imports
+# here: the load tier's locust process reads it too).
+CIP_ITEMS = [{"category": "construction", "grade": "不分级"}]
+CIP_VALUES = {
+    "legal_representative": "张三",
+    "address": "呼和浩特市新城区新华大街1号（010010）",
+    "contact_phone": "04711234567",
+    "email": "safety@example.com",
+    "average_staff": "120",
+    "qualification": "建筑工程施工总承包三级",
+    "first_issued_on": "2015-06-01",
+}
+# The roster that meets the CIP 安全生产许可 standards: (category, name, certificate kind).
+CIP_STAFF = [
+    ("technical_lead", "王主要", "safety_a"),
+    ("technical_staff", "赵项目", "safety_b"),
+    ("safety_lead", "钱安全", "safety_c"),
+    ("safety_lead", "孙安全", "safety_c"),
+    ("electrician", "李电工", None),
+]

@@ -17,20 +17,15 @@ from pypdf import PdfReader
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.common.errors import NotFound
+
+# The CIP application and roster live in tests/support/data (the load tier reads them without
+# this module's nameko imports); re-exported for the permits tests.
+from tests.support.data import CIP_ITEMS as CIP_ITEMS
+from tests.support.data import CIP_STAFF as CIP_STAFF
+from tests.support.data import CIP_VALUES as CIP_VALUES
 from tests.support.data import registration
 from tests.support.enterprise import resident_id, scan_pdf, submit_registration_profile, upload
 from tests.support.waiting import wait_for
-
-CIP_ITEMS = [{"category": "construction", "grade": "不分级"}]
-CIP_VALUES = {
-    "legal_representative": "张三",
-    "address": "呼和浩特市新城区新华大街1号（010010）",
-    "contact_phone": "04711234567",
-    "email": "safety@example.com",
-    "average_staff": "120",
-    "qualification": "建筑工程施工总承包三级",
-    "first_issued_on": "2015-06-01",
-}
 
 
 class Broker:
@@ -118,13 +113,6 @@ def staff(category: str, name: str, cert_kind: str | None) -> dict:
     return person
 
 
-CIP_STAFF = [
-    ("technical_lead", "王主要", "safety_a"),
-    ("technical_staff", "赵项目", "safety_b"),
-    ("safety_lead", "钱安全", "safety_c"),
-    ("safety_lead", "孙安全", "safety_c"),
-    ("electrician", "李电工", None),
-]
 
 
 def signed_scan(pages: int = 4) -> bytes:
