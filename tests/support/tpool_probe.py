@@ -3,9 +3,10 @@ whose hub logs every 2 ms while 8 green threads hash and verify passwords throug
 ``eventlet.tpool`` exactly as identity does. Prints ``ok <hashes>`` and exits 0 when done; a
 hub that hangs never gets there (the test's timeout fails it).
 
-``python -m tests.support.tpool_probe argon2`` is identity's use; ``... logging`` makes the
-tpool threads log too (Python code taking a patched lock in a real thread): the known hang,
-which shows the probe can fail.
+``python -m tests.support.tpool_probe argon2`` is identity's use; ``... logging`` makes tpool
+threads log instead (Python code taking a patched lock in a real thread): the known hang, which
+shows the probe can fail. The hang is a race, so that mode makes 2,000 such calls per green
+thread: a few calls (as an earlier version made) sometimes finished on a fast machine.
 """
 
 from __future__ import annotations
@@ -37,10 +38,13 @@ log = logging.getLogger("tpool_probe")
 _hasher = PasswordHasher()  # identity's: argon2id with the library's defaults
 
 
-def hash_and_log(password: str) -> str:
-    for _ in range(20):
-        log.info("logging from a tpool thread")
-    return _hasher.hash(password)
+LOGGING_CALLS = 2000  # per green thread: the hang is a race, so give it many chances
+
+
+def log_many(n: int) -> int:
+    for _ in range(50):
+        log.info("logging from a tpool thread %d", n)
+    return n
 
 
 def main(mode: str) -> int:
@@ -53,13 +57,12 @@ def main(mode: str) -> int:
             eventlet.sleep(0.002)
 
     def user(n: int) -> int:
+        if mode == "logging":  # Python code taking a patched lock in real threads, many times
+            return sum(1 for _ in range(LOGGING_CALLS) if tpool.execute(log_many, n) == n)
         done = 0
         for r in range(ROUNDS):
             password = f"密码-{n}-{r}-Secret!"
-            if mode == "logging":
-                hashed = tpool.execute(hash_and_log, password)
-            else:
-                hashed = tpool.execute(_hasher.hash, password)
+            hashed = tpool.execute(_hasher.hash, password)
             assert tpool.execute(_hasher.verify, hashed, password)
             try:  # a wrong password: the library raises in the tpool thread, as at login
                 tpool.execute(_hasher.verify, hashed, password + "x")
