@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,12 @@ from services.common.messaging_tables import (  # noqa: E402
     outbox_table,
     processed_events_table,
 )
-from services.common.metrics import OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED  # noqa: E402
+from services.common.metrics import (  # noqa: E402
+    OUTBOX_OLDEST_PENDING_SECONDS,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_PUBLISHED,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +104,7 @@ class OutboxRelay:
     """Publishes committed outbox rows with publisher confirms; retries until it succeeds."""
 
     batch_size = 200
+    backlog_every_seconds = 5.0  # how often the relay measures its backlog for the gauges
 
     def __init__(
         self,
@@ -119,6 +126,7 @@ class OutboxRelay:
         )
         self._wakeup: LightQueue = LightQueue(maxsize=1)
         self._running = False
+        self._backlog_measured = 0.0
 
     def kick(self) -> None:
         try:
@@ -147,6 +155,26 @@ class OutboxRelay:
                 OUTBOX_PUBLISH_FAILURES.labels(self.producer).inc()
                 log.warning("outbox relay could not publish (%s); retrying in %.1fs", exc, backoff)
                 backoff = min(backoff * 2, 10.0)
+            if time.monotonic() - self._backlog_measured >= self.backlog_every_seconds:
+                self.measure_backlog()
+
+    def measure_backlog(self) -> tuple[int, float] | None:
+        """Set ``qlp_outbox_pending`` and ``qlp_outbox_oldest_pending_seconds`` from the table
+        (None, gauges unchanged, when the database cannot be asked)."""
+        self._backlog_measured = time.monotonic()
+        try:
+            with self.session_factory() as session:
+                count, oldest = session.execute(
+                    select(func.count(), func.min(outbox_table.c.created_at))
+                    .where(outbox_table.c.published_at.is_(None))
+                ).one()
+        except Exception as exc:
+            log.warning("outbox relay could not measure its backlog (%s)", exc)
+            return None
+        age = max(0.0, (datetime.now(UTC) - oldest).total_seconds()) if oldest else 0.0
+        OUTBOX_PENDING.labels(self.producer).set(count)
+        OUTBOX_OLDEST_PENDING_SECONDS.labels(self.producer).set(age)
+        return count, age
 
     def publish_pending(self) -> int:
         published = 0

@@ -12,8 +12,9 @@ import time
 import eventlet
 from eventlet import wsgi
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Histogram, make_wsgi_app
+from prometheus_client import Counter, Gauge, Histogram, make_wsgi_app
 
+from services.common.config import load_config
 from services.common.context import new_request_id, set_request_id
 from services.common.errors import EXPECTED_ERRORS
 from services.common.liveness import with_livez
@@ -39,14 +40,65 @@ EVENTS_DEAD_LETTERED = Counter(
     "qlp_events_dead_lettered_total", "Events moved to the dead-letter queue", ["service", "queue"]
 )
 
+# The outbox relay's backlog, measured every few seconds by each service's relay.
+OUTBOX_PENDING = Gauge(
+    "qlp_outbox_pending", "Committed outbox events not yet published", ["service"]
+)
+OUTBOX_OLDEST_PENDING_SECONDS = Gauge(
+    "qlp_outbox_oldest_pending_seconds",
+    "Age of the oldest committed outbox event not yet published (0 when none)", ["service"],
+)
+# Each service's render pool (services/common/renderpool.py), sampled at scrape time.
+RENDER_WORKERS = Gauge("qlp_render_workers", "Render worker processes", ["pool"])
+RENDER_BUSY = Gauge("qlp_render_busy", "Render jobs running now", ["pool"])
+RENDER_WAITING = Gauge("qlp_render_waiting", "Render jobs waiting for a worker", ["pool"])
+RENDER_REFUSED = Counter(
+    "qlp_render_refused_total", "Render jobs refused with 系统繁忙 (queue full or no slot in time)",
+    ["pool"],
+)
+RENDER_WORKERS_REPLACED = Counter(
+    "qlp_render_workers_replaced_total", "Render workers killed and replaced (timeout, death)",
+    ["pool"],
+)
+# review: active cases past their statutory decision date, counted by every overdue sweep.
+REVIEW_CASES_OVERDUE = Gauge(
+    "qlp_review_cases_overdue", "Active cases past their statutory decision date", ["level"]
+)
+REVIEW_SWEEP_TIMESTAMP = Gauge(
+    "qlp_review_overdue_sweep_timestamp_seconds", "Unix time of the last finished overdue sweep"
+)
+
+
+
+_overdue_levels: set[str] = set()
+
+
+def record_overdue(counts: dict[str, int]) -> None:
+    """Set the overdue gauge per level; a level seen before and absent now goes back to 0."""
+    _overdue_levels.update(counts)
+    for level in _overdue_levels:
+        REVIEW_CASES_OVERDUE.labels(level).set(counts.get(level, 0))
+    REVIEW_SWEEP_TIMESTAMP.set_to_current_time()
+
+
 _metrics_server_started: set[int] = set()
+DEFAULT_METRICS_HOST = "127.0.0.1"
 
 
-def serve_metrics(port: int) -> None:
-    """/metrics and /livez on 127.0.0.1:port, served by a green thread of this process's hub:
-    a blocked or stopped hub answers neither, which is what a liveness probe must see."""
+def metrics_host(config: dict | None) -> str:
+    """``metrics_host``: loopback by default; 0.0.0.0 in a pod, where Prometheus and the
+    kubelet's probes reach the metrics port from outside (QLP_METRICS_HOST)."""
+    return str((config or {}).get("metrics_host") or DEFAULT_METRICS_HOST)
+
+
+def serve_metrics(port: int, host: str | None = None) -> None:
+    """/metrics and /livez on host:port (config ``metrics_host`` when host is not given),
+    served by a green thread of this process's hub: a blocked or stopped hub answers neither,
+    which is what a liveness probe must see."""
     if port and port not in _metrics_server_started:
-        listener = eventlet.listen(("127.0.0.1", port), reuse_port=False)
+        if host is None:
+            host = metrics_host(load_config())
+        listener = eventlet.listen((host, port), reuse_port=False)
         app = with_livez(make_wsgi_app())
         eventlet.spawn_n(wsgi.server, listener, app, log_output=False, max_size=64,
                          log=logging.getLogger("services.metrics.access"))
@@ -63,7 +115,7 @@ class Telemetry(DependencyProvider):
         platform = self.container.config.get("PLATFORM") or {}
         port = (platform.get("metrics_ports") or {}).get(self.container.service_name)
         if port and self.container.config.get("SERVE_METRICS", True):
-            serve_metrics(port)
+            serve_metrics(port, metrics_host(platform))
 
     def worker_setup(self, worker_ctx: object) -> None:
         data = worker_ctx.data  # type: ignore[attr-defined]

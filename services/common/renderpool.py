@@ -41,6 +41,13 @@ from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from services.common.errors import Busy
+from services.common.metrics import (
+    RENDER_BUSY,
+    RENDER_REFUSED,
+    RENDER_WAITING,
+    RENDER_WORKERS,
+    RENDER_WORKERS_REPLACED,
+)
 from services.common.renderworker import PARENT_ENV, read_frame, write_frame
 
 log = logging.getLogger(__name__)
@@ -175,6 +182,10 @@ class RenderPool:
         self._workers: set[_Worker] = set()
         self._waiting = 0
         self._closed = False
+        # Sampled at scrape time (the last pool made for a name is the one measured).
+        RENDER_WORKERS.labels(component).set_function(lambda: len(self._workers))
+        RENDER_BUSY.labels(component).set_function(self.busy)
+        RENDER_WAITING.labels(component).set_function(lambda: self._waiting)
 
     # ---- lifecycle -----------------------------------------------------------------------
     def start(self) -> None:
@@ -197,6 +208,10 @@ class RenderPool:
             worker.close(grace)
             self._workers.discard(worker)
 
+    def busy(self) -> int:
+        """Jobs holding a slot now."""
+        return self.settings.workers - max(0, self._slots.balance)
+
     def pids(self) -> list[int]:
         return sorted(w.pid for w in self._workers if w.alive())
 
@@ -208,6 +223,7 @@ class RenderPool:
             raise RenderFailed("the render pool is stopped")
         if self._slots.balance <= 0 and self._waiting >= self.settings.queue:
             log.warning("render queue full (%d waiting): refusing %s", self._waiting, job)
+            RENDER_REFUSED.labels(self.component).inc()
             raise Busy(BUSY_MESSAGE, code="busy")
         self._waiting += 1
         try:
@@ -215,6 +231,7 @@ class RenderPool:
         finally:
             self._waiting -= 1
         if not acquired:
+            RENDER_REFUSED.labels(self.component).inc()
             raise Busy(BUSY_MESSAGE, code="busy")
         try:
             try:
@@ -264,6 +281,7 @@ class RenderPool:
 
     def _replace(self, worker: _Worker, why: str) -> None:
         log.error("render worker %s killed and replaced: %s", worker.pid, why)
+        RENDER_WORKERS_REPLACED.labels(self.component).inc()
         self._workers.discard(worker)
         worker.kill()
         if not self._closed:

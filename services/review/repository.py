@@ -134,6 +134,14 @@ class CaseRepository:
             entry["unclaimed"] += unclaimed if queue == "active" else 0
         return sorted(table.values(), key=lambda e: (e["level"], e["desk_region"]))
 
+    def overdue_by_level(self) -> dict[str, int]:
+        """Active cases flagged past their statutory date, by level (the monitoring gauge)."""
+        rows = self.session.execute(
+            select(Case.level, func.count()).where(Case.queue == "active", Case.overdue)
+            .group_by(Case.level)
+        ).all()
+        return {level: count for level, count in rows}
+
     def due_for_overdue(self, today: date, limit: int = 500) -> list[Case]:
         """Active cases past their date not yet flagged; SKIP LOCKED: two instances share the sweep."""
         return list(self.session.scalars(

@@ -33,6 +33,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.metrics import record_overdue
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
@@ -1062,6 +1063,14 @@ class ReviewService(PlatformService):
     def flag_overdue(self) -> None:
         self.sweep_acceptance_once()
         self.sweep_overdue_once()
+        self.measure_overdue()
+
+    def measure_overdue(self) -> dict[str, int]:
+        """The ``qlp_review_cases_overdue`` gauge (alert: cases past their legal deadline)."""
+        with self.db.unit_of_work() as uow:
+            counts = CaseRepository(uow.session).overdue_by_level()
+        record_overdue(counts)
+        return counts
 
     def sweep_acceptance_once(self, today: date | None = None) -> int:
         """Cases neither accepted nor sent back for 补正 within 5 working days of receipt are
