@@ -24,7 +24,7 @@ from nameko.events import EventHandler
 from nameko.messaging import QueueConsumer
 
 from services.common.envelope import MalformedEvent
-from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED
+from services.common.metrics import EVENTS_DEAD_LETTERED, EVENTS_RETRIED, observe_event_age
 from services.common.queues import (
     DEAD_LETTER_EXCHANGE,
     dead_letter_queue,
@@ -130,6 +130,7 @@ class ReliableEventHandler(EventHandler):
 
     def handle_result(self, message: Any, worker_ctx: Any, result: Any = None,
                       exc_info: tuple | None = None) -> tuple:
+        observe_event_age(self.container.service_name, self.queue.name, message.payload)
         if exc_info is None:
             self.queue_consumer.ack_message(message)
             return result, exc_info

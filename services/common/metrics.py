@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 
 import eventlet
 from eventlet import wsgi
@@ -40,6 +41,12 @@ EVENTS_DEAD_LETTERED = Counter(
     "qlp_events_dead_lettered_total", "Events moved to the dead-letter queue", ["service", "queue"]
 )
 
+# How old an event is (its envelope's occurred_at) when a handler has finished with it: the
+# outbox relay's delay plus the time it waited in the queue (plus retry delays).
+EVENT_AGE_SECONDS = Histogram(
+    "qlp_event_age_seconds", "Age of an event when its handler finished with it",
+    ["service", "queue"], buckets=(0.1, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 3600),
+)
 # The outbox relay's backlog, measured every few seconds by each service's relay.
 OUTBOX_PENDING = Gauge(
     "qlp_outbox_pending", "Committed outbox events not yet published", ["service"]
@@ -68,6 +75,16 @@ REVIEW_SWEEP_TIMESTAMP = Gauge(
     "qlp_review_overdue_sweep_timestamp_seconds", "Unix time of the last finished overdue sweep"
 )
 
+
+
+def observe_event_age(service: str, queue: str, payload: object) -> None:
+    """Observe ``qlp_event_age_seconds`` from an envelope's occurred_at (ignored if absent)."""
+    try:
+        occurred = datetime.fromisoformat(payload["occurred_at"])  # type: ignore[index]
+        age = (datetime.now(UTC) - occurred).total_seconds()
+    except (TypeError, KeyError, ValueError):
+        return
+    EVENT_AGE_SECONDS.labels(service, queue).observe(max(0.0, age))
 
 
 _overdue_levels: set[str] = set()

@@ -66,3 +66,19 @@ def test_overdue_gauge_sets_each_level_and_a_level_no_longer_overdue_goes_to_zer
 def test_metrics_listen_on_loopback_unless_the_environment_says_otherwise():
     assert metrics_host(load_config("test", environ={})) == "127.0.0.1"
     assert metrics_host(load_config("test", environ={"QLP_METRICS_HOST": "0.0.0.0"})) == "0.0.0.0"
+
+
+def test_event_age_is_observed_from_the_envelope_and_a_body_without_one_is_ignored():
+    from datetime import UTC, datetime, timedelta
+
+    from services.common.metrics import observe_event_age
+
+    labels = {"service": "metrics-test", "queue": "evt-x"}
+    before = sample("qlp_event_age_seconds_count", **labels) or 0.0
+    ten_minutes_ago = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    observe_event_age("metrics-test", "evt-x", {"occurred_at": ten_minutes_ago})
+    observe_event_age("metrics-test", "evt-x", {"no": "envelope"})
+    observe_event_age("metrics-test", "evt-x", "not even a dict")
+    assert sample("qlp_event_age_seconds_count", **labels) == before + 1
+    assert sample("qlp_event_age_seconds_bucket", le="300.0", **labels) == 0
+    assert sample("qlp_event_age_seconds_bucket", le="900.0", **labels) == 1
