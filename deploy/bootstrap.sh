@@ -21,6 +21,8 @@ installed libharfbuzz-subset0 || missing+=(libharfbuzz-subset0)
 installed libpango-1.0-0 || missing+=(libpango-1.0-0)
 installed libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
 installed libzbar0 || missing+=(libzbar0)
+# promtool checks deploy/monitoring (scrape configs, alert rules and their unit tests).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
@@ -40,6 +42,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     # but a stray one holds memory and epmd 4369).
     if [[ " ${missing[*]} " == *" rabbitmq-server "* ]]; then
         service rabbitmq-server stop >/dev/null 2>&1 || true
+    fi
+    if [[ " ${missing[*]} " == *" prometheus "* ]]; then  # only promtool is wanted
+        service prometheus stop >/dev/null 2>&1 || true
     fi
 fi
 

@@ -69,6 +69,13 @@ def epmd_port(config: Config) -> int:
     return int(config["amqp"]["dist_port"]) - 21000
 
 
+def prometheus_port(config: Config) -> int:
+    """The broker's rabbitmq_prometheus port: ``amqp.prometheus_port``, else the management
+    port + 10 (15692 local, RabbitMQ's usual port; every profile and worktree apart)."""
+    amqp = config["amqp"]
+    return int(amqp.get("prometheus_port") or int(amqp["management_port"]) + 10)
+
+
 def server_env(config: Config, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RABBITMQ_", "ERL_"))}
     env[MARKER] = str(config["var_dir"])
@@ -146,6 +153,7 @@ class RabbitMQ(Server):
         return [
             (host, self.amqp["port"]),
             (host, self.amqp["management_port"]),
+            (host, prometheus_port(self.config)),
             ("127.0.0.1", self.amqp["dist_port"]),
             ("127.0.0.1", epmd_port(self.config)),
         ]
@@ -188,6 +196,9 @@ class RabbitMQ(Server):
             f"listeners.tcp.1 = {a['host']}:{a['port']}\n"
             f"management.tcp.ip = {a['host']}\n"
             f"management.tcp.port = {a['management_port']}\n"
+            # /metrics and /metrics/detailed for Prometheus (deploy/monitoring/).
+            f"prometheus.tcp.ip = {a['host']}\n"
+            f"prometheus.tcp.port = {prometheus_port(self.config)}\n"
             f"default_vhost = {a['vhost']}\n"
             f"default_user = {a['user']}\n"
             f"default_pass = {a['password']}\n"
@@ -198,7 +209,7 @@ class RabbitMQ(Server):
         )
         (base / "advanced.config").write_text("[].\n")
         (base / "rabbitmq-env.conf").write_text("")
-        (base / "enabled_plugins").write_text("[rabbitmq_management].\n")
+        (base / "enabled_plugins").write_text("[rabbitmq_management,rabbitmq_prometheus].\n")
         cookie = self.dir("home") / ".erlang.cookie"
         if not cookie.exists():
             cookie.write_text("".join(secrets.choice(string.ascii_uppercase) for _ in range(20)))

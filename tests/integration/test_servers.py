@@ -34,7 +34,7 @@ from deploy.processes import (
     stop_process,
     wait_until,
 )
-from deploy.servers import DATABASE_OWNERS
+from deploy.servers import DATABASE_OWNERS, prometheus_port
 from services.common.config import database_name, database_url, load_config
 
 pytestmark = pytest.mark.integration
@@ -111,6 +111,7 @@ def test_management_api_on_loopback(cfg):
     listeners = requests.get(f"{base}/overview", auth=auth, timeout=5).json()["listeners"]
     assert {(x["protocol"], x["port"]) for x in listeners} == {
         ("amqp", a["port"]), ("http", a["management_port"]), ("clustering", a["dist_port"]),
+        ("http/prometheus", prometheus_port(cfg)),
     }
 
 
@@ -130,6 +131,7 @@ def listening_sockets() -> dict[int, set[str]]:
 def test_servers_listen_on_loopback_only(cfg):
     loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1, ::1
     ports = [cfg["amqp"][k] for k in ("port", "management_port", "dist_port")]
+    ports += [prometheus_port(cfg)]
     ports += [cfg["amqp"]["dist_port"] - 21000]  # epmd
     ports += [cfg["postgres"]["port"], cfg["smtp"]["port"]]
     ports += [cfg["s3"][k] for k in ("port", "master_port", "volume_port", "filer_port")]
