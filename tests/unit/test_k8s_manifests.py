@@ -177,9 +177,11 @@ def test_probes_point_at_ports_the_container_declares_and_the_platform_serves():
             assert get["port"] in ports, f"{component} {probe}"
             assert get["path"] in ("/livez", "/readyz"), f"{component} {probe}"
         assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
-        if component == "gateway":
+        if component == "gateway":  # readiness of the services gates a new pod's start
             assert ports["http"] == 8700
-            assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+            assert container["startupProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
+            # longer than the gateway's RPC timeout, which /readyz may wait for
+            assert container["startupProbe"]["timeoutSeconds"] > defaults["gateway"]["rpc_timeout_seconds"]
 
 
 def test_every_container_has_requests_and_limits():
@@ -314,3 +316,17 @@ def test_kustomization_applies_every_manifest_but_the_migrations_job():
     assert listed == {p.name for p in manifest_files()} - {"migrate-job.yaml"}
     images = {c["image"].split(":")[0] for w in workloads() for c in containers(w)}
     assert images == {i["name"] for i in kustomization["images"]}
+
+
+def test_postgres_accepts_every_pod_at_its_largest_scale():
+    """Each platform pod may hold 20 connections (services.common.database.make_engine)."""
+    from services.common.database import make_engine
+
+    engine = make_engine("postgresql+psycopg://u:p@h/db")
+    per_pod = engine.pool.size() + engine.pool._max_overflow  # noqa: SLF001
+    maximum = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]["maxReplicas"]
+               for h in of_kind("HorizontalPodAutoscaler")}
+    pods = sum(maximum.get(d["metadata"]["name"], d["spec"]["replicas"])
+               for d in of_kind("Deployment"))
+    (cluster,) = of_kind("Cluster")
+    assert pods * per_pod < int(cluster["spec"]["postgresql"]["parameters"]["max_connections"])
