@@ -34,10 +34,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pika
 import requests
+from pika.adapters.blocking_connection import BlockingChannel
 
 from services.common.config import PROJECT_ROOT
 from services.common.queues import handler_queue_arguments
@@ -168,7 +170,7 @@ def management(host: str, path: str, password: str) -> requests.Response:
                         timeout=5)
 
 
-def wait(predicate, timeout: float, what: str) -> float:
+def wait(predicate: Callable[[], object], timeout: float, what: str) -> float:
     began = time.monotonic()
     while time.monotonic() - began < timeout:
         try:
@@ -194,7 +196,7 @@ def connect(host: str, password: str) -> pika.BlockingConnection:
         socket_timeout=5, blocked_connection_timeout=10))
 
 
-def publish(channel, start: int, count: int) -> None:
+def publish(channel: BlockingChannel, start: int, count: int) -> None:
     for n in range(start, start + count):
         channel.basic_publish("", QUEUES[n % len(QUEUES)], json.dumps({"n": n}).encode(),
                               pika.BasicProperties(delivery_mode=2, message_id=str(n)),
