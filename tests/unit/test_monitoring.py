@@ -164,3 +164,19 @@ def test_the_metric_name_extraction_is_not_fooled_by_labels_or_functions():
             '{job="qlp",queue=~"evt-.+"}[5m]))) > 300 and on (service) up == 1')
     assert metric_names(expr) == {"qlp_event_age_seconds_bucket", "up"}
     assert "qlp_no_such_metric" not in known_metrics()
+
+
+def test_the_local_scrape_targets_are_the_ports_make_up_uses():
+    from deploy.servers import prometheus_port
+    from services.common.config import load_config
+
+    config = load_config("local", environ={})
+    local = yaml.safe_load((MONITORING / "prometheus-local.yml").read_text(encoding="utf-8"))
+    jobs = {job["job_name"]: job for job in local["scrape_configs"]}
+    first_port = {}
+    for static in jobs["qlp"]["static_configs"]:
+        first_port[static["labels"]["component"]] = int(static["targets"][0].rsplit(":", 1)[1])
+    assert first_port == {c: int(p) for c, p in config["metrics_ports"].items()}
+    for name in ("rabbitmq", "rabbitmq-queues"):
+        (static,) = jobs[name]["static_configs"]
+        assert static["targets"] == [f"127.0.0.1:{prometheus_port(config)}"]
