@@ -162,7 +162,7 @@ def test_records_storm_never_refuses_the_users_own_actions(cluster, running_plat
         view = http.get(url, timeout=30).json()
         return view if view["precheck_records_version"] == final else None
 
-    view = wait_for(judged_on_last_records, timeout=60, what="the pre-check on the last records")
+    view = wait_for(judged_on_last_records, timeout=180, what="the pre-check on the last records")
     assert view["precheck"]["passed"] and view["state"] == "prechecked"
     assert view["values"]["email"].startswith("u")  # the user's own edits stood
     text_after = log.read_text(encoding="utf-8", errors="replace")[log_offset:] if log.exists() else ""
