@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import audit
-from services.common.access import enterprise_of, may_use, module_refusal
+from services.common.access import (
+    REGISTRATION_NOT_APPROVED,
+    awaiting_approval,
+    enterprise_of,
+    may_use,
+    module_refusal,
+    registration_refusal,
+)
 from services.common.attachments import attachment_view, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
@@ -121,6 +128,10 @@ class PermitsService(PlatformService):
         kind = (actor or {}).get("kind")
         if kind not in ("enterprise", "sub"):
             raise Forbidden("只有企业账号可以办理资质许可")
+        if awaiting_approval(actor):  # registration review has not approved the account yet
+            self.audit_alone("permits.access_refused", actor, actor.get("id"),
+                             reason=REGISTRATION_NOT_APPROVED)
+            raise Forbidden(registration_refusal(actor), code=REGISTRATION_NOT_APPROVED)
         if not may_use(kind, list(actor.get("permissions") or []), "permits", write):
             self.audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
             raise Forbidden(module_refusal("permits", write))
