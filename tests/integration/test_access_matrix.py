@@ -37,7 +37,6 @@ from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixture)
 )
 from tests.support import access_matrix as matrix
 from tests.support.persons import verified_person
-from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -88,15 +87,6 @@ def callers(gateway, running_platform, registration_reviewer):  # noqa: F811 (fi
                 "email": f"{username}@example.com", "password": PASSWORD, "level": level,
                 "region_code": region})
             found[caller] = sign_in(gateway, username)
-    # The register's export runs in personnel's render pool; a worker's first export (cold start,
-    # library import) can outlast the gateway's RPC timeout on a loaded machine (503). Warm it so
-    # the matrix's cells show the access decision, not the cold start.
-    def warm(http: requests.Session) -> None:
-        wait_for(lambda: http.get(gateway + matrix.sample_path("/api/v1/personnel/registered/export"),
-                                  timeout=60).status_code == 200, timeout=180, what="a warm export worker")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:  # both of the pool's workers
-        list(pool.map(warm, [found["admin"][0], found["reviewer_region"][0]]))
     return found
 
 

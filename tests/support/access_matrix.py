@@ -131,6 +131,13 @@ def module_of(rule: str) -> str:
 OVERRIDES: dict[tuple[str, str], frozenset[str]] = {
     (f"/api/v1/review/cases/<case_id>/{op}", "admin"): ON
     for op in ("release", "assign", "actions", "extension", "rectification")
+} | {("/logout", "anonymous"): LOGIN} | {
+    # Known gap (docs/security.md): the register's export runs in personnel's render pool, and
+    # a cold or busy worker can outlast the gateway's RPC timeout (503). A 503 comes only after
+    # the gateway let the caller through; the callers it refuses still get 403.
+    (rule, caller): ON | {"503"}
+    for rule in ("/personnel/registered/export", "/api/v1/personnel/registered/export")
+    for caller in ("other_enterprise", "reviewer_other_region", "reviewer_region", "admin")
 }
 
 
@@ -148,7 +155,8 @@ def expected(rule: str, caller: str) -> frozenset[str]:
     return found
 
 
-SKIPPED: set[tuple[str, str]] = {("/logout", "*")}  # would end the caller's session mid-matrix
+# Logging out would end the caller's session mid-matrix: only anonymous asks it (303 to 登录).
+SKIPPED: set[tuple[str, str]] = {("/logout", caller) for caller in CALLERS if caller != "anonymous"}
 
 
 def skip(rule: str, caller: str) -> bool:
@@ -174,7 +182,7 @@ def sample_path(rule: str) -> str:
     return _ARG.sub(value, rule) + QUERIES.get(rule, "")
 
 
-# The whole register's export takes longer than the gateway's RPC timeout on a test database
-# that grows run after run: the matrix asks for a name nobody has (the access decision is the same).
+# The whole register's export grows with the test database run after run: the matrix asks for a
+# name nobody has, so the export itself is small (the access decision is the same).
 QUERIES = {rule: "?name=矩阵无此人"
            for rule in ("/personnel/registered/export", "/api/v1/personnel/registered/export")}
