@@ -32,9 +32,17 @@ from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
 from gateway.views.public import PublicViews
-from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
+from services.common.access import (
+    KIND_PERSON,
+    MODULES,
+    REGISTRATION_NOT_APPROVED,
+    actor_from_account,
+    awaiting_approval,
+    may_use,
+    registration_refusal,
+)
 from services.common.context import set_request_id
-from services.common.errors import NotFound, ServiceError
+from services.common.errors import Forbidden, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -49,6 +57,13 @@ Rpc = Callable[..., Any]
 # Readiness (an orchestrator sends traffic only while it is 200) is what /healthz checks:
 # every service answers its health RPC. docs/architecture.md "Liveness and supervision".
 READYZ_ROUTE = Rule("/readyz", endpoint="healthz")
+# Besides the routes that pass ``allow_registering`` (registration status and step 2, messages),
+# what an account that registration review has not approved (pending or rejected) may still
+# do: resubmit, change its password or second factor, sign out. Everything else that
+# ``require``s an account answers 403 ``registration_not_approved`` (rule issue 15 item 4).
+AWAITING_APPROVAL_ENDPOINTS = frozenset({
+    "resubmit", "password_change", "api_password_change", "logout", "api_session", "security",
+})
 
 
 class GatewayApp(*VIEW_CLASSES):
@@ -80,10 +95,12 @@ class GatewayApp(*VIEW_CLASSES):
         request.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
         set_request_id(request.request_id)
         endpoint = "unknown"
+        request.route_endpoint = endpoint
         request.session = None
         try:
             adapter = self.url_map.bind_to_environ(environ)
             endpoint, values = adapter.match()
+            request.route_endpoint = endpoint
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
             refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
                                        *((key, key) for key in request.args)])
@@ -231,6 +248,9 @@ class GatewayApp(*VIEW_CLASSES):
         actor = self.current_actor(request, allow_registering=allow_registering)
         if actor is None:
             raise LoginRequired()
+        if awaiting_approval(actor) and not allow_registering and \
+                getattr(request, "route_endpoint", None) not in AWAITING_APPROVAL_ENDPOINTS:
+            raise Forbidden(registration_refusal(actor), code=REGISTRATION_NOT_APPROVED)
         if kinds is not None and actor["kind"] not in kinds:
             raise HTTPForbidden("没有权限访问该页面。")
         if module is not None and not may_use(actor["kind"], actor["permissions"], module, write):
@@ -280,6 +300,9 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
     """The left menu (企业空间 / 审核工作台) for whoever is signed in."""
     if session is not None and session.get("stage") == "registering":
         return [("/account", "注册状态"), ("/messages", "我的消息")]
+    if awaiting_approval(actor):  # signed in, but registration review has not approved it
+        return [("/account", "注册状态"), ("/messages", "我的消息"),
+                ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if actor is None:
         return [("/", "首页"), ("/login", "登录"), ("/register", "新用户注册"),
                 ("/register/person", "个人用户注册")]

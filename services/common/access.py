@@ -2,7 +2,8 @@
 
 An actor is what the gateway knows of a signed-in account: ``kind`` (enterprise, sub,
 reviewer, admin, person), ``permissions`` (a sub-account's modules, plus ``read_only``), and
-the enterprise it acts for.
+the enterprise it acts for, and (only until registration review approves the account)
+``registration_status``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,33 @@ def enterprise_of(actor: dict[str, Any]) -> str | None:
     return None
 
 
+# Registration review (注册审核): an enterprise account waiting for it, or refused by it, may only
+# complete and resubmit its registration data (and read its messages, log out, change its
+# password); every module answers 403 with this code and message until review approves.
+AWAITING_APPROVAL = ("pending_review", "rejected")
+REGISTRATION_NOT_APPROVED = "registration_not_approved"
+_AWAITING_MESSAGES = {
+    "pending_review": "您的注册信息正在审核中，审核通过后才能使用各业务模块。"
+                      "请在“注册状态”页面查看审核进度。",
+    "rejected": "您的注册信息审核未通过，请在“注册状态”页面按审核意见修改后重新提交，"
+                "审核通过后才能使用各业务模块。",
+}
+
+
+def awaiting_approval(actor_or_account: dict[str, Any] | None) -> bool:
+    """Whether an account (``status``) or an actor dict (``registration_status``, set only while
+    waiting) has not passed registration review: pending or rejected."""
+    found = actor_or_account or {}
+    return (found.get("registration_status") or found.get("status")) in AWAITING_APPROVAL
+
+
+def registration_refusal(actor_or_account: dict[str, Any] | None) -> str:
+    """What an account that has not passed registration review is told (Chinese)."""
+    found = actor_or_account or {}
+    status = found.get("registration_status") or found.get("status") or "pending_review"
+    return _AWAITING_MESSAGES.get(str(status), _AWAITING_MESSAGES["pending_review"])
+
+
 def module_refusal(module: str, write: bool) -> str:
     """What an account without the module (or read-only, for a write) is told."""
     return f"您的账号没有“{MODULES[module]}”模块的{'办理' if write else '查看'}权限"
@@ -67,4 +95,7 @@ def actor_from_account(account: dict[str, Any]) -> dict[str, Any]:
         "region_code": account.get("region_code"),
     }
     actor["enterprise_id"] = enterprise_of(account)
+    if account.get("status") in AWAITING_APPROVAL:
+        # Only while waiting: services refuse their modules to it (defence in depth).
+        actor["registration_status"] = account["status"]
     return actor

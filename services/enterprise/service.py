@@ -16,6 +16,7 @@ from nameko.exceptions import MethodNotFound, RemoteError, UnknownService
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
+from services.common.access import REGISTRATION_NOT_APPROVED, awaiting_approval, registration_refusal
 from services.common.attachments import attachment_view, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.contracts.identity import ENTERPRISE_ACCOUNT_REGISTERED
@@ -193,6 +194,11 @@ class EnterpriseService(PlatformService):
     # ---- access ------------------------------------------------------------------------
     def _authorise(self, actor: dict | None, enterprise_id: object, mode: str, what: str) -> uuid.UUID:
         eid = uuid_or_not_found(enterprise_id, NOT_FOUND)
+        if awaiting_approval(actor) and what != "registration_profile" and not what.startswith("attachment:"):
+            # Not approved yet: only step 2 and its own scans (defence in depth behind the gateway).
+            self.audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,
+                             reason=REGISTRATION_NOT_APPROVED)
+            raise Forbidden(registration_refusal(actor), code=REGISTRATION_NOT_APPROVED)
         refusal = domain.access_refusal(actor, str(eid), mode)
         if refusal:
             self.audit_alone("enterprise.access_refused", actor, eid, mode=mode, what=what,

@@ -190,6 +190,20 @@ def status_after_profile_submitted(status: str) -> str:
     return ACCOUNT_PENDING_REVIEW if status == ACCOUNT_REJECTED else status
 
 
+def reset_refusal(staff_kind: str, target_kind: str, same_account: bool) -> str | None:
+    """Who may give an account a temporary password (TSA 重置密码): admins any other account;
+    reviewers only enterprise accounts and sub-accounts (and then only of an enterprise their
+    desk works a case on, which the service asks review); nobody their own (修改密码 is for
+    that). None = allowed, else the refusal in Chinese."""
+    if same_account:
+        return "不能重置本人的密码，请使用“修改密码”"
+    if staff_kind == KIND_ADMIN:
+        return None
+    if staff_kind == KIND_REVIEWER and target_kind in (KIND_ENTERPRISE, KIND_SUB):
+        return None
+    return "无权重置该账号的密码"
+
+
 def can_log_in(status: str) -> tuple[bool, str | None]:
     """Whether an account in this status may sign in, and if not, why (in Chinese).
 

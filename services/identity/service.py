@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pyotp
-from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
 from marshmallow import Schema
@@ -31,7 +30,7 @@ from services.common.events import reliable_event_handler
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.validators import is_email
-from services.identity import domain
+from services.identity import domain, passwords
 from services.identity.events import (
     ACCOUNT_STATUS_CHANGED,
     CASE_DECIDED,
@@ -64,7 +63,7 @@ from services.identity.schemas import (
 )
 
 log = logging.getLogger(__name__)
-_hasher = PasswordHasher()  # argon2id
+_hasher = passwords.HASHER  # argon2id, parameters argued in services/identity/passwords.py
 TOTP_ISSUER = "资质许可网上办理平台"
 BAD_CREDENTIALS = "账号或密码错误"
 
@@ -107,6 +106,7 @@ class IdentityService(PlatformService):
     name = "identity"
 
     enterprise = PlatformRpcProxy("enterprise")  # registration step 2, for the registration review case
+    review = PlatformRpcProxy("review")  # a reviewer's jurisdiction, for 重置密码
 
     # ---- registration ------------------------------------------------------------------
     @service_rpc
@@ -417,6 +417,9 @@ class IdentityService(PlatformService):
             if not _password_matches(stored_hash, data["password"]) or account is None:
                 self._attempt(uow, login, account, ip, False, "bad_password")
                 raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
+            upgraded = passwords.rehash_after_login(stored_hash, data["password"], _hash)
+            if upgraded is not None:  # rehash-on-login: the current parameters from now on
+                account.password_hash = upgraded
             allowed, why = domain.can_log_in(account.status)
             if not allowed:
                 self._attempt(uow, login, account, ip, False, account.status)
@@ -566,17 +569,36 @@ class IdentityService(PlatformService):
 
     @service_rpc
     def admin_reset_password(self, actor_id: str, account_id: str) -> dict:
-        """A reviewer/admin resets a password (TSA): a temporary one, changed at next login."""
+        """A reviewer/admin resets a password (TSA): a temporary one, changed at next login.
+        Who may whom: domain.reset_refusal, and a reviewer only within the desk's jurisdiction."""
         with self.db.unit_of_work() as uow:
             staff = self._require_staff(uow, actor_id)
+            target = self._get(uow, account_id)
+            staff_kind, target_id = staff.kind, target.id
+            desk = {"id": str(staff.id), "kind": staff.kind, "level": staff.level,
+                    "region_code": staff.region_code, "permissions": [], "enterprise_id": None}
+            owner = target.id if target.kind == domain.KIND_ENTERPRISE else target.enterprise_account_id
+            refusal = domain.reset_refusal(staff.kind, target.kind, staff.id == target.id)
+            if refusal is not None:
+                audit.record(uow.session, "password.admin_reset_refused", actor_id=staff.id,
+                             subject_id=target.id, reason="kind")
+                uow.commit()
+                raise Forbidden(refusal)
+        # A reviewer: only an enterprise that their desk works a case on (asked before any lock).
+        if staff_kind == domain.KIND_REVIEWER and not (
+                owner and self.review.reviewer_may_read_enterprise(desk, str(owner))["allowed"]):
+            with self.db.unit_of_work() as uow:
+                audit.record(uow.session, "password.admin_reset_refused", actor_id=actor_id,
+                             subject_id=target_id, reason="jurisdiction")
+                uow.commit()
+            raise NotFound("账号不存在")
+        with self.db.unit_of_work() as uow:
             account = self._get(uow, account_id, for_update=True)
-            if account.kind in (domain.KIND_ADMIN,) and staff.kind != domain.KIND_ADMIN:
-                raise Forbidden("无权重置管理员的密码")
             temporary = "Qlp-" + secrets.token_urlsafe(9) + "!7"
             account.password_hash = _hash(temporary)
             account.must_change_password = True
             account.session_epoch += 1
-            audit.record(uow.session, "password.admin_reset", actor_id=staff.id, subject_id=account.id)
+            audit.record(uow.session, "password.admin_reset", actor_id=actor_id, subject_id=account.id)
             uow.commit()
             return {"login": account.login, "temporary_password": temporary}
 

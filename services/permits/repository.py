@@ -235,10 +235,17 @@ class LicenceRepository:
     def by_token(self, token: str) -> Licence | None:
         return self.session.scalars(select(Licence).where(Licence.verify_token == token)).first()
 
-    def search(self, text: str, limit: int = 50, at_risk: bool = False) -> list[Licence]:
+    def search(self, text: str, limit: int = 50, at_risk: bool = False,
+               region_prefix: str = "") -> list[Licence]:
         """Licences whose number contains ``text`` (staff look a certificate up by its number);
-        ``at_risk``: only those flagged at risk."""
+        ``at_risk``: only those flagged at risk; ``region_prefix`` (a reviewer's jurisdiction,
+        services.common.jurisdiction.region_prefix; "" = everywhere): only licences of
+        enterprises whose applications are in a region with that prefix."""
         query = select(Licence).order_by(Licence.issued_on.desc()).limit(limit)
+        if region_prefix:
+            query = query.where(Licence.enterprise_id.in_(
+                select(Application.enterprise_id)
+                .where(Application.region_code.startswith(region_prefix, autoescape=True))))
         if text:
             query = query.where(Licence.number.contains(text, autoescape=True))
         if at_risk:

@@ -19,8 +19,15 @@ from nameko.timer import timer
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.common import audit
-from services.common.access import enterprise_of, may_use, module_refusal
+from services.common import audit, jurisdiction
+from services.common.access import (
+    REGISTRATION_NOT_APPROVED,
+    awaiting_approval,
+    enterprise_of,
+    may_use,
+    module_refusal,
+    registration_refusal,
+)
 from services.common.attachments import attachment_view, check_upload, metadata, store_upload
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
@@ -121,6 +128,10 @@ class PermitsService(PlatformService):
         kind = (actor or {}).get("kind")
         if kind not in ("enterprise", "sub"):
             raise Forbidden("只有企业账号可以办理资质许可")
+        if awaiting_approval(actor):  # registration review has not approved the account yet
+            self.audit_alone("permits.access_refused", actor, actor.get("id"),
+                             reason=REGISTRATION_NOT_APPROVED)
+            raise Forbidden(registration_refusal(actor), code=REGISTRATION_NOT_APPROVED)
         if not may_use(kind, list(actor.get("permissions") or []), "permits", write):
             self.audit_alone("permits.access_refused", actor, actor.get("id"), write=write)
             raise Forbidden(module_refusal("permits", write))
@@ -1454,11 +1465,15 @@ class PermitsService(PlatformService):
     @service_rpc
     def find_licences(self, actor: dict, number: str = "", at_risk: bool = False) -> list[dict]:
         """Staff look licences up by (part of) their number, newest first; ``at_risk``: only
-        those flagged because their standards are no longer met."""
+        those flagged because their standards are no longer met. A reviewer sees only the
+        licences of enterprises in their desk's jurisdiction, admins and the ministry all."""
         self._require_staff(actor)
+        prefix = jurisdiction.region_prefix(actor)
+        if prefix is None:  # a reviewer without a desk (level and region) has no jurisdiction
+            return []
         with self.db.unit_of_work() as uow:
             return [self._licence_view(lic) for lic in LicenceRepository(uow.session).search(
-                str(number or "").strip()[:60], at_risk=bool(at_risk))]
+                str(number or "").strip()[:60], at_risk=bool(at_risk), region_prefix=prefix)]
 
     @service_rpc
     def set_licence_status(self, actor: dict, licence_id: str, status: str, reason: str = "") -> dict:

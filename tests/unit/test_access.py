@@ -1,6 +1,13 @@
 import pytest
 
-from services.common.access import actor_from_account, enterprise_of, may_use, module_refusal
+from services.common.access import (
+    actor_from_account,
+    awaiting_approval,
+    enterprise_of,
+    may_use,
+    module_refusal,
+    registration_refusal,
+)
 from services.identity.domain import permission_errors
 
 
@@ -68,3 +75,16 @@ def test_enterprise_actor_is_unchanged():
                                 "level": None, "region_code": None})
     assert actor == {"id": "e1", "kind": "enterprise", "permissions": [], "level": None,
                      "region_code": None, "enterprise_id": "e1"}
+
+
+def test_an_account_awaiting_registration_review_is_marked_on_its_actor():
+    base = {"id": "e1", "kind": "enterprise", "permissions": [], "level": None, "region_code": None}
+    for status in ("pending_review", "rejected"):
+        actor = actor_from_account({**base, "status": status})
+        assert actor["registration_status"] == status and awaiting_approval(actor)
+        assert "审核" in registration_refusal(actor)
+    approved = actor_from_account({**base, "status": "active"})
+    assert "registration_status" not in approved and not awaiting_approval(approved)
+    assert not awaiting_approval({"kind": "reviewer", "status": "active"})
+    assert registration_refusal({"registration_status": "rejected"}) != registration_refusal(
+        {"registration_status": "pending_review"})

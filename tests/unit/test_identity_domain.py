@@ -186,3 +186,15 @@ def test_an_unknown_login_is_checked_against_a_decoy_hash_with_the_live_paramete
     assert decoy is service._decoy_hash()  # computed once
     assert not service._hasher.check_needs_rehash(decoy)
     assert service._password_matches(decoy, "any password") is False
+
+
+def test_who_may_reset_whose_password():
+    from services.identity.domain import reset_refusal
+
+    assert reset_refusal("admin", "reviewer", False) is None
+    assert reset_refusal("admin", "enterprise", False) is None
+    assert reset_refusal("reviewer", "enterprise", False) is None
+    assert reset_refusal("reviewer", "sub", False) is None
+    for target in ("reviewer", "admin", "person"):  # a reviewer never resets staff or persons
+        assert reset_refusal("reviewer", target, False) == "无权重置该账号的密码"
+    assert reset_refusal("admin", "admin", True) is not None  # 修改密码 is for one's own

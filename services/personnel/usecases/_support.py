@@ -21,7 +21,14 @@ from typing import Any
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.common import audit, jurisdiction
-from services.common.access import enterprise_of, may_use, module_refusal
+from services.common.access import (
+    REGISTRATION_NOT_APPROVED,
+    awaiting_approval,
+    enterprise_of,
+    may_use,
+    module_refusal,
+    registration_refusal,
+)
 from services.common.attachments import metadata, store_upload
 from services.common.errors import (
     Conflict,
@@ -158,6 +165,9 @@ def enterprise_for(deps: Deps, actor: dict, write: bool) -> uuid.UUID:
             "not_enterprise",
             Forbidden("只有企业账号可以办理人员业务", code="forbidden"),
         )
+    if awaiting_approval(actor):  # registration review has not approved the account yet
+        deps.audit_alone("personnel.access_refused", actor, actor.get("id"), reason=REGISTRATION_NOT_APPROVED)
+        raise Forbidden(registration_refusal(actor), code=REGISTRATION_NOT_APPROVED)
     if not may_use(kind, list(actor.get("permissions") or []), "personnel", write):
         deps.audit_alone("personnel.access_refused", actor, actor.get("id"), write=write)
         raise Forbidden(module_refusal("personnel", write))
