@@ -67,6 +67,15 @@ def _with_page_links(app: dict) -> dict:
     return app
 
 
+def licence_form(kind: str, licence: dict) -> dict[str, str]:
+    """The /permits/new form filled from one certificate of 我的证书 (换证 / 补办 / 延续): the
+    kind, the certificate and its categories and grades."""
+    form = {"transaction_kind": kind, "original_licence_id": str(licence["id"])}
+    for item in licence.get("items_raw") or []:
+        form[f"grade.{item['category']}"] = item["grade"]
+    return form
+
+
 def _version(request: Request) -> int | None:
     raw = request.form.get("version") or request.args.get("version")
     try:
@@ -340,6 +349,13 @@ class PermitsViews:
         "Licence": {"allOf": [ref("PublicLicence"), {"type": "object", "properties": {
             "id": {"type": "string"}, "type_code": {"type": "string"},
             "verify_path": {"type": "string"},
+            "actions": {"type": "array", "description": "我的换证 / 遗失补办 / 延续 for this certificate: "
+                        "kind, label, available, reasons (why not), path (the page that starts it)",
+                        "items": {"type": "object", "properties": {
+                            "kind": {"type": "string"}, "label": {"type": "string"},
+                            "available": {"type": "boolean"},
+                            "reasons": {"type": "array", "items": {"type": "string"}},
+                            "path": {"type": "string"}}}},
             "at_risk": {"type": "string", "nullable": True,
                         "description": "set by permits when the enterprise's records no longer "
                                        "meet the licence's standards: each unmet standard with "
@@ -456,6 +472,10 @@ class PermitsViews:
             raise HTTPNotFound() from None
         errors: dict[str, Any] = {}
         form = dict(request.form) if request.method == "POST" else {}
+        licence_id = request.values.get("licence") or request.values.get("original_licence_id") or ""
+        licence = self.call(request, "permits", "get_licence", actor, licence_id) if licence_id else None
+        if licence is not None and request.method != "POST":
+            form = licence_form(request.args.get("kind") or "", licence)
         if request.method == "POST":
             self._check_csrf(request)
             items = [
@@ -471,6 +491,7 @@ class PermitsViews:
                 "nature": request.form.get("nature") or None,
                 "submitter": request.form.get("submitter") or None,
                 "request_key": request.form.get("form_key") or None,
+                "original_licence_id": licence["id"] if licence else None,
                 "values": {k[7:]: v for k, v in request.form.items() if k.startswith("values.") and v},
             }
             try:
@@ -490,6 +511,7 @@ class PermitsViews:
             status=422 if errors else 200,
             type=business_type,
             form=form,
+            licence=licence,
             errors=errors,
             form_key=form.get("form_key") or uuid.uuid4().hex,
         )

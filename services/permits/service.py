@@ -37,7 +37,16 @@ from services.common.renderpool import Renderers
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
-from services.permits import adapters, credit, licences, lifecycle, recheck, risk, transactions
+from services.permits import (
+    adapters,
+    certificate_actions,
+    credit,
+    licences,
+    lifecycle,
+    recheck,
+    risk,
+    transactions,
+)
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, Catalogue, load_catalogue
 from services.permits.events import (
     APPLICATION_DECIDED,
@@ -1509,6 +1518,7 @@ class PermitsService(PlatformService):
             if lic.certificate_attachment_id
             else None,
             "application_id": str(lic.application_id) if lic.application_id else None,
+            "actions": certificate_actions.offered(bt, _domain_licence(lic), str(lic.id), today),
         }
 
     # ---- for enterprise's name-change check --------------------------------------------------
