@@ -476,6 +476,8 @@ class PermitsViews:
         licence = self.call(request, "permits", "get_licence", actor, licence_id) if licence_id else None
         if licence is not None and request.method != "POST":
             form = licence_form(request.args.get("kind") or "", licence)
+        lanes = self.call(request, "permits", "lane_options", actor, type_code,
+                          form.get("transaction_kind") or request.args.get("kind") or "new")
         if request.method == "POST":
             self._check_csrf(request)
             items = [
@@ -512,6 +514,7 @@ class PermitsViews:
             type=business_type,
             form=form,
             licence=licence,
+            lanes=lanes,
             errors=errors,
             form_key=form.get("form_key") or uuid.uuid4().hex,
         )
@@ -731,6 +734,7 @@ class PermitsViews:
                         "enterprise_id": request.form.get("enterprise_id", ""),
                         "rating": request.form.get("rating", ""),
                         "note": request.form.get("note") or None,
+                        "free_trade_zone": request.form.get("free_trade_zone") == "1",
                     },
                 )
                 notice = "信用等级已保存"

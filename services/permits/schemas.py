@@ -58,6 +58,8 @@ class CreditSchema(_Strict):
         validate=validate.OneOf(["good", "fair", "poor"], error="信用情况应为良好、一般或较差"),
     )
     note = fields.String(load_default=None, allow_none=True)
+    # 自贸区试点 membership (issue 15 item 9); None keeps what is recorded.
+    free_trade_zone = fields.Boolean(load_default=None, allow_none=True)
 
 
 # ---- events permits emits ---------------------------------------------------------------------

@@ -101,6 +101,11 @@ def through_commitment(cluster, actor, app, seconds):
 def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform):
     actor = new_enterprise(cluster, running_platform)
     pfl_records(cluster, actor)
+    # 容缺 is refused when the draft is made, not at submit (issue 15 item 7); good credit opens it.
+    with pytest.raises(InvalidTransition) as refused:
+        draft(cluster, actor)
+    assert refused.value.code == "credit_refused" and "信用" in refused.value.message
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "good"})
     app = draft(cluster, actor)
     unmet = {i["key"] for i in app["precheck"]["items"] if i["status"] == "unmet"}
     # Staff and equipment are met; the performance standards are what this enterprise lacks.
@@ -123,7 +128,8 @@ def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform
     seconds = running_platform["permits"]["commitment_seconds"]
     app = through_commitment(cluster, actor, app, seconds)
 
-    # No credit record: 容缺 refused with the reason; an admin registers good credit; then it goes.
+    # Credit lowered after the draft: 容缺 refused at submit with the reason; good again, it goes.
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "fair"})
     with pytest.raises(InvalidTransition) as refused:
         cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
     assert refused.value.code == "credit_refused" and "信用" in refused.value.message
