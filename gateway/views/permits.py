@@ -387,6 +387,7 @@ class PermitsViews:
         Rule("/permits/applications/<application_id>", endpoint="permits_application", methods=["GET"]),
         Rule("/permits/applications/<application_id>/commitment", endpoint="permits_commitment",
             methods=["GET"]),
+        Rule("/permits/applications/<application_id>/values", endpoint="permits_values", methods=["POST"]),
         Rule("/permits/applications/<application_id>/correction", endpoint="permits_correction",
              methods=["POST"]),
         Rule("/permits/applications/<application_id>/scan", endpoint="permits_scan", methods=["POST"]),
@@ -538,6 +539,18 @@ class PermitsViews:
         actor = self._permits_actor(request, write=True)
         app = self.call(request, "permits", "open_commitment", actor, application_id)
         return self.render(request, "permits_commitment.html", app=app)
+
+    def on_permits_values(self, request: Request, application_id: str) -> Response:
+        """The 申报表's typed fields (prefilled from 企业空间) changed while the application is a draft."""
+        actor = self._permits_actor(request, write=True)
+        self._check_csrf(request)
+        values = {k[7:]: v.strip() for k, v in request.form.items() if k.startswith("values.")}
+        try:
+            self.call(request, "permits", "update_draft", actor, application_id,
+                      {"version": _version(request), "values": values})
+        except ServiceError as exc:
+            return self._back(application_id, error=exc.message)
+        return self._back(application_id, notice="申报表填写项已保存")
 
     def on_permits_correction(self, request: Request, application_id: str) -> Response:
         """补正: the enterprise types the reopened 申报表 fields (only those) and saves them."""
