@@ -221,6 +221,38 @@ class PermitsViews:
                 errors=(400, 401, 403, 404, 409, 422, 503),
             ),
         },
+        "/api/v1/permits/applications/{application_id}/correction": {
+            "put": operation(
+                "补正: change the 申报表 fields review reopened (values: {field name as review named it, "
+                "its value key or values.<key>: new text}); any other field is 422 not_reopened; only "
+                "while the application waits for 补正 (else 409 invalid_transition); optional `version` "
+                "(409 stale_version). Resubmit with POST .../resubmit",
+                parameters=[path_id("application_id", "the application")],
+                body={
+                    "type": "object",
+                    "required": ["values"],
+                    "properties": {
+                        "version": {"type": "integer"},
+                        "values": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+                result="PermitApplication",
+                csrf=True,
+                errors=(400, 401, 403, 404, 409, 422),
+            ),
+        },
+        "/api/v1/permits/catalogue/{type_code}/lanes": {
+            "get": operation(
+                "The lanes (一般程序 / 容缺受理 / 自贸区) the signed-in enterprise may use for `kind` "
+                "(query, default new) of this type: code, label, available, reasons (why not)",
+                parameters=[path_id("type_code", "e.g. pfl_power")],
+                result={"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"},
+                    "available": {"type": "boolean"},
+                    "reasons": {"type": "array", "items": {"type": "string"}}}}},
+                errors=(401, 403, 404),
+            ),
+        },
         "/api/v1/permits/applications/{application_id}/materials/{code}": {
             "post": operation(
                 "Upload a required material (catalogue attachment code), an owed material or a "
@@ -422,6 +454,9 @@ class PermitsViews:
             endpoint="api_permits_action",
             methods=["POST"],
         ),
+        Rule("/api/v1/permits/applications/<application_id>/correction", endpoint="api_permits_correction",
+             methods=["PUT"]),
+        Rule("/api/v1/permits/catalogue/<type_code>/lanes", endpoint="api_permits_lanes", methods=["GET"]),
         Rule(
             "/api/v1/permits/applications/<application_id>/materials/<code>",
             endpoint="api_permits_material",
@@ -856,6 +891,21 @@ class PermitsViews:
         elif method not in ("discard", "open_commitment"):
             args.append(version)
         return json_response(self.call(request, "permits", method, *args), 200)
+
+    def on_api_permits_correction(self, request: Request, application_id: str) -> Response:
+        actor = self._permits_actor(request, write=True)
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        values = payload.get("values") if isinstance(payload.get("values"), dict) else {}
+        return json_response(self.call(request, "permits", "update_correction", actor, application_id,
+                                       values, payload.get("version")), 200)
+
+    def on_api_permits_lanes(self, request: Request, type_code: str) -> Response:
+        actor = self._permits_actor(request)
+        kind = request.args.get("kind") or "new"
+        return json_response(self.call(request, "permits", "lane_options", actor, type_code, kind), 200)
 
     def on_api_permits_material(self, request: Request, application_id: str, code: str) -> Response:
         actor = self._permits_actor(request, write=True)

@@ -77,7 +77,12 @@ from services.permits.repository import (
     LicenceRepository,
     two_years_before,
 )
-from services.permits.schemas import CreateDraftSchema, CreditSchema, UpdateDraftSchema
+from services.permits.schemas import (
+    CorrectionValuesSchema,
+    CreateDraftSchema,
+    CreditSchema,
+    UpdateDraftSchema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -933,6 +938,7 @@ class PermitsService(PlatformService):
         self, actor: dict, application_id: str, values: dict, version: int | None = None
     ) -> dict:
         """补正: change only the fields review named (values.<name> of the 申报表)."""
+        values = load_or_fail(CorrectionValuesSchema(), {"values": values})["values"]
         with self.db.unit_of_work() as uow:
             app = self._load(uow, actor, application_id, write=True, version=version)
             if app.state != "correction_requested":

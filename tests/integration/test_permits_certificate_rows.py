@@ -61,6 +61,40 @@ def held_licence(engines, enterprise_id: str, name: str) -> str:
     return str(licence_id)
 
 
+def submit(cluster, config, actor, app_id) -> str:  # noqa: F811
+    """Through the wizard to submit (RPC: the pages are covered elsewhere); the case_ref."""
+    cluster.permits.generate_form(actor, app_id)
+    cluster.permits.upload_signed_scan(actor, app_id, upload("签章申请表.pdf", signed_scan(8)))
+    for spec in cluster.permits.get_application(actor, app_id)["required_attachments"]:
+        if spec["required"] and not spec["uploaded"]:
+            cluster.permits.upload_material(actor, app_id, spec["code"], upload(f"{spec['code']}.pdf",
+                                                                                signed_scan(1)))
+    cluster.permits.preview(actor, app_id)
+    cluster.permits.open_commitment(actor, app_id)
+    time.sleep(config["permits"]["commitment_seconds"] + 0.3)
+    cluster.permits.confirm_commitment(actor, app_id)
+    return cluster.permits.submit(actor, app_id, uuid.uuid4().hex)["case_ref"]
+
+
+def review_case(engines, case_ref: str):
+    """Review's case row (level, step, type, limit) and its first revision's 申报表 fields."""
+    def row():
+        with engines("review").connect() as conn:
+            return conn.execute(text(
+                "select c.id, c.level, c.step_key, c.case_type, c.limit_days, r.fields from cases c"
+                " join case_revisions r on r.case_id = c.id and r.revision = 1 where c.case_ref = :ref"),
+                {"ref": case_ref}).one_or_none()
+    return wait_for(row, what=f"review's case {case_ref}")
+
+
+def reissue_draft(cluster, engines, actor) -> str:  # noqa: F811
+    licence_id = held_licence(engines, actor["id"], "测试养护公司")
+    app = cluster.permits.create_draft(actor, {
+        "type_code": "hmq_maintenance", "transaction_kind": "reissue", "items": [
+            {"category": "bridge", "grade": "乙"}], "original_licence_id": licence_id})
+    return cluster.permits.run_precheck(actor, app["id"])["id"]
+
+
 def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
     gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
 ):
@@ -101,30 +135,17 @@ def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
         ).one()
     assert str(stored.original_licence_id) == licence_id and stored.transaction_kind == "reissue"
 
-    # Through the wizard to submit (RPC: the pages are covered elsewhere).
-    app = cluster.permits.generate_form(actor, app_id)
-    app = cluster.permits.upload_signed_scan(actor, app_id, upload("签章申请表.pdf", signed_scan(8)))
-    for spec in cluster.permits.get_application(actor, app_id)["required_attachments"]:
-        if spec["required"] and not spec["uploaded"]:
-            cluster.permits.upload_material(actor, app_id, spec["code"], upload(f"{spec['code']}.pdf",
-                                                                                signed_scan(1)))
-    cluster.permits.preview(actor, app_id)
-    cluster.permits.open_commitment(actor, app_id)
-    time.sleep(running_platform["permits"]["commitment_seconds"] + 0.3)
-    cluster.permits.confirm_commitment(actor, app_id)
-    app = cluster.permits.submit(actor, app_id, uuid.uuid4().hex)
-    case_ref = app["case_ref"]
+    case_ref = submit(cluster, running_platform, actor, app_id)
 
     # Item 13: the catalogue says levels [province]: the case waits at the 自治区 desk.
-    def case_row():
-        with engines("review").connect() as conn:
-            return conn.execute(text("select level, step_key, case_type, limit_days from cases"
-                                     " where case_ref = :ref"), {"ref": case_ref}).one_or_none()
-
-    case = wait_for(case_row, what="review's case for the reissue")
+    case = review_case(engines, case_ref)
     assert (case.level, case.step_key, case.case_type) == ("province", "province_approval",
                                                            "hmq.maintenance.reissue")
     assert case.limit_days == 10
+    # Item 12: the reviewer's case shows what the enterprise gave, not 无.
+    assert case.fields["enterprise.legal_representative"]["value"] == "张三"
+    assert case.fields["enterprise.address"]["value"] == "呼和浩特市新城区新华大街1号"
+    assert case.fields["enterprise.contact_phone"]["value"] == "13912345678"
 
     # Approval issues the next edition of the same certificate; the lost one is replaced.
     now = datetime.now(UTC).isoformat()
@@ -143,3 +164,45 @@ def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
     new = next(lic for lic in mine.values() if lic["id"] != licence_id)
     assert old["status"] == "replaced" and new["status"] == "valid"
     assert new["number"] == old["number"] and new["application_id"] == app_id
+
+
+def test_correction_edits_through_the_json_api(
+    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+):
+    """补正 has an API (issue 15 item 14): PUT .../correction changes only the reopened fields."""
+    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    eid = account["id"]
+    actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
+    headers = {"X-CSRF-Token": csrf}
+    spec = http.get(gateway + "/api/openapi.json").json()
+    assert "put" in spec["paths"]["/api/v1/permits/applications/{application_id}/correction"]
+
+    app_id = reissue_draft(cluster, engines, actor)
+    url = f"{gateway}/api/v1/permits/applications/{app_id}/correction"
+    early = http.put(url, json={"values": {"enterprise.contact_name": "赵六"}}, headers=headers)
+    assert early.status_code == 409 and early.json()["error"]["code"] == "invalid_transition"
+
+    case_ref = submit(cluster, running_platform, actor, app_id)
+    publish_review_event(running_platform, "correction_requested", {
+        "case_ref": case_ref, "case_id": str(uuid.uuid4()), "enterprise_id": eid,
+        "items": [{"target": "field", "name": "enterprise.contact_name", "reason": "联系人已变更"}],
+        "deadline": (date.today() + timedelta(days=10)).isoformat(), "revision": 1,
+        "at": datetime.now(UTC).isoformat()})
+    wait_for(lambda: cluster.permits.get_application(actor, app_id)["state"] == "correction_requested",
+             what="correction_requested")
+
+    other = http.put(url, json={"values": {"enterprise.legal_representative": "王五"}}, headers=headers)
+    assert other.status_code == 422, other.text
+    assert other.json()["error"]["fields"]["enterprise.legal_representative"][0]["code"] == "not_reopened"
+    bad = http.put(url, json={"values": {"enterprise.contact_name": 5}}, headers=headers)
+    assert bad.status_code == 422, bad.text
+    assert http.put(url, json={"values": {"enterprise.contact_name": "赵六"}}).status_code == 403  # CSRF
+    version = cluster.permits.get_application(actor, app_id)["version"]
+    stale = http.put(url, json={"values": {"enterprise.contact_name": "赵六"}, "version": version - 1},
+                     headers=headers)
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_version"
+    done = http.put(url, json={"values": {"enterprise.contact_name": "赵六"}, "version": version},
+                    headers=headers)
+    assert done.status_code == 200, done.text
+    assert done.json()["values"]["contact_name"] == "赵六"
+    assert done.json()["values"]["legal_representative"] == "张三"
