@@ -9,6 +9,7 @@ membership, owed-material defaults of the last two years) and words the answer f
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -59,3 +60,13 @@ def require(business_type: BusinessType, kind: str, lane: str, record: credit.Cr
                 f"不符合{option['label']}条件：{'；'.join(option['reasons'])}。请改为一般程序办理。",
                 code="credit_refused",
             )
+
+
+def owed_for_review(owed: Iterable[Any]) -> list[dict[str, Any]]:
+    """What a 容缺受理 application still owes (not yet delivered, overdue or not), for review_requested
+    (issue 15 item 8): code, name, deadline."""
+    return [
+        {"code": o.code, "name": o.name, "deadline": o.deadline}
+        for o in owed
+        if o.fulfilled_at is None
+    ]

@@ -916,6 +916,7 @@ class PermitsService(PlatformService):
             "fields": adapters.form_fields(bt, app_dict, records),
             "attachments": attachments,
             "submitted_at": app.submitted_at or _now(),
+            "owed": lane_access.owed_for_review(ApplicationRepository(uow.session).owed_of(app.id)),
         }
         uow.add_event(REVIEW_REQUESTED, data)
         uow.add_event(
