@@ -67,6 +67,15 @@ def _with_page_links(app: dict) -> dict:
     return app
 
 
+def licence_form(kind: str, licence: dict) -> dict[str, str]:
+    """The /permits/new form filled from one certificate of 我的证书 (换证 / 补办 / 延续): the
+    kind, the certificate and its categories and grades."""
+    form = {"transaction_kind": kind, "original_licence_id": str(licence["id"])}
+    for item in licence.get("items_raw") or []:
+        form[f"grade.{item['category']}"] = item["grade"]
+    return form
+
+
 def _version(request: Request) -> int | None:
     raw = request.form.get("version") or request.args.get("version")
     try:
@@ -212,6 +221,38 @@ class PermitsViews:
                 errors=(400, 401, 403, 404, 409, 422, 503),
             ),
         },
+        "/api/v1/permits/applications/{application_id}/correction": {
+            "put": operation(
+                "补正: change the 申报表 fields review reopened (values: {field name as review named it, "
+                "its value key or values.<key>: new text}); any other field is 422 not_reopened; only "
+                "while the application waits for 补正 (else 409 invalid_transition); optional `version` "
+                "(409 stale_version). Resubmit with POST .../resubmit",
+                parameters=[path_id("application_id", "the application")],
+                body={
+                    "type": "object",
+                    "required": ["values"],
+                    "properties": {
+                        "version": {"type": "integer"},
+                        "values": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+                result="PermitApplication",
+                csrf=True,
+                errors=(400, 401, 403, 404, 409, 422),
+            ),
+        },
+        "/api/v1/permits/catalogue/{type_code}/lanes": {
+            "get": operation(
+                "The lanes (一般程序 / 容缺受理 / 自贸区) the signed-in enterprise may use for `kind` "
+                "(query, default new) of this type: code, label, available, reasons (why not)",
+                parameters=[path_id("type_code", "e.g. pfl_power")],
+                result={"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "label": {"type": "string"},
+                    "available": {"type": "boolean"},
+                    "reasons": {"type": "array", "items": {"type": "string"}}}}},
+                errors=(401, 403, 404),
+            ),
+        },
         "/api/v1/permits/applications/{application_id}/materials/{code}": {
             "post": operation(
                 "Upload a required material (catalogue attachment code), an owed material or a "
@@ -340,6 +381,13 @@ class PermitsViews:
         "Licence": {"allOf": [ref("PublicLicence"), {"type": "object", "properties": {
             "id": {"type": "string"}, "type_code": {"type": "string"},
             "verify_path": {"type": "string"},
+            "actions": {"type": "array", "description": "我的换证 / 遗失补办 / 延续 for this certificate: "
+                        "kind, label, available, reasons (why not), path (the page that starts it)",
+                        "items": {"type": "object", "properties": {
+                            "kind": {"type": "string"}, "label": {"type": "string"},
+                            "available": {"type": "boolean"},
+                            "reasons": {"type": "array", "items": {"type": "string"}},
+                            "path": {"type": "string"}}}},
             "at_risk": {"type": "string", "nullable": True,
                         "description": "set by permits when the enterprise's records no longer "
                                        "meet the licence's standards: each unmet standard with "
@@ -371,6 +419,7 @@ class PermitsViews:
         Rule("/permits/applications/<application_id>", endpoint="permits_application", methods=["GET"]),
         Rule("/permits/applications/<application_id>/commitment", endpoint="permits_commitment",
             methods=["GET"]),
+        Rule("/permits/applications/<application_id>/values", endpoint="permits_values", methods=["POST"]),
         Rule("/permits/applications/<application_id>/correction", endpoint="permits_correction",
              methods=["POST"]),
         Rule("/permits/applications/<application_id>/scan", endpoint="permits_scan", methods=["POST"]),
@@ -405,6 +454,9 @@ class PermitsViews:
             endpoint="api_permits_action",
             methods=["POST"],
         ),
+        Rule("/api/v1/permits/applications/<application_id>/correction", endpoint="api_permits_correction",
+             methods=["PUT"]),
+        Rule("/api/v1/permits/catalogue/<type_code>/lanes", endpoint="api_permits_lanes", methods=["GET"]),
         Rule(
             "/api/v1/permits/applications/<application_id>/materials/<code>",
             endpoint="api_permits_material",
@@ -456,6 +508,12 @@ class PermitsViews:
             raise HTTPNotFound() from None
         errors: dict[str, Any] = {}
         form = dict(request.form) if request.method == "POST" else {}
+        licence_id = request.values.get("licence") or request.values.get("original_licence_id") or ""
+        licence = self.call(request, "permits", "get_licence", actor, licence_id) if licence_id else None
+        if licence is not None and request.method != "POST":
+            form = licence_form(request.args.get("kind") or "", licence)
+        lanes = self.call(request, "permits", "lane_options", actor, type_code,
+                          form.get("transaction_kind") or request.args.get("kind") or "new")
         if request.method == "POST":
             self._check_csrf(request)
             items = [
@@ -471,6 +529,7 @@ class PermitsViews:
                 "nature": request.form.get("nature") or None,
                 "submitter": request.form.get("submitter") or None,
                 "request_key": request.form.get("form_key") or None,
+                "original_licence_id": licence["id"] if licence else None,
                 "values": {k[7:]: v for k, v in request.form.items() if k.startswith("values.") and v},
             }
             try:
@@ -490,6 +549,8 @@ class PermitsViews:
             status=422 if errors else 200,
             type=business_type,
             form=form,
+            licence=licence,
+            lanes=lanes,
             errors=errors,
             form_key=form.get("form_key") or uuid.uuid4().hex,
         )
@@ -513,6 +574,18 @@ class PermitsViews:
         actor = self._permits_actor(request, write=True)
         app = self.call(request, "permits", "open_commitment", actor, application_id)
         return self.render(request, "permits_commitment.html", app=app)
+
+    def on_permits_values(self, request: Request, application_id: str) -> Response:
+        """The 申报表's typed fields (prefilled from 企业空间) changed while the application is a draft."""
+        actor = self._permits_actor(request, write=True)
+        self._check_csrf(request)
+        values = {k[7:]: v.strip() for k, v in request.form.items() if k.startswith("values.")}
+        try:
+            self.call(request, "permits", "update_draft", actor, application_id,
+                      {"version": _version(request), "values": values})
+        except ServiceError as exc:
+            return self._back(application_id, error=exc.message)
+        return self._back(application_id, notice="申报表填写项已保存")
 
     def on_permits_correction(self, request: Request, application_id: str) -> Response:
         """补正: the enterprise types the reopened 申报表 fields (only those) and saves them."""
@@ -709,6 +782,7 @@ class PermitsViews:
                         "enterprise_id": request.form.get("enterprise_id", ""),
                         "rating": request.form.get("rating", ""),
                         "note": request.form.get("note") or None,
+                        "free_trade_zone": request.form.get("free_trade_zone") == "1",
                     },
                 )
                 notice = "信用等级已保存"
@@ -817,6 +891,21 @@ class PermitsViews:
         elif method not in ("discard", "open_commitment"):
             args.append(version)
         return json_response(self.call(request, "permits", method, *args), 200)
+
+    def on_api_permits_correction(self, request: Request, application_id: str) -> Response:
+        actor = self._permits_actor(request, write=True)
+        self.require_api_csrf(request)
+        payload = json_body(request)
+        if payload is None:
+            return json_response(INVALID_JSON, 400)
+        values = payload.get("values") if isinstance(payload.get("values"), dict) else {}
+        return json_response(self.call(request, "permits", "update_correction", actor, application_id,
+                                       values, payload.get("version")), 200)
+
+    def on_api_permits_lanes(self, request: Request, type_code: str) -> Response:
+        actor = self._permits_actor(request)
+        kind = request.args.get("kind") or "new"
+        return json_response(self.call(request, "permits", "lane_options", actor, type_code, kind), 200)
 
     def on_api_permits_material(self, request: Request, application_id: str, code: str) -> Response:
         actor = self._permits_actor(request, write=True)

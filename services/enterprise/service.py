@@ -702,6 +702,11 @@ class EnterpriseService(PlatformService):
                 "enterprise_type_label": domain.ENTERPRISE_TYPES.get(row.enterprise_type or "", ""),
                 "region_code": row.region_code or "",
                 "records_version": row.records_version,
+                # what the enterprise already gave, for the 申报表's prefilled fields (permits)
+                "profile": {"legal_representative": row.legal_representative or "",
+                            "registered_address": row.registered_address or "",
+                            "contact_name": row.contact_name or "", "contact_phone": row.contact_phone or "",
+                            "email": row.email or ""},
                 "finance": {"registered_capital_wan": row.registered_capital_wan,
                             "net_assets_wan": row.net_assets_wan},
                 "staff": [{"id": str(s.id), "category": s.category, "name": s.name, "title": s.title,

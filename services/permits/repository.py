@@ -303,13 +303,18 @@ class CreditRepository:
     def get(self, enterprise_id: uuid.UUID) -> CreditRecord | None:
         return self.session.get(CreditRecord, enterprise_id)
 
-    def put(self, enterprise_id: uuid.UUID, rating: str, note: str | None, by: str | None) -> CreditRecord:
+    def put(self, enterprise_id: uuid.UUID, rating: str, note: str | None, by: str | None,
+            free_trade_zone: bool | None = None) -> CreditRecord:
+        """``free_trade_zone`` None keeps the recorded pilot-zone membership."""
         row = self.get(enterprise_id)
         if row is None:
-            row = CreditRecord(enterprise_id=enterprise_id, rating=rating, note=note, updated_by=by)
+            row = CreditRecord(enterprise_id=enterprise_id, rating=rating, note=note, updated_by=by,
+                               free_trade_zone=bool(free_trade_zone))
             self.session.add(row)
         else:
             row.rating, row.note, row.updated_by = rating, note, by
+            if free_trade_zone is not None:
+                row.free_trade_zone = free_trade_zone
         self.session.flush()
         return row
 

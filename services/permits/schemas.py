@@ -45,6 +45,18 @@ class UpdateDraftSchema(_Strict):
     owed_standards = fields.List(fields.String(), load_default=None, allow_none=True)
 
 
+class CorrectionValuesSchema(_Strict):
+    """补正 edits (page form or API): the reopened 申报表 fields and their new text."""
+
+    values = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=120)),
+        values=fields.String(validate=validate.Length(max=500)),
+        required=True,
+        error_messages=_required,
+        validate=validate.Length(min=1, error="请填写要补正的内容"),
+    )
+
+
 class UploadSchema(_Strict):
     filename = fields.String(load_default="")
     content_b64 = fields.String(required=True, error_messages=_required)
@@ -58,6 +70,8 @@ class CreditSchema(_Strict):
         validate=validate.OneOf(["good", "fair", "poor"], error="信用情况应为良好、一般或较差"),
     )
     note = fields.String(load_default=None, allow_none=True)
+    # 自贸区试点 membership (issue 15 item 9); None keeps what is recorded.
+    free_trade_zone = fields.Boolean(load_default=None, allow_none=True)
 
 
 # ---- events permits emits ---------------------------------------------------------------------

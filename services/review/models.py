@@ -42,6 +42,8 @@ class Case(Base):
     accepted: Mapped[bool] = mapped_column(default=False)
     # 受理 or 补正 is due by this day (行政许可法 第三十二条); set while the case waits for 受理
     acceptance_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # 容缺受理: [{code, name, deadline}] the enterprise still owes (latest revision's request)
+    owed: Mapped[list | None] = mapped_column(JSON, nullable=True)
     deemed_accepted: Mapped[bool] = mapped_column(default=False)  # accepted by law, not by a reviewer
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     clock_started_on: Mapped[date] = mapped_column(Date)

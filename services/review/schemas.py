@@ -29,6 +29,14 @@ class AttachmentRef(_Loose):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
 
+class OwedItem(_Loose):
+    """容缺受理: one owed material or standard and its deadline (producer's review_requested)."""
+
+    code = fields.String(load_default="")
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    deadline = fields.Date(load_default=None, allow_none=True)
+
+
 class ReviewRequestedData(_Loose):
     """Data of <producer>.review_requested v1."""
 
@@ -46,6 +54,7 @@ class ReviewRequestedData(_Loose):
                           data_key="fields", attribute="fields")
     attachments = fields.List(fields.Nested(AttachmentRef), load_default=list)
     submitted_at = fields.AwareDateTime(required=True)
+    owed = fields.List(fields.Nested(OwedItem), load_default=list)
 
 
 class ReviewWithdrawnData(_Loose):

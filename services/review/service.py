@@ -37,7 +37,7 @@ from services.common.metrics import record_overdue
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
-from services.review import clock, domain
+from services.review import clock, domain, owed
 from services.review.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
@@ -254,7 +254,7 @@ class ReviewService(PlatformService):
                 if status == domain.SUBMITTED else None, deemed_accepted=False,
                 clock_started_on=received_on, limit_days=limit,
                 extension_days=0, paused_days=0, overdue=False, updated_at=now, version=1,
-                due_date=today,
+                due_date=today, owed=owed.stored(data.get("owed") or []),
             )
             _recompute_due(case, today)
             cases.add(case)
@@ -276,6 +276,7 @@ class ReviewService(PlatformService):
         cases.add(Revision(case_id=case.id, revision=data["revision"], fields=data["fields"],
                            attachments=data["attachments"], submitted_at=data["submitted_at"]))
         case.revision = data["revision"]
+        case.owed = owed.stored(data.get("owed") or [])
         case.enterprise_name = data["enterprise_name"]
         case.title = data["title"]
         correction = cases.open_correction(case.id)
@@ -479,6 +480,7 @@ class ReviewService(PlatformService):
                 corrections=[_correction_view(c) for c in cases.corrections(case.id)],
                 rectifications=[_rectification_view(r) for r in cases.rectifications(case.id)],
                 clock=clock_view(case),
+                owed=owed.view(case.owed, _today()),
             )
             return detail
 

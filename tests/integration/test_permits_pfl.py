@@ -9,9 +9,11 @@ import uuid
 
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
+from sqlalchemy import text
 
 from services.common.config import nameko_config
 from services.common.errors import Forbidden, InvalidTransition, ValidationFailed
+from tests.integration.test_enterprise_gateway import registration_reviewer  # noqa: F401 (fixture)
 from tests.support.enterprise import upload
 from tests.support.permits import (
     Broker,
@@ -98,9 +100,16 @@ def through_commitment(cluster, actor, app, seconds):
     return cluster.permits.confirm_commitment(actor, app["id"])
 
 
-def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform):
+def test_pfl_multi_category_fast_track_with_owed_items(
+    cluster, running_platform, engines, gateway, registration_reviewer  # noqa: F811
+):
     actor = new_enterprise(cluster, running_platform)
     pfl_records(cluster, actor)
+    # 容缺 is refused when the draft is made, not at submit (issue 15 item 7); good credit opens it.
+    with pytest.raises(InvalidTransition) as refused:
+        draft(cluster, actor)
+    assert refused.value.code == "credit_refused" and "信用" in refused.value.message
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "good"})
     app = draft(cluster, actor)
     unmet = {i["key"] for i in app["precheck"]["items"] if i["status"] == "unmet"}
     # Staff and equipment are met; the performance standards are what this enterprise lacks.
@@ -123,7 +132,8 @@ def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform
     seconds = running_platform["permits"]["commitment_seconds"]
     app = through_commitment(cluster, actor, app, seconds)
 
-    # No credit record: 容缺 refused with the reason; an admin registers good credit; then it goes.
+    # Credit lowered after the draft: 容缺 refused at submit with the reason; good again, it goes.
+    cluster.permits.set_credit(ADMIN, {"enterprise_id": actor["id"], "rating": "fair"})
     with pytest.raises(InvalidTransition) as refused:
         cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
     assert refused.value.code == "credit_refused" and "信用" in refused.value.message
@@ -157,6 +167,17 @@ def test_pfl_multi_category_fast_track_with_owed_items(cluster, running_platform
     assert "constructor_certificates" in owable
     assert set(owed) == owable | {"standard:install.五级.performance", "standard:repair.五级.performance"}
     assert all(o["deadline"] and o["fulfilled_at"] is None for o in owed.values())
+    # Item 8: review is told what is owed and by when; the reviewer sees it on the case page.
+    assert {o["code"]: o["deadline"] for o in data["owed"]} == {c: o["deadline"] for c, o in owed.items()}
+    with engines("review").connect() as conn:
+        case_id = wait_for(lambda: conn.execute(text("select id from cases where case_ref = :r"),
+                                                {"r": case_ref}).scalar_one_or_none(), what="review case")
+    page = registration_reviewer.get(f"{gateway}/review/cases/{case_id}")
+    assert page.status_code == 200, page.text
+    owed_table = page.text.split('id="case-owed"', 1)[1].split("</table>", 1)[0]
+    assert "容缺后补材料" in page.text and "剩余" in owed_table
+    for o in owed.values():
+        assert f'data-code="{o["code"]}"' in owed_table and o["deadline"] in owed_table
 
     # The owed material can be handed in after submission, and counts as fulfilled.
     cluster.permits.upload_material(

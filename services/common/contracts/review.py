@@ -29,6 +29,14 @@ class AttachmentRefData(_Contract):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
 
+class OwedItemData(_Contract):
+    """One material or standard accepted as owed under 容缺受理, and the day it is due."""
+
+    code = fields.String(load_default="")
+    name = fields.String(required=True)
+    deadline = fields.Date(allow_none=True, load_default=None)
+
+
 class _ReviewRequestedBase(_Contract):
     case_ref = fields.String(required=True)
     case_type = fields.String(required=True)
@@ -41,6 +49,8 @@ class _ReviewRequestedBase(_Contract):
     time_limit_days = fields.Integer(allow_none=True, load_default=None)
     attachments = fields.List(fields.Nested(AttachmentRefData), required=True)
     submitted_at = fields.AwareDateTime(required=True)
+    # 容缺受理: what the enterprise still owes and by when (optional; empty for other lanes)
+    owed = fields.List(fields.Nested(OwedItemData), load_default=list)
 
 
 # A field named "fields" cannot be declared in a class body (it would shadow marshmallow's
