@@ -222,3 +222,42 @@ def test_correction_items_are_named_by_the_producers_labels_not_reviews_keys():
     assert "enterprise.legal_representative" not in todo.body and "a-77" not in todo.body
     assert "unknown.key：其他" in todo.body
     assert [i["name"] for i in effects.mails[0].data["items"]] == ["法定代表人", "营业执照", "unknown.key"]
+
+
+# ---- every step of a case is one message (issue 15, item 18) ---------------------------------------
+STEP = {"case_ref": "permits:application:a", "enterprise_id": ENT}
+
+
+@pytest.mark.parametrize("effects,headline", [
+    (domain.effects_of_resubmission({**STEP, "revision": 1, "title": "许可新办"}), "已提交"),
+    (domain.effects_of_resubmission({**STEP, "revision": 2, "title": "许可新办"}), "已重新提交"),
+    (domain.effects_of_accepted({**STEP, "deemed": False, "accepted_from": "2026-12-07"},
+                                {"title": "许可新办"}), "已受理"),
+    (domain.effects_of_accepted({**STEP, "deemed": True, "accepted_from": "2026-12-01"},
+                                {"title": "许可新办"}), "视为受理"),
+    (domain.effects_of_correction({**STEP, "items": [{"name": "x", "reason": "y"}], "deadline": None},
+                                  {"title": "许可新办"}, None), "需要补正"),
+    (domain.effects_of_step_changed({**STEP, "step": "review", "step_label": "审核", "level": "province"},
+                                    {"title": "许可新办"}), "已转至审核"),
+    (domain.effects_of_closed({**STEP, "outcome": "withdrawn"}, {"title": "许可新办"}), "已撤回"),
+    (domain.effects_of_decision({**STEP, "decision": "approved", "reason": None}, {"title": "许可新办"},
+                                None),
+     "审核通过"),
+])
+def test_every_step_of_a_case_is_one_message_to_its_module(effects, headline):
+    [note] = effects.notes
+    assert note.title == f"许可新办：{headline}"
+    assert note.recipient == Recipient.enterprise(ENT, "permits")
+    assert note.link == "/permits/applications/a"
+
+
+def test_deemed_acceptance_says_from_when_the_clock_runs():
+    [note] = domain.effects_of_accepted({**STEP, "deemed": True, "accepted_from": "2026-12-01"}, None).notes
+    assert "第三十二条" in note.body and "2026-12-01" in note.body
+
+
+def test_registration_steps_are_told_by_identity_not_here():
+    reg = {"case_ref": "identity:registration:a", "enterprise_id": ENT, "revision": 1, "title": "注册"}
+    assert domain.effects_of_resubmission(reg).notes == []
+    assert domain.effects_of_accepted({**reg, "deemed": False}, None).notes == []
+    assert domain.effects_of_step_changed({**reg, "step": "s"}).notes == []
