@@ -121,8 +121,9 @@ def _case_type(case: Case) -> domain.CaseType:
 
 
 def _recompute_due(case: Case, today: date) -> None:
-    case.due_date = clock.due_date(case.clock_started_on, case.limit_days, case.extension_days,
-                                   case.paused_days, _calendar())
+    start = clock.reckoning_start(case.clock_started_on, case.acceptance_due, case.accepted)
+    case.due_date = clock.due_date(start, case.limit_days, case.extension_days, case.paused_days,
+                                   _calendar())
     case.overdue = case.queue == "active" and today > case.due_date
 
 
@@ -139,8 +140,30 @@ def _resume(case: Case, today: date) -> None:
     _recompute_due(case, today)
 
 
+def _start_decision_clock(case: Case, start: date, today: date) -> None:
+    """受理: the 20 working days run from ``start``; pauses before it (a 补正 before 受理) do not
+    count against it (行政许可法 第三十二条、第四十二条)."""
+    case.clock_started_on = start
+    if not case.deemed_accepted:
+        case.paused_days = 0
+    case.acceptance_due = None
+    _recompute_due(case, today)
+
+
 def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
     today = today or _today()
+    if clock.awaiting_acceptance(case.accepted, case.acceptance_due) and case.queue != "done":
+        # 受理 not yet given: only the 5-working-day window runs; the decision clock waits for it
+        return {
+            "started_on": None, "limit_days": case.limit_days, "extension_days": 0,
+            "extension_reason": None, "used_days": 0, "remaining_days": case.limit_days,
+            "paused": case.paused_since is not None, "pause_reason": case.pause_reason,
+            "expected_decision_date": None, "overdue": False, "decision_clock_started": False,
+            "received_on": case.received_at.astimezone(BEIJING).date().isoformat(),
+            "acceptance_due": case.acceptance_due.isoformat()
+            if case.acceptance_due and case.status == domain.SUBMITTED else None,
+            "deemed_accepted": False, "accepted_from": None,
+        }
     view = clock.evaluate_totals(case.clock_started_on, case.limit_days, case.extension_days,
                                  case.paused_days, case.paused_since, case.pause_reason, today, _calendar())
     final = case.queue == "done"
@@ -150,7 +173,8 @@ def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "used_days": view.used_days, "remaining_days": view.remaining_days,
         "paused": view.paused and not final, "pause_reason": view.pause_reason,
         "expected_decision_date": None if final else view.due_date.isoformat(),
-        "overdue": view.overdue and not final,
+        "overdue": view.overdue and not final, "decision_clock_started": True,
+        "received_on": case.received_at.astimezone(BEIJING).date().isoformat(),
         # 行政许可法 第三十二条: accept or ask for 补正 by this day, or the case is accepted by law
         "acceptance_due": case.acceptance_due.isoformat()
         if case.acceptance_due and case.status == domain.SUBMITTED else None,
@@ -598,7 +622,8 @@ class ReviewService(PlatformService):
                                                     "deadline": deadline})
         elif action == "accept":
             case.accepted = True
-            case.acceptance_due = None
+            _start_decision_clock(case, clock.decision_clock_start(
+                case.received_at.astimezone(BEIJING).date(), today, deemed=False), today)
             uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": False,
                                           "accepted_from": today})
         self._opinion(uow, case, action, RESULT_LABELS[action], outcome.handling, comment, actor,
@@ -1076,7 +1101,8 @@ class ReviewService(PlatformService):
                 received_on = case.received_at.astimezone(BEIJING).date()
                 due = case.acceptance_due
                 case.accepted = case.deemed_accepted = True
-                case.acceptance_due = None
+                _start_decision_clock(case, clock.decision_clock_start(received_on, today, deemed=True),
+                                      today)
                 case.status = domain.IN_REVIEW
                 case.queue = domain.queue_of(case.status)
                 case.overdue = today > case.due_date
