@@ -146,6 +146,13 @@ class QueueQuerySchema(_Loose):
     cursor = fields.String(load_default=None, allow_none=True)
 
 
+class WorkloadQuerySchema(_Loose):
+    """The period of 已办结 counts (Beijing dates, both included); empty: this month so far."""
+
+    date_from = fields.Date(data_key="from", load_default=None, allow_none=True)
+    date_to = fields.Date(data_key="to", load_default=None, allow_none=True)
+
+
 class ActSchema(_Loose):
     action = fields.String(required=True, error_messages=_required)
     comment = fields.String(load_default="", validate=validate.Length(max=2000))

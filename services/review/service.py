@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.review import clock, domain
+from services.review import workload as workload_rules
 from services.review.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
@@ -74,6 +75,7 @@ from services.review.schemas import (
     RectificationEvidenceSchema,
     ResolveRectificationSchema,
     SelfInspectionSubmitSchema,
+    WorkloadQuerySchema,
 )
 
 log = logging.getLogger(__name__)
@@ -743,15 +745,41 @@ class ReviewService(PlatformService):
 
     # ---- workload and delegation ------------------------------------------------------------------
     @service_rpc
-    def workload(self, actor: dict) -> dict:
+    def workload(self, actor: dict, query: dict | None = None) -> dict:
+        """Open cases per desk (admins) or per reviewer of the desk, and what was done in a period
+        (``from``/``to``, default this month) with the average handling time against the limit."""
+        data = load_or_fail(WorkloadQuerySchema(), query or {})
+        today = _today()
+        start, end = data["date_from"] or today.replace(day=1), data["date_to"] or today
+        errors = workload_rules.period_errors(start, end)
+        if errors:
+            raise ValidationFailed.from_fields(
+                {k: [field_error("invalid", message)] for k, message in errors.items()})
+        period = {"from": start.isoformat(), "to": end.isoformat()}
         with self.db.unit_of_work() as uow:
             cases = CaseRepository(uow.session)
-            if actor.get("kind") == "admin":
-                return {"desks": cases.workload_by_desk(), "reviewers": []}
-            level, desk = self._desk(actor)
+            admin = actor.get("kind") == "admin"
+            level, desk = (None, None) if admin else self._desk(actor)
+            done = workload_rules.summarise(
+                [item for item in self._finished(cases, start, end, level)
+                 if admin or (item.level, item.desk_region) == (level, desk)], _calendar())
+            if admin:
+                return {"desks": cases.workload_by_desk(), "reviewers": [], "period": period, "done": done}
             return {"desks": [d for d in cases.workload_by_desk()
                               if (d["level"], d["desk_region"]) == (level, desk)],
-                    "reviewers": cases.workload(level, desk)}
+                    "reviewers": cases.workload(level, desk), "period": period, "done": done}
+
+    @staticmethod
+    def _finished(cases: CaseRepository, start: date, end: date,
+                  level: str | None) -> list[workload_rules.Finished]:
+        since = datetime.combine(start, time.min, BEIJING)
+        until = datetime.combine(end + timedelta(days=1), time.min, BEIJING)
+        return [workload_rules.Finished(
+            reviewer_id=row.reviewer_id, reviewer_name=row.reviewer_name, level=row.level,
+            desk_region=domain.route_region(row.level, row.region_code),
+            day=row.at.astimezone(BEIJING).date(), clock_started_on=row.clock_started_on,
+            paused_days=row.paused_days, limit_days=row.limit_days + row.extension_days)
+            for row in cases.finishing_opinions(since, until, workload_rules.FINISHING_ACTIONS, level)]
 
     @service_rpc
     def delegate(self, actor: dict, payload: dict) -> dict:

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
+from services.common.errors import ValidationFailed
 from services.common.localtime import BEIJING
 from services.common.migrations import upgrade
 from services.review.clock import default_calendar
@@ -151,3 +152,53 @@ def test_the_decision_clock_waits_for_acceptance_and_runs_from_it(stack):
     with engine.connect() as conn:
         due = conn.execute(text("select due_date from cases where id = :id"), {"id": case_id}).scalar()
     assert due.isoformat() == accepted["expected_decision_date"]
+
+
+def test_workload_counts_what_each_reviewer_and_desk_finished_against_the_limit(stack):
+    """issue 15, item 21: 已办结 per reviewer and per desk for a period, with the average handling
+    time (working days from 受理, less the enterprise's time) against the legal limit."""
+    config, cluster, engine = stack
+    producer = Producer(config)
+    city = reviewer("city", "150100", "呼市办结员")
+    province = reviewer("province", "150000", "自治区办结员")
+    today = datetime.now(BEIJING).date()
+    period = {"from": today.isoformat(), "to": today.isoformat()}
+    desk_before = {(d["level"], d["desk_region"]): d["done"]
+                   for d in cluster.review.workload(city, period)["done"]["desks"]}.get(("city", "150100"), 0)
+
+    slow, quick = request_data(region_code="150102"), request_data(region_code="150102")
+    ids = []
+    for data in (slow, quick):
+        producer.request(data)
+        ids.append(case_id_of(engine, data["case_ref"]))
+    slow_id, quick_id = ids
+    for case_id in ids:
+        cluster.review.claim(city, case_id)
+        cluster.review.act(city, case_id, {"action": "accept", "comment": "予以受理"})
+    with engine.begin() as conn:  # the slow one was accepted 60 days ago: past its 20 working days
+        conn.execute(text("update cases set clock_started_on = clock_started_on - 60 where id = :id"),
+                     {"id": slow_id})
+    cluster.review.act(city, slow_id, {"action": "forward", "comment": "报自治区审批"})
+    cluster.review.act(city, quick_id, {"action": "reject", "comment": "不符合条件"})
+    cluster.review.claim(province, slow_id)
+    cluster.review.act(province, slow_id, {"action": "approve", "comment": "同意"})
+
+    load = cluster.review.workload(city, period)
+    assert load["period"] == period
+    (mine,) = [r for r in load["done"]["reviewers"] if r["reviewer_id"] == city["id"]]
+    assert (mine["reviewer_name"], mine["done"], mine["within_limit"], mine["over_limit"]) == (
+        "呼市办结员", 2, 1, 1)
+    assert mine["average_limit_days"] == 20 and mine["average_days"] > 10
+    assert all(r["reviewer_id"] != province["id"] for r in load["done"]["reviewers"])  # not this desk
+    (desk,) = [d for d in load["done"]["desks"] if (d["level"], d["desk_region"]) == ("city", "150100")]
+    assert desk["done"] == desk_before + 2
+    assert [d["level"] for d in load["done"]["desks"]] == ["city"]  # a reviewer sees their desk only
+
+    theirs = cluster.review.workload(province, period)["done"]["reviewers"]
+    (approver,) = [r for r in theirs if r["reviewer_id"] == province["id"]]
+    assert approver["done"] == 1 and approver["over_limit"] == 1
+    yesterday = (today - timedelta(days=1)).isoformat()
+    earlier = cluster.review.workload(city, {"from": yesterday, "to": yesterday})["done"]["reviewers"]
+    assert all(r["reviewer_id"] != city["id"] for r in earlier)
+    with pytest.raises(ValidationFailed):
+        cluster.review.workload(city, {"from": today.isoformat(), "to": yesterday})
