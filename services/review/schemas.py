@@ -96,6 +96,10 @@ class CaseDecidedData(_CaseEvent):
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     reason = fields.String(required=True, allow_none=True)
     decided_by = fields.String(required=True)
+    # who decided, for the producers' records (e.g. enterprise's 变更记录 操作人)
+    decided_by_id = fields.String(load_default=None, allow_none=True)
+    decided_level = fields.String(load_default=None, allow_none=True)
+    decided_desk_region = fields.String(load_default=None, allow_none=True)
 
 
 class CaseClosedData(_CaseEvent):

@@ -641,7 +641,9 @@ class ReviewService(PlatformService):
             case.overdue = False
             case.paused_since = None
             uow.add_event(CASE_DECIDED, {**_event_base(case), "decision": outcome.decision,
-                                         "reason": comment or None, "decided_by": _name(actor)})
+                                         "reason": comment or None, "decided_by": _name(actor),
+                                         "decided_by_id": str(actor["id"]), "decided_level": case.level,
+                                         "decided_desk_region": case.desk_region})
         elif case.queue == "active":
             case.overdue = today > case.due_date
         case.updated_at = now
