@@ -60,6 +60,8 @@ MATERIALS_OWED = EventSpec("permits", "materials_owed", 1, s.MaterialsOwedView,
                            "Expected: accepted with materials owed (容缺受理) until due_date.")
 CERTIFICATE_ISSUED = EventSpec("personnel", "certificate_issued", 1, s.CertificateView,
                                "Expected: a certificate was issued.")
+CERTIFICATE_RECORDED = EventSpec("personnel", "certificate_recorded", 1, s.CertificateView,
+                                  "A held certificate was recorded (信息补录): its expiry reminders.")
 CERTIFICATE_TRANSFERRED = EventSpec("personnel", "certificate_transferred", 1, s.CertificateTransferredView,
                                     "Expected: a certificate moved to another enterprise.")
 CERTIFICATE_CANCELLED = EventSpec("personnel", "certificate_cancelled", 1, s.CertificateView,
@@ -75,4 +77,5 @@ CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWOR
             ACCOUNT_STATUS_CHANGED, REGISTRATION_PROFILE_SUBMITTED, RECORDS_CHANGED, CHANGE_REQUESTED,
             CASE_ACCEPTED, CASE_STEP_CHANGED, CORRECTION_REQUESTED, CASE_DECIDED, CASE_CLOSED,
             CASE_OVERDUE, SELF_INSPECTION_STARTED, *REVIEW_REQUESTED.values(), LICENCE_AT_RISK,
+            CERTIFICATE_RECORDED,
             *EXPECTED]

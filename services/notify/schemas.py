@@ -201,6 +201,7 @@ class CertificateView(_Tolerant):
     kind = fields.String(required=True)
     number = fields.String(required=True)
     valid_until = fields.Date(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True)
 
 
 class CertificateTransferredView(_Tolerant):

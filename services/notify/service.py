@@ -392,6 +392,17 @@ class NotifyService(PlatformService):
 
         self._handle(ev.CERTIFICATE_ISSUED, body, "notify.on_certificate_issued", react)
 
+    @reliable_event_handler("personnel", "certificate_recorded")
+    def on_certificate_recorded(self, body: dict) -> None:
+        """信息补录: a certificate held before the platform gets the same expiry reminders (no agency
+        event: nothing was issued)."""
+        def react(session: Any, data: dict, envelope: dict) -> domain.Effects:
+            self._project_certificate(session, data, data["enterprise_id"],
+                                      domain.expiry_status(data.get("status") or "valid"))
+            return domain.Effects()
+
+        self._handle(ev.CERTIFICATE_RECORDED, body, "notify.on_certificate_recorded", react)
+
     @reliable_event_handler("personnel", "certificate_transferred")
     def on_certificate_transferred(self, body: dict) -> None:
         def react(session: Any, data: dict, envelope: dict) -> domain.Effects:

@@ -261,3 +261,24 @@ def test_registration_steps_are_told_by_identity_not_here():
     assert domain.effects_of_resubmission(reg).notes == []
     assert domain.effects_of_accepted({**reg, "deemed": False}, None).notes == []
     assert domain.effects_of_step_changed({**reg, "step": "s"}).notes == []
+
+
+def test_a_recorded_certificate_reaches_notify_with_what_its_reminders_need():
+    """issue 15, item 19: personnel.certificate_recorded (信息补录) as personnel sends it and notify
+    reads it: the expiry date and a status that keeps the reminders on."""
+    import uuid
+
+    from services.common.envelope import make_envelope
+    from services.personnel.events import CERTIFICATE_RECORDED as SENT
+
+    data = SENT.serialise({"certificate_id": uuid.uuid4(), "enterprise_id": uuid.UUID(ENT),
+                           "person_id": uuid.uuid4(), "holder_name": "王补录", "kind": "safety_b",
+                           "type_code": "transport_safety", "number": "蒙交安B1",
+                           "valid_until": date(2030, 1, 31), "status": "valid"})
+    got = ev.CERTIFICATE_RECORDED.parse(make_envelope("personnel", SENT.type, SENT.version, data))["data"]
+    assert got["valid_until"] == date(2030, 1, 31) and domain.expiry_status(got["status"]) == "active"
+    assert ev.CERTIFICATE_RECORDED in ev.CONSUMES
+    [reminder] = domain.expiry_reminders(date(2029, 12, 2), {
+        "subject_kind": "certificate", "enterprise_id": ENT, "number": got["number"],
+        "valid_until": got["valid_until"], "status": "active"})
+    assert "60天" in reminder.title

@@ -12,6 +12,7 @@ from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
 from services.personnel import domain, records, views
+from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
 from services.personnel.usecases import _support as s
@@ -88,6 +89,7 @@ def add_certificate_record(deps: Deps, actor: dict, person_id: str, data: dict) 
         except IntegrityError as exc:
             raise Conflict("该人员已有同类有效证书记录", code="already_registered") from exc
         uow.audit("personnel.certificate.supplement", actor_id=actor.get("id"), subject_id=str(cert.id))
+        recorded(uow, cert, person)
         view = views.certificate_view(deps.types, cert, person)
         uow.commit()
         return view
@@ -120,9 +122,19 @@ def update_certificate_record(deps: Deps, actor: dict, certificate_id: str, data
         cert.updated_at = _now()
         uow.audit("personnel.certificate.supplement_edit", actor_id=actor.get("id"), subject_id=str(cert.id))
         uow.flush()
+        recorded(uow, cert, repo.person(cert.person_id))
         view = views.certificate_view(deps.types, cert, repo.person(cert.person_id))
         uow.commit()
         return view
+
+
+def recorded(uow: Any, cert: Certificate, person: Any) -> None:
+    """Tell notify about a recorded certificate, so its expiry is reminded like an issued one's."""
+    uow.add_event(CERTIFICATE_RECORDED, {
+        "certificate_id": cert.id, "enterprise_id": cert.enterprise_id, "person_id": cert.person_id,
+        "holder_name": person.name if person is not None else "", "kind": cert.certificate_kind,
+        "type_code": cert.type_code, "number": records.number_of(cert), "valid_until": cert.valid_until,
+        "status": cert.status})
 
 
 def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
