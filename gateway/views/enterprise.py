@@ -328,13 +328,15 @@ class EnterpriseViews:
             else:
                 changes = {k: v for k, v in form.items() if v and k != "reason"}
                 try:
+                    files = {"business_licence": uploaded_file(request, "business_licence")}
                     self.call(
                         request,
                         "enterprise",
                         "request_change",
                         actor,
                         eid,
-                        {"changes": changes, "reason": form.get("reason") or None},
+                        {"changes": changes, "reason": form.get("reason") or None,
+                         "files": {k: v for k, v in files.items() if v}},
                     )
                     return redirect("/enterprise/changes", code=303)
                 except ServiceError as exc:

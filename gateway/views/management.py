@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
@@ -9,8 +10,8 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
-from services.common.access import MODULES
+from gateway.views.forms import CSRF_ERROR, csrf_ok, kept, uploaded_file
+from services.common.access import MODULES, actor_from_account
 from services.common.errors import ValidationFailed
 
 LEVEL_LABELS = {"city": "盟市", "province": "自治区（省级）", "ministry": "部级"}
@@ -81,6 +82,7 @@ class ManagementViews:
         Rule("/api/v1/sub-accounts", endpoint="api_sub_accounts", methods=["GET", "POST"]),
         Rule("/api/v1/sub-accounts/<account_id>", endpoint="api_sub_account", methods=["PATCH"]),
         Rule("/api/v1/staff-accounts", endpoint="api_staff", methods=["GET", "POST"]),
+        Rule("/admin/exam-passes", endpoint="exam_passes", methods=["GET", "POST"]),
     ]
 
     # ---- module permission probe -------------------------------------------------------------
@@ -164,6 +166,30 @@ class ManagementViews:
         staff = self.call(request, "identity", "list_staff_accounts", actor["id"])
         return self.render(request, "staff.html", status=status, staff=staff, form=form, errors=errors,
                            levels=LEVEL_LABELS, reset=reset)
+
+    # ---- 考试合格数据: the exam-pass register (import: admins; search: reviewers and admins) --------
+    def on_exam_passes(self, request: Request) -> Response:
+        account = self.require(request, kinds=("reviewer", "admin"))
+        actor = actor_from_account(account)
+        errors, status, result = {}, 200, None
+        if request.method == "POST":
+            if account.get("kind") != "admin":
+                raise HTTPForbidden("只有管理员可以导入考试合格数据")
+            if not csrf_ok(request):
+                errors, status = CSRF_ERROR, 400
+            else:
+                try:
+                    upload = uploaded_file(request, "file")
+                    if upload is None:
+                        raise ValidationFailed("请选择要导入的Excel文件", {
+                            "file": [{"code": "required", "message": "请选择要导入的Excel文件"}]})
+                    result = self.call(request, "personnel", "import_exam_passes", actor, {"file": upload})
+                except ValidationFailed as exc:
+                    errors, status = exc.fields, 422
+        query = request.args.get("q", "").strip()
+        found = self.call(request, "personnel", "search_exam_passes", actor, {"q": query}) if query else None
+        return self.render(request, "exam_passes.html", status=status, result=result, errors=errors,
+                           query=query, found=found, admin=account.get("kind") == "admin")
 
     def on_admin_reset(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("reviewer", "admin"))

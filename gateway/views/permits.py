@@ -563,11 +563,21 @@ class PermitsViews:
             request,
             "permits_application.html",
             app=app,
+            case_clock=self._case_clock(request, actor, app),
             read_only=self._read_only(actor),
             notice=request.args.get("notice", ""),
             error=request.args.get("error", ""),
             form_key=uuid.uuid4().hex,
         )
+
+    def _case_clock(self, request: Request, actor: dict, app: dict) -> dict | None:
+        """Review's two legal clocks of the application's case (受理期限, 审批期限), for its own page."""
+        if not app.get("case_ref"):
+            return None
+        try:
+            return self.call(request, "review", "case_history", actor, app["case_ref"]).get("clock")
+        except ServiceError:
+            return None  # review has not opened the case yet (or another desk's reviewer reads)
 
     def on_permits_commitment(self, request: Request, application_id: str) -> Response:
         """Opening the page opens the letter: the server starts the clock the confirm is held to."""

@@ -164,7 +164,9 @@ class ReviewViews:
         "/api/v1/review/batch": {
             "post": _op("Approve / forward / return many cases; a result per item", "ReviewBatch")
         },
-        "/api/v1/review/workload": {"get": _op("Open cases per reviewer of the desk (admins: per desk)")},
+        "/api/v1/review/workload": {"get": _op("Open cases per reviewer of the desk (admins: per desk); "
+                                               "done per reviewer and desk in ?from=&to= (dates), with "
+                                               "the average handling time against the legal limit")},
         "/api/v1/review/delegations": {
             "get": _op("Delegations involving me (admins: my desk)"),
             "post": _op("Delegate my cases to a colleague between two dates", "ReviewDelegation", "201"),
@@ -485,11 +487,14 @@ class ReviewViews:
         return payload
 
     # ---- workload, delegation, campaigns ---------------------------------------------------------
+    @staticmethod
+    def _period(request: Request) -> dict[str, str]:
+        return {k: request.args[k] for k in ("from", "to") if request.args.get(k)}
+
     def on_review_workload(self, request: Request) -> Response:
         actor = self.review_actor(request)
-        return self.render(
-            request, "review_workload.html", workload=self._review_call(request, "workload", actor)
-        )
+        return self.render(request, "review_workload.html",
+                           workload=self._review_call(request, "workload", actor, self._period(request)))
 
     def on_review_delegations(self, request: Request) -> Response:
         actor = self.review_actor(request)
@@ -663,7 +668,7 @@ class ReviewViews:
 
     def on_api_review_workload(self, request: Request) -> Response:
         actor = self.review_actor(request)
-        return json_response(self._review_call(request, "workload", actor), 200)
+        return json_response(self._review_call(request, "workload", actor, self._period(request)), 200)
 
     def on_api_review_delegations(self, request: Request) -> Response:
         actor = self.review_actor(request)

@@ -161,6 +161,8 @@ class ChangeRequest(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     requested_by: Mapped[str] = mapped_column(String(64))
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the new 营业执照 a name change carries (services/enterprise/changes.py)
+    licence_attachment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -173,6 +175,7 @@ class ChangeHistory(Base):
     enterprise_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("enterprises.id"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(120), nullable=True)  # 操作人 when known
     section: Mapped[str] = mapped_column(String(20))
     record_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     action: Mapped[str] = mapped_column(String(20))  # update, create, delete

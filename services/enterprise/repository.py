@@ -172,13 +172,14 @@ class EnterpriseRepository:
 
     def add_history(self, enterprise_id: uuid.UUID, actor_id: str | None, section: str,
                     record_id: str | None, action: str,
-                    changes: list[tuple[str, Any, Any]] | None = None) -> None:
+                    changes: list[tuple[str, Any, Any]] | None = None, actor_name: str | None = None) -> None:
         if not changes:
             self.session.add(ChangeHistory(enterprise_id=enterprise_id, actor_id=actor_id, section=section,
-                                           record_id=record_id, action=action))
+                                           record_id=record_id, action=action, actor_name=actor_name))
             return
         for field, old, new in changes:
             self.session.add(ChangeHistory(enterprise_id=enterprise_id, actor_id=actor_id, section=section,
                                            record_id=record_id, action=action, field=field,
+                                           actor_name=actor_name,
                                            old_value=None if old is None else str(old)[:2000],
                                            new_value=None if new is None else str(new)[:2000]))

@@ -34,6 +34,8 @@ class ChangeRequestSchema(Schema):
 
     changes = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    # files the change needs (a name change: {"business_licence": upload}), see changes.py
+    files = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict)
 
 
 # ---- events --------------------------------------------------------------------------------

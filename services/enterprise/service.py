@@ -35,7 +35,9 @@ from services.common.events import reliable_event_handler
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
+from services.enterprise import changes as change_rules
 from services.enterprise import domain
+from services.enterprise import history as history_rules
 from services.enterprise.events import (
     CASE_CLOSED,
     CASE_DECIDED,
@@ -124,7 +126,9 @@ OWNER_PURPOSE = {"staff": "staff_document", "projects": "project_acceptance",
 
 
 def _history_view(row: Any) -> dict[str, Any]:
-    return {"at": _iso(row.at), "actor_id": row.actor_id, "section": row.section,
+    return {"at": _iso(row.at), "actor_id": row.actor_id, "actor_name": row.actor_name,
+            "operator": history_rules.operator_label(row.actor_name, row.actor_id, str(row.enterprise_id)),
+            "section": row.section,
             "section_label": domain.SECTION_LABELS.get(row.section, row.section),
             "record_id": row.record_id, "action": row.action, "field": row.field,
             "field_label": domain.FIELD_LABELS.get(row.field or "", row.field),
@@ -134,6 +138,7 @@ def _history_view(row: Any) -> dict[str, Any]:
 def _change_request_view(row: ChangeRequest) -> dict[str, Any]:
     return {"id": str(row.id), "status": row.status, "changes": row.changes, "reason": row.reason,
             "decision_reason": row.decision_reason,
+            "licence_attachment_id": str(row.licence_attachment_id) if row.licence_attachment_id else None,
             "requested_by": row.requested_by, "created_at": _iso(row.created_at),
             "labels": {k: domain.FIELD_LABELS.get(k, k) for k in row.changes}}
 
@@ -236,7 +241,8 @@ class EnterpriseService(PlatformService):
     def _changed(self, uow: Any, row: Enterprise, actor: dict | None, sections: list[str], section: str,
                  record_id: str | None, action: str, changes: list[tuple[str, Any, Any]] | None) -> None:
         repo = EnterpriseRepository(uow.session)
-        repo.add_history(row.id, (actor or {}).get("id"), section, record_id, action, changes)
+        repo.add_history(row.id, (actor or {}).get("id"), section, record_id, action, changes,
+                         actor_name=(actor or {}).get("history_name"))
         row.records_version = (row.records_version or 0) + 1
         row.updated_at = _now()
         uow.add_event(RECORDS_CHANGED, {"enterprise_id": row.id, "records_version": row.records_version,
@@ -407,6 +413,16 @@ class EnterpriseService(PlatformService):
                 {k: v for k, v in data["changes"].items() if k in domain.LOCKED_FIELDS})
             changes = {k: cleaned.get(k, v) for k, v in data["changes"].items()}
             errors.update(domain.change_request_errors(current, changes))
+            files = {k: v for k, v in data["files"].items() if v}
+            errors.update(change_rules.file_errors(changes, files))
+            checked = {}
+            for purpose, upload in files.items():
+                if purpose in errors:
+                    continue
+                try:
+                    checked[purpose] = check_upload(upload, purpose, domain.ATTACHMENT_PURPOSES[purpose][0])
+                except ValidationFailed as exc:
+                    errors.update(exc.fields)
             if errors:
                 raise ValidationFailed.from_fields(errors)
             if repo.pending_change_request(eid) is not None:
@@ -422,6 +438,12 @@ class EnterpriseService(PlatformService):
                                              for k, v in changes.items()},
                                     reason=data["reason"], requested_by=str(actor["id"]))
             repo.add(request)
+            carried = []
+            for purpose, upload in checked.items():
+                attachment = self._store(uow, row, purpose, None, None, upload, actor)
+                request.licence_attachment_id = attachment.id
+                carried.append({"id": str(attachment.id), "label": change_rules.FILE_LABELS[purpose],
+                                "filename": attachment.filename, "sha256": attachment.sha256})
             uow.add_event(CHANGE_REQUESTED, {
                 "change_request_id": request.id, "enterprise_id": eid, "uscc": row.uscc,
                 "enterprise_name": row.name, "region_code": row.region_code, "changes": request.changes,
@@ -438,7 +460,7 @@ class EnterpriseService(PlatformService):
                 "lane": "normal", "enterprise_id": str(eid),
                 "enterprise_name": row.name or row.uscc, "region_code": row.region_code or "150000",
                 "title": f"企业登记事项变更：{'、'.join(labels.values())}", "revision": 1,
-                "time_limit_days": None, "attachments": scans, "submitted_at": _now(),
+                "time_limit_days": None, "attachments": carried + scans, "submitted_at": _now(),
                 "fields": {k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
                            for k, v in request.changes.items()}})
             repo.add_history(eid, str(actor["id"]), "basic", str(request.id), "change_requested",
@@ -477,10 +499,16 @@ class EnterpriseService(PlatformService):
             status = domain.change_request_outcome(outcome)
             request.status = status
             request.decision_reason = data.get("reason")
-            reviewer = {"id": "review", "kind": "reviewer"}
+            reviewer = history_rules.decider_actor(data)
             if status == domain.CHANGE_APPROVED:
                 cleaned = {k: v["new"] for k, v in request.changes.items() if k in domain.LOCKED_FIELDS}
                 self._apply_basic(uow, row, cleaned, {}, reviewer, "change_approved")
+                if request.licence_attachment_id is not None:  # the new 营业执照 becomes the record's
+                    licence = EnterpriseRepository(uow.session).attachment(request.licence_attachment_id)
+                    old_id, row.business_licence_id = row.business_licence_id, request.licence_attachment_id
+                    self._changed(uow, row, reviewer, ["basic"], "basic", str(row.id), "change_approved",
+                                  [("business_licence", str(old_id) if old_id else None,
+                                    licence.filename if licence else None)])
             audit.record(uow.session, f"enterprise.change_{status}", actor_id=None, subject_id=str(row.id),
                          change_request_id=str(request.id), reason=data.get("reason"))
             uow.commit()

@@ -276,6 +276,10 @@ def effects_of_correction(data: dict[str, Any], case: dict[str, Any] | None,
     deadline_text = f"，请在 {deadline} 前补正" if deadline else ""
     recipient = Recipient.enterprise(data["enterprise_id"], module_of(case_ref))
     effects = Effects()
+    deadline_note = f"请在 {deadline} 前" if deadline else "请及时"
+    effects.notes.append(Note(recipient, f"{title}：需要补正",
+                              f"审核人员要求补正以下内容，{deadline_note}在待办中修改后重新提交。{items}",
+                              case_link(case_ref)))
     effects.todos.append(Todo(
         recipient=recipient, kind="correction", subject_ref=case_ref,
         title=f"补正：{title}", body=f"审核人员要求补正以下内容{deadline_text}。{items}",
@@ -318,19 +322,81 @@ def rating_todo(enterprise_id: str, case_ref: str, title: str, token: str) -> To
                 f"/rate/{token}")
 
 
-def effects_of_step_changed(data: dict[str, Any]) -> Effects:
-    return Effects(done=[Done(data["case_ref"], MOVED_ON_KINDS, "moved_on")])
+# ---- every step of a case is one message to its enterprise (registration cases are told by
+# ---- identity's account_status_changed, so they get none here) ------------------------------
+def _tells_enterprise(data: dict[str, Any]) -> bool:
+    return bool(data.get("enterprise_id")) and not str(data["case_ref"]).startswith("identity:")
 
 
-def effects_of_closed(data: dict[str, Any]) -> Effects:
-    return Effects(done=[Done(data["case_ref"], (), data.get("outcome") or "closed")])
+def case_note(data: dict[str, Any], title: str, headline: str, body: str) -> Note:
+    """The one message a step of a case gives its enterprise (the case's module sees it)."""
+    case_ref = data["case_ref"]
+    return Note(Recipient.enterprise(data["enterprise_id"], module_of(case_ref)),
+                f"{title}：{headline}", body, case_link(case_ref))
+
+
+LEVEL_LABELS = {"city": "盟市", "province": "自治区", "ministry": "部级"}
+
+
+def effects_of_step_changed(data: dict[str, Any], case: dict[str, Any] | None = None) -> Effects:
+    case_ref = data["case_ref"]
+    effects = Effects(done=[Done(case_ref, MOVED_ON_KINDS, "moved_on")])
+    if _tells_enterprise(data):
+        title = _case_title(case, case_ref)
+        step = data.get("step_label") or data.get("step") or ""
+        level = LEVEL_LABELS.get(data.get("level") or "", "")
+        where = f"{step}（{level}）" if level else step
+        effects.notes.append(case_note(data, title, f"已转至{step}",
+                                       f"您的申请“{title}”已进入{where}环节，请耐心等待。"))
+    return effects
+
+
+CLOSED_LABELS = {"withdrawn": "已撤回", "terminated": "已终止"}
+
+
+def effects_of_closed(data: dict[str, Any], case: dict[str, Any] | None = None) -> Effects:
+    case_ref = data["case_ref"]
+    outcome = data.get("outcome") or "closed"
+    effects = Effects(done=[Done(case_ref, (), outcome)])
+    if _tells_enterprise(data):
+        title = _case_title(case, case_ref)
+        label = CLOSED_LABELS.get(outcome, "已结束办理")
+        effects.notes.append(case_note(data, title, label, f"您的申请“{title}”{label}，审核部门不再办理。"))
+    return effects
 
 
 def effects_of_resubmission(data: dict[str, Any]) -> Effects:
-    """A producer's review_requested: a revision > 1 is the enterprise's correction, done."""
-    if int(data.get("revision") or 1) > 1:
-        return Effects(done=[Done(data["case_ref"], CORRECTION_KINDS, "resubmitted")])
-    return Effects()
+    """A producer's review_requested: a message that it was received; a revision > 1 is the
+    enterprise's correction (or a resubmission after 审核不通过), whose to-do is done."""
+    case_ref = data["case_ref"]
+    title = data.get("title") or case_ref
+    again = int(data.get("revision") or 1) > 1
+    effects = Effects(done=[Done(case_ref, CORRECTION_KINDS, "resubmitted")] if again else [])
+    if _tells_enterprise(data):
+        if again:
+            note = case_note(data, title, "已重新提交",
+                             f"您的申请“{title}”修改后的材料（第 {data.get('revision')} 版）已提交，"
+                             "等待审核部门继续办理。")
+        else:
+            note = case_note(data, title, "已提交", f"您的申请“{title}”已提交，等待审核部门受理。")
+        effects.notes.append(note)
+    return effects
+
+
+def effects_of_accepted(data: dict[str, Any], case: dict[str, Any] | None) -> Effects:
+    """受理 (by a reviewer, or by law after 5 working days): the enterprise is told from when the
+    20-working-day decision clock runs."""
+    case_ref = data["case_ref"]
+    if not _tells_enterprise(data):
+        return Effects()
+    title = _case_title(case, case_ref)
+    since = data.get("accepted_from")
+    since_text = f"，自 {since} 起计算审批时限" if since else ""
+    if data.get("deemed"):
+        body = (f"您的申请“{title}”在收到材料后5个工作日内未被受理也未被告知补正，"
+                f"依《行政许可法》第三十二条视为受理{since_text}。")
+        return Effects(notes=[case_note(data, title, "视为受理", body)])
+    return Effects(notes=[case_note(data, title, "已受理", f"您的申请“{title}”已受理{since_text}。")])
 
 
 def effects_of_overdue(data: dict[str, Any], case: dict[str, Any] | None) -> Effects:

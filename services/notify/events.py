@@ -25,14 +25,16 @@ CHANGE_REQUESTED = EventSpec("enterprise", "change_requested", 1, s.ChangeReques
                              "A change request: a to-do for the province desk.")
 
 # ---- review (answers on review.events) ------------------------------------------------------------
-CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, s.CaseStepChangedView, "A case was accepted.")
+CASE_ACCEPTED = EventSpec("review", "case_accepted", 1, s.CaseAcceptedView,
+                          "A case was accepted: a message to the enterprise.")
 CASE_STEP_CHANGED = EventSpec("review", "case_step_changed", 1, s.CaseStepChangedView,
-                              "A case moved on: correction/overdue to-dos are done.")
+                              "A case moved on: a message; correction/overdue to-dos are done.")
 CORRECTION_REQUESTED = EventSpec("review", "correction_requested", 1, s.CorrectionRequestedView,
                                  "A correction: a to-do (and mail) for the enterprise.")
 CASE_DECIDED = EventSpec("review", "case_decided", 1, s.CaseDecidedView,
                          "A decision: message, mail and a rating to-do (一事一评).")
-CASE_CLOSED = EventSpec("review", "case_closed", 1, s.CaseClosedView, "A case was withdrawn/terminated.")
+CASE_CLOSED = EventSpec("review", "case_closed", 1, s.CaseClosedView,
+                        "A case was withdrawn/terminated: a message.")
 CASE_OVERDUE = EventSpec("review", "case_overdue", 1, s.CaseOverdueView,
                          "A case passed its statutory date: a to-do for the reviewer desk.")
 SELF_INSPECTION_STARTED = EventSpec("review", "self_inspection_started", 1, s.SelfInspectionStartedView,
@@ -58,6 +60,8 @@ MATERIALS_OWED = EventSpec("permits", "materials_owed", 1, s.MaterialsOwedView,
                            "Expected: accepted with materials owed (容缺受理) until due_date.")
 CERTIFICATE_ISSUED = EventSpec("personnel", "certificate_issued", 1, s.CertificateView,
                                "Expected: a certificate was issued.")
+CERTIFICATE_RECORDED = EventSpec("personnel", "certificate_recorded", 1, s.CertificateView,
+                                  "A held certificate was recorded (信息补录): its expiry reminders.")
 CERTIFICATE_TRANSFERRED = EventSpec("personnel", "certificate_transferred", 1, s.CertificateTransferredView,
                                     "Expected: a certificate moved to another enterprise.")
 CERTIFICATE_CANCELLED = EventSpec("personnel", "certificate_cancelled", 1, s.CertificateView,
@@ -73,4 +77,5 @@ CONSUMES = [ENTERPRISE_ACCOUNT_REGISTERED, EMAIL_VERIFICATION_REQUESTED, PASSWOR
             ACCOUNT_STATUS_CHANGED, REGISTRATION_PROFILE_SUBMITTED, RECORDS_CHANGED, CHANGE_REQUESTED,
             CASE_ACCEPTED, CASE_STEP_CHANGED, CORRECTION_REQUESTED, CASE_DECIDED, CASE_CLOSED,
             CASE_OVERDUE, SELF_INSPECTION_STARTED, *REVIEW_REQUESTED.values(), LICENCE_AT_RISK,
+            CERTIFICATE_RECORDED,
             *EXPECTED]

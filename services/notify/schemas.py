@@ -77,8 +77,17 @@ class CaseStepChangedView(_CaseView):
     """review.case_step_changed v1 (and case_accepted v1: step only)"""
 
     step = fields.String(required=True)
+    step_label = fields.String(load_default=None, allow_none=True)
     level = fields.String(load_default=None, allow_none=True)
     region_code = fields.String(load_default=None, allow_none=True)
+
+
+class CaseAcceptedView(_CaseView):
+    """review.case_accepted v1: by a reviewer, or deemed by law (and from which day)."""
+
+    step = fields.String(required=True)
+    deemed = fields.Boolean(load_default=False)
+    accepted_from = fields.String(load_default=None, allow_none=True)
 
 
 class CorrectionItemView(_Tolerant):
@@ -192,6 +201,7 @@ class CertificateView(_Tolerant):
     kind = fields.String(required=True)
     number = fields.String(required=True)
     valid_until = fields.Date(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True)
 
 
 class CertificateTransferredView(_Tolerant):

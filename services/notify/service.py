@@ -284,7 +284,7 @@ class NotifyService(PlatformService):
     def on_case_accepted(self, body: dict) -> None:
         def react(session: Any, data: dict, envelope: dict) -> domain.Effects:
             self._remember_case(session, data)
-            return domain.Effects()
+            return domain.effects_of_accepted(data, self._case(session, data["case_ref"]))
 
         self._handle(ev.CASE_ACCEPTED, body, "notify.on_case_accepted", react)
 
@@ -292,7 +292,7 @@ class NotifyService(PlatformService):
     def on_case_step_changed(self, body: dict) -> None:
         def react(session: Any, data: dict, envelope: dict) -> domain.Effects:
             self._remember_case(session, data)
-            return domain.effects_of_step_changed(data)
+            return domain.effects_of_step_changed(data, self._case(session, data["case_ref"]))
 
         self._handle(ev.CASE_STEP_CHANGED, body, "notify.on_case_step_changed", react)
 
@@ -319,7 +319,8 @@ class NotifyService(PlatformService):
     @reliable_event_handler("review", "case_closed")
     def on_case_closed(self, body: dict) -> None:
         self._handle(ev.CASE_CLOSED, body, "notify.on_case_closed",
-                     lambda session, data, envelope: domain.effects_of_closed(data))
+                     lambda session, data, envelope: domain.effects_of_closed(
+                         data, self._case(session, data["case_ref"])))
 
     @reliable_event_handler("review", "case_overdue")
     def on_case_overdue(self, body: dict) -> None:
@@ -390,6 +391,17 @@ class NotifyService(PlatformService):
             return domain.Effects(agency=[("certificate.issued", data)])
 
         self._handle(ev.CERTIFICATE_ISSUED, body, "notify.on_certificate_issued", react)
+
+    @reliable_event_handler("personnel", "certificate_recorded")
+    def on_certificate_recorded(self, body: dict) -> None:
+        """信息补录: a certificate held before the platform gets the same expiry reminders (no agency
+        event: nothing was issued)."""
+        def react(session: Any, data: dict, envelope: dict) -> domain.Effects:
+            self._project_certificate(session, data, data["enterprise_id"],
+                                      domain.expiry_status(data.get("status") or "valid"))
+            return domain.Effects()
+
+        self._handle(ev.CERTIFICATE_RECORDED, body, "notify.on_certificate_recorded", react)
 
     @reliable_event_handler("personnel", "certificate_transferred")
     def on_certificate_transferred(self, body: dict) -> None:

@@ -263,6 +263,9 @@ class RenewalSchema(ProvenanceMixin):
 
     deadline_before_expiry_months = fields.Integer(validate=validate.Range(min=0, max=24))
     deadline_before_expiry_days = fields.Integer(validate=validate.Range(min=0, max=730))
+    # the earliest day (services/permits/renewal_window.py); none: no earliest day
+    opens_before_expiry_months = fields.Integer(validate=validate.Range(min=1, max=36))
+    opens_before_expiry_days = fields.Integer(validate=validate.Range(min=1, max=1095))
     may_downgrade = fields.Boolean(load_default=False)
 
 

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.common.errors import Conflict
+from services.permits import renewal_window
 from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
 from services.permits.licences import Licence, LicenceItem, add_months, status_on, validity_until
 
@@ -187,6 +188,9 @@ def check_eligibility(kind: str, licence: Licence | None, today: date, *, busine
         if live == "valid" and today > deadline:
             reasons.append(f"延续申请应当在{_renewal_rule(business_type)}提出：证书有效期至"
                            f"{licence.valid_until.isoformat()}，最迟应于{deadline.isoformat()}提交，已逾期")
+        early = renewal_window.too_early(business_type.renewal, licence.valid_until, today)
+        if live == "valid" and early:
+            reasons.append(early)
         for item in items:
             if item.category not in held:
                 reasons.append(f"延续不能增加类别“{business_type.category(item.category).name}”，请办理增项")

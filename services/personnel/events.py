@@ -14,6 +14,7 @@ from services.personnel.domain import KEY_PERSON_CHANGED
 from services.personnel.schemas import (
     CertificateCancelledData,
     CertificateIssuedData,
+    CertificateRecordedData,
     CertificateTransferredData,
     DeclarationStatusChangedData,
     KeyPersonChangedData,
@@ -49,6 +50,13 @@ CERTIFICATE_ISSUED = EventSpec(
     CertificateIssuedData,
     "A certificate was issued or its validity changed after an approval (registration, renewal, reissue).",
 )
+CERTIFICATE_RECORDED = EventSpec(
+    "personnel",
+    "certificate_recorded",
+    1,
+    CertificateRecordedData,
+    "A certificate already held was recorded (信息补录) or its record corrected: expiry reminders.",
+)
 CERTIFICATE_TRANSFERRED = EventSpec(
     "personnel",
     "certificate_transferred",
@@ -83,6 +91,7 @@ EMITS = [
     REVIEW_WITHDRAWN,
     DECLARATION_STATUS_CHANGED,
     CERTIFICATE_ISSUED,
+    CERTIFICATE_RECORDED,
     CERTIFICATE_TRANSFERRED,
     CERTIFICATE_CANCELLED,
     TRANSFER_REQUESTED,

@@ -392,6 +392,15 @@ class PersonnelRepository:
     def exam_passes(self, id_number: str) -> list[ExamPass]:
         return list(self.session.scalars(select(ExamPass).where(ExamPass.id_number == id_number.upper())))
 
+    def search_exam_passes(self, q: str, limit: int = 100) -> list[ExamPass]:
+        """By ID number or certificate number (prefix) or name (contains)."""
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return list(self.session.scalars(
+            select(ExamPass).where(or_(ExamPass.id_number.startswith(q, autoescape=True),
+                                       ExamPass.certificate_number.startswith(q, autoescape=True),
+                                       ExamPass.name.like(f"%{pattern}%", escape="\\")))
+            .order_by(ExamPass.id_number, ExamPass.specialty).limit(limit)))
+
     def has_exam_pass(self, id_number: str, specialty: str, number: str) -> bool:
         return (
             self.session.scalars(

@@ -167,6 +167,11 @@ class CertificateIssuedData(_Strict):
     status = fields.String(required=True)
 
 
+class CertificateRecordedData(CertificateIssuedData):
+    """Data of personnel.certificate_recorded v1: a certificate the enterprise already held was
+    recorded (信息补录) or its record corrected; notify keeps its expiry reminders from it."""
+
+
 class CertificateTransferredData(_Strict):
     """Data of personnel.certificate_transferred v1."""
 

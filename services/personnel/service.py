@@ -126,6 +126,14 @@ class PersonnelService(PlatformService):
         return certificates.record_exam_passes(self.deps, actor, payload)
 
     @service_rpc
+    def import_exam_passes(self, actor: dict, payload: dict) -> dict:
+        return certificates.import_exam_passes(self.deps, actor, payload)
+
+    @service_rpc
+    def search_exam_passes(self, actor: dict, query: dict) -> dict:
+        return certificates.search_exam_passes(self.deps, actor, query)
+
+    @service_rpc
     def exam_passes(self, actor: dict, id_number: str) -> list[dict]:
         return selectors.exam_passes(self.deps, actor, id_number)
 

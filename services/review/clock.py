@@ -157,6 +157,28 @@ def deemed_accepted(received_on: date, today: date, calendar: Calendar) -> bool:
     return today > acceptance_deadline(received_on, calendar)
 
 
+def awaiting_acceptance(accepted: bool, acceptance_due: date | None) -> bool:
+    """Whether a case is still in its art. 32 window: received, neither accepted nor deemed
+    accepted (a case type without a 受理 step has no window: its receipt is its acceptance)."""
+    return not accepted and acceptance_due is not None
+
+
+def decision_clock_start(received_on: date, accepted_on: date, deemed: bool) -> date:
+    """Art. 42's 20 working days count from 受理: the day a reviewer accepted the case, or, when
+    it was accepted by law (art. 32), the day the materials were received."""
+    return received_on if deemed else accepted_on
+
+
+def reckoning_start(started_on: date, acceptance_due: date | None, accepted: bool) -> date:
+    """The start a case's decision date is reckoned from: while it waits for 受理 the clock has not
+    started, and the latest it can start is the end of the acceptance window (so a case is never
+    flagged overdue before it could be accepted)."""
+    if awaiting_acceptance(accepted, acceptance_due):
+        assert acceptance_due is not None
+        return acceptance_due
+    return started_on
+
+
 @dataclass(frozen=True)
 class Pause:
     since: date

@@ -118,6 +118,18 @@ class CaseRepository:
             entry["overdue"] += overdue
         return sorted(table.values(), key=lambda e: (e["reviewer_id"] is None, -e["active"]))
 
+    def finishing_opinions(self, since: datetime, until: datetime, actions: tuple[str, ...],
+                           level: str | None = None) -> list[Any]:
+        """Opinions that finished a step in [since, until), with their case's clock figures."""
+        query = (select(Opinion.reviewer_id, Opinion.reviewer_name, Opinion.level, Opinion.at,
+                        Case.region_code, Case.clock_started_on, Case.paused_days, Case.limit_days,
+                        Case.extension_days)
+                 .join(Case, Case.id == Opinion.case_id)
+                 .where(Opinion.action.in_(actions), Opinion.at >= since, Opinion.at < until))
+        if level is not None:
+            query = query.where(Opinion.level == level)
+        return list(self.session.execute(query.order_by(Opinion.at)).all())
+
     def workload_by_desk(self) -> list[dict[str, Any]]:
         rows = self.session.execute(
             select(Case.level, Case.desk_region, Case.queue, func.count(),

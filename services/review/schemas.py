@@ -105,6 +105,10 @@ class CaseDecidedData(_CaseEvent):
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     reason = fields.String(required=True, allow_none=True)
     decided_by = fields.String(required=True)
+    # who decided, for the producers' records (e.g. enterprise's 变更记录 操作人)
+    decided_by_id = fields.String(load_default=None, allow_none=True)
+    decided_level = fields.String(load_default=None, allow_none=True)
+    decided_desk_region = fields.String(load_default=None, allow_none=True)
 
 
 class CaseClosedData(_CaseEvent):
@@ -153,6 +157,13 @@ class QueueQuerySchema(_Loose):
     sort = fields.String(load_default="received", validate=validate.OneOf(["received", "due", "updated"]))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
     cursor = fields.String(load_default=None, allow_none=True)
+
+
+class WorkloadQuerySchema(_Loose):
+    """The period of 已办结 counts (Beijing dates, both included); empty: this month so far."""
+
+    date_from = fields.Date(data_key="from", load_default=None, allow_none=True)
+    date_to = fields.Date(data_key="to", load_default=None, allow_none=True)
 
 
 class ActSchema(_Loose):

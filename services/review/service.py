@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,7 @@ from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
 from services.review import clock, domain, owed
+from services.review import workload as workload_rules
 from services.review.events import (
     CASE_ACCEPTED,
     CASE_CLOSED,
@@ -75,6 +76,7 @@ from services.review.schemas import (
     RectificationEvidenceSchema,
     ResolveRectificationSchema,
     SelfInspectionSubmitSchema,
+    WorkloadQuerySchema,
 )
 
 log = logging.getLogger(__name__)
@@ -122,8 +124,9 @@ def _case_type(case: Case) -> domain.CaseType:
 
 
 def _recompute_due(case: Case, today: date) -> None:
-    case.due_date = clock.due_date(case.clock_started_on, case.limit_days, case.extension_days,
-                                   case.paused_days, _calendar())
+    start = clock.reckoning_start(case.clock_started_on, case.acceptance_due, case.accepted)
+    case.due_date = clock.due_date(start, case.limit_days, case.extension_days, case.paused_days,
+                                   _calendar())
     case.overdue = case.queue == "active" and today > case.due_date
 
 
@@ -140,8 +143,30 @@ def _resume(case: Case, today: date) -> None:
     _recompute_due(case, today)
 
 
+def _start_decision_clock(case: Case, start: date, today: date) -> None:
+    """受理: the 20 working days run from ``start``; pauses before it (a 补正 before 受理) do not
+    count against it (行政许可法 第三十二条、第四十二条)."""
+    case.clock_started_on = start
+    if not case.deemed_accepted:
+        case.paused_days = 0
+    case.acceptance_due = None
+    _recompute_due(case, today)
+
+
 def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
     today = today or _today()
+    if clock.awaiting_acceptance(case.accepted, case.acceptance_due) and case.queue != "done":
+        # 受理 not yet given: only the 5-working-day window runs; the decision clock waits for it
+        return {
+            "started_on": None, "limit_days": case.limit_days, "extension_days": 0,
+            "extension_reason": None, "used_days": 0, "remaining_days": case.limit_days,
+            "paused": case.paused_since is not None, "pause_reason": case.pause_reason,
+            "expected_decision_date": None, "overdue": False, "decision_clock_started": False,
+            "received_on": case.received_at.astimezone(BEIJING).date().isoformat(),
+            "acceptance_due": case.acceptance_due.isoformat()
+            if case.acceptance_due and case.status == domain.SUBMITTED else None,
+            "deemed_accepted": False, "accepted_from": None,
+        }
     view = clock.evaluate_totals(case.clock_started_on, case.limit_days, case.extension_days,
                                  case.paused_days, case.paused_since, case.pause_reason, today, _calendar())
     final = case.queue == "done"
@@ -151,7 +176,8 @@ def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
         "used_days": view.used_days, "remaining_days": view.remaining_days,
         "paused": view.paused and not final, "pause_reason": view.pause_reason,
         "expected_decision_date": None if final else view.due_date.isoformat(),
-        "overdue": view.overdue and not final,
+        "overdue": view.overdue and not final, "decision_clock_started": True,
+        "received_on": case.received_at.astimezone(BEIJING).date().isoformat(),
         # 行政许可法 第三十二条: accept or ask for 补正 by this day, or the case is accepted by law
         "acceptance_due": case.acceptance_due.isoformat()
         if case.acceptance_due and case.status == domain.SUBMITTED else None,
@@ -601,7 +627,8 @@ class ReviewService(PlatformService):
                                                     "deadline": deadline})
         elif action == "accept":
             case.accepted = True
-            case.acceptance_due = None
+            _start_decision_clock(case, clock.decision_clock_start(
+                case.received_at.astimezone(BEIJING).date(), today, deemed=False), today)
             uow.add_event(CASE_ACCEPTED, {**_event_base(case), "step": step.key, "deemed": False,
                                           "accepted_from": today})
         self._opinion(uow, case, action, RESULT_LABELS[action], outcome.handling, comment, actor,
@@ -617,7 +644,9 @@ class ReviewService(PlatformService):
             case.overdue = False
             case.paused_since = None
             uow.add_event(CASE_DECIDED, {**_event_base(case), "decision": outcome.decision,
-                                         "reason": comment or None, "decided_by": _name(actor)})
+                                         "reason": comment or None, "decided_by": _name(actor),
+                                         "decided_by_id": str(actor["id"]), "decided_level": case.level,
+                                         "decided_desk_region": case.desk_region})
         elif case.queue == "active":
             case.overdue = today > case.due_date
         case.updated_at = now
@@ -721,15 +750,41 @@ class ReviewService(PlatformService):
 
     # ---- workload and delegation ------------------------------------------------------------------
     @service_rpc
-    def workload(self, actor: dict) -> dict:
+    def workload(self, actor: dict, query: dict | None = None) -> dict:
+        """Open cases per desk (admins) or per reviewer of the desk, and what was done in a period
+        (``from``/``to``, default this month) with the average handling time against the limit."""
+        data = load_or_fail(WorkloadQuerySchema(), query or {})
+        today = _today()
+        start, end = data["date_from"] or today.replace(day=1), data["date_to"] or today
+        errors = workload_rules.period_errors(start, end)
+        if errors:
+            raise ValidationFailed.from_fields(
+                {k: [field_error("invalid", message)] for k, message in errors.items()})
+        period = {"from": start.isoformat(), "to": end.isoformat()}
         with self.db.unit_of_work() as uow:
             cases = CaseRepository(uow.session)
-            if actor.get("kind") == "admin":
-                return {"desks": cases.workload_by_desk(), "reviewers": []}
-            level, desk = self._desk(actor)
+            admin = actor.get("kind") == "admin"
+            level, desk = (None, None) if admin else self._desk(actor)
+            done = workload_rules.summarise(
+                [item for item in self._finished(cases, start, end, level)
+                 if admin or (item.level, item.desk_region) == (level, desk)], _calendar())
+            if admin:
+                return {"desks": cases.workload_by_desk(), "reviewers": [], "period": period, "done": done}
             return {"desks": [d for d in cases.workload_by_desk()
                               if (d["level"], d["desk_region"]) == (level, desk)],
-                    "reviewers": cases.workload(level, desk)}
+                    "reviewers": cases.workload(level, desk), "period": period, "done": done}
+
+    @staticmethod
+    def _finished(cases: CaseRepository, start: date, end: date,
+                  level: str | None) -> list[workload_rules.Finished]:
+        since = datetime.combine(start, time.min, BEIJING)
+        until = datetime.combine(end + timedelta(days=1), time.min, BEIJING)
+        return [workload_rules.Finished(
+            reviewer_id=row.reviewer_id, reviewer_name=row.reviewer_name, level=row.level,
+            desk_region=domain.route_region(row.level, row.region_code),
+            day=row.at.astimezone(BEIJING).date(), clock_started_on=row.clock_started_on,
+            paused_days=row.paused_days, limit_days=row.limit_days + row.extension_days)
+            for row in cases.finishing_opinions(since, until, workload_rules.FINISHING_ACTIONS, level)]
 
     @service_rpc
     def delegate(self, actor: dict, payload: dict) -> dict:
@@ -1087,7 +1142,8 @@ class ReviewService(PlatformService):
                 received_on = case.received_at.astimezone(BEIJING).date()
                 due = case.acceptance_due
                 case.accepted = case.deemed_accepted = True
-                case.acceptance_due = None
+                _start_decision_clock(case, clock.decision_clock_start(received_on, today, deemed=True),
+                                      today)
                 case.status = domain.IN_REVIEW
                 case.queue = domain.queue_of(case.status)
                 case.overdue = today > case.due_date

@@ -69,13 +69,19 @@ def enterprise(cluster):
     return actor
 
 
+def new_licence() -> dict:
+    """A name change carries the new 营业执照 (issue 15, item 6)."""
+    return {"business_licence": upload("新营业执照.pdf", scan_pdf())}
+
+
 def test_name_change_refused_while_a_case_is_open(cluster, doubles):
     actor = enterprise(cluster)
     doubles.write_text(json.dumps({f"permits:{actor['id']}": [
         {"id": "a1", "kind": "application", "title": "承装（修、试）电力设施许可新申请",
          "status": "in_review"}]}))
     with pytest.raises(InvalidTransition) as refused:
-        cluster.enterprise.request_change(actor, actor["id"], {"changes": {"name": "内蒙古更名电力有限公司"}})
+        cluster.enterprise.request_change(actor, actor["id"], {"changes": {"name": "内蒙古更名电力有限公司"},
+                                                               "files": new_licence()})
     assert refused.value.code == "open_cases"
     assert "承装（修、试）电力设施许可新申请" in refused.value.fields["name"][0]["message"]
     # other locked fields are not held up by open cases
@@ -88,7 +94,8 @@ def test_personnel_cases_count_too_and_closed_cases_free_the_name(cluster, doubl
     actor = enterprise(cluster)
     doubles.write_text(json.dumps({f"personnel:{actor['id']}": [
         {"id": "p1", "kind": "certificate", "title": "安管人员证书申请", "status": "submitted"}]}))
-    renamed = {"changes": {"name": "内蒙古再更名电力有限公司"}, "reason": "工商变更已完成"}
+    renamed = {"changes": {"name": "内蒙古再更名电力有限公司"}, "reason": "工商变更已完成",
+               "files": new_licence()}
     with pytest.raises(InvalidTransition):
         cluster.enterprise.request_change(actor, actor["id"], renamed)
     doubles.write_text("{}")
@@ -103,7 +110,7 @@ def test_without_an_answer_the_name_change_is_refused(running_platform, cluster,
     try:
         with pytest.raises(ServiceError) as unknown:
             cluster.enterprise.request_change(actor, actor["id"], {
-                "changes": {"name": "内蒙古无应答电力有限公司"}})
+                "changes": {"name": "内蒙古无应答电力有限公司"}, "files": new_licence()})
         assert unknown.value.code == "open_cases_unknown"
     finally:
         processes.start_process("personnel-double", [

@@ -286,6 +286,12 @@ def test_change_request_is_decided_by_review(cluster, engines):
     assert requests_[0]["status"] == "approved"
     history = cluster.enterprise.change_history(actor, actor["id"], {})["items"]
     assert any(h["field"] == "legal_representative" and h["new"] == "周九" for h in history)
+    # 变更记录 names who decided (issue 15, item 5): the reviewer, their level and desk
+    (applied,) = [h for h in history if h["action"] == "change_approved"]
+    assert applied["actor_id"] == province["id"]
+    assert applied["operator"] == "自治区审核员（自治区 150000 审核）"
+    requested = next(h for h in history if h["action"] == "change_requested")
+    assert requested["operator"] == "本单位"
 
     second = cluster.enterprise.request_change(actor, actor["id"], {
         "changes": {"registered_address": "呼和浩特市回民区某街1号"}, "reason": "住所变更"})
@@ -298,3 +304,38 @@ def test_change_request_is_decided_by_review(cluster, engines):
     assert rejected["decision_reason"] == "营业执照住所与申请不一致"
     unchanged = cluster.enterprise.get_enterprise(actor, actor["id"])["registered_address"]
     assert unchanged == "呼和浩特市新城区新华大街1号"
+
+
+def test_a_name_change_carries_the_new_business_licence(cluster, engines):
+    """issue 15, item 6 (seed 002): refused without the new 营业执照; the reviewer sees it on the
+    case; on approval it becomes the enterprise's 营业执照."""
+    actor = new_enterprise(cluster)
+    complete(cluster, actor)
+    renamed = f"内蒙古更名后电力工程{uuid.uuid4().hex[:6]}有限公司"
+    with pytest.raises(ValidationFailed) as refused:
+        cluster.enterprise.request_change(actor, actor["id"], {"changes": {"name": renamed}})
+    assert refused.value.fields["business_licence"][0]["code"] == "required"
+    assert cluster.enterprise.list_change_requests(actor, actor["id"]) == []
+    request = cluster.enterprise.request_change(actor, actor["id"], {
+        "changes": {"name": renamed}, "reason": "工商变更",
+        "files": {"business_licence": upload("更名后营业执照.pdf", scan_pdf())}})
+    licence_id = request["licence_attachment_id"]
+    assert licence_id
+    case_id = change_case(engines, request["id"])
+    province = province_reviewer()
+    detail = cluster.review.case_detail(province, case_id)
+    carried = [a for a in detail["attachments"] if a["id"] == licence_id]
+    assert [(a["label"], a["filename"]) for a in carried] == [("变更后的营业执照", "更名后营业执照.pdf")]
+    assert cluster.enterprise.attachment_url(province, licence_id)["filename"] == "更名后营业执照.pdf"
+    cluster.review.claim(province, case_id)
+    cluster.review.act(province, case_id, {"action": "approve", "comment": "同意更名"})
+    wait_for(lambda: cluster.enterprise.get_enterprise(actor, actor["id"])["name"] == renamed,
+             what="the approved name change applied")
+    after = cluster.enterprise.get_enterprise(actor, actor["id"])
+    assert after["files"]["business_licence"]["id"] == licence_id
+    # a change that needs no file refuses one
+    with pytest.raises(ValidationFailed) as extra:
+        cluster.enterprise.request_change(actor, actor["id"], {
+            "changes": {"registered_address": "呼和浩特市回民区某街2号"},
+            "files": {"business_licence": upload("x.pdf", scan_pdf())}})
+    assert extra.value.fields["business_licence"][0]["code"] == "not_needed"

@@ -389,6 +389,7 @@ def test_a_case_not_accepted_within_five_working_days_is_deemed_accepted(stack):
     history = wait_for(deemed, timeout=45, what="deemed accepted by the sweep")
     assert history["status"] == "in_review" and history["clock"]["accepted_from"] == "2025-09-30"
     assert history["clock"]["acceptance_due"] is None
+    assert history["clock"]["started_on"] == "2025-09-30"  # the decision clock runs from receipt
     (opinion,) = history["history"]
     assert (opinion["result"], opinion["handling"], opinion["reviewer_name"]) == (
         "受理", "逾期未受理视为受理", "系统")

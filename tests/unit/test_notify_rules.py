@@ -222,3 +222,63 @@ def test_correction_items_are_named_by_the_producers_labels_not_reviews_keys():
     assert "enterprise.legal_representative" not in todo.body and "a-77" not in todo.body
     assert "unknown.key：其他" in todo.body
     assert [i["name"] for i in effects.mails[0].data["items"]] == ["法定代表人", "营业执照", "unknown.key"]
+
+
+# ---- every step of a case is one message (issue 15, item 18) ---------------------------------------
+STEP = {"case_ref": "permits:application:a", "enterprise_id": ENT}
+
+
+@pytest.mark.parametrize("effects,headline", [
+    (domain.effects_of_resubmission({**STEP, "revision": 1, "title": "许可新办"}), "已提交"),
+    (domain.effects_of_resubmission({**STEP, "revision": 2, "title": "许可新办"}), "已重新提交"),
+    (domain.effects_of_accepted({**STEP, "deemed": False, "accepted_from": "2026-12-07"},
+                                {"title": "许可新办"}), "已受理"),
+    (domain.effects_of_accepted({**STEP, "deemed": True, "accepted_from": "2026-12-01"},
+                                {"title": "许可新办"}), "视为受理"),
+    (domain.effects_of_correction({**STEP, "items": [{"name": "x", "reason": "y"}], "deadline": None},
+                                  {"title": "许可新办"}, None), "需要补正"),
+    (domain.effects_of_step_changed({**STEP, "step": "review", "step_label": "审核", "level": "province"},
+                                    {"title": "许可新办"}), "已转至审核"),
+    (domain.effects_of_closed({**STEP, "outcome": "withdrawn"}, {"title": "许可新办"}), "已撤回"),
+    (domain.effects_of_decision({**STEP, "decision": "approved", "reason": None}, {"title": "许可新办"},
+                                None),
+     "审核通过"),
+])
+def test_every_step_of_a_case_is_one_message_to_its_module(effects, headline):
+    [note] = effects.notes
+    assert note.title == f"许可新办：{headline}"
+    assert note.recipient == Recipient.enterprise(ENT, "permits")
+    assert note.link == "/permits/applications/a"
+
+
+def test_deemed_acceptance_says_from_when_the_clock_runs():
+    [note] = domain.effects_of_accepted({**STEP, "deemed": True, "accepted_from": "2026-12-01"}, None).notes
+    assert "第三十二条" in note.body and "2026-12-01" in note.body
+
+
+def test_registration_steps_are_told_by_identity_not_here():
+    reg = {"case_ref": "identity:registration:a", "enterprise_id": ENT, "revision": 1, "title": "注册"}
+    assert domain.effects_of_resubmission(reg).notes == []
+    assert domain.effects_of_accepted({**reg, "deemed": False}, None).notes == []
+    assert domain.effects_of_step_changed({**reg, "step": "s"}).notes == []
+
+
+def test_a_recorded_certificate_reaches_notify_with_what_its_reminders_need():
+    """issue 15, item 19: personnel.certificate_recorded (信息补录) as personnel sends it and notify
+    reads it: the expiry date and a status that keeps the reminders on."""
+    import uuid
+
+    from services.common.envelope import make_envelope
+    from services.personnel.events import CERTIFICATE_RECORDED as SENT
+
+    data = SENT.serialise({"certificate_id": uuid.uuid4(), "enterprise_id": uuid.UUID(ENT),
+                           "person_id": uuid.uuid4(), "holder_name": "王补录", "kind": "safety_b",
+                           "type_code": "transport_safety", "number": "蒙交安B1",
+                           "valid_until": date(2030, 1, 31), "status": "valid"})
+    got = ev.CERTIFICATE_RECORDED.parse(make_envelope("personnel", SENT.type, SENT.version, data))["data"]
+    assert got["valid_until"] == date(2030, 1, 31) and domain.expiry_status(got["status"]) == "active"
+    assert ev.CERTIFICATE_RECORDED in ev.CONSUMES
+    [reminder] = domain.expiry_reminders(date(2029, 12, 2), {
+        "subject_kind": "certificate", "enterprise_id": ENT, "number": got["number"],
+        "valid_until": got["valid_until"], "status": "active"})
+    assert "60天" in reminder.title

@@ -178,3 +178,23 @@ def test_admins_filter_licences_at_risk_and_see_the_reason(client, rpc):
     assert call[2][1:] == ("", True)
     client.get("/admin/licences?q=N")
     assert [c for c in rpc.calls if c[1] == "find_licences"][-1][2][1:] == ("N", False)
+
+
+def test_the_application_page_shows_both_legal_clocks_of_its_case(client, rpc):
+    """issue 15, item 2: the deadline on the application's own page, not only on 审核进度."""
+    sign_in_as(client)
+    submitted = {**APP, "state": "under_review", "case_ref": "permits:application:app-1"}
+    rpc.behaviour[("permits", "get_application")] = lambda actor, app_id: submitted
+    waiting = {"received_on": "2026-12-01", "acceptance_due": "2026-12-08", "decision_clock_started": False,
+               "limit_days": 20, "deemed_accepted": False, "expected_decision_date": None}
+    rpc.behaviour[("review", "case_history")] = lambda actor, ref: {"clock": waiting}
+    html = client.get("/permits/applications/app-1").get_data(as_text=True)
+    assert 'data-decision-started="no"' in html and "2026-12-08 前受理或一次告知补正" in html
+    assert "受理后起算 20 个工作日" in html
+    running = {**waiting, "acceptance_due": None, "decision_clock_started": True, "started_on": "2026-12-03",
+               "expected_decision_date": "2026-12-31", "extension_days": 0}
+    rpc.behaviour[("review", "case_history")] = lambda actor, ref: {"clock": running}
+    html = client.get("/permits/applications/app-1").get_data(as_text=True)
+    assert "自 2026-12-03 受理起 20 个工作日" in html and '<span id="clock-due">2026-12-31</span>' in html
+    rpc.behaviour[("review", "case_history")] = NotFound("案件不存在")
+    assert 'id="legal-clock"' not in client.get("/permits/applications/app-1").get_data(as_text=True)

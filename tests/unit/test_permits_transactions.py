@@ -93,7 +93,7 @@ def test_pfl_renewal_thirty_days_and_expired(pfl):
 
 def test_pfl_renewal_may_downgrade_but_not_upgrade_or_add(pfl):
     lic = pfl_licence()
-    today = date(2026, 6, 1)
+    today = date(2026, 12, 15)  # inside the window: 90 days before expiry until 30 days before
 
     def renew(*sel):
         return check_eligibility(
@@ -111,7 +111,7 @@ def test_pfl_renewal_may_downgrade_but_not_upgrade_or_add(pfl):
 def test_hmq_renewal_cannot_downgrade(hmq):
     lic = hmq_licence(items=(LicenceItem("bridge", "甲"),))
     result = check_eligibility(
-        "renewal", lic, date(2026, 1, 5), business_type=hmq, selections=[("bridge", "乙")]
+        "renewal", lic, date(2026, 7, 1), business_type=hmq, selections=[("bridge", "乙")]
     )
     assert result.reasons == ("公路养护作业单位资质延续不能降级",)
 
@@ -338,3 +338,29 @@ def test_review_request_uses_review_lane_names(pfl, hmq):
     }
     assert hmq.review_request("new")["lane"] == "standard"
     assert pfl.review_request("new", "fast_track")["time_limit_days"] == 15
+
+
+# ---------------------------------------------------------------- renewal windows open (issue 15, item 3)
+def test_a_licence_issued_today_cannot_be_renewed_today(pfl):
+    today = date(2026, 12, 6)
+    fresh = pfl_licence(issued_on=today, valid_from=today, valid_until=date(2032, 12, 5))
+    refused = check_eligibility("renewal", fresh, today, business_type=pfl, submitter="legal_rep")
+    assert not refused.ok
+    assert refused.reasons == (
+        "延续申请应在有效期届满前90日内提出：证书有效期至2032-12-05，自2032-09-06起方可申请延续",)
+
+
+def test_the_window_opens_90_days_before_a_pfl_expiry_and_6_months_before_hmq(pfl, hmq):
+    from services.permits.renewal_window import renewal_opens
+
+    lic = pfl_licence()  # valid until 2027-02-28
+    assert renewal_opens(pfl.renewal, lic.valid_until) == date(2026, 11, 30)
+    def renew(day: date) -> bool:
+        return check_eligibility("renewal", lic, day, business_type=pfl, submitter="legal_rep").ok
+
+    assert not renew(date(2026, 11, 29)) and renew(date(2026, 11, 30))
+    h = hmq_licence()  # valid until 2026-12-16, deadline 2026-09-16
+    assert renewal_opens(hmq.renewal, h.valid_until) == date(2026, 6, 16)
+    assert not check_eligibility("renewal", h, date(2026, 6, 15), business_type=hmq).ok
+    assert check_eligibility("renewal", h, date(2026, 6, 16), business_type=hmq).ok
+    assert renewal_opens({"deadline_before_expiry_days": 30}, lic.valid_until) is None  # no earliest day

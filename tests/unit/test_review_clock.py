@@ -163,3 +163,27 @@ def test_missing_notice_years_warn_about_next_year():
     assert missing_notice_years(date(2026, 12, 6), covered) == []
     assert missing_notice_years(date(2028, 3, 1), covered) == [2028]      # 2029: too early to ask
     assert missing_notice_years(date(2027, 10, 1), covered) == [2028]
+
+
+# ---- art. 42 counts from 受理; art. 32's window is a separate clock before it (issue 15, item 2) ----
+def test_decision_clock_starts_at_acceptance_or_at_receipt_when_deemed():
+    from services.review.clock import decision_clock_start
+
+    received, accepted = date(2025, 3, 3), date(2025, 3, 6)
+    assert decision_clock_start(received, accepted, deemed=False) == accepted
+    assert decision_clock_start(received, date(2025, 3, 11), deemed=True) == received
+
+
+def test_a_case_awaiting_acceptance_is_reckoned_from_the_end_of_its_window():
+    from services.review.clock import awaiting_acceptance, reckoning_start
+
+    received = date(2025, 3, 3)  # a Monday
+    window = acceptance_deadline(received, CAL)
+    assert window == date(2025, 3, 10)
+    assert awaiting_acceptance(False, window) and not awaiting_acceptance(True, None)
+    assert not awaiting_acceptance(False, None)  # no 受理 step: receipt is acceptance
+    assert reckoning_start(received, window, accepted=False) == window
+    assert reckoning_start(date(2025, 3, 5), None, accepted=True) == date(2025, 3, 5)
+    # accepted on Wednesday: 20 working days from then, not from Monday's receipt
+    assert evaluate(date(2025, 3, 5), 20, 0, [], date(2025, 3, 5), CAL).due_date == date(2025, 4, 2)
+    assert evaluate(received, 20, 0, [], received, CAL).due_date == date(2025, 3, 31)

@@ -397,3 +397,19 @@ def test_registration_review_pages_lead_to_the_review_console(client, rpc):
     assert client.get("/api/v1/registrations/pending").status_code == 404  # replaced by the review API
     sign_in_as(client, "e1")
     assert client.get("/review/registrations").status_code == 403
+
+
+def test_workload_page_passes_the_period_and_shows_done_against_the_limit(client, rpc):
+    done = {"done": 3, "average_days": 12.5, "average_limit_days": 20, "within_limit": 2, "over_limit": 1}
+    rpc.behaviour[("review", "workload")] = {
+        "desks": [], "reviewers": [], "period": {"from": "2026-11-01", "to": "2026-11-30"},
+        "done": {"desks": [{"level": "city", "desk_region": "150100", **done}],
+                 "reviewers": [{"reviewer_id": "r1", "reviewer_name": "王审核", **done}]}}
+    sign_in_as(client, "r1")
+    html = client.get("/review/workload?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    ((_, _, (_actor, period), _),) = calls(rpc, "workload")
+    assert period == {"from": "2026-11-01", "to": "2026-11-30"}
+    assert "2026-11-01 至 2026-11-30" in html and 'data-reviewer="r1"' in html
+    assert '<td class="done">3</td><td>12.5</td><td>20</td><td>2</td><td class="overdue">1</td>' in html
+    api = client.get("/api/v1/review/workload?from=2026-11-01")
+    assert api.status_code == 200 and calls(rpc, "workload")[-1][2][1] == {"from": "2026-11-01"}

@@ -94,6 +94,9 @@ class CaseDecidedData(_CaseEvent):
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     reason = fields.String(load_default=None, allow_none=True)
     decided_by = fields.String(load_default=None, allow_none=True)
+    decided_by_id = fields.String(load_default=None, allow_none=True)
+    decided_level = fields.String(load_default=None, allow_none=True)
+    decided_desk_region = fields.String(load_default=None, allow_none=True)
 
 
 class CaseClosedData(_CaseEvent):

@@ -8,10 +8,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import Conflict, NotFound, ValidationFailed
+from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import domain, records, views
+from services.personnel import domain, exam_import, records, views
+from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
 from services.personnel.usecases import _support as s
@@ -88,6 +89,7 @@ def add_certificate_record(deps: Deps, actor: dict, person_id: str, data: dict) 
         except IntegrityError as exc:
             raise Conflict("该人员已有同类有效证书记录", code="already_registered") from exc
         uow.audit("personnel.certificate.supplement", actor_id=actor.get("id"), subject_id=str(cert.id))
+        recorded(uow, cert, person)
         view = views.certificate_view(deps.types, cert, person)
         uow.commit()
         return view
@@ -120,9 +122,19 @@ def update_certificate_record(deps: Deps, actor: dict, certificate_id: str, data
         cert.updated_at = _now()
         uow.audit("personnel.certificate.supplement_edit", actor_id=actor.get("id"), subject_id=str(cert.id))
         uow.flush()
+        recorded(uow, cert, repo.person(cert.person_id))
         view = views.certificate_view(deps.types, cert, repo.person(cert.person_id))
         uow.commit()
         return view
+
+
+def recorded(uow: Any, cert: Certificate, person: Any) -> None:
+    """Tell notify about a recorded certificate, so its expiry is reminded like an issued one's."""
+    uow.add_event(CERTIFICATE_RECORDED, {
+        "certificate_id": cert.id, "enterprise_id": cert.enterprise_id, "person_id": cert.person_id,
+        "holder_name": person.name if person is not None else "", "kind": cert.certificate_kind,
+        "type_code": cert.type_code, "number": records.number_of(cert), "valid_until": cert.valid_until,
+        "status": cert.status})
 
 
 def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
@@ -148,6 +160,58 @@ def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
         uow.audit("personnel.exam_passes.record", actor_id=actor.get("id"), added=added)
         uow.commit()
     return {"added": added}
+
+
+EXAM_TYPE = "constructor_2"  # the type whose 初始注册 / 增项 check the exam-pass register
+
+
+def import_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
+    """Admin import of an Excel sheet of passes: the valid rows are recorded (a pass already on
+    record is counted, not doubled), the others come back row by row with the reasons."""
+    import base64
+    import binascii
+
+    s.require_staff(deps, actor, admin=True)
+    upload = (payload or {}).get("file") or {}
+    try:
+        data = base64.b64decode(str(upload.get("content_b64") or ""), validate=True)
+    except (binascii.Error, ValueError):
+        data = b""
+    t = deps.types.type(EXAM_TYPE)
+    try:
+        checked = exam_import.check_rows(
+            exam_import.read_sheet(data), list((t.specialties or {}).get("choices") or []),
+            t.numbers["qualification_number"]["pattern"], _today())
+    except exam_import.SheetError as exc:
+        raise ValidationFailed(str(exc), {"file": [field_error("invalid", str(exc))]}) from None
+    added = already = 0
+    with deps.begin() as uow:
+        repo = uow.repo
+        for item in checked.passes:
+            if repo.has_exam_pass(item["id_number"], item["specialty"], item["certificate_number"]):
+                already += 1
+                continue
+            repo.add(ExamPass(**item))
+            added += 1
+        uow.audit("personnel.exam_passes.import", actor_id=actor.get("id"), added=added, already=already,
+                  rejected=len(checked.rejected), filename=str(upload.get("filename") or ""))
+        uow.commit()
+    return {"filename": upload.get("filename"), "rows": len(checked.passes) + len(checked.rejected),
+            "added": added, "already": already, "rejected": checked.rejected}
+
+
+def search_exam_passes(deps: Deps, actor: dict, query: dict) -> dict:
+    """The register for reviewers and admins: by ID number, name or certificate number (prefix)."""
+    s.require_staff(deps, actor)
+    q = str((query or {}).get("q") or "").strip().upper()
+    if not q:
+        return {"items": [], "q": ""}
+    with deps.begin() as uow:
+        rows = uow.repo.search_exam_passes(q)
+        return {"q": q, "items": [
+            {"id_number": p.id_number, "name": p.name, "specialty": p.specialty,
+             "certificate_number": p.certificate_number,
+             "passed_on": p.passed_on.isoformat() if p.passed_on else None} for p in rows]}
 
 
 def find_for_re_registration(deps: Deps, actor: dict, query: dict) -> dict:
