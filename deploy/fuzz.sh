@@ -13,4 +13,5 @@ cleanup() {
 }
 trap cleanup EXIT
 .venv/bin/python -m deploy.servers start
+echo "fuzz: ${QLP_FUZZ_EXAMPLES:-5} examples per operation, seed ${QLP_FUZZ_SEED:-fixed} (QLP_FUZZ_SEED=... repeats a run)"
 .venv/bin/python -m pytest tests/integration/test_api_fuzz.py -q -rs -s
