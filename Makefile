@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: up down status test lint bench bootstrap demo load cluster-test
+.PHONY: up down status test lint bench bootstrap demo load fuzz cluster-test
 
 up:
 	bash deploy/bootstrap.sh && $(PY) -m deploy.platform up
@@ -43,3 +43,11 @@ bootstrap:
 
 demo:
 	$(PY) -m deploy.demo
+
+# The API fuzz tier at length (before a release): schemathesis against the OpenAPI document on the
+# test profile's platform, FUZZ_EXAMPLES generated examples per operation and a fresh seed
+# (`make test` runs the same tier with 5 and a fixed seed); e.g. `make fuzz FUZZ_EXAMPLES=300`.
+FUZZ_EXAMPLES ?= 100
+fuzz: bootstrap
+	QLP_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QLP_FUZZ_SEED=$${QLP_FUZZ_SEED:-$$RANDOM$$RANDOM} \
+		bash deploy/fuzz.sh

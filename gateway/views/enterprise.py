@@ -628,8 +628,41 @@ class EnterpriseViews:
     OPENAPI_SCHEMAS: dict[str, Any] = {
         "Enterprise": {
             "type": "object",
-            "description": "企业基本信息; field_kinds says editable/locked/read_only",
-            "properties": {k: {"type": "string"} for k in ("enterprise_id", "uscc", *BASIC_FIELDS)},
+            "description": "企业基本信息 as the enterprise service answers it; a field not filled in "
+                           "yet is null; field_kinds says editable/locked/read_only",
+            "required": ["enterprise_id", "uscc"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid"},
+                "enterprise_id": {"type": "string", "format": "uuid"},
+                "uscc": {"type": "string"},
+                **{k: {"type": "string", "nullable": True} for k in BASIC_FIELDS
+                   if k not in ("registered_capital_wan", "net_assets_wan", "established_on",
+                                "parent_enterprise_id")},
+                "registered_capital_wan": {"type": "number", "nullable": True, "description": "万元"},
+                "net_assets_wan": {"type": "number", "nullable": True, "description": "万元"},
+                "established_on": {"type": "string", "format": "date", "nullable": True},
+                "parent_enterprise_id": {"type": "string", "format": "uuid", "nullable": True},
+                "enterprise_type_label": {"type": "string"},
+                "region_label": {"type": "string"},
+                "profile_status": {"type": "string"},
+                "profile_submitted_at": {"type": "string", "format": "date-time", "nullable": True},
+                "updated_at": {"type": "string", "format": "date-time", "nullable": True},
+                "records_version": {"type": "integer"},
+                "imported": {"type": "boolean"},
+                "needs_completion": {"type": "boolean"},
+                "field_kinds": {"type": "object", "additionalProperties": {
+                    "type": "string", "enum": ["editable", "locked", "read_only"]}},
+                "files": {"type": "object", "description": "business_licence / legal_rep_id → file"},
+                "pending_change_request": {"type": "object", "nullable": True},
+            },
+        },
+        "EnterpriseUpdate": {
+            "type": "object",
+            "description": "企业基本信息 fields to save; numbers and dates may be sent as text",
+            "properties": {
+                **{k: {"type": "string"} for k in BASIC_FIELDS},
+                "files": {"type": "object", "description": "purpose → {filename, content_b64}"},
+            },
         },
         "EnterpriseRecord": {
             "type": "object",
@@ -727,7 +760,7 @@ EnterpriseViews.OPENAPI_PATHS = {
         "get": _op("The signed-in enterprise's basic info", schema="Enterprise"),
         "patch": _op(
             "Change directly editable fields (locked ones → 422 locked)",
-            body="Enterprise",
+            body="EnterpriseUpdate",
             schema="Enterprise",
         ),
     },
@@ -746,7 +779,7 @@ EnterpriseViews.OPENAPI_PATHS = {
     },
     "/api/v1/enterprise/registration-profile": {
         "get": _op("Registration step 2: the saved enterprise info", schema="Enterprise"),
-        "put": _op("Registration step 2: save a draft (partial allowed)", body="Enterprise"),
+        "put": _op("Registration step 2: save a draft (partial allowed)", body="EnterpriseUpdate"),
     },
     "/api/v1/enterprise/registration-profile/submit": {
         "post": _op("Registration step 2: submit (complete, both PDFs)")

@@ -87,12 +87,15 @@ class NotifyViews:
     OPENAPI_SCHEMAS = {
         "MessageList": {"type": "object", "properties": {
             "messages": {"type": "array", "items": {"type": "object", "properties": {
-                k: {"type": "string"} for k in ("id", "title", "body", "link", "created_at", "read_at")}}},
+                **{k: {"type": "string"} for k in ("id", "title", "body", "created_at")},
+                # null: no link / not read yet
+                **{k: {"type": "string", "nullable": True} for k in ("link", "read_at")}}}},
             "unread": {"type": "integer"}, "todos_open": {"type": "integer"}}},
         "Todo": {"type": "object", "properties": {
-            **{k: {"type": "string"} for k in ("id", "kind", "subject_ref", "title", "body", "link",
-                                               "due_date", "created_at", "read_at", "done_at",
-                                               "done_reason")}}},
+            **{k: {"type": "string"} for k in ("id", "kind", "title", "created_at")},
+            # null: not given / not read / not done yet
+            **{k: {"type": "string", "nullable": True} for k in ("subject_ref", "body", "link", "due_date",
+                                                                 "read_at", "done_at", "done_reason")}}},
         "Rating": {"type": "object", "required": ["score", "mobile"], "properties": {
             "score": {"type": "integer", "minimum": 1, "maximum": 5},
             "reasons": {"type": "array", "items": {"type": "string", "enum": list(RATING_REASONS)}},

@@ -547,6 +547,8 @@ class IdentityService(PlatformService):
     @service_rpc
     def request_password_reset(self, login: str) -> dict:
         """Always answers the same, so nobody learns which logins exist."""
+        if login is not None and not isinstance(login, str):  # a number or list from the API
+            raise ValidationFailed.from_fields({"login": [field_error("invalid", "请输入账号")]})
         with self.db.unit_of_work() as uow:
             account = AccountRepository(uow.session).by_any_login(
                 domain.login_candidates(login or ""))

@@ -628,12 +628,13 @@ def rating_errors(payload: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     errors: dict[str, list[dict[str, str]]] = {}
     try:
         score = int(payload.get("score") or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         score = 0
     if not 1 <= score <= 5:
         errors["score"] = [field_error("required", "请选择 1 到 5 分的评价")]
     reasons = payload.get("reasons") or []
-    if not isinstance(reasons, list) or any(r not in RATING_REASONS for r in reasons):
+    if not isinstance(reasons, list) or any(not isinstance(r, str) or r not in RATING_REASONS
+                                            for r in reasons):
         errors["reasons"] = [field_error("invalid", "请选择列出的评价原因")]
     comment = payload.get("comment") or ""
     if not isinstance(comment, str) or len(comment) > 500:

@@ -1577,6 +1577,8 @@ class PermitsService(PlatformService):
     @service_rpc
     def create_batch(self, actor: dict, name: str) -> dict:
         eid = self._enterprise_for(actor, write=True)
+        if name is not None and not isinstance(name, str):  # e.g. {"name": [null]} from the API
+            raise ValidationFailed.from_fields({"name": [field_error("invalid", "批次名称必须是文字")]})
         name = (name or "").strip()
         if not 1 <= len(name) <= 100:
             raise ValidationFailed.from_fields(

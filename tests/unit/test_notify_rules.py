@@ -174,6 +174,14 @@ def test_rating_form_errors():
     assert "comment" in poor  # a poor rating says why
 
 
+def test_malformed_rating_fields_are_field_errors_not_crashes():
+    """Issue 14 item 4: {"reasons": [{}]} was a TypeError (unhashable dict) and a 500."""
+    errors = domain.rating_errors({"score": float("inf"), "reasons": [{}, ["fast"]], "comment": 3,
+                                   "mobile": ["13800138000"]})
+    assert set(errors) == {"score", "reasons", "comment", "mobile"}
+    assert errors["reasons"][0]["code"] == "invalid"
+
+
 def test_poor_rating_opens_an_admin_follow_up():
     assert domain.is_poor(2) and not domain.is_poor(3)
     todo = domain.follow_up_todo("r1", 1, "某事项")
