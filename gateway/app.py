@@ -26,8 +26,17 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
-from gateway.errors import error_view
-from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
+from gateway.errors import HTTP_CODES, error_view
+from gateway.http import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    LoginRequired,
+    Redirect,
+    bound_body,
+    json_response,
+    local_time,
+    refuse_control_characters,
+    too_large_message,
+)
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
@@ -58,6 +67,7 @@ class GatewayApp(*VIEW_CLASSES):
         self.config = config
         gateway = config.get("gateway", {})
         self.secure_cookies = bool(gateway.get("secure_cookies", False))
+        self.max_request_bytes = int(gateway.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -82,6 +92,7 @@ class GatewayApp(*VIEW_CLASSES):
         endpoint = "unknown"
         request.session = None
         try:
+            bound_body(request, self.max_request_bytes)
             adapter = self.url_map.bind_to_environ(environ)
             endpoint, values = adapter.match()
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
@@ -164,13 +175,13 @@ class GatewayApp(*VIEW_CLASSES):
 
     def _http_error(self, request: Request, exc: HTTPException) -> Response:
         messages = {404: "您访问的页面不存在。", 405: "不支持该请求方式。", 400: "请求无效。",
-                    403: "没有权限访问该页面。"}
+                    403: "没有权限访问该页面。", 413: too_large_message(self.max_request_bytes)}
         message = messages.get(exc.code or 500, "请求无法处理。")
         if isinstance(exc, HTTPForbidden) and exc.description and not exc.description.isascii():
             message = exc.description
         if self.wants_json(request):
-            return json_response({"error": {"code": f"http_{exc.code}", "message": message}},
-                                 exc.code or 500)
+            code = HTTP_CODES.get(exc.code or 500, f"http_{exc.code}")
+            return json_response({"error": {"code": code, "message": message}}, exc.code or 500)
         return self.render(request, "error.html", status=exc.code or 500, message=message)
 
     def _error_response(self, request: Request, exc: Exception) -> Response:
