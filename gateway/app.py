@@ -37,9 +37,11 @@ from gateway.http import (
     refuse_control_characters,
     too_large_message,
 )
+from gateway.queries import check_query
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
+from gateway.views.forms import csrf_ok
 from gateway.views.public import PublicViews
 from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
@@ -58,6 +60,24 @@ Rpc = Callable[..., Any]
 # Readiness (an orchestrator sends traffic only while it is 200) is what /healthz checks:
 # every service answers its health RPC. docs/architecture.md "Liveness and supervision".
 READYZ_ROUTE = Rule("/readyz", endpoint="healthz")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_MESSAGE = "页面已过期或来源不明，请刷新页面后重新提交。"
+# JSON answers are never rendered: nothing may load, nothing may frame them.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def page_policy(config: dict[str, Any]) -> str:
+    """The pages' Content-Security-Policy. File routes redirect to presigned object-storage URLs
+    (photos in <img>, documents in the case page's viewer frame, downloads after a form post),
+    so that origin is allowed for images, frames and form targets."""
+    s3 = config.get("s3") or {}
+    storage = ""
+    if s3.get("host"):
+        scheme = "https" if s3.get("secure") else "http"
+        storage = f" {scheme}://{s3['host']}:{s3.get('port', 443 if scheme == 'https' else 80)}"
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data:{storage}; frame-src 'self'{storage}; object-src 'none'; "
+            f"base-uri 'self'; form-action 'self'{storage}; frame-ancestors 'none'")
 
 
 class GatewayApp(*VIEW_CLASSES):
@@ -68,6 +88,7 @@ class GatewayApp(*VIEW_CLASSES):
         gateway = config.get("gateway", {})
         self.secure_cookies = bool(gateway.get("secure_cookies", False))
         self.max_request_bytes = int(gateway.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES)
+        self.page_policy = page_policy(config)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -98,6 +119,8 @@ class GatewayApp(*VIEW_CLASSES):
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
             refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
                                        *((key, key) for key in request.args)])
+            check_query(endpoint, request)
+            self._check_form_csrf(request)
             view = getattr(self, f"on_{endpoint}")
             response = idempotency.respond(self, request, lambda: view(request, **values))
         except LoginRequired as exc:
@@ -111,13 +134,37 @@ class GatewayApp(*VIEW_CLASSES):
         if request.session is not None:
             self._save_session(request, response)
         response.headers["X-Request-ID"] = request.request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Cache-Control", "no-store")
+        for name, value in self.security_headers(response):
+            response.headers.setdefault(name, value)
         HTTP_REQUESTS.labels(endpoint, str(response.status_code)).inc()
         HTTP_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
         set_request_id(None)
         return response(environ, start_response)
+
+    def security_headers(self, response: Response) -> list[tuple[str, str]]:
+        """Headers on every answer: a Content-Security-Policy (pages take scripts and styles from
+        /static only: no inline script, handler or style anywhere in the templates; images and
+        the document viewer also load from object storage, where file routes redirect), and the
+        usual hardening."""
+        html = (response.mimetype or "").startswith("text/html")
+        headers = [("Content-Security-Policy", self.page_policy if html else API_POLICY),
+                   ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                   ("Cache-Control", "no-store"), ("Referrer-Policy", "same-origin"),
+                   ("Cross-Origin-Opener-Policy", "same-origin"),
+                   ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")]
+        if self.secure_cookies:  # served over HTTPS
+            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        return headers
+
+    def _check_form_csrf(self, request: Request) -> None:
+        """Every state-changing page request (an HTML form post) carries the session's CSRF
+        token, checked here once for all views: 403 otherwise. The JSON API checks
+        X-CSRF-Token in its views (require_api_csrf) because some of its writes (sign-in,
+        registration, password reset, ratings) are made without a session."""
+        if request.method in SAFE_METHODS or self.wants_json(request):
+            return
+        if not csrf_ok(request):
+            raise HTTPForbidden(CSRF_MESSAGE)
 
     def call(self, request: Request, service: str, method: str, *args: Any) -> Any:
         try:

@@ -98,3 +98,99 @@ def test_a_chunked_body_under_the_limit_is_read(app, rpc):
 def test_a_page_post_over_the_limit_gets_the_chinese_page(client):
     response = client.post("/register", data={"x": "a" * (2 * LIMIT)})
     assert response.status_code == 413 and "上限" in response.get_data(as_text=True)
+
+
+# -- filter values ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/v1/permits/applications?state_group=' OR '1'='1", "state_group"),
+    ("/api/v1/permits/applications?batched=%25' UNION SELECT 1--", "batched"),
+    ("/api/v1/review/cases?status=bogus", "status"),
+    ("/api/v1/review/cases?sort=id;drop", "sort"),
+    ("/api/v1/review/cases?limit=ten", "limit"),
+    ("/api/v1/review/cases?limit=100000", "limit"),
+    ("/api/v1/review/cases?cursor=not-a-cursor!", "cursor"),
+    ("/api/v1/review/cases?case_type=pfl' OR 1=1", "case_type"),
+    ("/api/v1/personnel/declarations?status=nope", "status"),
+    ("/api/v1/personnel/people?cursor=2026-01-01|x' OR 1=1", "cursor"),
+    ("/api/v1/personnel/expiring?within_days=-5", "within_days"),
+    ("/api/v1/personnel/transfers?direction=sideways", "direction"),
+    ("/api/v1/enterprise/staff?page=abc", "page"),
+    ("/api/v1/messages?all=yes", "all"),
+])
+def test_bad_filter_values_are_a_422_with_a_stable_code(client, rpc, path, field):
+    sign_in_as(client)
+    response = client.get(path)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_query" and error["fields"][field][0]["code"] == "invalid_query"
+    assert not [c for c in rpc.calls if c[1] != "session_account"]  # refused before any service call
+
+
+def test_good_filter_values_reach_the_service(client, rpc):
+    sign_in_as(client)
+    rpc.behaviour[("permits", "list_applications")] = []
+    listed = client.get("/api/v1/permits/applications?state_group=pending&batched=1&unknown=x")
+    assert listed.status_code == 200
+    query = [c for c in rpc.calls if c[1] == "list_applications"][0][2][1]
+    assert query == {"state_group": "pending", "batched": True}
+    cursor = "WyJyZWNlaXZlZCIsICIyMDI2LTEyLTA2VDA4OjAwOjAwKzAwOjAwIiwgImFiYyJd"
+    rpc.behaviour[("review", "queue")] = {"items": []}
+    assert client.get(f"/api/v1/review/cases?status=done&cursor={cursor}&case_type=pfl.power.*").status_code \
+        != 422
+
+
+# -- headers and CSRF ----------------------------------------------------------------------------
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/register")
+    assert response.status_code == 200
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy",
+                 "Cross-Origin-Opener-Policy"):
+        assert response.headers.get(name), name
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP in tests
+
+
+def test_api_answers_and_errors_carry_a_policy_that_loads_nothing(client):
+    for response in (client.get("/api/v1/session"), client.get("/api/v1/nothing-here")):
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_object_storage_is_allowed_for_images_frames_and_downloads():
+    app = GatewayApp(FakeRpc(), MemorySessions(), {"gateway": {"secure_cookies": True},
+                                                    "s3": {"host": "files.example.org", "port": 443,
+                                                           "secure": True}})
+    response = Client(app).get("/register")
+    policy = response.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://files.example.org:443;" in policy
+    assert "frame-src 'self' https://files.example.org:443;" in policy
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_template_has_inline_script_handlers_or_styles():
+    """What the policy forbids must not be in the pages: it would silently stop working."""
+    import re
+    from pathlib import Path
+
+    offenders = []
+    for path in sorted(Path("gateway/templates").glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"\son[a-z]+\s*=", r"\sstyle\s*=", r"<style\b",
+                        r"javascript:"):
+            offenders += [f"{path.name}: {m.group(0)}" for m in re.finditer(pattern, html, re.I)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("path", ["/register", "/enterprise", "/logout", "/personnel/people/new"])
+def test_a_form_post_without_a_valid_csrf_token_is_403_before_any_view(client, rpc, path):
+    sign_in_as(client)
+    for data in ({}, {"csrf_token": "forged"}):
+        response = client.post(path, data=data)
+        assert response.status_code == 403, (path, data)
+        assert "页面已过期" in response.get_data(as_text=True)
+    assert not [c for c in rpc.calls if c[1] != "session_account"]
