@@ -139,3 +139,23 @@ def test_bodies_over_the_limit_are_refused_declared_or_chunked(gateway, running_
 
     small = requests.post(gateway + "/api/v1/session", json={"login": "nobody", "password": "x"})
     assert small.status_code in (401, 422), small.text  # the gateway is still serving
+
+
+def test_filters_headers_and_form_csrf_through_the_real_gateway(gateway, enterprise):
+    http, csrf, _ = enterprise
+    injected = http.get(gateway + "/api/v1/permits/applications", params={"state_group": "' OR '1'='1"})
+    assert injected.status_code == 422, injected.text
+    assert injected.json()["error"]["code"] == "invalid_query"
+    assert injected.json()["error"]["fields"]["state_group"][0]["code"] == "invalid_query"
+    listed = http.get(gateway + "/api/v1/permits/applications", params={"state_group": "pending"})
+    assert listed.status_code == 200
+
+    page = http.get(gateway + "/enterprise")
+    assert page.status_code == 200
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    assert injected.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+    forged = http.post(gateway + "/enterprise", data={"current_address": "伪造的地址"}, allow_redirects=False)
+    assert forged.status_code == 403 and "页面已过期" in forged.text
+    assert http.get(gateway + "/api/v1/enterprise").json()["current_address"] != "伪造的地址"
