@@ -62,6 +62,10 @@ Rpc = Callable[..., Any]
 READYZ_ROUTE = Rule("/readyz", endpoint="healthz")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_MESSAGE = "页面已过期或来源不明，请刷新页面后重新提交。"
+# API writes made without a session by design (sign-in issues the token; registration, password
+# reset and 好差评 ratings are public): no cookie authority to abuse, so no token asked here.
+API_CSRF_EXEMPT = frozenset({"api_session", "api_session_totp", "api_register", "api_register_person",
+                             "api_password_forgot", "api_password_reset", "api_rating"})
 # JSON answers are never rendered: nothing may load, nothing may frame them.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
@@ -120,7 +124,7 @@ class GatewayApp(*VIEW_CLASSES):
             refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
                                        *((key, key) for key in request.args)])
             check_query(endpoint, request)
-            self._check_form_csrf(request)
+            self._check_form_csrf(request, endpoint)
             view = getattr(self, f"on_{endpoint}")
             response = idempotency.respond(self, request, lambda: view(request, **values))
         except LoginRequired as exc:
@@ -156,12 +160,20 @@ class GatewayApp(*VIEW_CLASSES):
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         return headers
 
-    def _check_form_csrf(self, request: Request) -> None:
-        """Every state-changing page request (an HTML form post) carries the session's CSRF
-        token, checked here once for all views: 403 otherwise. The JSON API checks
-        X-CSRF-Token in its views (require_api_csrf) because some of its writes (sign-in,
-        registration, password reset, ratings) are made without a session."""
-        if request.method in SAFE_METHODS or self.wants_json(request):
+    def _check_form_csrf(self, request: Request, endpoint: str) -> None:
+        """Every state-changing request carries the session's CSRF token, checked here once for
+        all views, 403 otherwise: a page's form post its ``csrf_token`` field, an API call made
+        with a signed-in session's cookie its X-CSRF-Token header. API writes without a signed-in
+        session (registration, password reset, ratings, an agency's token) have no cookie to
+        abuse (``API_CSRF_EXEMPT``); signing in (``api_session``) issues the token."""
+        if request.method in SAFE_METHODS:
+            return
+        if self.wants_json(request):
+            session: Session = request.session
+            if endpoint in API_CSRF_EXEMPT or not session.get("account_id"):
+                return
+            if not session.csrf_valid(request.headers.get("X-CSRF-Token")):
+                raise HTTPForbidden("缺少或错误的 X-CSRF-Token")
             return
         if not csrf_ok(request):
             raise HTTPForbidden(CSRF_MESSAGE)

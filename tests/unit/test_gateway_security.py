@@ -194,3 +194,32 @@ def test_a_form_post_without_a_valid_csrf_token_is_403_before_any_view(client, r
         assert response.status_code == 403, (path, data)
         assert "页面已过期" in response.get_data(as_text=True)
     assert not [c for c in rpc.calls if c[1] != "session_account"]
+
+
+def test_a_signed_in_api_write_without_the_header_is_403_before_any_view(client, rpc):
+    sign_in_as(client)
+    for method, path in (("post", "/api/v1/enterprise/staff"),
+                         ("put", "/api/v1/enterprise/registration-profile"),
+                         ("patch", "/api/v1/enterprise"), ("delete", "/api/v1/enterprise/staff/s1")):
+        response = getattr(client, method)(path, json={})
+        assert response.status_code == 403, method
+        assert response.get_json()["error"]["code"] == "http_403"
+    assert client.post("/api/v1/enterprise/attachments", json={}, headers={"X-CSRF-Token": "forged"}
+                       ).status_code == 403
+    assert not [c for c in rpc.calls if c[1] != "session_account"]
+
+
+def test_a_new_api_write_that_forgets_its_own_check_is_still_protected(app):
+    """The check is the dispatcher's, not each view's: a route added without require_api_csrf
+    (this probe) is refused without the header all the same; public writes stay open."""
+    from werkzeug.routing import Rule
+
+    from gateway.http import json_response
+
+    app.url_map.add(Rule("/api/v1/_probe", endpoint="probe", methods=["POST"]))
+    app.on_probe = lambda request: json_response({"ok": True}, 200)
+    client = Client(app)
+    assert client.post("/api/v1/_probe", json={}).status_code == 200  # no session: nothing to forge
+    sign_in_as(client)
+    assert client.post("/api/v1/_probe", json={}).status_code == 403
+    assert client.post("/api/v1/_probe", json={}, headers={"X-CSRF-Token": "t0ken"}).status_code == 200
