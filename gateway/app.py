@@ -26,11 +26,22 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
-from gateway.errors import error_view
-from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
+from gateway.errors import HTTP_CODES, error_view
+from gateway.http import (
+    DEFAULT_MAX_REQUEST_BYTES,
+    LoginRequired,
+    Redirect,
+    bound_body,
+    json_response,
+    local_time,
+    refuse_control_characters,
+    too_large_message,
+)
+from gateway.queries import check_query
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
+from gateway.views.forms import csrf_ok
 from gateway.views.public import PublicViews
 from services.common.access import (
     KIND_PERSON,
@@ -64,6 +75,28 @@ READYZ_ROUTE = Rule("/readyz", endpoint="healthz")
 AWAITING_APPROVAL_ENDPOINTS = frozenset({
     "resubmit", "password_change", "api_password_change", "logout", "api_session", "security",
 })
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+CSRF_MESSAGE = "页面已过期或来源不明，请刷新页面后重新提交。"
+# API writes made without a session by design (sign-in issues the token; registration, password
+# reset and 好差评 ratings are public): no cookie authority to abuse, so no token asked here.
+API_CSRF_EXEMPT = frozenset({"api_session", "api_session_totp", "api_register", "api_register_person",
+                             "api_password_forgot", "api_password_reset", "api_rating"})
+# JSON answers are never rendered: nothing may load, nothing may frame them.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+
+def page_policy(config: dict[str, Any]) -> str:
+    """The pages' Content-Security-Policy. File routes redirect to presigned object-storage URLs
+    (photos in <img>, documents in the case page's viewer frame, downloads after a form post),
+    so that origin is allowed for images, frames and form targets."""
+    s3 = config.get("s3") or {}
+    storage = ""
+    if s3.get("host"):
+        scheme = "https" if s3.get("secure") else "http"
+        storage = f" {scheme}://{s3['host']}:{s3.get('port', 443 if scheme == 'https' else 80)}"
+    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+            f"img-src 'self' data:{storage}; frame-src 'self'{storage}; object-src 'none'; "
+            f"base-uri 'self'; form-action 'self'{storage}; frame-ancestors 'none'")
 
 
 class GatewayApp(*VIEW_CLASSES):
@@ -73,6 +106,8 @@ class GatewayApp(*VIEW_CLASSES):
         self.config = config
         gateway = config.get("gateway", {})
         self.secure_cookies = bool(gateway.get("secure_cookies", False))
+        self.max_request_bytes = int(gateway.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES)
+        self.page_policy = page_policy(config)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -98,12 +133,15 @@ class GatewayApp(*VIEW_CLASSES):
         request.route_endpoint = endpoint
         request.session = None
         try:
+            bound_body(request, self.max_request_bytes)
             adapter = self.url_map.bind_to_environ(environ)
             endpoint, values = adapter.match()
             request.route_endpoint = endpoint
             request.session = self.sessions.load(request.cookies.get(COOKIE_NAME))
             refuse_control_characters([*request.args.items(multi=True), *request.form.items(multi=True),
                                        *((key, key) for key in request.args)])
+            check_query(endpoint, request)
+            self._check_form_csrf(request, endpoint)
             view = getattr(self, f"on_{endpoint}")
             response = idempotency.respond(self, request, lambda: view(request, **values))
         except LoginRequired as exc:
@@ -117,13 +155,45 @@ class GatewayApp(*VIEW_CLASSES):
         if request.session is not None:
             self._save_session(request, response)
         response.headers["X-Request-ID"] = request.request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Cache-Control", "no-store")
+        for name, value in self.security_headers(response):
+            response.headers.setdefault(name, value)
         HTTP_REQUESTS.labels(endpoint, str(response.status_code)).inc()
         HTTP_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
         set_request_id(None)
         return response(environ, start_response)
+
+    def security_headers(self, response: Response) -> list[tuple[str, str]]:
+        """Headers on every answer: a Content-Security-Policy (pages take scripts and styles from
+        /static only: no inline script, handler or style anywhere in the templates; images and
+        the document viewer also load from object storage, where file routes redirect), and the
+        usual hardening."""
+        html = (response.mimetype or "").startswith("text/html")
+        headers = [("Content-Security-Policy", self.page_policy if html else API_POLICY),
+                   ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                   ("Cache-Control", "no-store"), ("Referrer-Policy", "same-origin"),
+                   ("Cross-Origin-Opener-Policy", "same-origin"),
+                   ("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")]
+        if self.secure_cookies:  # served over HTTPS
+            headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+        return headers
+
+    def _check_form_csrf(self, request: Request, endpoint: str) -> None:
+        """Every state-changing request carries the session's CSRF token, checked here once for
+        all views, 403 otherwise: a page's form post its ``csrf_token`` field, an API call made
+        with a signed-in session's cookie its X-CSRF-Token header. API writes without a signed-in
+        session (registration, password reset, ratings, an agency's token) have no cookie to
+        abuse (``API_CSRF_EXEMPT``); signing in (``api_session``) issues the token."""
+        if request.method in SAFE_METHODS:
+            return
+        if self.wants_json(request):
+            session: Session = request.session
+            if endpoint in API_CSRF_EXEMPT or not session.get("account_id"):
+                return
+            if not session.csrf_valid(request.headers.get("X-CSRF-Token")):
+                raise HTTPForbidden("缺少或错误的 X-CSRF-Token")
+            return
+        if not csrf_ok(request):
+            raise HTTPForbidden(CSRF_MESSAGE)
 
     def call(self, request: Request, service: str, method: str, *args: Any) -> Any:
         try:
@@ -181,13 +251,13 @@ class GatewayApp(*VIEW_CLASSES):
 
     def _http_error(self, request: Request, exc: HTTPException) -> Response:
         messages = {404: "您访问的页面不存在。", 405: "不支持该请求方式。", 400: "请求无效。",
-                    403: "没有权限访问该页面。"}
+                    403: "没有权限访问该页面。", 413: too_large_message(self.max_request_bytes)}
         message = messages.get(exc.code or 500, "请求无法处理。")
         if isinstance(exc, HTTPForbidden) and exc.description and not exc.description.isascii():
             message = exc.description
         if self.wants_json(request):
-            return json_response({"error": {"code": f"http_{exc.code}", "message": message}},
-                                 exc.code or 500)
+            code = HTTP_CODES.get(exc.code or 500, f"http_{exc.code}")
+            return json_response({"error": {"code": code, "message": message}}, exc.code or 500)
         return self.render(request, "error.html", status=exc.code or 500, message=message)
 
     def _error_response(self, request: Request, exc: Exception) -> Response:

@@ -37,6 +37,8 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str | None]] = [
     (ServiceError, 400, None),
     (ServiceUnavailable, 503, "服务暂时不可用，请稍后再试。您填写的内容没有丢失，可返回后重新提交。"),
 ]
+# Stable API codes for refusals the gateway makes itself (any other HTTP error is http_<status>).
+HTTP_CODES = {413: "request_too_large", 422: "invalid_query"}
 INTERNAL_ERROR = ErrorView(500, "internal_error", "系统出现错误，请稍后再试。如问题持续，请联系管理员。", {})
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -80,19 +81,73 @@ def _report_dict(report: object) -> dict[str, Any]:
     return raw
 
 
+# The extensions a stored name may carry for each content type: the name, the type and the
+# bytes agree (a PNG renamed .pdf is refused, whatever the slot takes).
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+              "image/png": (".png",)}
+_IMAGE_EXTENSIONS = {*EXTENSIONS["image/jpeg"], *EXTENSIONS["image/png"]}
+_CONTENT_LABELS = {"application/pdf": "PDF文档", "image/jpeg": "JPG图片", "image/png": "PNG图片"}
+# What follows the last dot is taken for an extension when it looks like one (a letter, then up
+# to four letters or digits): "营业执照.PNG" has one, "营业执照v1.2" has none.
+_EXTENSION = re.compile(r"\.([A-Za-z][A-Za-z0-9]{0,4})$")
+
+
+def slot_label(kinds: tuple[str, ...]) -> str:
+    """What a slot takes, for the clerk: 'PDF文件', 'JPG、PNG图片' or both."""
+    labels = [label for kind, label in ((PDF, "PDF文件"), (IMAGE, "JPG、PNG图片")) if kind in kinds]
+    return "或".join(labels) or "PDF文件"
+
+
+def agreeing_name(filename: str, content_type: str, kinds: tuple[str, ...], field_name: str) -> str:
+    """The stored name for checked content: refused when its extension names another type
+    (an image named .pdf, a PDF named .jpg, anything named .html); the right extension is added
+    when the name has none, and put in place of the other image's between JPG and PNG."""
+    allowed = EXTENSIONS[content_type]
+    match = _EXTENSION.search(filename)
+    if match is None:
+        return (filename[: MAX_FILENAME - len(allowed[0])] + allowed[0])
+    if match.group(0).lower() in allowed:
+        return filename
+    if content_type.startswith("image/") and match.group(0).lower() in _IMAGE_EXTENSIONS:
+        # A PNG saved as .jpg (phones and chat apps do it) is the same kind of file: the stored
+        # name gets the extension of what it is.
+        return filename[: match.start()] + allowed[0]
+    found = _CONTENT_LABELS[content_type]
+    message = (f"文件扩展名“{match.group(0)}”与文件内容（{found}）不符，本项请上传{slot_label(kinds)}；"
+               f"请按文件的实际格式上传，不要只修改扩展名")
+    raise _reject(field_name, "type_mismatch", message)
+
+
+def _check_content(data: bytes, kinds: tuple[str, ...]) -> Any:
+    sniffed = sniff_content_type(data) if data else None
+    if IMAGE in kinds and sniffed in ("image/jpeg", "image/png"):
+        return check_image(data)
+    if PDF not in kinds:
+        return check_image(data)
+    if IMAGE in kinds and data and sniffed is None:
+        try:
+            return check_pdf(data)
+        except UploadRejected as exc:
+            if exc.code != "not_pdf":
+                raise
+            raise UploadRejected("not_pdf", exc.message.replace("请上传PDF格式的文件",
+                                                                  f"本项请上传{slot_label(kinds)}")) from exc
+    return check_pdf(data)
+
+
 def check_upload(upload: object, field_name: str, kinds: tuple[str, ...] = (PDF,)) -> CheckedUpload:
-    """Decode and check an upload by its bytes; ValidationFailed on the field when refused."""
+    """Decode and check an upload by its bytes; ValidationFailed on the field when refused.
+
+    One check for every upload surface: the content must be of a kind the slot takes (PDF and/or
+    JPG/PNG), a PDF must carry no active content (``uploads.check_pdf``), and the stored name's
+    extension must agree with the content (``type_mismatch``; added when missing).
+    """
     filename, data = decode_upload(upload, field_name)
     try:
-        sniffed = sniff_content_type(data) if data else None
-        if IMAGE in kinds and sniffed in ("image/jpeg", "image/png"):
-            report: Any = check_image(data)
-        elif PDF in kinds:
-            report = check_pdf(data)
-        else:
-            report = check_image(data)
+        report = _check_content(data, kinds)
     except UploadRejected as exc:
         raise _reject(field_name, exc.code, exc.message) from exc
+    filename = agreeing_name(filename, report.content_type, kinds, field_name)
     return CheckedUpload(filename=filename, content_type=report.content_type, size_bytes=len(data),
                          sha256=hashlib.sha256(data).hexdigest(), report=_report_dict(report),
                          warnings=list(report.warnings), data=data)

@@ -12,6 +12,14 @@ Refusals raise :class:`UploadRejected` with a stable ``code`` and a Chinese mess
 for the clerk. Resolution, colour and photo background are *measured and reported*
 (``warnings``), never refused: a measurement quirk must not block an upload.
 
+Active content: a PDF that would run something when opened (JavaScript, a launch or
+import/submit action, additional actions /AA on open, close, page or field events, embedded
+files, XFA forms, rich media) is refused as ``active_content``. Scans and generated forms
+never need any of it; links (/URI, /GoTo) and outlines are fine. The check walks the object
+graph from the catalogue (names are compared after pypdf has undone ``#xx`` escapes, and
+objects inside compressed object streams are reached like any other), without decoding any
+stream.
+
 PDF header decision: the PDF specification puts ``%PDF-`` at byte 0, but readers
 (Acrobat, pdf.js, pypdf) accept it within the first 1024 bytes. We accept it within
 that window only when everything before it is whitespace, NUL bytes or a UTF-8 BOM
@@ -35,11 +43,13 @@ from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, NameObject, StreamObject
 
+from services.common.pdfactive import TooComplex, find_active_content
+
 MB = 1024 * 1024
 
 REJECTION_CODES = (
     "empty", "too_large", "not_pdf", "unreadable", "encrypted", "too_many_pages", "no_pages",
-    "not_image", "wrong_type",
+    "not_image", "wrong_type", "active_content", "type_mismatch",
 )
 
 PDF_HEADER_WINDOW = 1024
@@ -587,7 +597,6 @@ class _PdfScanner:
             return False
         return None
 
-
 def _open_pdf(body: bytes) -> PdfReader:
     try:
         return PdfReader(io.BytesIO(body), strict=False)
@@ -606,7 +615,7 @@ def check_pdf(data: bytes, *, max_bytes: int = 10 * MB, max_pages: int = 20,
     """Validate an uploaded PDF by content and measure its scans.
 
     Refuses (UploadRejected): empty, too_large, not_pdf, unreadable, encrypted, no_pages,
-    too_many_pages. Reports the page count, the lowest effective image resolution and whether
+    too_many_pages, active_content. Reports the page count, the lowest effective image resolution and whether
     any image is in colour; ``want_dpi`` / ``want_colour`` only decide which warnings are added
     (None / False: no such warning).
     """
@@ -627,6 +636,16 @@ def check_pdf(data: bytes, *, max_bytes: int = 10 * MB, max_pages: int = 20,
     if page_count > max_pages:
         raise UploadRejected(
             "too_many_pages", f"PDF文件共{page_count}页，超过{max_pages}页的上限，请拆分或精简后上传")
+    try:
+        active = find_active_content(reader)
+    except (TooComplex, RecursionError) as exc:
+        raise _unreadable_pdf("（文件结构过于复杂）") from exc
+    except Exception as exc:
+        raise _unreadable_pdf() from exc
+    if active is not None:
+        raise UploadRejected(
+            "active_content",
+            f"PDF文件含有{active}，存在安全风险，不能上传；请用“打印为PDF”或扫描软件重新生成不含脚本和附件的PDF后上传")
 
     scanner = _PdfScanner(reader)
     for number in range(1, page_count + 1):

@@ -126,7 +126,7 @@ def test_upload_goes_to_the_service_as_base64_with_its_name(client, rpc):
 def test_form_without_csrf_is_refused(client, rpc):
     sign_in_as(client)
     page = client.post("/enterprise", data={"email": "x@y.cn"})
-    assert page.status_code == 400 and not calls(rpc, "update_basic_info")
+    assert page.status_code == 403 and not calls(rpc, "update_basic_info")
 
 
 def test_sub_account_without_the_module_is_refused_and_read_only_cannot_write(client, rpc):

@@ -106,7 +106,7 @@ def test_register_page_is_chinese_and_sets_httponly_session_cookie(client):
 def test_post_without_csrf_token_is_refused_and_nothing_is_called(client, rpc):
     client.get("/register")
     response = client.post("/register", data=FORM)
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "页面已过期" in response.get_data(as_text=True)
     assert rpc.calls == []
 

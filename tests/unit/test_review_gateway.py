@@ -132,7 +132,7 @@ def test_correction_form_sends_exactly_the_ticked_items_with_reasons(client, rpc
     page = client.get("/review/cases/c1").get_data(as_text=True)
     assert "本次补正修改内容" in page and "二号" in page and "环节名称" in page
     refused = client.post("/review/cases/c1/act", data={"action": "correction"})
-    assert refused.status_code == 400 and calls(rpc, "act") == []
+    assert refused.status_code == 403 and calls(rpc, "act") == []
     response = client.post(
         "/review/cases/c1/act",
         data={

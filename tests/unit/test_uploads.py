@@ -63,7 +63,8 @@ class PdfBuilder:
             b"/Filter %s %s" % (im.width, im.height, colour_space, filt, extra), data)
 
     def build(self, pages: list[tuple[bytes, bytes]], *, size: tuple[float, float] = A4,
-              page_extra: bytes = b"", header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n") -> bytes:
+              page_extra: bytes = b"", header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
+              catalog_extra: bytes = b"") -> bytes:
         """pages: (content stream, resources dictionary body) per page."""
         kids = []
         for content, resources in pages:
@@ -71,7 +72,7 @@ class PdfBuilder:
             kids.append(self.add(
                 b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources << %s >> "
                 b"/Contents %d 0 R %s >>" % (size[0], size[1], resources, content_id, page_extra)))
-        self.objects[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+        self.objects[0] = b"<< /Type /Catalog /Pages 2 0 R %s>>" % catalog_extra
         self.objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
             b" ".join(b"%d 0 R" % k for k in kids), len(kids))
         out = bytearray(header)
