@@ -35,6 +35,7 @@ from gateway.views.public import PublicViews
 from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
 from services.common.errors import NotFound, ServiceError
+from services.common.regions import desk_choices, desk_name, region_name
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -63,6 +64,9 @@ class GatewayApp(*VIEW_CLASSES):
             autoescape=select_autoescape(["html"]),
         )
         self.templates.filters["local_time"] = local_time
+        self.templates.filters["region_name"] = region_name
+        self.templates.globals["desk_name"] = desk_name
+        self.templates.globals["desk_choices"] = desk_choices
         # Copies (Rule.empty): a rule binds to one map, and tests build many apps.
         rules = [rule for views in VIEW_CLASSES for rule in views.ROUTES]
         if gateway.get("echo_route"):
@@ -264,8 +268,7 @@ class GatewayApp(*VIEW_CLASSES):
             return "/password/change"
         if account["kind"] == "enterprise" and account["status"] != "active":
             return "/account"
-        return {"reviewer": "/review/cases", "admin": "/admin/staff",
-                KIND_PERSON: "/personal"}.get(account["kind"], "/")
+        return {KIND_PERSON: "/personal"}.get(account["kind"], "/")  # "/": the role's 首页
 
 
 def holiday_notice_warnings(years: list[int]) -> list[str]:
@@ -298,7 +301,7 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         return items
     # Reviewers work a desk's queue; an admin manages staff, campaigns and certificates and
     # sees the desks' queues only when the account has a desk (level and region) of its own.
-    items = []
+    items = [("/", "首页")]
     if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
         items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
     items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),

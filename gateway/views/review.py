@@ -405,12 +405,15 @@ class ReviewViews:
     ) -> Response:
         actor = self.review_actor(request)
         case = self._review_call(request, "case_detail", actor, case_id)
+        colleagues = (self.call(request, "identity", "desk_staff", actor["id"])
+                      if case.get("queue") == "active" else [])
         return self.render(
             request,
             "review_case.html",
             status=status,
             case=case,
             documents=case_documents(case),
+            colleagues=colleagues or [],
             errors=errors or {},
             form=request.form if request.method == "POST" else {},
         )

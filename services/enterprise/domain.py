@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from services.common.access import READ_ONLY, may_use
 from services.common.errors import FieldErrors, field_error
+from services.common.regions import Region, region_choices, region_label, regions  # noqa: F401
 from services.common.validators import is_email, is_mobile, resident_id_error
 from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
 
-DATA = Path(__file__).parent / "data"
 MODULE = "enterprise"
 
 # ---- basic info: three kinds of fields (PFL 企业信息修改, TSA 信息变更) -----------------------
@@ -120,57 +117,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-# ---- regions (盟市 / 区县 of Inner Mongolia; provinces for other regions) -------------------------
-@dataclass(frozen=True)
-class Region:
-    code: str
-    name: str
-    parent: str | None  # the 盟市 of a 区县, None for a 盟市 / province
-
-
-def _read_codes(filename: str) -> list[tuple[str, str]]:
-    rows = []
-    for line in (DATA / filename).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            code, name = line.split(maxsplit=1)
-            rows.append((code, name.strip()))
-    return rows
-
-
-@cache
-def regions() -> dict[str, Region]:
-    out: dict[str, Region] = {}
-    for code, name in _read_codes("nmg-divisions.txt"):
-        if code == "150000":
-            continue
-        parent = None if code.endswith("00") else code[:4] + "00"
-        out[code] = Region(code, name, parent)
-    for code, name in _read_codes("provinces.txt"):
-        out[code] = Region(code, name, None)
-    return out
-
-
-def region_label(code: str | None) -> str:
-    region = regions().get(code or "")
-    if region is None:
-        return ""
-    if region.parent:
-        return f"内蒙古自治区 {regions()[region.parent].name} {region.name}"
-    if code and code.startswith("15"):
-        return f"内蒙古自治区 {region.name}"
-    return region.name
-
-
-def region_choices() -> dict[str, Any]:
-    """For the page: 盟市 with their 区县, then the other provinces."""
-    leagues = [r for r in regions().values() if r.code.startswith("15") and r.parent is None]
-    return {
-        "leagues": [{"code": r.code, "name": r.name,
-                     "counties": [{"code": c.code, "name": c.name} for c in regions().values()
-                                  if c.parent == r.code]} for r in leagues],
-        "provinces": [{"code": r.code, "name": r.name} for r in regions().values()
-                      if not r.code.startswith("15")],
-    }
+# ---- regions: services.common.regions (re-exported for the service and the importer) ----------
 
 
 # ---- value parsing --------------------------------------------------------------------------
