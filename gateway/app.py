@@ -28,14 +28,17 @@ from werkzeug.wrappers import Request, Response
 from gateway import idempotency
 from gateway.errors import error_view
 from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
+from gateway.labels import business_label, case_ref_label
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
+from gateway.views.forms import take_flash
 from gateway.views.public import PublicViews
 from services.common.access import KIND_PERSON, MODULES, actor_from_account, may_use
 from services.common.context import set_request_id
 from services.common.errors import NotFound, ServiceError
 from services.common.regions import desk_choices, desk_name, region_name
+from services.common.wording import joined, mask_id
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -65,6 +68,10 @@ class GatewayApp(*VIEW_CLASSES):
         )
         self.templates.filters["local_time"] = local_time
         self.templates.filters["region_name"] = region_name
+        self.templates.filters["business_label"] = business_label
+        self.templates.filters["case_ref_label"] = case_ref_label
+        self.templates.globals["joined"] = joined
+        self.templates.filters["mask_id"] = mask_id
         self.templates.globals["desk_name"] = desk_name
         self.templates.globals["desk_choices"] = desk_choices
         # Copies (Rule.empty): a rule binds to one map, and tests build many apps.
@@ -139,6 +146,7 @@ class GatewayApp(*VIEW_CLASSES):
             menu=menu_for(actor, session),
             notify_counts=self.notify_counts(request),  # header badges; None when notify is down
             admin_warnings=self.admin_warnings(request, actor),
+            flash=take_flash(request),
             **context,
         )
         return Response(html, status=status, mimetype="text/html")

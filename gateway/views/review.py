@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.views.documents import case_documents
-from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
+from gateway.views.forms import CSRF_ERROR, csrf_ok, flash, uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
 
@@ -42,6 +42,14 @@ CASE_TYPE_CHOICES = [
     ("enterprise.*", "企业信息变更"),
     ("personnel.*", "人员执业资格"),
 ]
+# What the next page says after an operation on a case (issue 16 item 6: no silent return).
+DONE_MESSAGES = {
+    "claim": "已领取该案件。", "release": "已释放该案件，其他审核人员可以领取。", "assign": "已分配。",
+    "extend": "已延长办理期限。", "resolve": "整改处理意见已提交。",
+    "accept": "已受理。", "approve": "审核意见已提交：同意。", "forward": "审核意见已提交：同意并上报。",
+    "reject": "审核意见已提交：不同意。", "return": "已退回上一环节。",
+    "correction": "已一次性告知企业补正，计时暂停。", "rectification": "已通知企业整改。",
+}
 _ID = {"type": "string"}
 _OBJ = {"type": "object"}
 
@@ -458,6 +466,8 @@ class ReviewViews:
             return self.on_review_case(
                 request, case_id, exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}, 422
             )
+        done = (form.get("action") or "") if op == "act" else ("resolve" if op == "rectification" else op)
+        flash(request, DONE_MESSAGES.get(done, "已提交。"))  # shown on the next page
         if op == "act" and form.get("action") in ("forward", "approve", "reject", "return"):
             return redirect("/review/cases", code=303)
         return redirect(f"/review/cases/{case_id}", code=303)

@@ -36,6 +36,7 @@ FIELD_LABELS = {
     "uscc": "统一社会信用代码",
     "name": "企业名称",
     "enterprise_type": "企业类型",
+    "profile_status": "注册信息状态",
     "legal_person": "法人名称",
     "legal_representative": "法定代表人",
     "registered_address": "注册地址（营业执照住所）",
@@ -74,6 +75,24 @@ CHANGE_REJECTED = "rejected"
 CHANGE_WITHDRAWN = "withdrawn"
 CHANGE_STATUS_LABELS = {CHANGE_PENDING: "待审核", CHANGE_APPROVED: "已通过", CHANGE_REJECTED: "未通过",
                         CHANGE_WITHDRAWN: "已撤回"}
+
+
+PROFILE_STATUS_LABELS = {PROFILE_DRAFT: "草稿（未提交）", PROFILE_SUBMITTED: "已提交"}
+
+
+def value_label(field: str | None, value: object) -> str:
+    """A recorded value as people read it (变更记录): enterprise types, statuses and regions by
+    name instead of their codes (issue 16 item 4); other values as they are."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    names: dict[str, str] = {"enterprise_type": ENTERPRISE_TYPES, "profile_status": PROFILE_STATUS_LABELS,
+                             "status": CHANGE_STATUS_LABELS}.get(field or "", {})
+    if text in names:
+        return names[text]
+    if field == "region_code":
+        return region_label(text) or text
+    return text
 
 
 def change_request_outcome(decision: str | None) -> str:
