@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import idempotency
 from gateway.errors import error_view
 from gateway.http import LoginRequired, Redirect, json_response, local_time, refuse_control_characters
-from gateway.labels import business_label, case_ref_label
+from gateway.labels import business_label, case_ref_label, reviewer_label
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
@@ -70,6 +70,7 @@ class GatewayApp(*VIEW_CLASSES):
         self.templates.filters["region_name"] = region_name
         self.templates.filters["business_label"] = business_label
         self.templates.filters["case_ref_label"] = case_ref_label
+        self.templates.filters["reviewer_label"] = reviewer_label
         self.templates.globals["joined"] = joined
         self.templates.filters["mask_id"] = mask_id
         self.templates.globals["desk_name"] = desk_name

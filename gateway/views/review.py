@@ -526,14 +526,29 @@ class ReviewViews:
                 except ValidationFailed as exc:
                     errors, status = exc.fields, 422
         delegations = self._review_call(request, "list_delegations", actor)["delegations"]
+        people = self._delegation_people(request, actor)
         return self.render(
             request,
             "review_delegations.html",
             status=status,
             delegations=delegations,
+            people=people,
+            names={p["id"]: p["name"] for p in people} | {str(actor["id"]): actor["name"]},
             errors=errors,
             form=request.form,
         )
+
+    def _delegation_people(self, request: Request, actor: dict) -> list[dict[str, str]]:
+        """Whom a delegation can name (a picker, not an account id): a reviewer's colleagues at
+        the desk; for an admin every reviewer."""
+        if actor.get("kind") == "admin":
+            staff = [s for s in self.call(request, "identity", "list_staff_accounts", actor["id"]) or []
+                     if s.get("kind") == "reviewer" and s.get("status") != "disabled"]
+        else:
+            staff = [s for s in self.call(request, "identity", "desk_staff", actor["id"]) or []
+                     if str(s.get("id")) != str(actor["id"])]
+        return [{"id": str(s["id"]), "name": f"{s.get('contact_name') or s.get('login')}（{s.get('login')}）"}
+                for s in staff]
 
     def on_review_revoke(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)

@@ -3,7 +3,8 @@ sub-account, a person, a city / province / ministry reviewer and an admin sign i
 opens every menu entry and every same-origin link on those pages (GET only, one address per
 route pattern, no logout or links that change something) and fails on any 4xx/5xx answer and
 on any page wider than the viewport, at desktop width and on a phone (390 px), and on raw codes
-and internal keys shown as text (region codes, status keys, case references; issue 16 item 4).
+and internal keys shown as text (region codes, status keys, case references; issue 16 item 4);
+at desktop width axe-core checks every page too (no serious or critical violation, item 10).
 Each role's start page (and the verify and rating pages at 390 px) is saved as a screenshot
 under test-artifacts/browser/pages/."""
 
@@ -18,6 +19,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import requests
+from axe_playwright_python.sync_playwright import Axe
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -57,7 +59,20 @@ RAW_CODES = {
     "internal key": re.compile(r"(?<![0-9A-Za-z_@.-])(?:[a-z]+_[a-z_]+|draft|submitted|province|city|"
                                r"ministry|pending|approved|rejected)(?![0-9A-Za-z_@.-])"),
 }
+# The page's text as shown, less technical blocks meant to be read raw (a dead letter's payload
+# in <pre>, a secret in <code>): hidden for the reading, then shown again.
+VISIBLE_TEXT = """() => {
+    const raw = [...document.querySelectorAll('pre, code')].filter(e => e.style.display !== 'none');
+    raw.forEach(e => { e.style.display = 'none'; });
+    const text = document.body.innerText;
+    raw.forEach(e => { e.style.display = ''; });
+    return text;
+}"""
 MAX_PAGES_PER_ROLE = 80
+# Issue 16 item 10: axe-core (shipped inside axe-playwright-python, no network) on every page at
+# desktop width; a serious or critical violation fails (an input without a label is critical).
+AXE = Axe()
+AXE_FAILING = ("serious", "critical")
 # GET addresses that change something or end the session: never followed.
 SIDE_EFFECTS = (
     re.compile(r"^/logout"),
@@ -99,6 +114,7 @@ class Role:
 @dataclass
 class Crawl:
     base: str
+    accessibility: bool = False
     seen: set[str] = field(default_factory=set)
     visited: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -125,12 +141,20 @@ def page_problems(page: Page) -> list[str]:
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
         problems.append(f"wider than the viewport ({width[0]} > {width[1]} px; widest: {widest(page)})")
-    text = page.evaluate("() => document.body.innerText")
+    text = page.evaluate(VISIBLE_TEXT)
     for what, pattern in RAW_CODES.items():
         found = sorted({m.group(0) for m in pattern.finditer(text)})
         if found:
             problems.append(f"{what} shown as text: {', '.join(found[:5])}")
     return problems
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical violations, each with the first elements it names."""
+    violations = AXE.run(page).response.get("violations", [])
+    return [f"axe {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(str(node.get("target")) for node in v.get("nodes", [])[:3])
+            for v in violations if v.get("impact") in AXE_FAILING]
 
 
 def widest(page: Page) -> str:
@@ -174,6 +198,8 @@ def visit(page: Page, crawl: Crawl, path: str) -> list[str]:
     if "text/html" not in answer.headers.get("content-type", ""):  # an image, a PDF shown inline
         return []
     crawl.problems.extend(f"{path}: {problem}" for problem in page_problems(page))
+    if crawl.accessibility:
+        crawl.problems.extend(f"{path}: {problem}" for problem in accessibility_problems(page))
     return page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
 
 
@@ -192,10 +218,12 @@ def crawl_role(browser: Browser, base: str, role: Role, viewport: str = "desktop
     try:
         page = context.new_page()
         sign_in(page, base, role)
-        crawl = Crawl(base)
+        crawl = Crawl(base, accessibility=viewport == "desktop")
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"start-{role.key}-{viewport}.png"), full_page=True)
         crawl.problems.extend(f"start page {page.url}: {p}" for p in page_problems(page))
+        if crawl.accessibility:
+            crawl.problems.extend(f"start page: {p}" for p in accessibility_problems(page))
         menu = page.eval_on_selector_all("nav.sidemenu a[href]",
                                          "links => links.map(a => a.getAttribute('href'))")
         assert menu, f"{role.name}: no menu after signing in"
