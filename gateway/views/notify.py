@@ -264,8 +264,10 @@ class NotifyViews:
         actor = self.actor_for_rpc(request, kinds=STAFF)
         stats = self.call(request, "notify", "rating_stats", actor)
         named = {"business_type": business_label, "reviewer": reviewer_label}  # names, not codes
+        titles = {"reviewer": "按审核人员的平均评分", "business_type": "按业务类型的平均评分",
+                  "month": "按月份的平均评分"}
         charts = {key: Markup(svg_bars([(named.get(key, str)(row["label"]), row["average"], row["count"])
-                                        for row in stats[f"by_{key}"]]))
+                                        for row in stats[f"by_{key}"]], title=titles[key]))
                   for key in ("reviewer", "business_type", "month")}
         return self.render(request, "rating_stats.html", stats=stats, charts=charts, reasons=RATING_REASONS,
                            modes=RATING_MODES)
