@@ -37,11 +37,12 @@ from gateway.http import (
     refuse_control_characters,
     too_large_message,
 )
+from gateway.labels import business_label, case_ref_label, reviewer_label
 from gateway.queries import check_query
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import COOKIE_NAME, Session, SessionStore
 from gateway.views import VIEW_CLASSES
-from gateway.views.forms import csrf_ok
+from gateway.views.forms import csrf_ok, take_flash
 from gateway.views.public import PublicViews
 from services.common.access import (
     KIND_PERSON,
@@ -54,6 +55,8 @@ from services.common.access import (
 )
 from services.common.context import set_request_id
 from services.common.errors import Forbidden, NotFound, ServiceError
+from services.common.regions import desk_choices, desk_name, region_name
+from services.common.wording import joined, mask_id
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -113,6 +116,14 @@ class GatewayApp(*VIEW_CLASSES):
             autoescape=select_autoescape(["html"]),
         )
         self.templates.filters["local_time"] = local_time
+        self.templates.filters["region_name"] = region_name
+        self.templates.filters["business_label"] = business_label
+        self.templates.filters["case_ref_label"] = case_ref_label
+        self.templates.filters["reviewer_label"] = reviewer_label
+        self.templates.globals["joined"] = joined
+        self.templates.filters["mask_id"] = mask_id
+        self.templates.globals["desk_name"] = desk_name
+        self.templates.globals["desk_choices"] = desk_choices
         # Copies (Rule.empty): a rule binds to one map, and tests build many apps.
         rules = [rule for views in VIEW_CLASSES for rule in views.ROUTES]
         if gateway.get("echo_route"):
@@ -222,6 +233,7 @@ class GatewayApp(*VIEW_CLASSES):
             menu=menu_for(actor, session),
             notify_counts=self.notify_counts(request),  # header badges; None when notify is down
             admin_warnings=self.admin_warnings(request, actor),
+            flash=take_flash(request),
             **context,
         )
         return Response(html, status=status, mimetype="text/html")
@@ -354,8 +366,7 @@ class GatewayApp(*VIEW_CLASSES):
             return "/password/change"
         if account["kind"] == "enterprise" and account["status"] != "active":
             return "/account"
-        return {"reviewer": "/review/cases", "admin": "/admin/staff",
-                KIND_PERSON: "/personal"}.get(account["kind"], "/")
+        return {KIND_PERSON: "/personal"}.get(account["kind"], "/")  # "/": the role's 首页
 
 
 def holiday_notice_warnings(years: list[int]) -> list[str]:
@@ -391,7 +402,7 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         return items
     # Reviewers work a desk's queue; an admin manages staff, campaigns and certificates and
     # sees the desks' queues only when the account has a desk (level and region) of its own.
-    items = []
+    items = [("/", "首页")]
     if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
         items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
     items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),

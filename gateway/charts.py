@@ -7,12 +7,14 @@ from html import escape
 from services.common.contracts.ratings import POOR_RATING
 
 
-def svg_bars(rows: list[tuple[str, float, int]], width: int = 520, bar_height: int = 22) -> str:
+def svg_bars(rows: list[tuple[str, float, int]], width: int = 520, bar_height: int = 22,
+             title: str = "评分统计图") -> str:
     """A horizontal bar chart (label, average score 0-5, count) as SVG, drawn on the server."""
     label_width, gap = 160, 6
     height = max(1, len(rows)) * (bar_height + gap) + gap
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img">']
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
+             f'<title>{escape(title)}</title>']
     scale = (width - label_width - 90) / 5
     for index, (label, average, count) in enumerate(rows):
         y = gap + index * (bar_height + gap)

@@ -53,3 +53,17 @@ document.addEventListener("change", function (event) {
   if (box) { box.addEventListener("change", update); }
   tick();
 })();
+
+// The left menu on a phone: folded behind the 菜单 button (app.css, max-width 768px). Without
+// JavaScript the menu is never folded (the class that folds it is added here).
+(function () {
+  var menu = document.querySelector("nav.sidemenu");
+  var toggle = document.querySelector(".menu-toggle");
+  if (!menu || !toggle) { return; }
+  menu.classList.add("collapsible");
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    var open = menu.classList.toggle("open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+}());

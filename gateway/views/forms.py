@@ -39,3 +39,17 @@ def uploaded_file(request: Request, name: str) -> dict[str, str] | None:
     if len(data) > MAX_UPLOAD_BYTES:
         raise ValidationFailed(TOO_LARGE, {name: [{"code": "too_large", "message": TOO_LARGE}]})
     return {"filename": storage.filename, "content_b64": base64.b64encode(data).decode()}
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-time message for the next page this session shows (base.html, after a redirect)."""
+    if request.session is not None:
+        request.session.set("flash", message)
+
+
+def take_flash(request: Request) -> str | None:
+    session = getattr(request, "session", None)
+    if session is None or "flash" not in session:
+        return None
+    session.modified = True
+    return str(session.pop("flash"))

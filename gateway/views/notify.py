@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.charts import svg_bars
 from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.labels import business_label, reviewer_label
 from gateway.openapi import operation, path_id, ref
 from gateway.views.forms import CSRF_ERROR, csrf_ok
 from services.common.access import actor_from_account
@@ -265,8 +266,11 @@ class NotifyViews:
     def on_rating_stats(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)
         stats = self.call(request, "notify", "rating_stats", actor)
-        charts = {key: Markup(svg_bars([(row["label"], row["average"], row["count"])
-                                        for row in stats[f"by_{key}"]]))
+        named = {"business_type": business_label, "reviewer": reviewer_label}  # names, not codes
+        titles = {"reviewer": "按审核人员的平均评分", "business_type": "按业务类型的平均评分",
+                  "month": "按月份的平均评分"}
+        charts = {key: Markup(svg_bars([(named.get(key, str)(row["label"]), row["average"], row["count"])
+                                        for row in stats[f"by_{key}"]], title=titles[key]))
                   for key in ("reviewer", "business_type", "month")}
         return self.render(request, "rating_stats.html", stats=stats, charts=charts, reasons=RATING_REASONS,
                            modes=RATING_MODES)

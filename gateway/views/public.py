@@ -35,7 +35,9 @@ class PublicViews:
     ECHO_ROUTE = Rule("/_echo", endpoint="echo", methods=["GET"])
 
     def on_index(self, request: Request) -> Response:
-        self.current_actor(request)
+        account = self.current_actor(request)
+        if account is not None:
+            return self.start_page(request, account)  # gateway/views/home.py
         return self.render(request, "index.html")
 
     def on_register(self, request: Request) -> Response:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.views.documents import case_documents
-from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
+from gateway.views.forms import CSRF_ERROR, csrf_ok, flash, uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
 
@@ -42,6 +42,14 @@ CASE_TYPE_CHOICES = [
     ("enterprise.*", "企业信息变更"),
     ("personnel.*", "人员执业资格"),
 ]
+# What the next page says after an operation on a case (issue 16 item 6: no silent return).
+DONE_MESSAGES = {
+    "claim": "已领取该案件。", "release": "已释放该案件，其他审核人员可以领取。", "assign": "已分配。",
+    "extend": "已延长办理期限。", "resolve": "整改处理意见已提交。",
+    "accept": "已受理。", "approve": "审核意见已提交：同意。", "forward": "审核意见已提交：同意并上报。",
+    "reject": "审核意见已提交：不同意。", "return": "已退回上一环节。",
+    "correction": "已一次性告知企业补正，计时暂停。", "rectification": "已通知企业整改。",
+}
 _ID = {"type": "string"}
 _OBJ = {"type": "object"}
 
@@ -407,12 +415,15 @@ class ReviewViews:
     ) -> Response:
         actor = self.review_actor(request)
         case = self._review_call(request, "case_detail", actor, case_id)
+        colleagues = (self.call(request, "identity", "desk_staff", actor["id"])
+                      if case.get("queue") == "active" else [])
         return self.render(
             request,
             "review_case.html",
             status=status,
             case=case,
             documents=case_documents(case),
+            colleagues=colleagues or [],
             errors=errors or {},
             form=request.form if request.method == "POST" else {},
         )
@@ -457,6 +468,8 @@ class ReviewViews:
             return self.on_review_case(
                 request, case_id, exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}, 422
             )
+        done = (form.get("action") or "") if op == "act" else ("resolve" if op == "rectification" else op)
+        flash(request, DONE_MESSAGES.get(done, "已提交。"))  # shown on the next page
         if op == "act" and form.get("action") in ("forward", "approve", "reject", "return"):
             return redirect("/review/cases", code=303)
         return redirect(f"/review/cases/{case_id}", code=303)
@@ -518,14 +531,29 @@ class ReviewViews:
                 except ValidationFailed as exc:
                     errors, status = exc.fields, 422
         delegations = self._review_call(request, "list_delegations", actor)["delegations"]
+        people = self._delegation_people(request, actor)
         return self.render(
             request,
             "review_delegations.html",
             status=status,
             delegations=delegations,
+            people=people,
+            names={p["id"]: p["name"] for p in people} | {str(actor["id"]): actor["name"]},
             errors=errors,
             form=request.form,
         )
+
+    def _delegation_people(self, request: Request, actor: dict) -> list[dict[str, str]]:
+        """Whom a delegation can name (a picker, not an account id): a reviewer's colleagues at
+        the desk; for an admin every reviewer."""
+        if actor.get("kind") == "admin":
+            staff = [s for s in self.call(request, "identity", "list_staff_accounts", actor["id"]) or []
+                     if s.get("kind") == "reviewer" and s.get("status") != "disabled"]
+        else:
+            staff = [s for s in self.call(request, "identity", "desk_staff", actor["id"]) or []
+                     if str(s.get("id")) != str(actor["id"])]
+        return [{"id": str(s["id"]), "name": f"{s.get('contact_name') or s.get('login')}（{s.get('login')}）"}
+                for s in staff]
 
     def on_review_revoke(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)

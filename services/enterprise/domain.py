@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from services.common.access import READ_ONLY, may_use
 from services.common.errors import FieldErrors, field_error
+from services.common.regions import Region, region_choices, region_label, regions  # noqa: F401
 from services.common.validators import is_email, is_mobile, resident_id_error
 from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
 
-DATA = Path(__file__).parent / "data"
 MODULE = "enterprise"
 
 # ---- basic info: three kinds of fields (PFL 企业信息修改, TSA 信息变更) -----------------------
@@ -39,6 +36,7 @@ FIELD_LABELS = {
     "uscc": "统一社会信用代码",
     "name": "企业名称",
     "enterprise_type": "企业类型",
+    "profile_status": "注册信息状态",
     "legal_person": "法人名称",
     "legal_representative": "法定代表人",
     "registered_address": "注册地址（营业执照住所）",
@@ -77,6 +75,24 @@ CHANGE_REJECTED = "rejected"
 CHANGE_WITHDRAWN = "withdrawn"
 CHANGE_STATUS_LABELS = {CHANGE_PENDING: "待审核", CHANGE_APPROVED: "已通过", CHANGE_REJECTED: "未通过",
                         CHANGE_WITHDRAWN: "已撤回"}
+
+
+PROFILE_STATUS_LABELS = {PROFILE_DRAFT: "草稿（未提交）", PROFILE_SUBMITTED: "已提交"}
+
+
+def value_label(field: str | None, value: object) -> str:
+    """A recorded value as people read it (变更记录): enterprise types, statuses and regions by
+    name instead of their codes (issue 16 item 4); other values as they are."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    names: dict[str, str] = {"enterprise_type": ENTERPRISE_TYPES, "profile_status": PROFILE_STATUS_LABELS,
+                             "status": CHANGE_STATUS_LABELS}.get(field or "", {})
+    if text in names:
+        return names[text]
+    if field == "region_code":
+        return region_label(text) or text
+    return text
 
 
 def change_request_outcome(decision: str | None) -> str:
@@ -120,57 +136,7 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-# ---- regions (盟市 / 区县 of Inner Mongolia; provinces for other regions) -------------------------
-@dataclass(frozen=True)
-class Region:
-    code: str
-    name: str
-    parent: str | None  # the 盟市 of a 区县, None for a 盟市 / province
-
-
-def _read_codes(filename: str) -> list[tuple[str, str]]:
-    rows = []
-    for line in (DATA / filename).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            code, name = line.split(maxsplit=1)
-            rows.append((code, name.strip()))
-    return rows
-
-
-@cache
-def regions() -> dict[str, Region]:
-    out: dict[str, Region] = {}
-    for code, name in _read_codes("nmg-divisions.txt"):
-        if code == "150000":
-            continue
-        parent = None if code.endswith("00") else code[:4] + "00"
-        out[code] = Region(code, name, parent)
-    for code, name in _read_codes("provinces.txt"):
-        out[code] = Region(code, name, None)
-    return out
-
-
-def region_label(code: str | None) -> str:
-    region = regions().get(code or "")
-    if region is None:
-        return ""
-    if region.parent:
-        return f"内蒙古自治区 {regions()[region.parent].name} {region.name}"
-    if code and code.startswith("15"):
-        return f"内蒙古自治区 {region.name}"
-    return region.name
-
-
-def region_choices() -> dict[str, Any]:
-    """For the page: 盟市 with their 区县, then the other provinces."""
-    leagues = [r for r in regions().values() if r.code.startswith("15") and r.parent is None]
-    return {
-        "leagues": [{"code": r.code, "name": r.name,
-                     "counties": [{"code": c.code, "name": c.name} for c in regions().values()
-                                  if c.parent == r.code]} for r in leagues],
-        "provinces": [{"code": r.code, "name": r.name} for r in regions().values()
-                      if not r.code.startswith("15")],
-    }
+# ---- regions: services.common.regions (re-exported for the service and the importer) ----------
 
 
 # ---- value parsing --------------------------------------------------------------------------

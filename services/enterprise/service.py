@@ -132,7 +132,9 @@ def _history_view(row: Any) -> dict[str, Any]:
             "section_label": domain.SECTION_LABELS.get(row.section, row.section),
             "record_id": row.record_id, "action": row.action, "field": row.field,
             "field_label": domain.FIELD_LABELS.get(row.field or "", row.field),
-            "old": row.old_value, "new": row.new_value}
+            "old": row.old_value, "new": row.new_value,
+            "old_label": domain.value_label(row.field, row.old_value),
+            "new_label": domain.value_label(row.field, row.new_value)}
 
 
 def _change_request_view(row: ChangeRequest) -> dict[str, Any]:
@@ -140,7 +142,10 @@ def _change_request_view(row: ChangeRequest) -> dict[str, Any]:
             "decision_reason": row.decision_reason,
             "licence_attachment_id": str(row.licence_attachment_id) if row.licence_attachment_id else None,
             "requested_by": row.requested_by, "created_at": _iso(row.created_at),
-            "labels": {k: domain.FIELD_LABELS.get(k, k) for k in row.changes}}
+            "labels": {k: domain.FIELD_LABELS.get(k, k) for k in row.changes},
+            "shown": {k: {"old": domain.value_label(k, (v or {}).get("old")),
+                          "new": domain.value_label(k, (v or {}).get("new"))}
+                      for k, v in row.changes.items()}}
 
 
 CHANGE_CASE_PREFIX = "enterprise:change:"

@@ -130,6 +130,14 @@ class StaffAccountSchema(Schema):
     region_code = fields.String(load_default=None)
 
 
+class DeskStaffSchema(Schema):
+    """A colleague at a review desk, for the 分配 picker (identity.desk_staff)."""
+
+    id = fields.UUID()
+    login = fields.String()
+    contact_name = fields.String()
+
+
 class SessionAccountSchema(Schema):
     """What the gateway keeps about a signed-in account and re-checks."""
 

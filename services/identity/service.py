@@ -14,7 +14,7 @@ from eventlet import tpool
 from marshmallow import Schema
 from sqlalchemy.exc import IntegrityError
 
-from services.common import audit
+from services.common import audit, jurisdiction
 from services.common.access import KIND_PERSON, actor_from_account
 from services.common.base import PlatformService, service_rpc
 from services.common.errors import (
@@ -51,6 +51,7 @@ from services.identity.repository import (
 from services.identity.schemas import (
     AccountSchema,
     ChangePasswordSchema,
+    DeskStaffSchema,
     LoginSchema,
     PersonAccountSchema,
     RegisterAccountSchema,
@@ -705,6 +706,19 @@ class IdentityService(PlatformService):
             if self._get(uow, actor_id).kind != domain.KIND_ADMIN:
                 raise Forbidden("只有管理员可以查看")
             return SessionAccountSchema(many=True).dump(AccountRepository(uow.session).staff())
+
+    @service_rpc
+    def desk_staff(self, actor_id: str) -> list[dict]:
+        """The enabled reviewers (and desk-bound admins) at the asking reviewer's desk: the 分配
+        picker on a case page (review.assign accepts only these). Empty without a desk."""
+        with self.db.unit_of_work() as uow:
+            me = self._get(uow, actor_id)
+            desk = jurisdiction.desk_of(SessionAccountSchema().dump(me))
+            if me.kind not in ("reviewer", "admin") or desk is None:
+                return []
+            return DeskStaffSchema(many=True).dump(
+                [a for a in AccountRepository(uow.session).staff()
+                 if a.status != "disabled" and jurisdiction.desk(a.level, a.region_code) == desk])
 
     # ---- reads -------------------------------------------------------------------------
     @service_rpc

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from services.common.contracts.ratings import POOR_RATING, RATING_REASONS
+from services.common.wording import reason_prefix
 
 MAX_MAIL_BACKOFF = timedelta(minutes=30)
 
@@ -302,7 +303,7 @@ def effects_of_decision(data: dict[str, Any], case: dict[str, Any] | None,
     case_ref = data["case_ref"]
     title = _case_title(case, case_ref)
     label = DECISION_LABELS[data["decision"]]
-    reason = f"原因：{data['reason']}。" if data.get("reason") else ""
+    reason = f"{reason_prefix(data['decision'])}：{data['reason']}。" if data.get("reason") else ""
     effects = Effects(done=[Done(case_ref, MOVED_ON_KINDS, "decided")])
     if case_ref.startswith("identity:"):
         return effects  # a registration decision is told from identity.account_status_changed
@@ -312,7 +313,8 @@ def effects_of_decision(data: dict[str, Any], case: dict[str, Any] | None,
     effects.rating_for = case_ref
     if email:
         effects.mails.append(MailOut(email, f"审核结果：{title}", "case_decided.txt", {
-            "title": title, "label": label, "reason": data.get("reason"), "link": case_link(case_ref)}))
+            "title": title, "label": label, "reason": data.get("reason"), "link": case_link(case_ref),
+            "reason_label": reason_prefix(data["decision"])}))
     return effects
 
 
@@ -440,8 +442,8 @@ def effects_of_profile_submitted(data: dict[str, Any]) -> Effects:
 
 def effects_of_licence_issued(data: dict[str, Any], email: str | None) -> Effects:
     effects = Effects(notes=[Note(
-        Recipient.enterprise(data["enterprise_id"], "permits"), f"许可证已核发：{data['number']}",
-        f"许可证 {data['number']} 已核发，有效期至 {data['valid_until']}。", "/permits/licences")])
+        Recipient.enterprise(data["enterprise_id"], "permits"), f"证书已核发：{data['number']}",
+        f"证书 {data['number']} 已核发，有效期至 {data['valid_until']}。", "/permits/licences")])
     effects.agency.append(("licence.issued", {**data, "status": data.get("status") or "valid"}))
     return effects
 

@@ -44,6 +44,7 @@ from services.common.renderpool import Renderers
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
+from services.common.wording import joined
 from services.permits import (
     adapters,
     certificate_actions,
@@ -907,7 +908,7 @@ class PermitsService(PlatformService):
         ]
         kind_label = bt.transaction(app.transaction_kind)["label"]
         title = (
-            f"{app.enterprise_name or records.get('name') or ''} {bt.name}{kind_label}"
+            f"{app.enterprise_name or records.get('name') or ''} {joined(bt.name, kind_label)}"
             f"（{adapters.selection_text(bt, app.items)}）"
         )
         data = {
@@ -1558,7 +1559,8 @@ class PermitsService(PlatformService):
                     {
                         "id": str(app.id),
                         "kind": "permits_application",
-                        "title": f"{bt.name}{bt.transaction(app.transaction_kind)['label']} {app.number}",
+                        "title": joined(bt.name, bt.transaction(app.transaction_kind)["label"])
+                        + f" {app.number}",
                         "status": lifecycle.STATES[app.state],
                     }
                 )

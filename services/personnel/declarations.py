@@ -265,8 +265,8 @@ def check_commitment(opened_at: datetime | None, now: datetime, confirmed: bool,
         raise _vf("commitment", "commitment_not_read", message)
     elapsed = (now - opened_at).total_seconds()
     if elapsed < seconds:
-        remaining = seconds - max(0, int(elapsed))
-        message = f"请仔细阅读企业承诺书，{seconds}秒后方可确认上报（还需{remaining}秒）"
+        remaining = int(seconds - max(0, int(elapsed)) + 0.999)  # whole seconds, never "3.0秒"
+        message = f"请仔细阅读企业承诺书，{seconds:g}秒后方可确认上报（还需{remaining}秒）"
         raise _vf("commitment", "commitment_too_soon", message)
 
 

@@ -2,7 +2,11 @@
 sub-account, a person, a city / province / ministry reviewer and an admin sign in; the crawler
 opens every menu entry and every same-origin link on those pages (GET only, one address per
 route pattern, no logout or links that change something) and fails on any 4xx/5xx answer and
-on any page wider than the viewport at desktop width."""
+on any page wider than the viewport, at desktop width and on a phone (390 px), and on raw codes
+and internal keys shown as text (region codes, status keys, case references; issue 16 item 4);
+at desktop width axe-core checks every page too (no serious or critical violation, item 10).
+Each role's start page (and the verify and rating pages at 390 px) is saved as a screenshot
+under test-artifacts/browser/pages/."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 import requests
+from axe_playwright_python.sync_playwright import Axe
 from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
@@ -25,7 +30,7 @@ from gateway.views import VIEW_CLASSES
 from services.common.config import nameko_config
 from services.common.localtime import BEIJING
 from services.review import clock
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS
+from tests.browser.conftest import ARTIFACTS, DEFAULT_TIMEOUT_MS
 from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
     PASSWORD,
     active_enterprise,
@@ -40,7 +45,34 @@ from tests.support.registration import province_reviewer, registration_case
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+VIEWPORTS = {"desktop": DESKTOP, "390": PHONE}
+SHOTS = ARTIFACTS / "pages"
+# What people must never read on a page (visible text only; form values and addresses do not
+# count): GB/T 2260 region codes of Inner Mongolia standing alone, uuids, case references
+# (permits:application:<id>), dotted case types (pfl.power.new) and snake_case / status keys.
+RAW_CODES = {
+    "region code": re.compile(r"(?<![0-9A-Za-z_*-])15\d{4}(?![0-9A-Za-z_*-])"),
+    "uuid": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    "case reference": re.compile(r"\b[a-z]+:[a-z_]+:[0-9A-Za-z-]{6,}"),
+    "case type": re.compile(r"(?<![0-9A-Za-z_.@/])[a-z]{2,}\.[a-z_]+\.[a-z_*]+(?![0-9A-Za-z_.@/])"),
+    "internal key": re.compile(r"(?<![0-9A-Za-z_@.-])(?:[a-z]+_[a-z_]+|draft|submitted|province|city|"
+                               r"ministry|pending|approved|rejected)(?![0-9A-Za-z_@.-])"),
+}
+# The page's text as shown, less technical blocks meant to be read raw (a dead letter's payload
+# in <pre>, a secret in <code>): hidden for the reading, then shown again.
+VISIBLE_TEXT = """() => {
+    const raw = [...document.querySelectorAll('pre, code')].filter(e => e.style.display !== 'none');
+    raw.forEach(e => { e.style.display = 'none'; });
+    const text = document.body.innerText;
+    raw.forEach(e => { e.style.display = ''; });
+    return text;
+}"""
 MAX_PAGES_PER_ROLE = 80
+# Issue 16 item 10: axe-core (shipped inside axe-playwright-python, no network) on every page at
+# desktop width; a serious or critical violation fails (an input without a label is critical).
+AXE = Axe()
+AXE_FAILING = ("serious", "critical")
 # GET addresses that change something or end the session: never followed.
 SIDE_EFFECTS = (
     re.compile(r"^/logout"),
@@ -76,11 +108,13 @@ class Role:
     name: str
     login: str
     password: str
+    key: str = ""
 
 
 @dataclass
 class Crawl:
     base: str
+    accessibility: bool = False
     seen: set[str] = field(default_factory=set)
     visited: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -106,10 +140,39 @@ def page_problems(page: Page) -> list[str]:
     problems = []
     width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if width[0] > width[1]:
-        problems.append(f"wider than the viewport ({width[0]} > {width[1]} px)")
-    # TODO(issue 16 item 4): raw codes and internal keys on the page (region codes, status
-    # keys, case refs) belong here once the pages show names.
+        problems.append(f"wider than the viewport ({width[0]} > {width[1]} px; widest: {widest(page)})")
+    text = page.evaluate(VISIBLE_TEXT)
+    for what, pattern in RAW_CODES.items():
+        found = sorted({m.group(0) for m in pattern.finditer(text)})
+        if found:
+            problems.append(f"{what} shown as text: {', '.join(found[:5])}")
     return problems
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical violations, each with the first elements it names."""
+    violations = AXE.run(page).response.get("violations", [])
+    return [f"axe {v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(str(node.get("target")) for node in v.get("nodes", [])[:3])
+            for v in violations if v.get("impact") in AXE_FAILING]
+
+
+def widest(page: Page) -> str:
+    """The elements that stick out past the viewport's right edge (to say what to fix)."""
+    return page.evaluate("""() => {
+        const out = [];
+        for (const e of document.querySelectorAll('body *')) {
+            const r = e.getBoundingClientRect();
+            if (r.right > window.innerWidth + 1 && out.length < 3 &&
+                !out.some(o => o.el.contains(e))) {
+                out.push({el: e, text: e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                          (typeof e.className === 'string' && e.className ?
+                           '.' + e.className.split(' ')[0] : '') +
+                          ' ' + Math.round(r.right) + 'px'});
+            }
+        }
+        return out.map(o => o.text).join('; ');
+    }""")
 
 
 def visit(page: Page, crawl: Crawl, path: str) -> list[str]:
@@ -135,6 +198,8 @@ def visit(page: Page, crawl: Crawl, path: str) -> list[str]:
     if "text/html" not in answer.headers.get("content-type", ""):  # an image, a PDF shown inline
         return []
     crawl.problems.extend(f"{path}: {problem}" for problem in page_problems(page))
+    if crawl.accessibility:
+        crawl.problems.extend(f"{path}: {problem}" for problem in accessibility_problems(page))
     return page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
 
 
@@ -147,13 +212,18 @@ def sign_in(page: Page, base: str, role: Role) -> None:
     assert "/login" not in page.url, f"{role.name} could not sign in ({page.url})"
 
 
-def crawl_role(browser: Browser, base: str, role: Role) -> Crawl:
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
+def crawl_role(browser: Browser, base: str, role: Role, viewport: str = "desktop") -> Crawl:
+    context = browser.new_context(locale="zh-CN", viewport=VIEWPORTS[viewport])
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     try:
         page = context.new_page()
         sign_in(page, base, role)
-        crawl = Crawl(base)
+        crawl = Crawl(base, accessibility=viewport == "desktop")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"start-{role.key}-{viewport}.png"), full_page=True)
+        crawl.problems.extend(f"start page {page.url}: {p}" for p in page_problems(page))
+        if crawl.accessibility:
+            crawl.problems.extend(f"start page: {p}" for p in accessibility_problems(page))
         menu = page.eval_on_selector_all("nav.sidemenu a[href]",
                                          "links => links.map(a => a.getAttribute('href'))")
         assert menu, f"{role.name}: no menu after signing in"
@@ -212,12 +282,67 @@ def roles(gateway, running_platform, registration_reviewer) -> Iterator[dict[str
         }
 
 
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
 @pytest.mark.parametrize("role", ["enterprise", "sub", "person", "city", "province", "ministry", "admin"])
-def test_every_menu_entry_and_the_links_on_it_open(browser: Browser, gateway: str, roles, role):
-    crawl = crawl_role(browser, gateway, roles[role])
+def test_every_menu_entry_and_the_links_on_it_open(browser: Browser, gateway: str, roles, role, viewport):
+    roles[role].key = role
+    crawl = crawl_role(browser, gateway, roles[role], viewport)
     assert crawl.visited, f"{role}: nothing visited"
-    assert crawl.problems == [], f"{roles[role].name} ({len(crawl.visited)} pages):\n" + "\n".join(
-        crawl.problems)
+    assert crawl.problems == [], f"{roles[role].name} at {viewport} ({len(crawl.visited)} pages):\n" + \
+        "\n".join(crawl.problems)
+
+
+@pytest.mark.parametrize("role", ["enterprise", "city", "admin"])
+def test_each_role_lands_on_a_start_page_that_says_what_to_do_next(browser: Browser, gateway: str, roles,
+                                                                   role):
+    """Issue 16 item 3: signing in leads to the role's 首页, not to the anonymous welcome page."""
+    context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        sign_in(page, gateway, roles[role])
+        assert urlsplit(page.url).path == "/", page.url
+        body = page.locator("main").inner_text()
+        assert "新用户注册" not in body and "首页" in body
+        expected = {"enterprise": ["待办事项", "办理中的申请", "待完成的申报", "需要关注的证书"],
+                    "city": ["待办案件", "已超期", "7 日内到期"],
+                    "admin": ["全平台待办案件", "积压最多的审核队列"]}[role]
+        for heading in expected:
+            assert heading in body, (heading, body[:400])
+        if role != "enterprise":  # the desk's counts are numbers, one per card
+            assert page.locator("#desk-counts [data-count]").count() >= 4
+    finally:
+        context.close()
+
+
+def test_the_menu_folds_on_a_phone_and_the_rating_and_verify_pages_fit(browser: Browser, gateway: str, roles):
+    """Issue 16 item 5: at 390 px the left menu hides behind 菜单 and opens on a tap; the pages
+    people open from a QR code (好差评, 证书核验) fit the screen."""
+    context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        page = context.new_page()
+        sign_in(page, gateway, roles["admin"])
+        menu_link = page.locator('nav.sidemenu a[href="/admin/staff"]')
+        assert not menu_link.is_visible()
+        page.get_by_role("button", name="菜单").click()
+        assert menu_link.is_visible()
+        page.goto(gateway + "/ratings/qr")
+        page.locator('input[name="mode"][value="visit"]').check()  # 一次一评: no case to name
+        page.get_by_role("button", name="生成二维码").click()
+        rating_url = page.locator("#rating-url").get_attribute("href")
+        page.screenshot(path=str(SHOTS / "rating-qr-390.png"), full_page=True)
+        anonymous = browser.new_context(locale="zh-CN", viewport=PHONE)
+        try:
+            phone = anonymous.new_page()
+            for name, url in (("rating", rating_url), ("verify", gateway + "/verify/unknown-token")):
+                phone.goto(url)
+                phone.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+                assert page_problems(phone) == [], (name, page_problems(phone))
+        finally:
+            anonymous.close()
+    finally:
+        context.close()
 
 
 def test_admins_see_that_a_holiday_notice_is_missing_and_reviewers_do_not(browser: Browser, gateway: str,

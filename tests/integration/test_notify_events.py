@@ -472,7 +472,7 @@ def test_licence_issued_message_and_expiry_reminders_once_per_threshold(
     )
     main = enterprise_actor(enterprise_id)
     wait_for(
-        lambda: any("许可证已核发" in m["title"] for m in cluster.notify.list_messages(main)["messages"]),
+        lambda: any("证书已核发" in m["title"] for m in cluster.notify.list_messages(main)["messages"]),
         what="licence issued message",
     )
 

@@ -536,3 +536,13 @@ def test_adding_a_person_another_enterprise_holds_names_the_holder_and_shows_not
     with pytest.raises(REFUSED):
         cluster.personnel.get_person(w["a"], at_a["id"])
     assert at_a["id"] in {r.subject_id for r in _audit(engines, b["id"], "personnel.person.take_on")}
+
+
+def test_opening_a_person_with_the_full_id_number_is_audited(cluster, engines, world):
+    """Issue 16 item 8: lists mask the ID number; the person's page shows it in full, and who
+    opened it is in the audit trail."""
+    a, person_id = world["a"], world["person"]["id"]
+    before = [row for row in _audit(engines, a["id"], "person.viewed") if row.subject_id == person_id]
+    cluster.personnel.get_person(a, person_id)
+    after = [row for row in _audit(engines, a["id"], "person.viewed") if row.subject_id == person_id]
+    assert len(after) == len(before) + 1

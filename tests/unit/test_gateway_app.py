@@ -258,7 +258,7 @@ def test_login_rotates_the_session_and_lands_by_kind(client, rpc, sessions):
     old = page.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     response = client.post("/login", data={"login": "reviewer01", "password": "x",
                                            "csrf_token": csrf_from(page.get_data(as_text=True))})
-    assert response.status_code == 303 and response.headers["Location"] == "/review/cases"
+    assert response.status_code == 303 and response.headers["Location"] == "/"  # the reviewer's 首页
     new = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     assert new != old and "account_id" not in sessions.rows[old]
     assert sessions.rows[new]["stage"] == "signed_in"

@@ -218,14 +218,14 @@ def test_enterprise_history_page_is_printable_with_the_seed_columns(client, rpc)
 def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
     reviewer = [label for _, label in menu_for({"kind": "reviewer", "permissions": []}, None)]
     admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
-    assert reviewer[:2] == ["审核工作台", "注册审核"] and "企业自查" not in reviewer
+    assert reviewer[:3] == ["首页", "审核工作台", "注册审核"] and "企业自查" not in reviewer
     assert "企业自查" in admin and "工作量统计" in admin
     # 好差评 (rating statistics) is in the staff menus; an admin without a desk reviews no queue.
     assert "好差评" in reviewer and "好差评" in admin
     assert "审核工作台" not in admin and "注册审核" not in admin and "委托办理" in admin
     desk_admin = [label for _, label in menu_for(
         {"kind": "admin", "permissions": [], "level": "province", "region_code": "150000"}, None)]
-    assert desk_admin[:2] == ["审核工作台", "注册审核"]
+    assert desk_admin[:3] == ["首页", "审核工作台", "注册审核"]
 
 
 def test_delegation_and_campaign_pages_render_their_forms_and_errors(client, rpc):

@@ -65,6 +65,10 @@ def get_person(deps: Deps, actor: dict, person_id: str) -> dict:
             for t in repo.transfers_of_person(person.id)
             if eid in (t.from_enterprise_id, t.to_enterprise_id)
         ]
+        # The full ID number is shown only here (lists mask it: issue 16 item 8): who saw it.
+        uow.audit("person.viewed", actor_id=actor.get("id"), subject_id=str(person.id),
+                  enterprise_id=str(eid))
+        uow.commit()
         return view
 
 
