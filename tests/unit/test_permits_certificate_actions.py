@@ -20,7 +20,9 @@ def cat():
 
 
 def test_a_valid_hmq_certificate_offers_replacement_reissue_and_renewal_in_seed_order(cat):
-    actions = offered(cat.type("hmq_maintenance"), hmq_licence(), "L1", date(2026, 3, 1))
+    # valid until 2026-12-16: HMQ renewal opens 6 months before (2026-06-16) and closes 3 months
+    # before (2026-09-16), so on 2026-07-01 all three are offered
+    actions = offered(cat.type("hmq_maintenance"), hmq_licence(), "L1", date(2026, 7, 1))
     assert [(a["kind"], a["label"]) for a in actions] == [
         ("replacement", "我的换证"), ("reissue", "遗失补办"), ("renewal", "延续")]
     assert all(a["available"] and not a["reasons"] for a in actions)
