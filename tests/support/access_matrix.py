@@ -71,7 +71,7 @@ group("personal", None, [  # 个人空间: persons only
 ], **{"*": DENY, "anonymous": LOGIN, "person": ON})
 group("admin", None, [  # admins only
     "/admin/staff", "/api/v1/staff-accounts", "/admin/campaigns", "/api/v1/review/campaigns",
-    "/admin/dead-letters", f"/todos/{ID}/done",
+    "/admin/dead-letters", f"/todos/{ID}/done", "/admin/exam-passes",
 ], **{"*": DENY, "anonymous": LOGIN, "admin": ON})
 group("desk", None, [  # a desk's queue and its case operations: reviewers (an admin only with a desk)
     "/review/cases", f"/review/cases/{ID}/<any.*>",
