@@ -71,7 +71,7 @@ group("personal", None, [  # 个人空间: persons only
 ], **{"*": DENY, "anonymous": LOGIN, "person": ON})
 group("admin", None, [  # admins only
     "/admin/staff", "/api/v1/staff-accounts", "/admin/campaigns", "/api/v1/review/campaigns",
-    "/admin/dead-letters", f"/todos/{ID}/done", "/admin/exam-passes",
+    "/admin/dead-letters", f"/todos/{ID}/done",
 ], **{"*": DENY, "anonymous": LOGIN, "admin": ON})
 group("desk", None, [  # a desk's queue and its case operations: reviewers (an admin only with a desk)
     "/review/cases", f"/review/cases/{ID}/<any.*>",
@@ -86,6 +86,7 @@ group("staff", None, [  # reviewers and admins
     "/review/.*", "/api/v1/review/(batch|workload|delegations)(/.*)?", f"/api/v1/review/cases/{ID}",
     "/ratings/.*",
     "/api/v1/ratings/stats", "/admin/licences", "/admin/credit", "/api/v1/permits/credit",
+    "/admin/exam-passes",  # search: reviewers and admins; the import (POST) is for admins
     f"/admin/accounts/{ID}/reset-password", "/personnel/appeals/raise", f"/personnel/appeals/{ID}/close",
     f"/api/v1/personnel/appeals/{ID}/close",
 ], **{"*": DENY, "anonymous": LOGIN, **STAFF_ON})
