@@ -15,6 +15,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from pyzbar.pyzbar import decode
 
+from gateway.labels import business_label, case_ref_label
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
@@ -180,10 +181,11 @@ def test_correction_todo_then_rating_from_a_qr_code_shows_in_statistics(
 
         # The statistics show it.
         desk_page.goto(gateway + "/ratings/stats")
-        recent = desk_page.locator("#recent-ratings tbody tr", has_text=case_ref)
+        # pages name a case and a business type, not their internal keys (issue 16 item 4)
+        recent = desk_page.locator("#recent-ratings tbody tr", has_text=case_ref_label(case_ref))
         expect(recent).to_have_count(1)
         expect(recent.locator(".score")).to_have_text("5")
-        expect(desk_page.locator("#chart-business svg")).to_contain_text("pfl.power.new")
+        expect(desk_page.locator("#chart-business svg")).to_contain_text(business_label("pfl.power.new"))
         expect(desk_page.locator("#chart-month svg rect").first).to_be_visible()
     finally:
         desk.close()

@@ -96,7 +96,7 @@ def test_transfer_out_from_a_and_in_at_b_through_review(
     b_page = context.new_page()
     sign_in(b_page, base, b["uscc"])
     b_page.goto(base + "/personnel/transfers")
-    incoming = b_page.locator("#incoming tr[data-transfer]", has_text=id_number)
+    incoming = b_page.locator("#incoming tr[data-transfer]", has_text=name)  # lists mask the ID number
     expect(incoming).to_contain_text(name)
     with b_page.expect_navigation():
         incoming.get_by_role("button", name="调入").click()

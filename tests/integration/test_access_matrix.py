@@ -142,7 +142,7 @@ def test_access_matrix(gateway, callers):
         for caller in matrix.CALLERS:
             if rule not in observed[caller]:
                 continue
-            expected = matrix.expected(rule, caller)
+            expected = matrix.expected(rule, caller, method)
             if observed[caller][rule] not in expected:
                 wrong.append(f"{method} {path} as {caller}: {observed[caller][rule]}, "
                              f"expected {sorted(expected)}")

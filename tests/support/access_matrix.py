@@ -104,6 +104,9 @@ group("enterprise_side", None, [  # the enterprise's own cases (审核进度), r
 ], **{"*": DENY, "anonymous": LOGIN, "other_enterprise": ON, "sub": ON})
 group("directory", None, ["/api/v1/organisations"],  # 单位 search (transfers, declarations)
       **{"*": ON, "anonymous": LOGIN, "person": DENY})
+# which lanes (容缺, 自贸区) this enterprise may use: the enterprise's own credit, permits module
+group("lanes", "permits", [f"/api/v1/permits/catalogue/{ID}/lanes"],
+      **{"*": DENY, "anonymous": LOGIN, "other_enterprise": ON})
 group("catalogue", None, ["/api/v1/permits/catalogue(/.*)?"], **{"*": ON, "anonymous": LOGIN})
 group("enterprise", "enterprise", [
     "/enterprise(/.*)?", "/api/v1/enterprise(/.*)?", "/register/enterprise",
@@ -142,17 +145,21 @@ OVERRIDES: dict[tuple[str, str], frozenset[str]] = {
 }
 
 
-def expected(rule: str, caller: str) -> frozenset[str]:
-    if (rule, caller) in OVERRIDES:
-        return OVERRIDES[(rule, caller)]
-    name = group_of(rule)
-    if name is None:
-        return frozenset()
-    table = GROUPS[name][1]
+def expected(rule: str, caller: str, method: str = "GET") -> frozenset[str]:
     api = rule.startswith("/api/")
-    found = table.get(caller, table.get("*", frozenset()))
+    if (rule, caller) in OVERRIDES:
+        found = OVERRIDES[(rule, caller)]
+    elif (name := group_of(rule)) is None:
+        return frozenset()
+    else:
+        table = GROUPS[name][1]
+        found = table.get(caller, table.get("*", frozenset()))
     if found is LOGIN and api:
         return API_LOGIN
+    if found is LOGIN and method != "GET":
+        # A form post without a session has no CSRF token: the gateway's one CSRF check, before
+        # any view, refuses it (403) before a view could send the caller to 登录.
+        return DENY
     return found
 
 
