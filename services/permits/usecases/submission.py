@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.common import review_cases
 from services.common.errors import Conflict, InvalidTransition, ValidationFailed, field_error
 from services.permits import adapters, lifecycle
 from services.permits.events import (
@@ -155,34 +156,34 @@ def request_review(deps: Deps, uow: Any, app: Application, records: dict) -> Non
     """Ask review for the case (review_requested) and tell who listens (application_submitted)."""
     bt = deps.catalogue.type(app.type_code)
     chain = bt.review_chain(app.transaction_kind)
-    attachments = [
-        {"id": str(a.id), "label": a.label or a.purpose, "filename": a.filename, "sha256": a.sha256}
-        for a in uow.apps.attachments_of(app.id)
-    ]
+    attachments = review_cases.attachment_refs(
+        uow.apps.attachments_of(app.id), lambda a: a.label or a.purpose
+    )
     kind_label = bt.transaction(app.transaction_kind)["label"]
     title = (
         f"{app.enterprise_name or records.get('name') or ''} {bt.name}{kind_label}"
         f"（{adapters.selection_text(bt, app.items)}）"
     )
-    data = {
-        "case_ref": app.case_ref,
-        "case_type": chain["case_type"],
-        "lane": app.lane,
-        "enterprise_id": str(app.enterprise_id),
-        "enterprise_name": app.enterprise_name
+    review_cases.request(
+        uow,
+        REVIEW_REQUESTED,
+        case_ref=app.case_ref,
+        case_type=chain["case_type"],
+        lane=app.lane,
+        enterprise_id=app.enterprise_id,
+        enterprise_name=app.enterprise_name
         or records.get("name")
         or str(app.enterprise_uscc)
         or "未命名企业",
-        "region_code": app.region_code or DEFAULT_REGION,
-        "title": title.strip()[:300],
-        "revision": app.revision,
+        region_code=app.region_code or DEFAULT_REGION,
+        title=title,
+        revision=app.revision,
         # The catalogue (admin-editable) is the one source of statutory limits per lane.
-        "time_limit_days": time_limit(bt.transaction(app.transaction_kind), app.lane),
-        "fields": adapters.form_fields(bt, views.app_dict(uow, app), records),
-        "attachments": attachments,
-        "submitted_at": app.submitted_at or _now(),
-    }
-    uow.add_event(REVIEW_REQUESTED, data)
+        time_limit_days=time_limit(bt.transaction(app.transaction_kind), app.lane),
+        fields=adapters.form_fields(bt, views.app_dict(uow, app), records),
+        attachments=attachments,
+        submitted_at=app.submitted_at or _now(),
+    )
     uow.add_event(
         APPLICATION_SUBMITTED,
         {
@@ -282,10 +283,7 @@ def leave(deps: Deps, actor: dict, application_id: str, action: str, reason: str
         app = load(deps, uow, actor, application_id, write=True, lock=True)
         move(uow, app, action, actor, note=reason)
         if app.case_ref:
-            uow.add_event(
-                REVIEW_WITHDRAWN,
-                {"case_ref": app.case_ref, "reason": reason, "by": str(actor.get("id")), "outcome": outcome},
-            )
+            review_cases.withdraw(uow, REVIEW_WITHDRAWN, app.case_ref, reason, str(actor.get("id")), outcome)
         uow.commit()
         return views.application_view(deps, uow, app, actor)
 
