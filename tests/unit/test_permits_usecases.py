@@ -39,6 +39,7 @@ from services.permits.usecases import (
     issuing,
     materials,
     prechecks,
+    rechecks,
     review_answers,
     selectors,
     submission,
@@ -138,6 +139,10 @@ class FakeApplications:
     def write_recheck(self, app: Application, columns: dict) -> None:
         for key, value in columns.items():
             setattr(app, key, value)
+
+    def recheck_version(self, eid: uuid.UUID) -> int | None:
+        marker = self.markers.get(eid)
+        return marker.records_version if marker else None
 
     def lock_recheck(self, eid: uuid.UUID) -> SimpleNamespace:
         self.locked.append(f"marker {eid}")
@@ -342,11 +347,15 @@ class FakeWorld:
         self.records = {ENTERPRISE: cip_records(), OTHER: dict(cip_records(), name="乙建筑公司")}
         self.records_asked: list[tuple[uuid.UUID, list[str]]] = []
         self.renders: list[tuple] = []
+        self.render_locks: list[list[str]] = []
         self.case_readers: set[tuple[str, str]] = set()
 
     @contextmanager
     def begin(self) -> Any:
-        yield FakeTx(self)
+        try:
+            yield FakeTx(self)
+        finally:
+            self.apps.locked.clear()  # a transaction's row locks end with it
 
     def ask_records(self, eid: uuid.UUID) -> dict:
         self.records_asked.append((eid, list(self.apps.locked)))
@@ -354,6 +363,7 @@ class FakeWorld:
 
     def render(self, job: str, *args: Any) -> CheckedUpload:
         self.renders.append((job, *args))
+        self.render_locks.append(list(self.apps.locked))
         return CheckedUpload(
             filename=str(args[-1]),
             content_type="application/pdf",
@@ -741,3 +751,50 @@ def test_a_missed_owed_deadline_is_a_default_and_ends_fast_track_eligibility(wor
     assert fast_track.record_defaults(deps) == 1 and fast_track.record_defaults(deps) == 0
     answer = fast_track.credit_eligibility(deps, ADMIN, str(ENTERPRISE))
     assert answer["eligible"] is False and "业绩证明" in answer["reason"]
+
+
+def test_the_recheck_asks_for_records_before_it_locks_anything(world):
+    view = prechecks.run_precheck(world.deps(), ACTOR, new_draft(world)["id"])
+    world.apps.locked.clear()
+    world.records[ENTERPRISE] = cip_records(version=5, staff=[])
+    envelope = make_envelope(
+        "enterprise", "records_changed", 1, {"enterprise_id": str(ENTERPRISE), "records_version": 5}
+    )
+    rechecks.on_records_changed(world.deps(), envelope)
+    app = world.app(view)
+    assert app.state == "draft" and app.precheck_records_version == 5 and app.version == 1
+    assert world.records_asked[-1] == (ENTERPRISE, [])  # nothing locked while asking
+    assert world.apps.markers[ENTERPRISE].records_version == 5
+    # an older event is covered: no records asked again
+    asked = len(world.records_asked)
+    older = make_envelope(
+        "enterprise", "records_changed", 1, {"enterprise_id": str(ENTERPRISE), "records_version": 4}
+    )
+    rechecks.on_records_changed(world.deps(), older)
+    assert len(world.records_asked) == asked
+
+
+def test_generate_form_renders_and_asks_for_records_holding_no_lock(world):
+    deps = world.deps()
+    view = prechecks.run_precheck(deps, ACTOR, new_draft(world)["id"])
+    world.records[ENTERPRISE] = cip_records(version=4)  # a changed pre-check is stored first
+    view = materials.generate_form(deps, ACTOR, view["id"])
+    assert view["state"] == "form_generated" and view["precheck_records_version"] == 4
+    assert world.render_locks == [[]] and world.records_asked[-1] == (ENTERPRISE, [])
+
+
+def test_generate_form_refuses_to_store_when_the_application_moved_on_while_rendering(world):
+    deps = world.deps()
+    view = prechecks.run_precheck(deps, ACTOR, new_draft(world)["id"])
+    app = world.app(view)
+    render = world.render
+
+    def render_while_another_window_edits(job: str, *args: Any) -> CheckedUpload:
+        app.version += 1  # what a concurrent edit's commit does to the row
+        return render(job, *args)
+
+    deps.render = render_while_another_window_edits
+    with pytest.raises(Conflict) as refused:
+        materials.generate_form(deps, ACTOR, view["id"])
+    assert refused.value.code == "stale_version"
+    assert app.state == "prechecked" and app.form_attachment_id is None and world.store.objects == {}

@@ -172,11 +172,14 @@ def load(
     write: bool,
     version: int | None = None,
     lock: bool = False,
+    hold: bool = True,
 ) -> Application:
+    """The application, if the actor may read it (or write it: its enterprise's). A write
+    locks the row (``hold=False``: a look before a write that comes later, without a lock):
+    it sees the background re-check's state, which never bumps the version
+    (services/permits/recheck.py), and the re-check waits for it."""
     aid = uuid_or_not_found(application_id, NOT_FOUND)
-    # A write locks the row: it sees the background re-check's state, which never bumps the
-    # version (services/permits/recheck.py), and the re-check waits for it.
-    app = uow.apps.get(aid, for_update=lock or write)
+    app = uow.apps.get(aid, for_update=lock or (write and hold))
     if app is None:
         raise NotFound(NOT_FOUND)
     if write:

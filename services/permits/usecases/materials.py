@@ -7,12 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from services.common.attachments import check_upload
-from services.common.errors import InvalidTransition, ValidationFailed, field_error
+from services.common.errors import Conflict, InvalidTransition, ValidationFailed, field_error
 from services.permits import adapters, lifecycle
 from services.permits.models import Application
 from services.permits.usecases import views
 from services.permits.usecases._support import (
     OWED_DAYS,
+    STALE,
     Deps,
     _now,
     _today,
@@ -25,20 +26,40 @@ from services.permits.usecases.prechecks import apply_precheck
 
 
 def generate_form(deps: Deps, actor: dict, application_id: str, version: int | None = None) -> dict:
+    """Render the 申报表 and store it. Neither the records RPC nor the render runs under the
+    row lock: the application is looked at without a lock, the records fetched (a changed
+    pre-check is stored first, under the lock), the form rendered, and only then the row is
+    locked and its version compared (moved on meanwhile: 409 stale_version) before the
+    file is kept and the application moves."""
     with deps.begin() as uow:
-        app = load(deps, uow, actor, application_id, write=True, version=version)
+        app = load(deps, uow, actor, application_id, write=True, version=version, hold=False)
         lifecycle.transition(app.state, "generate_form", {})  # refuse early, before rendering
-        records = deps.records(app.enterprise_id)
-        if records.get("records_version") != app.precheck_records_version:
+        enterprise_id, judged = app.enterprise_id, app.precheck_records_version
+        seen = app.version
+    records = deps.records(enterprise_id)
+    if records.get("records_version") != judged:
+        with deps.begin() as uow:
+            app = load(deps, uow, actor, application_id, write=True, version=seen)
+            if app.precheck_records_version != judged:  # the re-check judged other records meanwhile
+                raise Conflict(STALE, code="stale_version")
             apply_precheck(deps, uow, app, records, actor)
+            uow.commit()
             if app.state != "prechecked":
-                uow.commit()
                 raise InvalidTransition("企业信息已变更，重新预审未通过，请按预审结果完善后再生成申报表。")
+            seen = app.version
+    with deps.begin() as uow:
+        app = load(deps, uow, actor, application_id, write=True, version=seen, hold=False)
         bt = deps.catalogue.type(app.type_code)
         app_dict = dict(views.app_dict(uow, app), precheck_summary=(app.precheck or {}).get("summary"))
         context = adapters.form_context(bt, app_dict, records, _today(), attachment_list(deps, uow, app))
-        checked = deps.render(adapters.FORM_JOB, context, f"{bt.form['title']}-{app.number}.pdf")
-        row = keep(deps, uow, app, "form", bt.form["title"], checked, actor)
+        title, filename = bt.form["title"], f"{bt.form['title']}-{app.number}.pdf"
+    checked = deps.render(adapters.FORM_JOB, context, filename)
+    with deps.begin() as uow:
+        app = load(deps, uow, actor, application_id, write=True, version=seen)
+        if app.precheck_records_version != records.get("records_version"):
+            # the background re-check judged newer records meanwhile: this form shows old ones
+            raise Conflict(STALE, code="stale_version")
+        row = keep(deps, uow, app, "form", title, checked, actor)
         app.form_attachment_id = row.id
         move(uow, app, "generate_form", actor, note="生成申报表")
         uow.commit()

@@ -27,13 +27,13 @@ def on_records_changed(deps: Deps, body: dict) -> None:
     fresh records, without ever bumping an application's version."""
     envelope = RECORDS_CHANGED.parse(body)
     data = envelope["data"]
-    with deps.begin() as uow:
-        if not uow.claim_event(envelope["id"], "permits.on_records_changed"):
-            return
-        recheck_enterprise(
-            deps, uow, data["enterprise_id"], "records_changed", event_version=data.get("records_version")
-        )
-        uow.commit()
+    recheck_enterprise(
+        deps,
+        (envelope["id"], "permits.on_records_changed"),
+        data["enterprise_id"],
+        "records_changed",
+        event_version=data.get("records_version"),
+    )
 
 
 def on_key_person_changed(deps: Deps, body: dict) -> None:
@@ -41,18 +41,19 @@ def on_key_person_changed(deps: Deps, body: dict) -> None:
     the enterprise's valid licences against fresh records and flag those now at risk."""
     envelope = KEY_PERSON_CHANGED.parse(body)
     data = envelope["data"]
-    with deps.begin() as uow:
-        if not uow.claim_event(envelope["id"], "permits.on_key_person_changed"):
-            return
-        recheck_enterprise(
-            deps, uow, data["enterprise_id"], "key_person_changed", change=data["change"], applications=False
-        )
-        uow.commit()
+    recheck_enterprise(
+        deps,
+        (envelope["id"], "permits.on_key_person_changed"),
+        data["enterprise_id"],
+        "key_person_changed",
+        change=data["change"],
+        applications=False,
+    )
 
 
 def recheck_enterprise(
     deps: Deps,
-    uow: Any,
+    claim: tuple[str, str],
     enterprise_id: object,
     cause: str,
     *,
@@ -60,36 +61,48 @@ def recheck_enterprise(
     change: str | None = None,
     applications: bool = True,
 ) -> None:
-    """One re-check of an enterprise: its re-check row is locked first (re-checks of one
-    enterprise queue up there, and users never wait on the records RPC), a records change
-    already covered by an earlier re-check is skipped, then the licences and applications
-    are locked and written (applications through recheck.plan, never their version)."""
+    """One re-check of an enterprise, its records fetched before anything is locked (never
+    an RPC under a row lock): a look without locks skips an enterprise with nothing to
+    re-check and a records change an earlier re-check already covered; then the records are
+    fetched; then the enterprise's re-check row is locked (re-checks of one enterprise queue
+    up there) and compared: records older than those a re-check already judged are dropped;
+    then the licences and applications are locked and written (applications through
+    recheck.plan, never their version)."""
     eid = uuid_or_not_found(enterprise_id, "企业不存在")
-    if not uow.licences.valid_of(eid, lock=False) and not (
-        applications and uow.apps.of_enterprise(eid, lifecycle.DRAFT_STATES, limit=1)
-    ):
-        return  # nothing of this enterprise's to re-check: no records RPC, no marker row
-    marker = uow.apps.lock_recheck(eid)
-    if recheck.event_covered(marker.records_version, event_version):
-        log.debug(
-            "records_changed %s of %s already covered by a re-check on %s",
-            event_version,
-            eid,
-            marker.records_version,
+    with deps.begin() as uow:
+        idle = not uow.licences.valid_of(eid, lock=False) and not (
+            applications and uow.apps.of_enterprise(eid, lifecycle.DRAFT_STATES, limit=1)
         )
-        return
+        covered = not idle and recheck.event_covered(uow.apps.recheck_version(eid), event_version)
+        if idle or covered:  # no records RPC, no marker row
+            if covered:
+                log.debug("records_changed %s of %s already covered", event_version, eid)
+            if uow.claim_event(*claim):
+                uow.commit()
+            return
     records = deps.records(eid)
     fresh = records.get("records_version")
-    valid = uow.licences.valid_of(eid)
-    if valid:
-        recheck_licences(deps, uow, valid, records, cause, change)
-    if not applications:  # licences only: the marker speaks for applications too
-        return
-    for app in uow.apps.of_enterprise(eid, lifecycle.DRAFT_STATES, lock=True):
-        recheck_application(deps, uow, app, records)
-    if fresh is not None and fresh > (marker.records_version or 0):
-        marker.records_version = fresh
-    marker.rechecked_at = _now()
+    with deps.begin() as uow:
+        if not uow.claim_event(*claim):
+            return
+        marker = uow.apps.lock_recheck(eid)
+        judged = marker.records_version
+        older = applications and fresh is not None and judged is not None and fresh < judged
+        if recheck.event_covered(judged, event_version) or older:
+            # another re-check judged these records (or newer ones) while these were fetched
+            log.debug("re-check of %s on records %s: records %s already judged", eid, fresh, judged)
+            uow.commit()
+            return
+        valid = uow.licences.valid_of(eid)
+        if valid:
+            recheck_licences(deps, uow, valid, records, cause, change)
+        if applications:  # licences only: the marker speaks for applications too
+            for app in uow.apps.of_enterprise(eid, lifecycle.DRAFT_STATES, lock=True):
+                recheck_application(deps, uow, app, records)
+            if fresh is not None and fresh > (marker.records_version or 0):
+                marker.records_version = fresh
+            marker.rechecked_at = _now()
+        uow.commit()
 
 
 def recheck_application(deps: Deps, uow: Any, app: Application, records: dict) -> None:
