@@ -35,6 +35,7 @@ from services.common.contracts.review import (
 )
 from services.common.envelope import EventSpec
 from services.common.errors import Forbidden, InvalidTransition, ServiceError
+from services.common.events import reliable_event_handler
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,37 @@ class CaseDesk:
             if found is not None:
                 apply(uow, found, envelope["data"])
             uow.commit()
+
+
+def answer_entrypoints(answers: Any) -> type:
+    """A mixin for the service class: review's five answers as reliable event handlers, each
+    one line into ``answers`` (the service's module with ``on_case_accepted(deps, body)`` …
+    ``on_case_closed``); the service provides ``deps``."""
+
+    class ReviewAnswers:
+        deps: Any
+
+        @reliable_event_handler("review", "case_accepted")
+        def on_case_accepted(self, body: dict) -> None:
+            return answers.on_case_accepted(self.deps, body)
+
+        @reliable_event_handler("review", "case_step_changed")
+        def on_case_step_changed(self, body: dict) -> None:
+            return answers.on_case_step_changed(self.deps, body)
+
+        @reliable_event_handler("review", "correction_requested")
+        def on_correction_requested(self, body: dict) -> None:
+            return answers.on_correction_requested(self.deps, body)
+
+        @reliable_event_handler("review", "case_decided")
+        def on_case_decided(self, body: dict) -> None:
+            return answers.on_case_decided(self.deps, body)
+
+        @reliable_event_handler("review", "case_closed")
+        def on_case_closed(self, body: dict) -> None:
+            return answers.on_case_closed(self.deps, body)
+
+    return ReviewAnswers
 
 
 def follow(

@@ -9,6 +9,8 @@ main accounts and sub-accounts with the ``permits`` module act for their enterpr
 sub-accounts only read); reviewers and admins read. The pure rules live in catalogue.py,
 precheck.py, lifecycle.py, licences.py, credit.py, recheck.py and risk.py; adapters.py bridges
 the gaps.
+Review's five answers (``on_case_*``) are the handlers of ``answer_entrypoints`` (the review
+kit, services/common/review_cases.py), one line each into ``usecases/review_answers.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from nameko.timer import timer
 from services.common.base import PlatformService, service_rpc
 from services.common.events import reliable_event_handler
 from services.common.renderpool import Renderers
+from services.common.review_cases import answer_entrypoints
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.permits import adapters
@@ -41,7 +44,7 @@ from services.permits.usecases import (
 )
 
 
-class PermitsService(PlatformService):
+class PermitsService(answer_entrypoints(review_answers), PlatformService):  # type: ignore[misc]
     name = "permits"
 
     enterprise = PlatformRpcProxy("enterprise")
@@ -170,27 +173,6 @@ class PermitsService(PlatformService):
     @service_rpc
     def attachment_url(self, actor: dict, attachment_id: str) -> dict:
         return selectors.attachment_url(self.deps, actor, attachment_id)
-
-    # ---- review's answers -----------------------------------------------------------------------
-    @reliable_event_handler("review", "case_accepted")
-    def on_case_accepted(self, body: dict) -> None:
-        return review_answers.on_case_accepted(self.deps, body)
-
-    @reliable_event_handler("review", "case_step_changed")
-    def on_case_step_changed(self, body: dict) -> None:
-        return review_answers.on_case_step_changed(self.deps, body)
-
-    @reliable_event_handler("review", "correction_requested")
-    def on_correction_requested(self, body: dict) -> None:
-        return review_answers.on_correction_requested(self.deps, body)
-
-    @reliable_event_handler("review", "case_decided")
-    def on_case_decided(self, body: dict) -> None:
-        return review_answers.on_case_decided(self.deps, body)
-
-    @reliable_event_handler("review", "case_closed")
-    def on_case_closed(self, body: dict) -> None:
-        return review_answers.on_case_closed(self.deps, body)
 
     # ---- licences --------------------------------------------------------------------------------
     @service_rpc
