@@ -13,19 +13,17 @@ refusal in a transaction of its own. The service builds the real ones
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
-
-from services.common import audit
 from services.common.access import enterprise_of, may_use, module_refusal
 from services.common.attachments import metadata, store_upload
 from services.common.errors import Conflict, Forbidden, NotFound, uuid_or_not_found
 from services.common.storage import ObjectStore
+from services.common.transaction import ServiceTx, begin
 from services.permits import adapters, licences, lifecycle
 from services.permits.catalogue import Catalogue
 from services.permits.events import APPLICATION_STATE_CHANGED
@@ -57,53 +55,24 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class Tx:
-    """One transaction over permits' tables (wraps services.common.database.UnitOfWork): the
-    repositories, the outbox, the audit trail. A stale row version is a Conflict."""
+class Tx(ServiceTx):
+    """One transaction over permits' tables: the repositories, the outbox, the audit trail
+    (services/common/transaction.py); a stale application version is a Conflict."""
+
+    stale_message = STALE
 
     def __init__(self, uow: Any) -> None:
-        self._uow = uow
+        super().__init__(uow)
         session = uow.session
         self.apps = ApplicationRepository(session)
         self.licences = LicenceRepository(session)
         self.batches = BatchRepository(session)
         self.credit = CreditRepository(session)
 
-    def add_event(self, spec: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return self._uow.add_event(spec, data)
 
-    def claim_event(self, event_id: str, consumer: str) -> bool:
-        return self._uow.claim_event(event_id, consumer)
-
-    def audit(self, action: str, **detail: Any) -> None:
-        audit.record(self._uow.session, action, **detail)
-
-    def delete(self, row: object) -> None:
-        self._uow.session.delete(row)
-
-    def rollback(self) -> None:
-        self._uow.session.rollback()
-
-    def flush(self) -> None:
-        """Write pending changes now; an application whose version moved on meanwhile is a Conflict."""
-        try:
-            self._uow.session.flush()
-        except StaleDataError as exc:
-            raise Conflict(STALE, code="stale_version") from exc
-
-    def commit(self) -> None:
-        """Commit; a concurrent change of the same application (version moved on) is a Conflict."""
-        try:
-            self._uow.commit()
-        except StaleDataError as exc:
-            raise Conflict(STALE, code="stale_version") from exc
-
-
-@contextmanager
-def transaction(db: Any) -> Iterator[Tx]:
+def transaction(db: Any) -> AbstractContextManager[Tx]:
     """``Deps.begin`` over the service's Database provider."""
-    with db.unit_of_work() as uow:
-        yield Tx(uow)
+    return begin(db, Tx)
 
 
 @dataclass
