@@ -805,3 +805,100 @@ def test_generate_form_refuses_to_store_when_the_application_moved_on_while_rend
         materials.generate_form(deps, ACTOR, view["id"])
     assert refused.value.code == "stale_version"
     assert app.state == "prechecked" and app.form_attachment_id is None and world.store.objects == {}
+
+
+# ---- what the other branches added to the old service.py, in the use cases -------------------
+def test_an_account_awaiting_registration_approval_is_refused_and_audited(world):
+    waiting = dict(ACTOR, registration_status="pending_review")
+    with pytest.raises(Forbidden) as refused:
+        drafts.create_draft(world.deps(), waiting, {"type_code": "cip_safety", "items": CIP_ITEMS})
+    assert refused.value.code == "registration_not_approved"
+    assert world.refusals == [
+        ("permits.access_refused", ACTOR["id"], {"reason": "registration_not_approved"})
+    ]
+    with pytest.raises(Forbidden):
+        selectors.my_licences(world.deps(), waiting)  # reading too
+    assert world.apps.rows == []
+
+
+def test_a_new_draft_is_prefilled_from_the_profile_and_lists_its_inputs(world):
+    world.records[ENTERPRISE] = dict(cip_records(), profile={"contact_phone": "13912345678",
+                                                             "legal_representative": "李四"})
+    view = new_draft(world, values={**CIP_VALUES, "contact_phone": ""})
+    assert view["values"]["contact_phone"] == "13912345678"  # empty: filled from the profile
+    assert view["values"]["legal_representative"] == "张三"  # typed: the applicant's wins
+    inputs = {i["key"]: i["value"] for i in view["form_inputs"]}
+    assert inputs["contact_phone"] == "13912345678" and inputs["legal_representative"] == "张三"
+
+
+def pfl_draft(world: FakeWorld, lane: str) -> dict:
+    return drafts.create_draft(world.deps(), ACTOR, {
+        "type_code": "pfl_power", "transaction_kind": "new", "lane": lane, "nature": "new",
+        "submitter": "legal_rep", "items": [{"category": "install", "grade": "三级"}]})
+
+
+def test_fast_track_needs_credit_when_created_and_the_lane_options_say_why(world):
+    deps = world.deps()
+    with pytest.raises(InvalidTransition) as refused:
+        pfl_draft(world, "fast_track")
+    assert refused.value.code == "credit_refused" and world.apps.rows == []
+    lanes = {o["code"]: o for o in fast_track.lane_options(deps, ACTOR, "pfl_power")}
+    assert lanes["normal"]["available"] and not lanes["fast_track"]["available"]
+    assert lanes["fast_track"]["reasons"]
+    with pytest.raises(NotFound):
+        fast_track.lane_options(deps, ACTOR, "no_such_type")
+
+    answer = fast_track.set_credit(
+        deps, ADMIN, {"enterprise_id": str(ENTERPRISE), "rating": "good", "free_trade_zone": True}
+    )
+    assert answer["free_trade_zone"] is True
+    assert world.audit_log[-1] == ("permits.credit.set", {
+        "actor_id": ADMIN["id"], "subject_id": str(ENTERPRISE), "rating": "good", "free_trade_zone": True})
+    assert selectors.credit_register(deps, ADMIN)[0]["free_trade_zone"] is True
+    lanes = {o["code"]: o for o in fast_track.lane_options(deps, ACTOR, "pfl_power")}
+    assert lanes["fast_track"]["available"] and lanes["free_trade_zone"]["available"]
+    draft = pfl_draft(world, "normal")
+    moved = drafts.update_draft(deps, ACTOR, draft["id"], {"version": 1, "lane": "fast_track"})
+    assert moved["lane"] == "fast_track"
+
+    world.credit.records[ENTERPRISE].rating = "poor"  # the lane is checked again when it changes
+    with pytest.raises(InvalidTransition) as refused:
+        drafts.update_draft(deps, ACTOR, draft["id"], {"version": moved["version"], "lane": "fast_track"})
+    assert refused.value.code == "credit_refused"
+
+
+def test_review_is_told_what_a_case_still_owes(world):
+    app = world.app(submitted(world))
+    assert world.events("review_requested")[0]["owed"] == []
+    due = _support._today() + timedelta(days=30)
+    world.apps.add_owed(OwedMaterial(application_id=app.id, enterprise_id=ENTERPRISE, code="safety_system",
+                                     name="安全生产管理制度文件", deadline=due))
+    world.apps.add_owed(OwedMaterial(application_id=app.id, enterprise_id=ENTERPRISE, code="done",
+                                     name="已交", deadline=due, fulfilled_at=datetime.now(UTC)))
+    with world.begin() as uow:
+        submission.request_review(world.deps(), uow, app, cip_records())
+        uow.commit()
+    assert world.events("review_requested")[-1]["owed"] == [
+        {"code": "safety_system", "name": "安全生产管理制度文件", "deadline": due}
+    ]
+
+
+def test_correction_values_must_be_text(world):
+    view = submitted(world)
+    with pytest.raises(ValidationFailed) as refused:
+        submission.update_correction(world.deps(), ACTOR, view["id"], {"contact_phone": 5})
+    assert refused.value.fields == {"values": [{"code": "invalid", "message": "格式不正确"}]}
+    assert world.app(view).values["contact_phone"] == CIP_VALUES["contact_phone"]
+
+
+def test_a_batch_name_that_is_no_text_is_refused(world):
+    with pytest.raises(ValidationFailed) as refused:
+        batches.create_batch(world.deps(), ACTOR, [None, None])  # type: ignore[arg-type]
+    assert refused.value.fields["name"][0]["code"] == "invalid" and world.batches.rows == []
+
+
+def test_a_reviewer_without_a_desk_finds_no_licences(world):
+    world.licences.add(Licence(number="蒙安许2026000001", type_code="cip_safety", enterprise_id=ENTERPRISE,
+                               items=[], status="valid", at_risk=False))
+    deskless = {"id": "rev-2", "kind": "reviewer", "permissions": []}
+    assert selectors.find_licences(world.deps(), deskless, "蒙安许") == []
