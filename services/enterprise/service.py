@@ -248,8 +248,11 @@ class EnterpriseService(PlatformService):
         repo = EnterpriseRepository(uow.session)
         repo.add_history(row.id, (actor or {}).get("id"), section, record_id, action, changes,
                          actor_name=(actor or {}).get("history_name"))
-        row.records_version = (row.records_version or 0) + 1
+        # Incremented in SQL (UPDATE … SET records_version = records_version + 1, under the row
+        # lock it takes): two edits at once both count, the version never goes back.
+        row.records_version = Enterprise.records_version + 1
         row.updated_at = _now()
+        uow.session.flush()
         uow.add_event(RECORDS_CHANGED, {"enterprise_id": row.id, "records_version": row.records_version,
                                         "sections": sections})
         audit.record(uow.session, f"enterprise.{section}.{action}", actor_id=(actor or {}).get("id"),

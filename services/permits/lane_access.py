@@ -23,7 +23,12 @@ from services.permits.repository import CreditRepository, two_years_before
 
 def credit_record(session: Session, enterprise_id: uuid.UUID, today: date) -> credit.CreditRecord:
     """The register's record of the enterprise as credit.py's rules read it."""
-    register = CreditRepository(session)
+    return record_from(CreditRepository(session), enterprise_id, today)
+
+
+def record_from(register: Any, enterprise_id: uuid.UUID, today: date) -> credit.CreditRecord:
+    """The same from the register itself (a CreditRepository: ``get``, ``defaults_since``),
+    as a use case's transaction holds it (``uow.credit``)."""
     row = register.get(enterprise_id)
     defaults = tuple(
         credit.OwedDefault(str(d.application_id), d.what, d.what, d.deadline)

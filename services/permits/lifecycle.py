@@ -260,3 +260,27 @@ def apply_review_event(state: str, event_type: str, data: Mapping[str, Any]) -> 
     if state == target:
         return state
     return transition(state, action, {"precheck_passed": True})
+
+
+_UNACCEPTED = ("submitted", "resubmitted")
+
+
+def review_steps(event_type: str, data: Mapping[str, Any], state: str) -> list[tuple[str, str | None]]:
+    """Review's answer (docs/contracts.md) as the ``(action, level)`` steps of this table
+    (services/common/review_cases.follow applies them; permits keeps no level).
+
+    ``case_accepted`` / ``case_step_changed`` → accept while not yet accepted (else nothing: the
+    step is history only); ``correction_requested`` → request_correction; ``case_decided`` →
+    approve (accepting first when it was never accepted) or reject; ``case_closed`` → nothing
+    (withdraw / terminate already moved the application)."""
+    if event_type in ("case_accepted", "case_step_changed"):
+        return [("accept", None)] if state in _UNACCEPTED else []
+    if event_type == "correction_requested":
+        return [("request_correction", None)]
+    if event_type == "case_decided":
+        if data.get("decision") != "approved":
+            return [("reject", None)]
+        return [*([("accept", None)] if state in _UNACCEPTED else []), ("approve", None)]
+    if event_type == "case_closed":
+        return []
+    raise ValueError(f"unknown review event {event_type}")

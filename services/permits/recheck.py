@@ -15,11 +15,12 @@ retried). So:
 
 - the re-check writes its columns with a plain UPDATE that leaves ``version`` alone
   (``ApplicationRepository.write_recheck``), under the row lock — never a lost update;
-- every write by a person loads the application ``FOR UPDATE`` (``PermitsService._load``), so
+- every write by a person loads the application ``FOR UPDATE`` (``usecases._support.load``), so
   it sees the re-check's state and pre-check, and the re-check waits for it (never refused);
-- the re-checks of one enterprise queue up on one row (``records_rechecks``) while they fetch
-  the records, and a records_changed event not newer than the records last judged is skipped
-  (coalesced): a burst of edits costs a few re-checks, and the last one judges the last
+- the re-check fetches the records before it locks anything (no RPC under a row lock); the
+  re-checks of one enterprise then queue up on one row (``records_rechecks``), where a
+  records_changed event not newer than the records last judged is skipped (coalesced), as are
+  records older than those a concurrent re-check already judged: the last one judges the last
   records;
 - a pre-check is replaced only by one judged on newer records (:func:`is_newer`): a user's
   重新预审 that already saw the latest records is not overwritten by a slower re-check.

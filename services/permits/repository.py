@@ -71,6 +71,12 @@ class ApplicationRepository:
         )
         self.session.refresh(application)
 
+    def recheck_version(self, enterprise_id: uuid.UUID) -> int | None:
+        """The records version the enterprise's last re-check judged (None: never), unlocked."""
+        return self.session.scalars(
+            select(RecordsRecheck.records_version).where(RecordsRecheck.enterprise_id == enterprise_id)
+        ).first()
+
     def lock_recheck(self, enterprise_id: uuid.UUID) -> RecordsRecheck:
         """The enterprise's re-check row, created if missing, locked until commit: the
         re-checks of one enterprise queue up here."""

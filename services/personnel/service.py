@@ -8,6 +8,8 @@ RPC that acts for a user takes the actor dict first (docs/contracts.md, "Personn
 case re-checks it: enterprise main accounts and sub-accounts with the ``personnel`` module act
 for their enterprise (read-only sub-accounts only read); a ``person`` actor acts on what belongs
 to the person with its ID number; reviewers and admins read within their region.
+Review's five answers (``on_case_*``) are the handlers of ``answer_entrypoints`` (the review
+kit, services/common/review_cases.py), one line each into ``usecases/review_answers.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
 from services.common.events import reliable_event_handler
 from services.common.renderpool import Renderers
+from services.common.review_cases import answer_entrypoints
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.personnel.catalogue import Catalogue, default_catalogue
@@ -51,7 +54,7 @@ def _sweep_seconds() -> float:
 SWEEP_SECONDS = _sweep_seconds()
 
 
-class PersonnelService(PlatformService):
+class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # type: ignore[misc]
     name = "personnel"
 
     enterprise = PlatformRpcProxy("enterprise")
@@ -234,26 +237,6 @@ class PersonnelService(PlatformService):
     @service_rpc
     def decide_withdrawal(self, actor: dict, declaration_id: str, payload: dict) -> dict:
         return lifecycle.decide_withdrawal(self.deps, actor, declaration_id, payload)
-
-    @reliable_event_handler("review", "case_accepted")
-    def on_case_accepted(self, body: dict) -> None:
-        return review_answers.on_case_accepted(self.deps, body)
-
-    @reliable_event_handler("review", "case_step_changed")
-    def on_case_step_changed(self, body: dict) -> None:
-        return review_answers.on_case_step_changed(self.deps, body)
-
-    @reliable_event_handler("review", "correction_requested")
-    def on_correction_requested(self, body: dict) -> None:
-        return review_answers.on_correction_requested(self.deps, body)
-
-    @reliable_event_handler("review", "case_decided")
-    def on_case_decided(self, body: dict) -> None:
-        return review_answers.on_case_decided(self.deps, body)
-
-    @reliable_event_handler("review", "case_closed")
-    def on_case_closed(self, body: dict) -> None:
-        return review_answers.on_case_closed(self.deps, body)
 
     @service_rpc
     def transfer_out(self, actor: dict, payload: dict) -> dict:

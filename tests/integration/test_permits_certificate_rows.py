@@ -36,7 +36,8 @@ def cluster(running_platform):
 
 
 def held_licence(engines, enterprise_id: str, name: str) -> str:
-    """An HMQ certificate the enterprise already holds (as the legacy import would leave it)."""
+    """An HMQ certificate the enterprise already holds (as the legacy import would leave it),
+    expiring in about four and a half months."""
     licence_id, today = uuid.uuid4(), date.today()
     with engines("permits").begin() as conn:
         conn.execute(
@@ -54,7 +55,8 @@ def held_licence(engines, enterprise_id: str, name: str) -> str:
                 "eid": uuid.UUID(enterprise_id),
                 "name": name,
                 "issued": today - timedelta(days=365),
-                "until": today + timedelta(days=3 * 365),
+                # inside HMQ's renewal window (6 to 3 months before expiry), so the row offers 延续
+                "until": today + timedelta(days=135),
                 "token": secrets.token_urlsafe(24),
             },
         )

@@ -10,7 +10,7 @@ import pytest
 from services.common.errors import InvalidTransition
 from services.permits import adapters, lifecycle
 from services.permits.catalogue import load_catalogue
-from services.permits.service import _progress
+from services.permits.usecases.views import progress as _progress
 
 CATALOGUE = load_catalogue()
 OPENED = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ import pytest
 from services.common.envelope import make_envelope
 from services.common.errors import Forbidden, NotFound, ValidationFailed
 from services.personnel import declarations as rules
+from services.personnel import events
 from services.personnel.catalogue import load_catalogue
 from services.personnel.models import (
     Appeal,
@@ -339,10 +340,10 @@ def test_correction_requested_then_resubmitted(world):
     decl = reported_reissue(world)
     deps = world.deps()
     review_answers.on_case_accepted(
-        deps, review_event(world, review_answers.CASE_ACCEPTED, decl, step="city")
+        deps, review_event(world, events.CASE_ACCEPTED, decl, step="city")
     )
     items = [{"target": "field", "name": "form.reason", "reason": "请写明遗失经过"}]
-    event = review_event(world, review_answers.CORRECTION_REQUESTED, decl, items=items)
+    event = review_event(world, events.CORRECTION_REQUESTED, decl, items=items)
     review_answers.on_correction_requested(deps, event)
     review_answers.on_correction_requested(deps, event)  # a repeat is claimed once
     assert decl.status == rules.CORRECTION

@@ -12,15 +12,13 @@ ones (services/personnel/service.py); tests/unit/test_personnel_usecases.py pass
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy.orm.exc import StaleDataError
-
-from services.common import audit, jurisdiction
+from services.common import jurisdiction
 from services.common.access import (
     REGISTRATION_NOT_APPROVED,
     awaiting_approval,
@@ -40,6 +38,7 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.storage import ObjectStore
+from services.common.transaction import ServiceTx, begin
 from services.personnel import declarations as rules
 from services.personnel import domain, views
 from services.personnel.catalogue import Catalogue
@@ -77,48 +76,20 @@ def _uuid(value: object, message: str) -> uuid.UUID:
     return uuid_or_not_found(value, message)
 
 
-class Tx:
-    """One transaction over personnel's tables (wraps services.common.database.UnitOfWork):
-    the repository, the outbox, the audit trail. A stale row version is a Conflict."""
+class Tx(ServiceTx):
+    """One transaction over personnel's tables: the repository, the outbox, the audit trail
+    (services/common/transaction.py). A stale row version is a Conflict."""
+
+    stale_message = STALE
 
     def __init__(self, uow: Any) -> None:
-        self._uow = uow
+        super().__init__(uow)
         self.repo = PersonnelRepository(uow.session)
 
-    def add_event(self, spec: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return self._uow.add_event(spec, data)
 
-    def claim_event(self, event_id: str, consumer: str) -> bool:
-        return self._uow.claim_event(event_id, consumer)
-
-    def audit(self, action: str, **detail: Any) -> None:
-        audit.record(self._uow.session, action, **detail)
-
-    def nested(self) -> AbstractContextManager[Any]:
-        """A savepoint: an IntegrityError inside it rolls back only what it holds."""
-        return self._uow.session.begin_nested()
-
-    def expunge(self, row: object) -> None:
-        self._uow.session.expunge(row)
-
-    def flush(self) -> None:
-        try:
-            self._uow.session.flush()
-        except StaleDataError as exc:
-            raise Conflict(STALE, code="stale_version") from exc
-
-    def commit(self) -> None:
-        try:
-            self._uow.commit()
-        except StaleDataError as exc:
-            raise Conflict(STALE, code="stale_version") from exc
-
-
-@contextmanager
-def transaction(db: Any) -> Iterator[Tx]:
+def transaction(db: Any) -> AbstractContextManager[Tx]:
     """``Deps.begin`` over the service's Database provider."""
-    with db.unit_of_work() as uow:
-        yield Tx(uow)
+    return begin(db, Tx)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common import review_cases
 from services.common.errors import Forbidden, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
@@ -98,25 +99,19 @@ def request_review(deps: Deps, uow: Any, decl: Declaration) -> None:
         t, decl.kind, person=person, cert=cert, form=decl.form or {}, enterprise=views.enterprise_fields(decl)
     )
     label = t.operation(decl.kind).label
-    uow.add_event(
+    review_cases.request(
+        uow,
         REVIEW_REQUESTED,
-        {
-            "case_ref": decl.case_ref,
-            "case_type": decl.case_type,
-            "lane": "normal",
-            "enterprise_id": str(decl.enterprise_id),
-            "enterprise_name": decl.enterprise_name or "未命名企业",
-            "region_code": decl.region_code or DEFAULT_REGION,
-            "title": f"{decl.enterprise_name} {person.name} {t.name}{label}".strip()[:300],
-            "revision": decl.revision,
-            "time_limit_days": None,
-            "fields": filled["fields"],
-            "attachments": [
-                {"id": str(a.id), "label": a.label, "filename": a.filename, "sha256": a.sha256}
-                for a in repo.attachments_of(decl.id)
-            ],
-            "submitted_at": _now(),
-        },
+        case_ref=decl.case_ref,
+        case_type=decl.case_type,
+        enterprise_id=decl.enterprise_id,
+        enterprise_name=decl.enterprise_name or "未命名企业",
+        region_code=decl.region_code or DEFAULT_REGION,
+        title=f"{decl.enterprise_name} {person.name} {t.name}{label}",
+        revision=decl.revision,
+        fields=filled["fields"],
+        attachments=review_cases.attachment_refs(repo.attachments_of(decl.id)),
+        submitted_at=_now(),
     )
 
 
@@ -145,15 +140,8 @@ def cancel_declaration(deps: Deps, actor: dict, declaration_id: str, reason: str
 
 
 def withdraw_case(deps: Deps, uow: Any, decl: Declaration, reason: str, by: str, accepted: bool) -> None:
-    uow.add_event(
-        REVIEW_WITHDRAWN,
-        {
-            "case_ref": decl.case_ref,
-            "reason": reason,
-            "by": by,
-            "outcome": "terminated" if accepted else "withdrawn",
-        },
-    )
+    outcome = "terminated" if accepted else "withdrawn"
+    review_cases.withdraw(uow, REVIEW_WITHDRAWN, decl.case_ref, reason, by, outcome)
     transfers.release_transfer(deps, uow, decl, "cancelled")
 
 

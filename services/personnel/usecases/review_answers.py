@@ -9,19 +9,15 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import Forbidden, InvalidTransition
+from services.common.errors import ServiceError
+from services.common.review_cases import CaseDesk, follow, named_attachment
 from services.personnel import declarations as rules
 from services.personnel import records, views
 from services.personnel.events import (
-    CASE_ACCEPTED,
-    CASE_CLOSED,
-    CASE_DECIDED,
     CASE_REF_PREFIX,
-    CASE_STEP_CHANGED,
     CERTIFICATE_CANCELLED,
     CERTIFICATE_ISSUED,
     CERTIFICATE_TRANSFERRED,
-    CORRECTION_REQUESTED,
 )
 from services.personnel.models import Certificate, Declaration, Person
 from services.personnel.usecases import _support as s
@@ -31,27 +27,22 @@ from services.personnel.usecases._support import Deps, _now, _today
 log = logging.getLogger(__name__)
 
 
-def case_declaration(deps: Deps, uow: Any, envelope: dict, consumer: str) -> Declaration | None:
-    case_ref = envelope["data"]["case_ref"]
-    if not case_ref.startswith(CASE_REF_PREFIX):
-        return None  # another producer's case
-    if not uow.claim_event(envelope["id"], consumer):
-        return None
-    decl = uow.repo.by_case_ref(case_ref)
-    if decl is None:
-        log.warning("review answered for unknown case %s", case_ref)
-    return decl
+DESK = CaseDesk("personnel", CASE_REF_PREFIX, lambda uow, case_ref: uow.repo.by_case_ref(case_ref))
 
 
-def answer(deps: Deps, uow: Any, decl: Declaration, event_type: str, data: dict, note: str) -> str | None:
-    """Apply the action review's event maps to; None when nothing is to be done."""
-    mapped = rules.action_for_review_event(event_type, data, views.state_of(decl))
-    if mapped is None:
-        return None
-    action, level = mapped
-    try:
-        return s.move(deps, uow, decl, action, "review", None, note=note, level=level)
-    except (InvalidTransition, Forbidden) as exc:
+def review_table(event_type: str, data: dict, state: rules.DeclarationState) -> list[tuple[str, str | None]]:
+    """declarations.action_for_review_event as the kit's table (one step or none)."""
+    mapped = rules.action_for_review_event(event_type, data, state)
+    return [mapped] if mapped is not None else []
+
+
+def answer(deps: Deps, uow: Any, decl: Declaration, event_type: str, data: dict, note: str) -> bool:
+    """Apply the action review's event maps to; False when nothing is to be done."""
+
+    def step(action: str, level: str | None) -> None:
+        s.move(deps, uow, decl, action, "review", None, note=note, level=level)
+
+    def refused(exc: ServiceError) -> None:
         # Review is the authority on the case; a state the declaration cannot follow is
         # recorded (and logged) rather than retried for ever.
         log.warning(
@@ -62,46 +53,39 @@ def answer(deps: Deps, uow: Any, decl: Declaration, event_type: str, data: dict,
             exc.message,
         )
         s.history(decl, f"review_{event_type}", "review", f"未能处理：{exc.message}")
-        return None
+
+    return follow(review_table, event_type, data, views.state_of(decl), step, refused)
 
 
 def on_case_accepted(deps: Deps, body: dict) -> None:
-    envelope = CASE_ACCEPTED.parse(body)
-    with deps.begin() as uow:
-        decl = case_declaration(deps, uow, envelope, "personnel.on_case_accepted")
-        if decl is not None:
-            decl.case_id = envelope["data"]["case_id"]
-            decl.review_step = envelope["data"].get("step") or decl.review_step
-            answer(deps, uow, decl, "case_accepted", envelope["data"], "审核部门已受理")
-        uow.commit()
+    def apply(uow: Any, decl: Declaration, data: dict) -> None:
+        decl.case_id = data["case_id"]
+        decl.review_step = data.get("step") or decl.review_step
+        answer(deps, uow, decl, "case_accepted", data, "审核部门已受理")
+
+    DESK.answer(deps.begin, "case_accepted", body, apply)
 
 
 def on_case_step_changed(deps: Deps, body: dict) -> None:
-    envelope = CASE_STEP_CHANGED.parse(body)
-    data = envelope["data"]
-    with deps.begin() as uow:
-        decl = case_declaration(deps, uow, envelope, "personnel.on_case_step_changed")
-        if decl is not None:
-            decl.case_id = data["case_id"]
-            decl.review_step = data.get("step_label") or data.get("step")
-            if answer(deps, uow, decl, "case_step_changed", data, f"进入{decl.review_step}") is None:
-                s.history(decl, "step_changed", "review", f"进入{decl.review_step}")
-        uow.commit()
+    def apply(uow: Any, decl: Declaration, data: dict) -> None:
+        decl.case_id = data["case_id"]
+        decl.review_step = data.get("step_label") or data.get("step")
+        if not answer(deps, uow, decl, "case_step_changed", data, f"进入{decl.review_step}"):
+            s.history(decl, "step_changed", "review", f"进入{decl.review_step}")
+
+    DESK.answer(deps.begin, "case_step_changed", body, apply)
 
 
 def on_correction_requested(deps: Deps, body: dict) -> None:
-    envelope = CORRECTION_REQUESTED.parse(body)
-    data = envelope["data"]
-    with deps.begin() as uow:
-        decl = case_declaration(deps, uow, envelope, "personnel.on_correction_requested")
-        if decl is not None:
-            decl.case_id = data["case_id"]
-            items = labelled_items(deps, uow, decl, data["items"])
-            reasons = "；".join(f"{i.get('label') or i['name']}：{i['reason']}" for i in items)
-            if answer(deps, uow, decl, "correction_requested", data, f"要求补正：{reasons}"):
-                decl.correction_items = items
-                decl.correction_deadline = data.get("deadline")
-        uow.commit()
+    def apply(uow: Any, decl: Declaration, data: dict) -> None:
+        decl.case_id = data["case_id"]
+        items = labelled_items(deps, uow, decl, data["items"])
+        reasons = "；".join(f"{i.get('label') or i['name']}：{i['reason']}" for i in items)
+        if answer(deps, uow, decl, "correction_requested", data, f"要求补正：{reasons}"):
+            decl.correction_items = items
+            decl.correction_deadline = data.get("deadline")
+
+    DESK.answer(deps.begin, "correction_requested", body, apply)
 
 
 def labelled_items(deps: Deps, uow: Any, decl: Declaration, items: list[dict]) -> list[dict]:
@@ -118,11 +102,8 @@ def labelled_items(deps: Deps, uow: Any, decl: Declaration, items: list[dict]) -
     for item in items:
         item = dict(item)
         if item.get("target") == "attachment":
-            try:
-                found = repo.attachment(uuid.UUID(str(item["name"])))
-            except ValueError:
-                found = None
-            if found is not None and found.declaration_id == decl.id:
+            found = named_attachment(item, repo.attachment, lambda row: row.declaration_id == decl.id)
+            if found is not None:
                 item["code"], item["label"] = found.code, found.label
             else:
                 spec = next(
@@ -138,42 +119,31 @@ def labelled_items(deps: Deps, uow: Any, decl: Declaration, items: list[dict]) -
 
 
 def on_case_decided(deps: Deps, body: dict) -> None:
-    envelope = CASE_DECIDED.parse(body)
-    data = envelope["data"]
-    with deps.begin() as uow:
-        decl = case_declaration(deps, uow, envelope, "personnel.on_case_decided")
-        if decl is not None:
-            decl.case_id = data["case_id"]
-            approved = data["decision"] == "approved"
-            note = data.get("reason") or ("审核通过" if approved else "审核不通过")
-            if answer(deps, uow, decl, "case_decided", data, note):
-                decl.decided_at = _now()
-                decl.decision_reason = data.get("reason")
-                if approved:
-                    apply_approval(deps, uow, decl)
-                else:
-                    transfers.release_transfer(deps, uow, decl, "rejected")
-        uow.commit()
+    def apply(uow: Any, decl: Declaration, data: dict) -> None:
+        decl.case_id = data["case_id"]
+        approved = data["decision"] == "approved"
+        note = data.get("reason") or ("审核通过" if approved else "审核不通过")
+        if answer(deps, uow, decl, "case_decided", data, note):
+            decl.decided_at = _now()
+            decl.decision_reason = data.get("reason")
+            if approved:
+                apply_approval(deps, uow, decl)
+            else:
+                transfers.release_transfer(deps, uow, decl, "rejected")
+
+    DESK.answer(deps.begin, "case_decided", body, apply)
 
 
 def on_case_closed(deps: Deps, body: dict) -> None:
-    envelope = CASE_CLOSED.parse(body)
-    with deps.begin() as uow:
-        decl = case_declaration(deps, uow, envelope, "personnel.on_case_closed")
-        if decl is not None:
-            outcome = envelope["data"].get("outcome")
-            if answer(
-                deps,
-                uow,
-                decl,
-                "case_closed",
-                envelope["data"],
-                "审核部门已终止办理" if outcome == "terminated" else "审核部门已确认撤回",
-            ):
-                transfers.release_transfer(deps, uow, decl, "cancelled")
-            else:
-                s.history(decl, "case_closed", "review", "审核部门已确认撤回")
-        uow.commit()
+    def apply(uow: Any, decl: Declaration, data: dict) -> None:
+        outcome = data.get("outcome")
+        note = "审核部门已终止办理" if outcome == "terminated" else "审核部门已确认撤回"
+        if answer(deps, uow, decl, "case_closed", data, note):
+            transfers.release_transfer(deps, uow, decl, "cancelled")
+        else:
+            s.history(decl, "case_closed", "review", "审核部门已确认撤回")
+
+    DESK.answer(deps.begin, "case_closed", body, apply)
 
 
 def apply_approval(deps: Deps, uow: Any, decl: Declaration) -> None:

@@ -1,0 +1,1 @@
+"""permits' use cases: one module per area, functions ``(deps, actor, data...)``."""
