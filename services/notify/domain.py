@@ -525,8 +525,10 @@ def _as_date(value: Any) -> date | None:
 # Reminders: expiries (90/60/30 days), renewal windows, deadlines; once per threshold
 # =============================================================================================
 EXPIRY_THRESHOLDS = (90, 60, 30)
-RENEWAL_OPENS_DAYS = 90     # 延续 may be applied for from 90 days before expiry …
-RENEWAL_CLOSES_DAYS = 30    # … until 30 days before it
+# The renewal window when the licence event carries none (renewal_window below): 延续 may be
+# applied for from 90 days before expiry until 30 days before it.
+RENEWAL_OPENS_DAYS = 90
+RENEWAL_CLOSES_DAYS = 30
 RENEWAL_CLOSING_WARNING_DAYS = 7
 DEADLINE_THRESHOLDS = (7, 3, 1, 0)
 
@@ -539,6 +541,16 @@ class Reminder:
     body: str
     link: str
     mail: bool = False
+
+
+def renewal_window(expiry: dict[str, Any]) -> tuple[date, date]:
+    """(first, last) day a licence's renewal may be filed: the dates permits' licence event
+    carried (the business type's rule, e.g. HMQ / CIP from 6 months before expiry), each falling
+    back to the default 90 / 30 days before expiry when absent."""
+    valid_until: date = expiry["valid_until"]
+    opens = _as_date(expiry.get("renewal_opens")) or valid_until - timedelta(days=RENEWAL_OPENS_DAYS)
+    closes = _as_date(expiry.get("renewal_closes")) or valid_until - timedelta(days=RENEWAL_CLOSES_DAYS)
+    return opens, closes
 
 
 def expiry_reminders(today: date, expiry: dict[str, Any]) -> list[Reminder]:
@@ -565,8 +577,7 @@ def expiry_reminders(today: date, expiry: dict[str, Any]) -> list[Reminder]:
             f"{noun} {expiry['number']}{label} 将于 {valid_until} 到期（剩余 {days} 天），请及时办理延续。",
             link, mail=True))
     if kind == "licence":
-        opens = valid_until - timedelta(days=RENEWAL_OPENS_DAYS)
-        closes = valid_until - timedelta(days=RENEWAL_CLOSES_DAYS)
+        opens, closes = renewal_window(expiry)
         if opens <= today < closes:
             out.append(Reminder(f"renewal_open:{valid_until.isoformat()}", recipient,
                                 f"延续申请已可办理：{expiry['number']}",

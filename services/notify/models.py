@@ -130,6 +130,9 @@ class Expiry(Base):
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     status: Mapped[str] = mapped_column(String(20), default="active")
     valid_until: Mapped[date] = mapped_column(Date, index=True)
+    # licences: the renewal window permits' events carry (null: the default 90 / 30 days)
+    renewal_opens: Mapped[date | None] = mapped_column(Date, nullable=True)
+    renewal_closes: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Deadline(Base):

@@ -48,10 +48,11 @@ def send_due(session: Any, today: date, public_url: str) -> dict[str, int]:
     projections = ProjectionRepository(session)
     claims = ReminderRepository(session)
     writer = EffectWriter(session, public_url)
-    for expiry in projections.expiries_until(horizon):
+    for expiry in projections.expiries_until(horizon, today):
         facts = {"subject_kind": expiry.subject_kind, "enterprise_id": str(expiry.enterprise_id),
                  "number": expiry.number, "label": expiry.label, "status": expiry.status,
-                 "valid_until": expiry.valid_until}
+                 "valid_until": expiry.valid_until, "renewal_opens": expiry.renewal_opens,
+                 "renewal_closes": expiry.renewal_closes}
         for reminder in domain.expiry_reminders(today, facts):
             if claims.claim(expiry.subject_kind, expiry.subject_id, reminder.key, today):
                 _send(session, writer, reminder, str(expiry.enterprise_id))

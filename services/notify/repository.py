@@ -168,10 +168,14 @@ class ProjectionRepository:
                 setattr(row, key, value)
         return row
 
-    def expiries_until(self, last_day: date) -> list[Expiry]:
+    def expiries_until(self, last_day: date, today: date | None = None) -> list[Expiry]:
+        """Active rows expiring by ``last_day``, and those whose renewal window opened by ``today``
+        (a window may open earlier than the first expiry reminder: 6 months before)."""
+        due = Expiry.valid_until <= last_day
+        if today is not None:
+            due = or_(due, Expiry.renewal_opens <= today)
         return list(self.session.scalars(
-            select(Expiry).where(Expiry.valid_until <= last_day, Expiry.status == "active")
-            .order_by(Expiry.valid_until)))
+            select(Expiry).where(due, Expiry.status == "active").order_by(Expiry.valid_until)))
 
     def add_deadline(self, deadline: Deadline) -> None:
         self.session.add(deadline)

@@ -166,6 +166,9 @@ class LicenceView(_Tolerant):
     # valid (issued), suspended, revoked, replaced, cancelled; licence_issued carries none: valid
     status = fields.String(load_default="valid")
     valid_until = fields.Date(required=True, allow_none=True)
+    # the type's renewal window (optional; absent or null: the default 90 / 30 days before expiry)
+    renewal_opens = fields.Date(load_default=None, allow_none=True)
+    renewal_closes = fields.Date(load_default=None, allow_none=True)
 
 
 class LicenceAtRiskView(_Tolerant):

@@ -367,11 +367,13 @@ class NotifyService(PlatformService):
     @staticmethod
     def _project_licence(session: Any, data: dict) -> None:
         if data.get("valid_until") is not None:
-            ProjectionRepository(session).upsert_expiry(
+            row = ProjectionRepository(session).upsert_expiry(
                 "licence", str(data["licence_id"]), enterprise_id=data["enterprise_id"],
                 number=data["number"], label=f"（{data['type_code']}）",
                 status=domain.expiry_status(data["status"]),
                 valid_until=data["valid_until"])
+            # the renewal window as this event tells it (one without: the default window again)
+            row.renewal_opens, row.renewal_closes = data.get("renewal_opens"), data.get("renewal_closes")
 
     @reliable_event_handler("permits", "licence_at_risk")
     def on_licence_at_risk(self, body: dict) -> None:

@@ -127,6 +127,9 @@ class LicenceIssuedData(_Strict):
     items = fields.List(fields.Nested(LicenceItemData), required=True)
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
+    # the renewal window (renewal_window.event_fields); optional: absent or null, no rule
+    renewal_opens = fields.Date(allow_none=True)
+    renewal_closes = fields.Date(allow_none=True)
 
 
 class LicenceStatusChangedData(_Strict):
@@ -138,6 +141,8 @@ class LicenceStatusChangedData(_Strict):
     type_code = fields.String(required=True)
     status = fields.String(required=True)
     valid_until = fields.Date(required=True)
+    renewal_opens = fields.Date(allow_none=True)  # as in licence_issued
+    renewal_closes = fields.Date(allow_none=True)
 
 
 class ReviewWithdrawnData(_Strict):

@@ -112,6 +112,12 @@ def _calendar() -> clock.Calendar:
     return clock.default_calendar()
 
 
+def _named_action(payload: object) -> str:
+    """The action a refused ``act`` is audited under, read before the body is validated."""
+    action = payload.get("action") if isinstance(payload, dict) else None
+    return action if isinstance(action, str) and action in domain.ACTIONS else "act"
+
+
 def _name(actor: dict[str, Any]) -> str:
     return str(actor.get("name") or actor.get("login") or str(actor.get("id", ""))[:8])
 
@@ -552,6 +558,10 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def assign(self, actor: dict, case_id: str, payload: dict) -> dict:
+        # The access decision before the body; without the row lock, since identity is asked about
+        # the target next (no RPC under a lock): the locked read below decides again.
+        with self.db.unit_of_work() as uow:
+            self._case_for_reviewer(uow, actor, case_id, "assign")
         data = load_or_fail(AssignSchema(), payload)
         target = self._staff(data["reviewer_id"])
         with self.db.unit_of_work() as uow:
@@ -573,9 +583,9 @@ class ReviewService(PlatformService):
     # ---- opinions and decisions -------------------------------------------------------------------
     @service_rpc
     def act(self, actor: dict, case_id: str, payload: dict) -> dict:
-        data = load_or_fail(ActSchema(), payload)
-        with self.db.unit_of_work() as uow:
-            case = self._case_for_reviewer(uow, actor, case_id, data["action"], for_update=True)
+        with self.db.unit_of_work() as uow:  # the access decision first, then the body
+            case = self._case_for_reviewer(uow, actor, case_id, _named_action(payload), for_update=True)
+            data = load_or_fail(ActSchema(), payload)
             result = self._act(uow, actor, case, data)
             uow.commit()
             return result
@@ -688,9 +698,9 @@ class ReviewService(PlatformService):
 
     @service_rpc
     def extend_clock(self, actor: dict, case_id: str, payload: dict) -> dict:
-        data = load_or_fail(ExtendSchema(), payload)
-        with self.db.unit_of_work() as uow:
+        with self.db.unit_of_work() as uow:  # the access decision first, then the body
             case = self._case_for_reviewer(uow, actor, case_id, "extend", for_update=True)
+            data = load_or_fail(ExtendSchema(), payload)
             if not self._holds(uow, case, actor):
                 uow.session.rollback()
                 self._refuse(actor, "extend", case.id, "请先领取该案件")
@@ -713,9 +723,9 @@ class ReviewService(PlatformService):
     @service_rpc
     def resolve_rectification(self, actor: dict, case_id: str, payload: dict) -> dict:
         """After the enterprise's evidence: close (back to review) or escalate (next step)."""
-        data = load_or_fail(ResolveRectificationSchema(), payload)
-        with self.db.unit_of_work() as uow:
+        with self.db.unit_of_work() as uow:  # the access decision first, then the body
             case = self._case_for_reviewer(uow, actor, case_id, "rectification", for_update=True)
+            data = load_or_fail(ResolveRectificationSchema(), payload)
             if not self._holds(uow, case, actor):
                 uow.session.rollback()
                 self._refuse(actor, "rectification", case.id, "请先领取该案件")

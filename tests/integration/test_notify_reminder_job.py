@@ -79,6 +79,34 @@ def test_the_command_runs_a_days_reminders_once(cluster, bus, notify_platform): 
     assert runs[0]["sent"]["expiry"] == first["sent"]["expiry"] and runs[1]["sent"]["expiry"] == 0
 
 
+def test_the_renewal_reminder_follows_the_window_the_licence_event_carries(cluster, bus):  # noqa: F811
+    """An HMQ / CIP licence: permits' event says renewal opens 6 months before expiry (and closes
+    3 before); the day it opens, 150 days before expiry (no expiry reminder yet), the enterprise
+    is told that it may renew, and until when."""
+    enterprise_id, _email = registered_enterprise(bus, cluster)
+    day = a_free_day()
+    valid_until = day + timedelta(days=150)
+    opens, closes = day - timedelta(days=30), day + timedelta(days=60)
+    licence_id = str(uuid.uuid4())
+    number = f"承修-{licence_id[:6]}"
+    bus.emit("permits", "licence_issued", {
+        "licence_id": licence_id, "enterprise_id": enterprise_id, "application_id": None,
+        "number": number, "type_code": "hmq_maintenance", "items": [],
+        "valid_from": (day - timedelta(days=3 * 365)).isoformat(), "valid_until": valid_until.isoformat(),
+        "renewal_opens": opens.isoformat(), "renewal_closes": closes.isoformat()})
+    main = enterprise_actor(enterprise_id)
+
+    def titles() -> list[str]:
+        return [m["title"] for m in cluster.notify.list_messages(main)["messages"]]
+
+    wait_for(lambda: any("核发" in t for t in titles()), what="licence issued message")
+    command("--day", day.isoformat())
+    messages = [m for m in cluster.notify.list_messages(main)["messages"]
+                if number in m["title"] and "核发" not in m["title"]]
+    assert [m["title"] for m in messages] == [f"延续申请已可办理：{number}"]  # no 即将到期 yet
+    assert f"截止 {closes.isoformat()}" in messages[0]["body"]
+
+
 class NotifyDb:
     """notify's database as its service sees it (units of work on the real PostgreSQL)."""
 

@@ -170,6 +170,36 @@ def test_two_level_chain_with_a_field_level_correction_and_diff(review_platform,
             conn.execute(text("update opinions set comment = 'x' where case_id = :c"), {"c": case_id})
 
 
+def test_access_is_decided_before_the_body(review_platform, cluster, engines):
+    """assign / act / extend_clock / resolve_rectification: another desk's reviewer with an empty
+    or invalid body is refused (403), not told what the body lacks (422); the case's own desk
+    with the same body still gets the validation error."""
+    producer = Producer(review_platform)
+    data = request_data(region_code="150102")  # 呼和浩特市 desk
+    producer.request(data)
+    case_id = wait_case(engines, data["case_ref"])
+    city = reviewer("city", "150100", "呼市审核员")
+    other_city = reviewer("city", "150200", "包头审核员")
+    operations = {
+        "assign": lambda actor, body: cluster.review.assign(actor, case_id, body),
+        "act": lambda actor, body: cluster.review.act(actor, case_id, body),
+        "extend_clock": lambda actor, body: cluster.review.extend_clock(actor, case_id, body),
+        "resolve_rectification": lambda actor, body: cluster.review.resolve_rectification(
+            actor, case_id, body),
+    }
+    for name, call in operations.items():
+        for body in ({}, {"action": 7, "days": "many", "outcome": "maybe", "reviewer_id": []}):
+            with pytest.raises(Forbidden):
+                call(other_city, body)
+            with pytest.raises(ValidationFailed) as invalid:
+                call(city, body)
+            assert invalid.value.fields, (name, body)
+    assert {"case.refused.assign", "case.refused.act", "case.refused.extend",
+            "case.refused.rectification"} <= set(audit_actions(engines, other_city["id"]))
+    detail = cluster.review.case_detail(city, case_id)  # nothing was changed by the attempts
+    assert detail["claimed_by"] is None and detail["status"] == "submitted"
+
+
 def test_rejection_carries_the_reason_and_withdrawal_closes(review_platform, cluster, engines, answers):
     producer = Producer(review_platform)
     province = reviewer("province", "150000", "省级审核员")

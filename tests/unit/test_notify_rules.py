@@ -140,6 +140,30 @@ def test_renewal_window_opens_90_days_before_and_warns_before_it_closes():
                    [r.key for r in domain.expiry_reminders(until - timedelta(days=10), LICENCE)])
 
 
+def test_the_renewal_window_the_licence_event_carried_decides_the_reminders():
+    """HMQ / CIP: permits' event says the window opens 6 months before expiry and closes 3
+    before; the reminder follows it, not the default 90 / 30 days."""
+    until = LICENCE["valid_until"]  # 2027-03-31
+    hmq = {**LICENCE, "renewal_opens": date(2026, 9, 30), "renewal_closes": date(2026, 12, 31)}
+    assert domain.renewal_window(hmq) == (date(2026, 9, 30), date(2026, 12, 31))
+    assert domain.renewal_window(LICENCE) == (until - timedelta(days=90), until - timedelta(days=30))
+    assert domain.renewal_window({**LICENCE, "renewal_opens": None, "renewal_closes": None}) == \
+        domain.renewal_window(LICENCE)
+    assert domain.renewal_window({**LICENCE, "renewal_opens": "2026-09-30"})[0] == date(2026, 9, 30)
+
+    def renewal(today, facts):
+        return [r for r in domain.expiry_reminders(today, facts) if r.key.startswith("renewal")]
+
+    assert renewal(date(2026, 9, 29), hmq) == []
+    (opened,) = renewal(date(2026, 9, 30), hmq)  # 182 days before expiry: no expiry reminder yet
+    assert opened.key == f"renewal_open:{until.isoformat()}" and "截止 2026-12-31" in opened.body
+    assert [r.key.split(":")[0] for r in renewal(date(2026, 12, 24), hmq)] == [
+        "renewal_open", "renewal_closing"]
+    assert "2026-12-31 截止" in renewal(date(2026, 12, 24), hmq)[1].body
+    assert renewal(until - timedelta(days=60), hmq) == []  # closed: 3 months before expiry
+    assert renewal(until - timedelta(days=60), LICENCE) != []  # the default window is still open
+
+
 def test_certificates_and_revoked_licences():
     cert = {**LICENCE, "subject_kind": "certificate"}
     reminders = domain.expiry_reminders(cert["valid_until"] - timedelta(days=30), cert)

@@ -364,3 +364,13 @@ def test_the_window_opens_90_days_before_a_pfl_expiry_and_6_months_before_hmq(pf
     assert not check_eligibility("renewal", h, date(2026, 6, 15), business_type=hmq).ok
     assert check_eligibility("renewal", h, date(2026, 6, 16), business_type=hmq).ok
     assert renewal_opens({"deadline_before_expiry_days": 30}, lic.valid_until) is None  # no earliest day
+
+
+def test_the_licence_events_carry_the_types_renewal_window(pfl, hmq):
+    from services.permits.renewal_window import event_fields
+
+    assert event_fields(pfl.renewal, date(2027, 2, 28)) == {
+        "renewal_opens": date(2026, 11, 30), "renewal_closes": date(2027, 1, 29)}
+    assert event_fields(hmq.renewal, date(2026, 12, 16)) == {
+        "renewal_opens": date(2026, 6, 16), "renewal_closes": date(2026, 9, 16)}
+    assert event_fields({}, date(2026, 12, 16)) == {"renewal_opens": None, "renewal_closes": None}

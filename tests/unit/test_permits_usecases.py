@@ -22,6 +22,7 @@ from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFo
 from services.permits import adapters
 from services.permits.catalogue import load_catalogue
 from services.permits.events import CASE_REF_PREFIX
+from services.permits.licences import add_months
 from services.permits.models import (
     Application,
     Attachment,
@@ -620,6 +621,9 @@ def test_review_answers_move_the_application_and_an_approval_issues_the_licence(
     job, _context, verify_url, _name = world.renders[-1]
     assert verify_url == f"https://qlp.test/verify/{lic.verify_token}"
     assert {"application_decided", "licence_issued"} <= set(world.event_types())
+    (issued,) = world.events("licence_issued")  # CIP: renewal from 6 to 3 months before expiry
+    assert (issued["renewal_opens"], issued["renewal_closes"]) == (
+        add_months(lic.valid_until, -6), add_months(lic.valid_until, -3))
     # the same event again (redelivery) is claimed once: nothing twice
     review_answers.on_case_decided(world.deps(), envelope)
     assert len(world.licences.rows) == 1 and len(world.events("licence_issued")) == 1
@@ -678,7 +682,9 @@ def test_an_admin_suspends_a_licence_with_a_reason(world):
         issuing.set_licence_status(world.deps(), ADMIN, str(lic.id), "suspended", "")
     answer = issuing.set_licence_status(world.deps(), ADMIN, str(lic.id), "suspended", "违规")
     assert lic.status == "suspended" and answer["id"] == str(lic.id)
-    assert world.events("licence_status_changed")[-1]["status"] == "suspended"
+    changed = world.events("licence_status_changed")[-1]
+    assert changed["status"] == "suspended"
+    assert changed["renewal_opens"] == add_months(lic.valid_until, -6)
 
 
 # ---- access refusals ------------------------------------------------------------------------------

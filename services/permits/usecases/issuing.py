@@ -13,7 +13,7 @@ from services.common.errors import (
     field_error,
     uuid_or_not_found,
 )
-from services.permits import adapters, licences, transactions
+from services.permits import adapters, licences, renewal_window, transactions
 from services.permits.events import LICENCE_ISSUED, LICENCE_STATUS_CHANGED
 from services.permits.models import Application, Licence
 from services.permits.usecases import views
@@ -56,7 +56,7 @@ def issue(deps: Deps, uow: Any, app: Application) -> Licence | None:
         business_type=bt,
     )
     if original is not None and outcome.previous is not None:
-        set_status(uow, original, outcome.previous.status, None)
+        set_status(uow, original, outcome.previous.status, None, renewal=bt.renewal)
     if outcome.licence is None:  # 注销: nothing new to issue
         move(uow, app, "issue_licence", None, note=f"证书{original.number if original else ''}已注销")
         return None
@@ -102,6 +102,7 @@ def issue(deps: Deps, uow: Any, app: Application) -> Licence | None:
             "items": licence.items,
             "valid_from": valid_from,
             "valid_until": valid_until,
+            **renewal_window.event_fields(bt.renewal, valid_until),
         },
     )
     uow.audit("permits.licence.issued", subject_id=str(licence.id), number=number, application_id=str(app.id))
@@ -109,8 +110,14 @@ def issue(deps: Deps, uow: Any, app: Application) -> Licence | None:
 
 
 def set_status(
-    uow: Any, licence: Licence, status: str, actor: dict | None, reason: str | None = None
+    uow: Any,
+    licence: Licence,
+    status: str,
+    actor: dict | None,
+    reason: str | None = None,
+    renewal: dict | None = None,
 ) -> None:
+    """``renewal``: the type's renewal rules (catalogue), for the window the event carries."""
     if status not in licences.STORED_STATUSES:
         raise ValidationFailed.from_fields({"status": [field_error("unknown", "证书状态不正确")]})
     old = licence.status
@@ -124,6 +131,7 @@ def set_status(
             "type_code": licence.type_code,
             "status": status,
             "valid_until": licence.valid_until,
+            **renewal_window.event_fields(renewal or {}, licence.valid_until),
         },
     )
     uow.audit(
@@ -151,6 +159,7 @@ def set_licence_status(deps: Deps, actor: dict, licence_id: str, status: str, re
             raise NotFound(LICENCE_NOT_FOUND)
         if lic.status in ("replaced", "cancelled"):
             raise InvalidTransition("已换发或注销的证书不能再变更状态")
-        set_status(uow, lic, status, actor, reason=(reason or "").strip() or None)
+        set_status(uow, lic, status, actor, reason=(reason or "").strip() or None,
+                   renewal=getattr(deps.catalogue.types.get(lic.type_code), "renewal", None))
         uow.commit()
         return views.licence_view(deps, lic)
