@@ -47,6 +47,7 @@ from services.permits.usecases import (
 )
 from tests.support.data import CIP_ITEMS, CIP_STAFF, CIP_VALUES
 from tests.support.enterprise import scan_pdf, upload
+from tests.support.fake_transaction import FakeOutboxTx
 
 CATALOGUE = load_catalogue()
 ENTERPRISE = uuid.UUID("00000000-0000-0000-0000-00000000000a")
@@ -285,43 +286,18 @@ class FakeCredit:
         self.defaults.append(row)
 
 
-class FakeTx:
-    """One transaction: events and audit rows count only once it commits."""
+class FakeTx(FakeOutboxTx):
+    """One transaction over the fake repositories."""
 
     def __init__(self, world: FakeWorld) -> None:
-        self.world = world
+        super().__init__(world)
         self.apps, self.licences = world.apps, world.licences
         self.batches, self.credit = world.batches, world.credit
-        self.events: list[tuple[str, dict]] = []
-        self.audits: list[tuple[str, dict]] = []
-
-    def add_event(self, spec: Any, data: dict) -> dict:
-        spec.serialise(data)  # the event must fit its schema, as the real outbox insists
-        self.events.append((spec.type, data))
-        return {}
-
-    def claim_event(self, event_id: str, consumer: str) -> bool:
-        key = (event_id, consumer)
-        if key in self.world.claimed:
-            return False
-        self.world.claimed.add(key)
-        return True
-
-    def audit(self, action: str, **detail: Any) -> None:
-        self.audits.append((action, detail))
 
     def delete(self, row: object) -> None:
         self.world.batches.rows.remove(row)
 
     def rollback(self) -> None:
-        self.events, self.audits = [], []
-
-    def flush(self) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.world.outbox += self.events
-        self.world.audit_log += self.audits
         self.events, self.audits = [], []
 
 

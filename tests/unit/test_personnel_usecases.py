@@ -41,6 +41,7 @@ from services.personnel.usecases import (
     review_answers,
     transfers,
 )
+from tests.support.fake_transaction import FakeOutboxTx
 
 CATALOGUE = load_catalogue()
 ENTERPRISE = uuid.UUID("00000000-0000-0000-0000-00000000000a")
@@ -136,28 +137,12 @@ class FakeRepository:
         return self._by_id(Appeal, appeal_id)
 
 
-class FakeTx:
-    """One transaction: events and audit rows count only once it commits."""
+class FakeTx(FakeOutboxTx):
+    """One transaction over the fake repository."""
 
     def __init__(self, world: FakeWorld) -> None:
-        self.world, self.repo = world, world.repo
-        self.events: list[tuple[str, dict]] = []
-        self.audits: list[tuple[str, dict]] = []
-
-    def add_event(self, spec: Any, data: dict) -> dict:
-        spec.serialise(data)  # the event must fit its schema, as the real outbox insists
-        self.events.append((spec.type, data))
-        return {}
-
-    def claim_event(self, event_id: str, consumer: str) -> bool:
-        key = (event_id, consumer)
-        if key in self.world.claimed:
-            return False
-        self.world.claimed.add(key)
-        return True
-
-    def audit(self, action: str, **detail: Any) -> None:
-        self.audits.append((action, detail))
+        super().__init__(world)
+        self.repo = world.repo
 
     def nested(self) -> Any:
         return nullcontext()
@@ -165,13 +150,6 @@ class FakeTx:
     def expunge(self, row: object) -> None:
         pass
 
-    def flush(self) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.world.outbox += self.events
-        self.world.audit_log += self.audits
-        self.events, self.audits = [], []
 
 
 class FakeWorld:
