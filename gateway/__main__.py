@@ -23,7 +23,7 @@ import sys  # noqa: E402
 from eventlet import wsgi  # noqa: E402
 
 from gateway.app import GatewayApp  # noqa: E402
-from gateway.rpc import RpcPool  # noqa: E402
+from gateway.rpc import RpcPool, RpcRouter  # noqa: E402
 from gateway.sessions import SessionStore  # noqa: E402
 from services.common.config import database_url, load_config, nameko_config  # noqa: E402
 from services.common.database import make_engine  # noqa: E402
@@ -34,10 +34,14 @@ from services.common.metrics import serve_metrics  # noqa: E402
 log = logging.getLogger("gateway")
 
 
-def build_app(config: dict) -> tuple[GatewayApp, RpcPool]:
+def build_app(config: dict) -> tuple[GatewayApp, RpcRouter]:
     gateway = config["gateway"]
-    pool = RpcPool(nameko_config(config, "gateway"), size=gateway["rpc_pool_size"],
-                   timeout=gateway["rpc_timeout_seconds"])
+    rpc_config = nameko_config(config, "gateway")
+    pool = RpcRouter(
+        RpcPool(rpc_config, size=gateway["rpc_pool_size"], timeout=gateway["rpc_timeout_seconds"]),
+        RpcPool(rpc_config, size=gateway["render_rpc_pool_size"],
+                timeout=gateway["render_rpc_timeout_seconds"]),
+    )
     sessions = SessionStore(make_engine(database_url(config, "gateway")),
                             idle_minutes=gateway["session_idle_minutes"])
     return GatewayApp(pool.call, sessions, config), pool

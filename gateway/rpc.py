@@ -116,4 +116,31 @@ class RpcPool:
             self._discard(self._idle.get())
 
 
+# Calls that render a PDF or a workbook in the service's worker pool: under load a render
+# waits its turn behind others (render.workers per service), so these get the gateway's
+# render_rpc_timeout_seconds instead of the ordinary rpc_timeout_seconds. Anything else that
+# outlasts the ordinary timeout is a fault and answers 503 as before.
+SLOW_CALLS: frozenset[tuple[str, str]] = frozenset({
+    ("permits", "generate_form"),
+    ("personnel", "export_registered"),
+})
+
+
+class RpcRouter:
+    """One ``call`` over two pools: slow calls (SLOW_CALLS) wait out the render timeout on
+    their own proxies, so a queue of renders never holds the proxies every page needs."""
+
+    def __init__(self, fast: RpcPool, slow: RpcPool) -> None:
+        self.fast, self.slow = fast, slow
+
+    def call(self, service: str, method: str, *args: Any, request_id: str = "",
+             **kwargs: Any) -> Any:
+        pool = self.slow if (service, method) in SLOW_CALLS else self.fast
+        return pool.call(service, method, *args, request_id=request_id, **kwargs)
+
+    def close(self) -> None:
+        self.fast.close()
+        self.slow.close()
+
+
 RpcCall = Callable[..., Any]

@@ -31,6 +31,7 @@ from load.observe import (
     Databases,
     HealthSampler,
     queue_depths,
+    queue_stats,
     restarts_in_log,
     rss_mb,
 )
@@ -51,6 +52,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PERMITS_FINAL = ("rejected", "licence_issued", "withdrawn", "terminated")
 DECLARATION_FINAL = ("approved", "rejected", "withdrawn", "deleted", "terminated")
 HANG = "Cannot switch to a different thread"
+
+
+def left_in_queues(config: dict[str, Any], own_queue: str) -> dict[str, int]:
+    """Messages left anywhere but in the run's own agency queue and in gone callers' reply
+    queues (which expire on their own)."""
+    stats = queue_stats(config)
+    return nonempty_queues({q: m for q, (m, _c) in stats.items()}, ignore=[own_queue],
+                           consumers={q: c for q, (_m, c) in stats.items()})
 
 
 def platform(action: str, env: dict[str, str], timeout: float) -> int:
@@ -234,7 +243,7 @@ def run(config: dict[str, Any], env: dict[str, str], var: Path, args: argparse.N
                 lambda: not undecided(dbs.declaration_states(reported), DECLARATION_FINAL), 60)
         bounded("outboxes published and queues empty",
                 lambda: not any(dbs.outbox_pending().values())
-                and not nonempty_queues(queue_depths(config), ignore=[counter.queue])
+                and not left_in_queues(config, counter.queue)
                 and time.monotonic() - counter.last_at > 5, 180)
         sampler.stop()
         counter.stop()
@@ -297,7 +306,7 @@ def checks(config: dict[str, Any], dbs: Databases, results: dict[str, Any], drai
             + (f"; first missing {seen.missing[:3]}" if seen.missing else ""))
 
     def queues() -> tuple[bool, str]:
-        left = nonempty_queues(queue_depths(config), ignore=[counter.queue])
+        left = left_in_queues(config, counter.queue)
         return not left, str(left or "all empty")
 
     def dead_letters() -> tuple[bool, str]:

@@ -129,15 +129,22 @@ class AgencyCounter(threading.Thread):
                 pass
 
 
-def queue_depths(config: Mapping[str, Any]) -> dict[str, int]:
-    """Messages (ready + unacknowledged) per queue of the vhost, from the management API."""
+def queue_stats(config: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """(messages ready + unacknowledged, consumers) per queue of the vhost, from the
+    management API."""
     amqp = config["amqp"]
     vhost = requests.utils.quote(amqp["vhost"], safe="")
     response = requests.get(f"http://{amqp['host']}:{amqp['management_port']}/api/queues/{vhost}",
                             auth=(amqp["user"], amqp["password"]), timeout=10,
-                            params={"columns": "name,messages,messages_ready,messages_unacknowledged"})
+                            params={"columns": "name,messages,consumers"})
     response.raise_for_status()
-    return {q["name"]: int(q.get("messages") or 0) for q in response.json()}
+    return {q["name"]: (int(q.get("messages") or 0), int(q.get("consumers") or 0))
+            for q in response.json()}
+
+
+def queue_depths(config: Mapping[str, Any]) -> dict[str, int]:
+    """Messages (ready + unacknowledged) per queue of the vhost."""
+    return {name: messages for name, (messages, _consumers) in queue_stats(config).items()}
 
 
 class Databases:

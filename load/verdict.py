@@ -145,6 +145,18 @@ def undecided(states: Mapping[str, str], final: Iterable[str]) -> dict[str, str]
     return {app: state for app, state in states.items() if state not in done}
 
 
-def nonempty_queues(queues: Mapping[str, int], ignore: Iterable[str] = ()) -> dict[str, int]:
+# nameko's standalone proxies (the gateway's) reply on queues named so, declared with
+# x-expires: once the proxy is gone (e.g. discarded after a timeout) the queue and whatever
+# late reply reached it disappear on their own.
+REPLY_QUEUE_PREFIX = "rpc.reply-"
+
+
+def nonempty_queues(queues: Mapping[str, int], ignore: Iterable[str] = (),
+                    consumers: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Queues still holding messages, except ``ignore`` and, when ``consumers`` is given,
+    reply queues whose caller has gone (no consumer: they expire with what is in them)."""
     skip = set(ignore)
+    if consumers is not None:
+        skip |= {name for name in queues
+                 if name.startswith(REPLY_QUEUE_PREFIX) and not consumers.get(name)}
     return {name: n for name, n in sorted(queues.items()) if n and name not in skip}

@@ -10,7 +10,9 @@
   is still queued: a request already handed to a consumer (prefetched by a service that
   then hung, say) is not. So requests also carry their deadline (``x-qlp-deadline``, Unix
   seconds) and the consumer drops a late one before running it: logged, and counted in
-  ``qlp_rpc_requests_expired_total``.
+  ``qlp_rpc_requests_expired_total``. A request that was run but finished after its
+  deadline gets no reply either (``qlp_rpc_replies_dropped_total``): its caller has timed out
+  and gone, and the reply would only wait in the dead caller's reply queue until it expires.
 * Callers: the gateway's pooled ``ExpiringClusterRpcProxy`` (``gateway.rpc_timeout_seconds``)
   and services' ``PlatformRpcProxy`` (``amqp.service_rpc_timeout_seconds``; nameko's own
   ``RpcProxy`` waits for ever).
@@ -50,6 +52,11 @@ log = logging.getLogger(__name__)
 RPC_REQUESTS_EXPIRED = Counter(
     "qlp_rpc_requests_expired_total",
     "RPC requests dropped unrun because their caller's deadline had passed", ["service", "method"],
+)
+RPC_REPLIES_DROPPED = Counter(
+    "qlp_rpc_replies_dropped_total",
+    "RPC replies not sent because the request finished after its caller's deadline",
+    ["service", "method"],
 )
 
 
@@ -103,6 +110,18 @@ class PlatformRpcConsumer(RpcConsumer):
             self.queue_consumer.ack_message(message)  # no reply: nobody listens any more
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message: Any, result: Any, exc_info: tuple | None) -> tuple:
+        late = expired(message.headers)
+        if late is not None:
+            method = message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
+            service = self.container.service_name
+            RPC_REPLIES_DROPPED.labels(service, method).inc()
+            log.warning("reply of %s.%s not sent: it finished %.1f s after its caller gave up",
+                        service, method, late)
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        return super().handle_result(message, result, exc_info)
 
 
 class PlatformRpc(Rpc):

@@ -79,6 +79,13 @@ def test_undecided_and_queues_and_the_overall_verdict():
     states = {"a1": "licence_issued", "a2": "under_review", "a3": "missing"}
     assert undecided(states, ("licence_issued", "rejected")) == {"a2": "under_review", "a3": "missing"}
     assert nonempty_queues({"rpc-permits": 3, "mine": 5, "evt": 0}, ignore=["mine"]) == {"rpc-permits": 3}
+    # a late reply in the queue of a caller that has gone expires with it; one whose caller
+    # still listens (or any other queue without consumers) still counts
+    gone, listening = "rpc.reply-standalone_rpc_proxy-1", "rpc.reply-standalone_rpc_proxy-2"
+    queues = {gone: 1, listening: 1, "rpc-review": 2}
+    consumers = {gone: 0, listening: 1, "rpc-review": 0}
+    assert nonempty_queues(queues, consumers=consumers) == {"rpc-review": 2, listening: 1}
+    assert nonempty_queues(queues) == queues
 
     verdict = Verdict()
     assert not verdict.passed  # nothing checked is not a pass

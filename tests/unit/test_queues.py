@@ -15,6 +15,7 @@ from deploy import agency_consumer
 from services.common import queues
 from services.common.queues import DEADLINE_HEADER
 from services.common.rpc import (
+    RPC_REPLIES_DROPPED,
     RPC_REQUESTS_EXPIRED,
     BoundedMethodProxy,
     ExpiringMethodProxy,
@@ -192,6 +193,26 @@ def test_rpc_consumer_runs_a_request_still_wanted(deadline):
         consumer.handle_message({"args": [], "kwargs": {}}, wanted)
     run.assert_called_once()
     consumer.queue_consumer.ack_message.assert_not_called()
+
+
+def test_rpc_consumer_sends_no_reply_for_a_request_that_finished_past_its_deadline():
+    consumer = rpc_consumer()
+    counted = RPC_REPLIES_DROPPED.labels("probe", "remember")._value.get()
+    late = message(time.time() - 2)
+    with mock.patch("nameko.rpc.RpcConsumer.handle_result") as reply:
+        assert consumer.handle_result(late, {"ok": 1}, None) == ({"ok": 1}, None)
+    reply.assert_not_called()
+    consumer.queue_consumer.ack_message.assert_called_once_with(late)
+    assert RPC_REPLIES_DROPPED.labels("probe", "remember")._value.get() == counted + 1
+
+
+@pytest.mark.parametrize("deadline", [None, time.time() + 3600])
+def test_rpc_consumer_replies_to_a_caller_still_waiting(deadline):
+    consumer = rpc_consumer()
+    wanted = message(deadline)
+    with mock.patch("nameko.rpc.RpcConsumer.handle_result", return_value=("r", None)) as reply:
+        assert consumer.handle_result(wanted, "r", None) == ("r", None)
+    reply.assert_called_once_with(wanted, "r", None)
 
 
 def test_agency_queue_is_quorum_and_dead_letters_beside_itself():
