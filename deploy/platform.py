@@ -75,6 +75,9 @@ def component_env(config: Config) -> dict[str, str]:
     env["QLP_PROFILE"] = str(config["profile"])  # children load the same profile
     env.setdefault("PYTHONUNBUFFERED", "1")  # log lines reach var/log as they happen
     env.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")  # eventlet-friendly psycopg waits
+    # glibc makes an arena per thread and keeps what it freed there: 2 bound what threads
+    # (tpool, pika, the render pool's feeders) can hold on to. Read at process start.
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     return env
 
 

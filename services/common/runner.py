@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+# Only argon2 runs in tpool threads (identity); each hash takes 19 MiB that glibc keeps per
+# thread arena, so eventlet's 20 threads held ~490 MB after a login burst against ~110 MB
+# with 4 (and 4 threads keep 2 cores busy). Read by eventlet.tpool at import.
+os.environ.setdefault("EVENTLET_THREADPOOL_SIZE", "4")
 
 import warnings  # noqa: E402
 
