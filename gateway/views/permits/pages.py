@@ -43,7 +43,6 @@ class PermitsPages(PermitsBase):
         lanes = self.call(request, "permits", "lane_options", actor, type_code,
                           form.get("transaction_kind") or request.args.get("kind") or "new")
         if request.method == "POST":
-            self._check_csrf(request)
             items = [
                 {"category": c["code"], "grade": request.form.get(f"grade.{c['code']}", "")}
                 for c in business_type["categories"]
@@ -116,7 +115,6 @@ class PermitsPages(PermitsBase):
     def on_permits_values(self, request: Request, application_id: str) -> Response:
         """The 申报表's typed fields (prefilled from 企业空间) changed while the application is a draft."""
         actor = self._permits_actor(request, write=True)
-        self._check_csrf(request)
         values = {k[7:]: v.strip() for k, v in request.form.items() if k.startswith("values.")}
         try:
             self.call(request, "permits", "update_draft", actor, application_id,
@@ -128,7 +126,6 @@ class PermitsPages(PermitsBase):
     def on_permits_correction(self, request: Request, application_id: str) -> Response:
         """补正: the enterprise types the reopened 申报表 fields (only those) and saves them."""
         actor = self._permits_actor(request, write=True)
-        self._check_csrf(request)
         values = {k: v.strip() for k, v in request.form.items() if k not in ("csrf_token", "version")}
         try:
             self.call(request, "permits", "update_correction", actor, application_id, values,
@@ -141,7 +138,6 @@ class PermitsPages(PermitsBase):
 
     def on_permits_action(self, request: Request, application_id: str, action: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self._check_csrf(request)
         if action not in PAGE_ACTIONS:
             raise HTTPNotFound()
         method = PAGE_ACTIONS[action]
@@ -179,7 +175,6 @@ class PermitsPages(PermitsBase):
 
     def _upload_step(self, request: Request, application_id: str, method: str, *extra: Any) -> Response:
         actor = self._permits_actor(request, write=True)
-        self._check_csrf(request)
         try:
             upload = uploaded_file(request, "file")
             self.call(
@@ -221,7 +216,6 @@ class PermitsPages(PermitsBase):
         actor = self._permits_actor(request, write=request.method == "POST")
         error = ""
         if request.method == "POST":
-            self._check_csrf(request)
             try:
                 self.call(request, "permits", "create_batch", actor, request.form.get("name", ""))
             except ServiceError as exc:
@@ -252,7 +246,6 @@ class PermitsPages(PermitsBase):
 
     def on_permits_batch_action(self, request: Request, batch_id: str, action: str) -> Response:
         actor = self._permits_actor(request, write=True)
-        self._check_csrf(request)
         results, error = None, ""
         try:
             if action == "add":
@@ -309,7 +302,6 @@ class PermitsPages(PermitsBase):
         actor = self.actor_for_rpc(request, kinds=("reviewer", "admin"))
         error, notice = "", ""
         if request.method == "POST":
-            self._check_csrf(request)
             try:
                 self.call(
                     request,
@@ -345,7 +337,6 @@ class PermitsPages(PermitsBase):
         query = (request.values.get("q") or "").strip()
         error, notice = "", ""
         if request.method == "POST":
-            self._check_csrf(request)
             try:
                 licence = self.call(request, "permits", "set_licence_status", actor,
                                     request.form.get("licence_id", ""), request.form.get("status", ""),

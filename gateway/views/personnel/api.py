@@ -31,7 +31,6 @@ class PersonnelApi(PersonnelBase):
         personnel.<method>(actor, *args, shape(body)); ``shape`` None passes the body as is,
         False passes nothing."""
         actor = self._person_actor(request) if person else self._pn_actor(request, write=True)
-        self.require_api_csrf(request)
         payload = json_body(request) if request.data else {}
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -183,7 +182,6 @@ class PersonnelApi(PersonnelBase):
 
     def _api_staff_write(self, request: Request, method: str, *args: Any) -> Response:
         actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)

@@ -7,12 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from gateway.views.forms import csrf_ok
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.contracts.personnel import ACTIONS, ACTORS, STATUSES
 from services.common.errors import FieldErrors, ServiceError
@@ -192,10 +190,6 @@ class PersonnelBase:
 
     def _pn(self, request: Request, method: str, *args: Any) -> Any:
         return self.call(request, "personnel", method, *args)
-
-    def _pn_csrf(self, request: Request) -> None:
-        if not csrf_ok(request):
-            raise HTTPForbidden("页面已过期，请刷新后重新提交。")
 
     @staticmethod
     def _pn_read_only(actor: dict) -> bool:

@@ -77,7 +77,6 @@ class PersonnelDeclarationPages(PersonnelBase):
         return self._pn_attach(request, self._pn_actor(request, write=True), declaration_id)
 
     def _pn_save(self, request: Request, actor: dict, declaration_id: str) -> Response:
-        self._pn_csrf(request)
         form = _form_values(request)
         version = request.form.get("version", "")
         try:
@@ -101,7 +100,6 @@ class PersonnelDeclarationPages(PersonnelBase):
         return self._pn_back(f"{_base_of(actor)}/declarations/{declaration_id}", notice="申报信息已保存")
 
     def _pn_attach(self, request: Request, actor: dict, declaration_id: str) -> Response:
-        self._pn_csrf(request)
         code = request.form.get("code", "")
         try:
             upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
@@ -120,7 +118,6 @@ class PersonnelDeclarationPages(PersonnelBase):
 
     def on_personnel_action(self, request: Request, declaration_id: str, action: str) -> Response:
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         if action not in DECLARATION_ACTIONS:
             raise HTTPNotFound()
         reason = request.form.get("reason", "").strip()
@@ -170,7 +167,6 @@ class PersonnelDeclarationPages(PersonnelBase):
         """补正资质 (REG): a pre-registered person's declaration gets the enterprise's qualification
         number, with a copy of the qualification certificate."""
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         try:
             copy = uploaded_file(request, "copy")
             self._pn(
@@ -261,7 +257,6 @@ class PersonnelDeclarationPages(PersonnelBase):
     def on_personnel_bulk(self, request: Request) -> Response:
         """Checked rows of 待上报: 上报 (through the commitment letter), 组成批次, 退回, 删除."""
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         ids, action = _ids(request), request.form.get("action", "")
         if not ids:
             return self._lists_page(request, actor, False, "single", status=422, error="请先勾选申报")
@@ -296,7 +291,6 @@ class PersonnelDeclarationPages(PersonnelBase):
 
     def on_personnel_batch_action(self, request: Request, batch_id: str, action: str) -> Response:
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         if action == "report":
             return redirect("/personnel/commitment?" + urlencode({"batch": batch_id}), code=303)
         try:
@@ -323,7 +317,6 @@ class PersonnelDeclarationPages(PersonnelBase):
         if request.method == "GET":
             letter = self._pn(request, "open_commitment", actor, target)
             return self._commitment_page(request, actor, letter, batch_id, ids)
-        self._pn_csrf(request)
         letter = {k: request.form.get(k, "") for k in ("token", "opened_at", "seconds_required", "text")}
         try:
             result = self._pn(

@@ -62,7 +62,6 @@ class PersonnelPeoplePages(PersonnelBase):
         actor = self._pn_actor(request, write=request.method == "POST")
         errors: FieldErrors = {}
         if request.method == "POST":
-            self._pn_csrf(request)
             form = {k: request.form.get(k, "").strip() for k in PERSON_FIELDS}
             data = {k: v for k, v in form.items() if v}
             try:
@@ -103,7 +102,6 @@ class PersonnelPeoplePages(PersonnelBase):
 
     def on_personnel_photo(self, request: Request, person_id: str) -> Response:
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         try:
             upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
             person = self._pn(request, "upload_photo", actor, person_id, upload)
@@ -134,7 +132,6 @@ class PersonnelPeoplePages(PersonnelBase):
             dict(certificate) if certificate else {"type_code": request.args.get("type_code", "")}
         )
         if request.method == "POST":
-            self._pn_csrf(request)
             form = {k: request.form.get(k, "").strip() for k in RECORD_FIELDS}
             form["specialties"] = [s for s in request.form.getlist("specialties") if s]
             data = {k: v for k, v in form.items() if v}
@@ -184,7 +181,6 @@ class PersonnelPeoplePages(PersonnelBase):
     def on_personnel_transfer_out(self, request: Request, certificate_id: str) -> Response:
         """调出: the old employer picks the new one by its USCC."""
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         try:
             self._pn(
                 request,
@@ -233,7 +229,6 @@ class PersonnelPeoplePages(PersonnelBase):
             except ServiceError as exc:
                 errors = _errors_of(exc)
         if request.method == "POST":
-            self._pn_csrf(request)
             payload: dict[str, Any] = {"type_code": type_code, "kind": kind, "form": form}
             payload.update(
                 {"person_id": person_id} if kind in NEW_KINDS else {"certificate_id": certificate_id}

@@ -71,7 +71,6 @@ class PersonalPages(PersonnelBase):
         }
         uscc = request.form.get("enterprise_uscc", "").strip()
         if request.method == "POST":
-            self._pn_csrf(request)
             payload: dict[str, Any] = {
                 "type_code": type_code,
                 "kind": kind,
@@ -119,7 +118,6 @@ class PersonalPages(PersonnelBase):
     def on_personal_action(self, request: Request, declaration_id: str, action: str) -> Response:
         """The person's own draft: 删除, or 修改后重新申报 of a returned one."""
         actor = self._person_actor(request)
-        self._pn_csrf(request)
         try:
             if action == "delete":
                 result = self._pn(request, "delete_declarations", actor, {"ids": [declaration_id]})
@@ -138,7 +136,6 @@ class PersonalPages(PersonnelBase):
 
     def on_personal_withdraw(self, request: Request, declaration_id: str) -> Response:
         actor = self._person_actor(request)
-        self._pn_csrf(request)
         try:
             self._pn(
                 request, "request_withdrawal", actor, declaration_id, request.form.get("reason", "").strip()
@@ -153,7 +150,6 @@ class PersonalPages(PersonnelBase):
             return self._personal_page(
                 request, actor, form={"certificate_id": request.args.get("certificate_id")}
             )
-        self._pn_csrf(request)
         form = {k: request.form.get(k, "").strip() for k in ("certificate_id", "direction", "to_uscc")}
         try:
             self._pn(request, "request_transfer", actor, {k: v for k, v in form.items() if v})

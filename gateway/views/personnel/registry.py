@@ -41,7 +41,6 @@ class PersonnelRegistryPages(PersonnelBase):
 
     def on_personnel_transfer_action(self, request: Request, transfer_id: str, action: str) -> Response:
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         try:
             if action == "accept":
                 declaration = self._pn(request, "accept_transfer", actor, transfer_id)
@@ -67,7 +66,6 @@ class PersonnelRegistryPages(PersonnelBase):
         actor = self._pn_actor(request, write=request.method == "POST")
         results, error = None, ""
         if request.method == "POST":
-            self._pn_csrf(request)
             ids, reason = _ids(request), request.form.get("reason", "").strip()
             decision = request.form.get("decision", "")
             try:
@@ -187,7 +185,6 @@ class PersonnelRegistryPages(PersonnelBase):
     def on_personnel_appeal_raise(self, request: Request) -> Response:
         """A reviewer raises an anomaly from 注册人员查询 (e.g. the same person at two employers)."""
         actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
-        self._pn_csrf(request)
         fields = ("enterprise_id", "person_id", "kind", "detail", "deadline")
         try:
             self._pn(
@@ -199,7 +196,6 @@ class PersonnelRegistryPages(PersonnelBase):
 
     def on_personnel_appeal_close(self, request: Request, appeal_id: str) -> Response:
         actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
-        self._pn_csrf(request)
         try:
             self._pn(
                 request,
@@ -217,7 +213,6 @@ class PersonnelRegistryPages(PersonnelBase):
 
     def on_personnel_appeal_answer(self, request: Request, appeal_id: str) -> Response:
         actor = self._pn_actor(request, write=True)
-        self._pn_csrf(request)
         try:
             evidence = [uploaded_file(request, "evidence")] if request.files.get("evidence") else []
             self._pn(

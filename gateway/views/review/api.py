@@ -15,7 +15,6 @@ class ReviewApi(ReviewBase):
 
     # ---- JSON API ----------------------------------------------------------------------------------
     def _api_payload(self, request: Request) -> dict[str, Any] | None:
-        self.require_api_csrf(request)
         return json_body(request)
 
     def on_api_review_queue(self, request: Request) -> Response:
@@ -29,7 +28,6 @@ class ReviewApi(ReviewBase):
     def on_api_review_case_op(self, request: Request, case_id: str, op: str) -> Response:
         actor = self.review_actor(request)
         if op in ("claim", "release"):
-            self.require_api_csrf(request)
             return json_response(self._review_call(request, op, actor, case_id), 200)
         payload = self._api_payload(request)
         if payload is None:
@@ -64,7 +62,6 @@ class ReviewApi(ReviewBase):
 
     def on_api_review_delegation(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)
-        self.require_api_csrf(request)
         return json_response(self._review_call(request, "revoke_delegation", actor, delegation_id), 200)
 
     def on_api_review_campaigns(self, request: Request) -> Response:

@@ -9,7 +9,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.views.documents import case_documents
-from gateway.views.forms import CSRF_ERROR, csrf_ok, flash, uploaded_file
+from gateway.views.forms import flash, uploaded_file
 from gateway.views.review.common import (
     CASE_TYPE_CHOICES,
     DONE_MESSAGES,
@@ -53,8 +53,6 @@ class ReviewPages(ReviewBase):
 
     def on_review_batch(self, request: Request) -> Response:
         actor = self.review_actor(request)
-        if not csrf_ok(request):
-            return self._page_error(request, CSRF_ERROR["_"][0]["message"])
         case_ids = request.form.getlist("case_ids")
         if not case_ids:
             return self._page_error(request, "请先勾选要批量处理的案件", 422)
@@ -96,8 +94,6 @@ class ReviewPages(ReviewBase):
 
     def on_review_case_op(self, request: Request, case_id: str, op: str) -> Response:
         actor = self.review_actor(request)
-        if not csrf_ok(request):
-            return self.on_review_case(request, case_id, CSRF_ERROR, 400)
         form = request.form
         try:
             if op in ("claim", "release"):
@@ -175,22 +171,19 @@ class ReviewPages(ReviewBase):
         errors: dict = {}
         status = 200
         if request.method == "POST":
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    self._review_call(
-                        request,
-                        "delegate",
-                        actor,
-                        {
-                            k: request.form.get(k) or None
-                            for k in ("to_reviewer", "from_reviewer", "starts_on", "ends_on", "reason")
-                        },
-                    )
-                    return redirect("/review/delegations", code=303)
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+            try:
+                self._review_call(
+                    request,
+                    "delegate",
+                    actor,
+                    {
+                        k: request.form.get(k) or None
+                        for k in ("to_reviewer", "from_reviewer", "starts_on", "ends_on", "reason")
+                    },
+                )
+                return redirect("/review/delegations", code=303)
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
         delegations = self._review_call(request, "list_delegations", actor)["delegations"]
         people = self._delegation_people(request, actor)
         return self.render(
@@ -218,8 +211,6 @@ class ReviewPages(ReviewBase):
 
     def on_review_revoke(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)
-        if not csrf_ok(request):
-            return self._page_error(request, CSRF_ERROR["_"][0]["message"])
         self._review_call(request, "revoke_delegation", actor, delegation_id)
         return redirect("/review/delegations", code=303)
 
@@ -228,14 +219,11 @@ class ReviewPages(ReviewBase):
         errors: dict = {}
         status = 200
         if request.method == "POST":
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    self._review_call(request, "start_campaign", actor, _campaign_payload(request.form))
-                    return redirect("/admin/campaigns", code=303)
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+            try:
+                self._review_call(request, "start_campaign", actor, _campaign_payload(request.form))
+                return redirect("/admin/campaigns", code=303)
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
         campaigns = self._review_call(request, "list_campaigns", actor)["campaigns"]
         return self.render(
             request,
@@ -260,8 +248,6 @@ class ReviewPages(ReviewBase):
 
     def on_my_rectification(self, request: Request, rect_id: int) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
-        if not csrf_ok(request):
-            return self._page_error(request, CSRF_ERROR["_"][0]["message"])
         try:
             evidence = []
             for name in sorted(k for k in request.files if k.startswith("evidence:")):
@@ -286,26 +272,23 @@ class ReviewPages(ReviewBase):
         errors: dict = {}
         status = 200
         if request.method == "POST":
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                answers = {k[2:]: v for k, v in request.form.items() if k.startswith("a:")}
-                try:
-                    files = {
-                        name[5:]: upload
-                        for name in request.files
-                        if name.startswith("file:") and (upload := uploaded_file(request, name))
-                    }
-                    self._review_call(
-                        request,
-                        "submit_self_inspection",
-                        actor,
-                        target_id,
-                        {"answers": answers, "files": files},
-                    )
-                    return redirect("/cases", code=303)
-                except ValidationFailed as exc:
-                    errors, status = {k.removeprefix("file:"): v for k, v in exc.fields.items()}, 422
+            answers = {k[2:]: v for k, v in request.form.items() if k.startswith("a:")}
+            try:
+                files = {
+                    name[5:]: upload
+                    for name in request.files
+                    if name.startswith("file:") and (upload := uploaded_file(request, name))
+                }
+                self._review_call(
+                    request,
+                    "submit_self_inspection",
+                    actor,
+                    target_id,
+                    {"answers": answers, "files": files},
+                )
+                return redirect("/cases", code=303)
+            except ValidationFailed as exc:
+                errors, status = {k.removeprefix("file:"): v for k, v in exc.fields.items()}, 422
         todo = self._review_call(request, "self_inspection", actor, target_id)
         return self.render(
             request, "review_self_inspection.html", status=status, todo=todo, errors=errors, form=request.form
