@@ -82,8 +82,11 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 CSRF_MESSAGE = "页面已过期或来源不明，请刷新页面后重新提交。"
 # API writes made without a session by design (sign-in issues the token; registration, password
 # reset and 好差评 ratings are public): no cookie authority to abuse, so no token asked here.
-API_CSRF_EXEMPT = frozenset({"api_session", "api_session_totp", "api_register", "api_register_person",
-                             "api_password_forgot", "api_password_reset", "api_rating"})
+API_CSRF_EXEMPT = frozenset({("api_session", "POST"), ("api_session_totp", "POST"), ("api_register", "POST"),
+                             ("api_register_person", "POST"), ("api_password_forgot", "POST"),
+                             ("api_password_reset", "POST"), ("api_rating", "POST")})
+# Signing out ends whatever the session holds (a pending second factor too): always with the token.
+API_CSRF_ALWAYS = frozenset({("api_session", "DELETE")})
 # JSON answers are never rendered: nothing may load, nothing may frame them.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
@@ -190,15 +193,17 @@ class GatewayApp(*VIEW_CLASSES):
 
     def _check_form_csrf(self, request: Request, endpoint: str) -> None:
         """Every state-changing request carries the session's CSRF token, checked here once for
-        all views, 403 otherwise: a page's form post its ``csrf_token`` field, an API call made
-        with a signed-in session's cookie its X-CSRF-Token header. API writes without a signed-in
-        session (registration, password reset, ratings, an agency's token) have no cookie to
-        abuse (``API_CSRF_EXEMPT``); signing in (``api_session``) issues the token."""
+        all views (no view checks it again), 403 otherwise: a page's form post its ``csrf_token``
+        field, an API call made with a signed-in session's cookie its X-CSRF-Token header. API
+        writes without a signed-in session (registration, password reset, ratings, an agency's
+        token) have no cookie to abuse (``API_CSRF_EXEMPT``); signing in (``POST
+        /api/v1/session``) issues the token; signing out always needs it (``API_CSRF_ALWAYS``)."""
         if request.method in SAFE_METHODS:
             return
         if self.wants_json(request):
             session: Session = request.session
-            if endpoint in API_CSRF_EXEMPT or not session.get("account_id"):
+            key = (endpoint, request.method)
+            if key in API_CSRF_EXEMPT or (not session.get("account_id") and key not in API_CSRF_ALWAYS):
                 return
             if not session.csrf_valid(request.headers.get("X-CSRF-Token")):
                 raise HTTPForbidden("缺少或错误的 X-CSRF-Token")

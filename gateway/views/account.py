@@ -10,14 +10,13 @@ import uuid
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
-from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.openapi import operation, ref
-from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
+from gateway.views.forms import kept
 from services.common.access import PERSONAL
 from services.common.errors import Unauthenticated, ValidationFailed
 from services.common.validators import ID_TYPES
@@ -154,9 +153,6 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "login.html", form={}, errors={}, next=next_path)
         form = kept(request, ("login",))
-        if not csrf_ok(request):
-            return self.render(request, "login.html", status=400, form=form, errors=CSRF_ERROR,
-                               next=next_path)
         try:
             result = self.call(request, "identity", "login", {
                 "login": request.form.get("login", ""), "password": request.form.get("password", ""),
@@ -184,8 +180,6 @@ class AccountViews:
             return redirect("/login", code=303)
         if request.method == "GET":
             return self.render(request, "login_totp.html", errors={})
-        if not csrf_ok(request):
-            return self.render(request, "login_totp.html", status=400, errors=CSRF_ERROR)
         try:
             result = self.call(request, "identity", "verify_second_factor", {
                 "account_id": pending, "code": request.form.get("code", ""), "ip": client_ip(request)})
@@ -198,8 +192,7 @@ class AccountViews:
         return redirect(safe_next(next_path) or self.landing_for(result["account"]), code=303)
 
     def on_logout(self, request: Request) -> Response:
-        if csrf_ok(request):  # a cross-site form cannot log people out either
-            self.sessions.end(request.session)
+        self.sessions.end(request.session)  # the dispatcher checked the form's CSRF token
         return redirect("/login", code=303)
 
     # ---- e-mail verification and registration status ------------------------------------
@@ -213,8 +206,6 @@ class AccountViews:
 
     def on_resend_verification(self, request: Request) -> Response:
         actor = self.require(request, allow_registering=True)
-        if not csrf_ok(request):
-            raise HTTPForbidden("页面已过期，请刷新后重新提交。")
         self.call(request, "identity", "resend_verification", actor["id"])
         return self.render(request, "notice.html", title="验证邮件已重新发送",
                            message=f"验证邮件已发送到 {actor['email']}，请查收。旧的验证链接已失效。")
@@ -227,9 +218,6 @@ class AccountViews:
     def on_resubmit(self, request: Request) -> Response:
         actor = self.require(request, kinds=("enterprise",))
         form = kept(request, ("contact_name", "email"))
-        if not csrf_ok(request):
-            return self.render(request, "account.html", status=400, account=actor, errors=CSRF_ERROR,
-                               form=form, status_label=STATUS_LABELS.get(actor["status"]))
         try:
             self.call(request, "identity", "resubmit_registration", actor["id"], form)
         except ValidationFailed as exc:
@@ -248,8 +236,6 @@ class AccountViews:
             return page(form={"id_type": "resident_id"}, errors={}, form_key=uuid.uuid4().hex)
         form = kept(request, PERSON_FIELDS)
         form_key = request.form.get("form_key", "") or uuid.uuid4().hex
-        if not csrf_ok(request):
-            return page(400, form=form, errors=CSRF_ERROR, form_key=form_key)
         try:
             account = self.call(request, "identity", "register_person", {
                 **form, "password": request.form.get("password", ""),
@@ -286,8 +272,6 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "password_change.html", errors={},
                                forced=actor.get("must_change_password"))
-        if not csrf_ok(request):
-            return self.render(request, "password_change.html", status=400, errors=CSRF_ERROR)
         try:
             account = self.call(request, "identity", "change_password", {
                 "account_id": actor["id"],
@@ -305,9 +289,6 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "password_forgot.html", form={}, errors={})
         form = kept(request, ("login",))
-        if not csrf_ok(request):
-            return self.render(request, "password_forgot.html", status=400, form=form,
-                               errors=CSRF_ERROR)
         self.call(request, "identity", "request_password_reset", form["login"])
         return self.render(request, "notice.html", title="重置邮件已发送",
                            message="如果该账号存在，重置密码的链接已发送到注册邮箱，30分钟内有效。")
@@ -316,9 +297,6 @@ class AccountViews:
         token = request.values.get("token", "")
         if request.method == "GET":
             return self.render(request, "password_reset.html", token=token, errors={})
-        if not csrf_ok(request):
-            return self.render(request, "password_reset.html", status=400, token=token,
-                               errors=CSRF_ERROR)
         try:
             result = self.call(request, "identity", "reset_password", {
                 "token": token, "new_password": request.form.get("new_password", ""),
@@ -335,9 +313,6 @@ class AccountViews:
         actor = self.require(request)
         if request.method == "GET":
             return self.render(request, "security.html", account=actor, enrolment=None, errors={})
-        if not csrf_ok(request):
-            return self.render(request, "security.html", status=400, account=actor, enrolment=None,
-                               errors=CSRF_ERROR)
         if request.form.get("action") == "begin":
             enrolment = self.call(request, "identity", "begin_totp_enrolment", actor["id"])
             enrolment["qr"] = qr_svg(enrolment["otpauth_uri"])
@@ -360,7 +335,6 @@ class AccountViews:
             actor = self.require(request, allow_registering=True)
             return json_response({"account": actor, "csrf_token": request.session.csrf_token}, 200)
         if request.method == "DELETE":
-            self.require_api_csrf(request)
             self.sessions.end(request.session)
             return Response(status=204)
         payload = json_body(request)
@@ -392,7 +366,6 @@ class AccountViews:
 
     def on_api_password_change(self, request: Request) -> Response:
         actor = self.require(request)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -412,8 +385,3 @@ class AccountViews:
         if payload is None:
             return json_response(INVALID_JSON, 400)
         return json_response(self.call(request, "identity", "reset_password", payload), 200)
-
-    def require_api_csrf(self, request: Request) -> None:
-        """A cookie-authenticated API change must carry the session's token in X-CSRF-Token."""
-        if not request.session.csrf_valid(request.headers.get("X-CSRF-Token")):
-            raise HTTPForbidden("缺少或错误的 X-CSRF-Token")

@@ -7,12 +7,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from services.common.errors import FieldErrors, ValidationFailed
-
-CSRF_ERROR: FieldErrors = {"_": [{"code": "csrf", "message": "页面已过期，请刷新后重新提交。"}]}
+from services.common.errors import ValidationFailed
 
 
 def csrf_ok(request: Request) -> bool:
+    """The form's (or header's) token is the session's: GatewayApp's dispatch asks this of every
+    state-changing page request, before any view."""
     token = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token")
     return request.session.csrf_valid(token)
 

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import CSRF_ERROR, csrf_ok, kept, uploaded_file
+from gateway.views.forms import kept, uploaded_file
 from services.common.access import MODULES, actor_from_account
 from services.common.errors import ValidationFailed
 
@@ -100,23 +100,18 @@ class ManagementViews:
         if request.method == "POST":
             form = kept(request, SUB_FIELDS)
             form["permissions"] = request.form.getlist("permissions")
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    self.call(request, "identity", "create_sub_account", actor["id"], {
-                        **form, "password": request.form.get("password", "")})
-                    return redirect("/account/users", code=303)
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+            try:
+                self.call(request, "identity", "create_sub_account", actor["id"], {
+                    **form, "password": request.form.get("password", "")})
+                return redirect("/account/users", code=303)
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
         users = self.call(request, "identity", "list_sub_accounts", actor["id"])
         return self.render(request, "sub_accounts.html", status=status, users=users, form=form,
                            errors=errors, modules=MODULES)
 
     def on_sub_account(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("enterprise",))
-        if not csrf_ok(request):
-            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
         changes: dict = {}
         if request.form.get("action") in ("disable", "enable"):
             changes["disabled"] = request.form["action"] == "disable"
@@ -130,7 +125,6 @@ class ManagementViews:
         actor = self.require(request, kinds=("enterprise",))
         if request.method == "GET":
             return json_response(self.call(request, "identity", "list_sub_accounts", actor["id"]), 200)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -139,7 +133,6 @@ class ManagementViews:
 
     def on_api_sub_account(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("enterprise",))
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
@@ -154,15 +147,12 @@ class ManagementViews:
         form, errors, status, reset = {}, {}, 200, None
         if request.method == "POST":
             form = kept(request, STAFF_FIELDS)
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    self.call(request, "identity", "create_staff_account", actor["id"], {
-                        **form, "password": request.form.get("password", "")})
-                    return redirect("/admin/staff", code=303)
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+            try:
+                self.call(request, "identity", "create_staff_account", actor["id"], {
+                    **form, "password": request.form.get("password", "")})
+                return redirect("/admin/staff", code=303)
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
         staff = self.call(request, "identity", "list_staff_accounts", actor["id"])
         return self.render(request, "staff.html", status=status, staff=staff, form=form, errors=errors,
                            levels=LEVEL_LABELS, reset=reset)
@@ -175,17 +165,14 @@ class ManagementViews:
         if request.method == "POST":
             if account.get("kind") != "admin":
                 raise HTTPForbidden("只有管理员可以导入考试合格数据")
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    upload = uploaded_file(request, "file")
-                    if upload is None:
-                        raise ValidationFailed("请选择要导入的Excel文件", {
-                            "file": [{"code": "required", "message": "请选择要导入的Excel文件"}]})
-                    result = self.call(request, "personnel", "import_exam_passes", actor, {"file": upload})
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
+            try:
+                upload = uploaded_file(request, "file")
+                if upload is None:
+                    raise ValidationFailed("请选择要导入的Excel文件", {
+                        "file": [{"code": "required", "message": "请选择要导入的Excel文件"}]})
+                result = self.call(request, "personnel", "import_exam_passes", actor, {"file": upload})
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
         query = request.args.get("q", "").strip()
         found = self.call(request, "personnel", "search_exam_passes", actor, {"q": query}) if query else None
         return self.render(request, "exam_passes.html", status=status, result=result, errors=errors,
@@ -193,8 +180,6 @@ class ManagementViews:
 
     def on_admin_reset(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("reviewer", "admin"))
-        if not csrf_ok(request):
-            return self.render(request, "error.html", status=400, message="页面已过期，请刷新后重新提交。")
         result = self.call(request, "identity", "admin_reset_password", actor["id"], account_id)
         self.forget_account(account_id)
         return self.render(request, "notice.html", title="密码已重置",
@@ -205,7 +190,6 @@ class ManagementViews:
         actor = self.require(request, kinds=("admin",))
         if request.method == "GET":
             return json_response(self.call(request, "identity", "list_staff_accounts", actor["id"]), 200)
-        self.require_api_csrf(request)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)

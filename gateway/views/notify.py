@@ -11,7 +11,6 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
-from werkzeug.exceptions import Forbidden as HTTPForbidden
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -20,7 +19,6 @@ from gateway.charts import svg_bars
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.labels import business_label, reviewer_label
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import CSRF_ERROR, csrf_ok
 from services.common.access import actor_from_account
 from services.common.contracts.ratings import RATING_MODES, RATING_REASONS
 from services.common.errors import Conflict, NotFound, ValidationFailed
@@ -188,8 +186,6 @@ class NotifyViews:
 
     def on_todo_done(self, request: Request, todo_id: str) -> Response:
         actor = self.actor_for_rpc(request, kinds=("admin",))
-        if not csrf_ok(request):
-            raise HTTPForbidden("页面已过期，请刷新后重新提交。")
         self.call(request, "notify", "complete_todo", actor, todo_id)
         return redirect("/todos", code=303)
 
@@ -216,8 +212,6 @@ class NotifyViews:
             return self.render(request, "rating.html", **context)
         payload = rating_payload(request.form)
         context["form"] = payload
-        if not csrf_ok(request):
-            return self.render(request, "rating.html", status=400, **{**context, "errors": CSRF_ERROR})
         try:
             done = self.call(request, "notify", "submit_rating", token, payload,
                              str(account["id"]) if account else None)
@@ -250,8 +244,6 @@ class NotifyViews:
         if request.method == "POST":
             form = {k: request.form.get(k, "").strip() for k in ("mode", "case_ref", "business_type")}
             context["form"] = form
-            if not csrf_ok(request):
-                return self.render(request, "rating_qr.html", status=400, **{**context, "errors": CSRF_ERROR})
             payload = {"mode": form["mode"], "case_ref": form["case_ref"] or None,
                        "business_type": form["business_type"] or None,
                        "reviewer_name": (account or {}).get("contact_name") or (account or {}).get("login")}

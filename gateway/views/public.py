@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import openapi
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.rpc import ServiceUnavailable
-from gateway.views.forms import CSRF_ERROR, csrf_ok, kept
+from gateway.views.forms import kept
 from services.common.config import SERVICE_NAMES
 from services.common.errors import ServiceError, ValidationFailed
 
@@ -47,9 +47,6 @@ class PublicViews:
                                form_key=uuid.uuid4().hex)
         form = kept(request, REGISTER_FIELDS)
         form_key = request.form.get("form_key", "") or uuid.uuid4().hex
-        if not csrf_ok(request):
-            return self.render(request, "register.html", status=400, form=form, errors=CSRF_ERROR,
-                               form_key=form_key)
         payload = {**form, "password": request.form.get("password", ""),
                    "password_confirm": request.form.get("password_confirm", ""),
                    "request_key": form_key}

@@ -223,3 +223,31 @@ def test_a_new_api_write_that_forgets_its_own_check_is_still_protected(app):
     sign_in_as(client)
     assert client.post("/api/v1/_probe", json={}).status_code == 403
     assert client.post("/api/v1/_probe", json={}, headers={"X-CSRF-Token": "t0ken"}).status_code == 200
+
+
+def test_signing_out_through_the_api_needs_the_token_even_without_an_account(client, rpc):
+    """POST /api/v1/session (signing in) is exempt: it issues the token; DELETE (signing out)
+    ends whatever the session holds and is checked like every other write."""
+    sign_in_as(client)
+    for headers in ({}, {"X-CSRF-Token": "forged"}):
+        assert client.delete("/api/v1/session", headers=headers).status_code == 403
+    assert "s9" in client.application.sessions.rows
+    client.application.sessions.rows["s9"] = {"totp_pending": "acc", "csrf": "t0ken"}  # no account yet
+    assert client.delete("/api/v1/session").status_code == 403
+    assert client.delete("/api/v1/session", headers={"X-CSRF-Token": "t0ken"}).status_code == 204
+
+
+def test_no_view_checks_csrf_itself():
+    """CSRF is checked in one place, GatewayApp's dispatch (``_check_form_csrf``), for every
+    state-changing method: a view that checked it again would answer its own way (400, a
+    re-rendered form) for what the dispatcher refuses with 403 before any view runs."""
+    import re
+    from pathlib import Path
+
+    check = re.compile(r"csrf_ok\(|csrf_valid\(|require_api_csrf|_check_csrf|_pn_csrf|CSRF_ERROR")
+    offenders = [f"{path}:{number}" for path in sorted(Path("gateway/views").rglob("*.py"))
+                 if path.name != "forms.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if check.search(line)]
+    assert offenders == []
+    assert "csrf_ok(" in Path("gateway/app.py").read_text(encoding="utf-8")
