@@ -18,4 +18,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "permits-submit":  # application submits
     from bench.permits_submit import main as permits_submit_main
 
     sys.exit(permits_submit_main(sys.argv[2:]))
+if len(sys.argv) > 1 and sys.argv[1] == "forms":  # 申报表 and certificate PDFs per page
+    from bench.forms import main as forms_main
+
+    sys.exit(forms_main(sys.argv[2:]))
 sys.exit(main())

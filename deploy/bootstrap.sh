@@ -17,6 +17,8 @@ command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 installed fonts-noto-cjk || missing+=(fonts-noto-cjk)
 # Without it WeasyPrint subsets CJK fonts in pure Python: seconds per page instead of 0.2 s.
 installed libharfbuzz-subset0 || missing+=(libharfbuzz-subset0)
+# hb-subset cuts the Noto CJK faces down to GB 2312 once per machine (services/permits/form_fonts.py).
+command -v hb-subset >/dev/null 2>&1 || missing+=(libharfbuzz-bin)
 # WeasyPrint's text layout; pyzbar (tests decode the licence QR codes) needs libzbar.
 installed libpango-1.0-0 || missing+=(libpango-1.0-0)
 installed libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
