@@ -26,6 +26,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
+from gateway.clients import Clients
 from gateway.errors import HTTP_CODES, error_view
 from gateway.http import (
     DEFAULT_MAX_REQUEST_BYTES,
@@ -219,6 +220,14 @@ class GatewayApp(*VIEW_CLASSES):
             # service again (the header badges would wait out a second RPC timeout).
             request.unavailable_services = {*getattr(request, "unavailable_services", ()), service}
             raise
+
+    def clients(self, request: Request) -> Clients:
+        """The typed service clients for this request (gateway/clients/), over ``call``."""
+        clients = getattr(request, "clients", None)
+        if clients is None:
+            clients = request.clients = Clients(lambda service, method, *args: self.call(
+                request, service, method, *args))
+        return clients
 
     def _save_session(self, request: Request, response: Response) -> None:
         session: Session = request.session
