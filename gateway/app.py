@@ -260,7 +260,7 @@ class GatewayApp(*VIEW_CLASSES):
         now = time.monotonic()
         if self._notice_years is None or self._notice_years[0] < now:
             try:
-                years = (self.call(request, "review", "missing_holiday_notices") or {}).get("years", [])
+                years = (self.clients(request).review.missing_holiday_notices() or {}).get("years", [])
             except (ServiceUnavailable, ServiceError):
                 return []
             self._notice_years = (now + NOTICE_CACHE_SECONDS, list(years))

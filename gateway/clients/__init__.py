@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from gateway.clients.base import Call, ServiceClient
 from gateway.clients.permits import PermitsClient
+from gateway.clients.review import ReviewClient
 
-CLIENT_CLASSES: tuple[type[ServiceClient], ...] = (PermitsClient,)
+CLIENT_CLASSES: tuple[type[ServiceClient], ...] = (PermitsClient, ReviewClient)
 
 
 class Clients:
@@ -22,3 +23,4 @@ class Clients:
 
     def __init__(self, call: Call) -> None:
         self.permits = PermitsClient(call)
+        self.review = ReviewClient(call)

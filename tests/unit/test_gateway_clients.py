@@ -29,7 +29,7 @@ CASES = [(client, name) for client in CLIENT_CLASSES for name in rpc_methods(cli
 
 def test_the_clients_have_methods():
     assert len(CASES) > 30
-    assert {client.service for client in CLIENT_CLASSES} == {"permits"}
+    assert {client.service for client in CLIENT_CLASSES} == {"permits", "review"}
 
 
 @pytest.mark.parametrize(("client", "name"), CASES, ids=[f"{c.service}.{n}" for c, n in CASES])
@@ -62,8 +62,8 @@ def test_a_requests_clients_carry_its_call():
     assert seen == [("permits", "my_licences", {"id": "a"})]
 
 
-def test_the_permits_views_call_the_service_only_through_the_client():
-    by_string = re.compile(r'self\.call\(\s*request,\s*"permits"')
-    offenders = [str(path) for path in sorted(Path("gateway/views").rglob("*.py"))
+def test_views_call_permits_and_review_only_through_their_clients():
+    by_string = re.compile(r'self\.call\(\s*request,\s*"(permits|review)"')
+    offenders = [str(path) for path in sorted([*Path("gateway/views").rglob("*.py"), Path("gateway/app.py")])
                  if by_string.search(path.read_text(encoding="utf-8"))]
     assert offenders == []

@@ -104,7 +104,7 @@ class PermitsPages(PermitsBase):
         if not app.get("case_ref"):
             return None
         try:
-            return self.call(request, "review", "case_history", actor, app["case_ref"]).get("clock")
+            return self.clients(request).review.case_history(actor, app["case_ref"]).get("clock")
         except ServiceError:
             return None  # review has not opened the case yet (or another desk's reviewer reads)
 
