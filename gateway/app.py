@@ -26,6 +26,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
+from gateway.clients import Clients
 from gateway.errors import HTTP_CODES, error_view
 from gateway.http import (
     DEFAULT_MAX_REQUEST_BYTES,
@@ -220,6 +221,14 @@ class GatewayApp(*VIEW_CLASSES):
             request.unavailable_services = {*getattr(request, "unavailable_services", ()), service}
             raise
 
+    def clients(self, request: Request) -> Clients:
+        """The typed service clients for this request (gateway/clients/), over ``call``."""
+        clients = getattr(request, "clients", None)
+        if clients is None:
+            clients = request.clients = Clients(lambda service, method, *args: self.call(
+                request, service, method, *args))
+        return clients
+
     def _save_session(self, request: Request, response: Response) -> None:
         session: Session = request.session
         if session.modified:
@@ -251,7 +260,7 @@ class GatewayApp(*VIEW_CLASSES):
         now = time.monotonic()
         if self._notice_years is None or self._notice_years[0] < now:
             try:
-                years = (self.call(request, "review", "missing_holiday_notices") or {}).get("years", [])
+                years = (self.clients(request).review.missing_holiday_notices() or {}).get("years", [])
             except (ServiceUnavailable, ServiceError):
                 return []
             self._notice_years = (now + NOTICE_CACHE_SECONDS, list(years))

@@ -2,36 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.clients.permits import PermitsClient
 from services.common.access import READ_ONLY
 
 ENTERPRISE_KINDS = ("enterprise", "sub")
-# page action → (RPC, needs an upload)
-PAGE_ACTIONS = {
-    "precheck": "run_precheck",
-    "form": "generate_form",
-    "preview": "preview",
-    "confirm": "confirm_commitment",
-    "submit": "submit",
-    "resubmit": "resubmit",
-    "withdraw": "withdraw",
-    "terminate": "terminate",
-    "discard": "discard",
+# page action → the permits RPC it calls
+PAGE_ACTIONS: dict[str, Callable[..., dict]] = {
+    "precheck": PermitsClient.run_precheck,
+    "form": PermitsClient.generate_form,
+    "preview": PermitsClient.preview,
+    "confirm": PermitsClient.confirm_commitment,
+    "submit": PermitsClient.submit,
+    "resubmit": PermitsClient.resubmit,
+    "withdraw": PermitsClient.withdraw,
+    "terminate": PermitsClient.terminate,
+    "discard": PermitsClient.discard,
 }
-API_ACTIONS = {
-    "precheck": "run_precheck",
-    "form": "generate_form",
-    "signed-scan": "upload_signed_scan",
-    "preview": "preview",
-    "commitment-open": "open_commitment",
-    "commitment-confirm": "confirm_commitment",
-    "submit": "submit",
-    "resubmit": "resubmit",
-    "withdraw": "withdraw",
-    "terminate": "terminate",
-    "discard": "discard",
+API_ACTIONS: dict[str, Callable[..., dict]] = {
+    "precheck": PermitsClient.run_precheck,
+    "form": PermitsClient.generate_form,
+    "signed-scan": PermitsClient.upload_signed_scan,
+    "preview": PermitsClient.preview,
+    "commitment-open": PermitsClient.open_commitment,
+    "commitment-confirm": PermitsClient.confirm_commitment,
+    "submit": PermitsClient.submit,
+    "resubmit": PermitsClient.resubmit,
+    "withdraw": PermitsClient.withdraw,
+    "terminate": PermitsClient.terminate,
+    "discard": PermitsClient.discard,
 }
 _API_ACTION_RULE = "any(" + ", ".join(f'"{a}"' for a in API_ACTIONS) + ")"
 
@@ -74,6 +77,10 @@ class PermitsBase:
     """Helpers of the 资质许可 views."""
 
     # ---- helpers ------------------------------------------------------------------------------
+    def _permits(self, request: Request) -> PermitsClient:
+        """The permits service for this request (gateway/clients/permits.py)."""
+        return self.clients(request).permits
+
     def _permits_actor(self, request: Request, write: bool = False) -> dict:
         return self.actor_for_rpc(request, kinds=ENTERPRISE_KINDS, module="permits", write=write)
 

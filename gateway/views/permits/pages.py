@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -10,6 +11,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.clients.permits import PermitsClient
 from gateway.views.forms import uploaded_file
 from gateway.views.permits.common import PAGE_ACTIONS, PermitsBase, _version, _with_page_links, licence_form
 from services.common.errors import ServiceError
@@ -21,8 +23,8 @@ class PermitsPages(PermitsBase):
     # ---- 资质申报: choose ----------------------------------------------------------------------
     def on_permits_home(self, request: Request) -> Response:
         actor = self._permits_actor(request)
-        types = self.call(request, "permits", "catalogue_types", actor) or []
-        drafts = self.call(request, "permits", "list_applications", actor, {"state_group": "pending"}) or []
+        types = self._permits(request).catalogue_types(actor) or []
+        drafts = self._permits(request).list_applications(actor, {"state_group": "pending"}) or []
         return self.render(
             request, "permits_home.html", types=types, drafts=drafts, read_only=self._read_only(actor)
         )
@@ -31,16 +33,16 @@ class PermitsPages(PermitsBase):
         actor = self._permits_actor(request, write=request.method == "POST")
         type_code = request.values.get("type") or request.values.get("type_code") or ""
         try:
-            business_type = self.call(request, "permits", "catalogue_type", actor, type_code)
+            business_type = self._permits(request).catalogue_type(actor, type_code)
         except ServiceError:
             raise HTTPNotFound() from None
         errors: dict[str, Any] = {}
         form = dict(request.form) if request.method == "POST" else {}
         licence_id = request.values.get("licence") or request.values.get("original_licence_id") or ""
-        licence = self.call(request, "permits", "get_licence", actor, licence_id) if licence_id else None
+        licence = self._permits(request).get_licence(actor, licence_id) if licence_id else None
         if licence is not None and request.method != "POST":
             form = licence_form(request.args.get("kind") or "", licence)
-        lanes = self.call(request, "permits", "lane_options", actor, type_code,
+        lanes = self._permits(request).lane_options(actor, type_code,
                           form.get("transaction_kind") or request.args.get("kind") or "new")
         if request.method == "POST":
             items = [
@@ -60,9 +62,9 @@ class PermitsPages(PermitsBase):
                 "values": {k[7:]: v for k, v in request.form.items() if k.startswith("values.") and v},
             }
             try:
-                app = self.call(request, "permits", "create_draft", actor, payload)
+                app = self._permits(request).create_draft(actor, payload)
                 app = (
-                    self.call(request, "permits", "run_precheck", actor, app["id"])
+                    self._permits(request).run_precheck(actor, app["id"])
                     if app["state"] == "draft"
                     else app
                 )
@@ -85,7 +87,7 @@ class PermitsPages(PermitsBase):
     # ---- the wizard ------------------------------------------------------------------------------
     def on_permits_application(self, request: Request, application_id: str) -> Response:
         actor = self._permits_actor(request)
-        app = _with_page_links(self.call(request, "permits", "get_application", actor, application_id))
+        app = _with_page_links(self._permits(request).get_application(actor, application_id))
         return self.render(
             request,
             "permits_application.html",
@@ -102,14 +104,14 @@ class PermitsPages(PermitsBase):
         if not app.get("case_ref"):
             return None
         try:
-            return self.call(request, "review", "case_history", actor, app["case_ref"]).get("clock")
+            return self.clients(request).review.case_history(actor, app["case_ref"]).get("clock")
         except ServiceError:
             return None  # review has not opened the case yet (or another desk's reviewer reads)
 
     def on_permits_commitment(self, request: Request, application_id: str) -> Response:
         """Opening the page opens the letter: the server starts the clock the confirm is held to."""
         actor = self._permits_actor(request, write=True)
-        app = self.call(request, "permits", "open_commitment", actor, application_id)
+        app = self._permits(request).open_commitment(actor, application_id)
         return self.render(request, "permits_commitment.html", app=app)
 
     def on_permits_values(self, request: Request, application_id: str) -> Response:
@@ -117,7 +119,7 @@ class PermitsPages(PermitsBase):
         actor = self._permits_actor(request, write=True)
         values = {k[7:]: v.strip() for k, v in request.form.items() if k.startswith("values.")}
         try:
-            self.call(request, "permits", "update_draft", actor, application_id,
+            self._permits(request).update_draft(actor, application_id,
                       {"version": _version(request), "values": values})
         except ServiceError as exc:
             return self._back(application_id, error=exc.message)
@@ -128,10 +130,10 @@ class PermitsPages(PermitsBase):
         actor = self._permits_actor(request, write=True)
         values = {k: v.strip() for k, v in request.form.items() if k not in ("csrf_token", "version")}
         try:
-            self.call(request, "permits", "update_correction", actor, application_id, values,
+            self._permits(request).update_correction(actor, application_id, values,
                       _version(request))
         except ServiceError as exc:
-            app = _with_page_links(self.call(request, "permits", "get_application", actor, application_id))
+            app = _with_page_links(self._permits(request).get_application(actor, application_id))
             return self.render(request, "permits_application.html", status=422, app=app, read_only=False,
                                notice="", error=exc.message, form_key="")
         return redirect(f"/permits/applications/{application_id}?notice={quote('补正内容已保存')}", code=303)
@@ -142,23 +144,23 @@ class PermitsPages(PermitsBase):
             raise HTTPNotFound()
         method = PAGE_ACTIONS[action]
         args: list[Any] = [actor, application_id]
-        if method in ("submit", "resubmit"):
+        if method in (PermitsClient.submit, PermitsClient.resubmit):
             args += [request.form.get("form_key") or None, _version(request)]
-        elif method in ("withdraw", "terminate"):
+        elif method in (PermitsClient.withdraw, PermitsClient.terminate):
             args.append(request.form.get("reason", ""))
-        elif method != "discard":
+        elif method is not PermitsClient.discard:
             args.append(_version(request))
         try:
-            app = self.call(request, "permits", method, *args)
+            app = method(self._permits(request), *args)
         except ServiceError as exc:
             if action == "confirm":
-                app = self.call(request, "permits", "get_application", actor, application_id)
+                app = self._permits(request).get_application(actor, application_id)
                 return self.render(request, "permits_commitment.html", status=409, app=app, error=exc.message)
             return self.render(
                 request,
                 "permits_application.html",
                 status=409 if exc.code != "validation_failed" else 422,
-                app=_with_page_links(self.call(request, "permits", "get_application", actor, application_id)),
+                app=_with_page_links(self._permits(request).get_application(actor, application_id)),
                 read_only=False,
                 notice="",
                 error=exc.message,
@@ -173,14 +175,14 @@ class PermitsPages(PermitsBase):
             return redirect(f"/permits/applications/{app['id']}#preview", code=303)
         return self._back(app["id"], notice=notices.get(action, "已办理"))
 
-    def _upload_step(self, request: Request, application_id: str, method: str, *extra: Any) -> Response:
+    def _upload_step(
+        self, request: Request, application_id: str, method: Callable[..., Any], *extra: Any
+    ) -> Response:
         actor = self._permits_actor(request, write=True)
         try:
             upload = uploaded_file(request, "file")
-            self.call(
-                request,
-                "permits",
-                method,
+            method(
+                self._permits(request),
                 actor,
                 application_id,
                 *extra,
@@ -192,7 +194,7 @@ class PermitsPages(PermitsBase):
                 request,
                 "permits_application.html",
                 status=422,
-                app=_with_page_links(self.call(request, "permits", "get_application", actor, application_id)),
+                app=_with_page_links(self._permits(request).get_application(actor, application_id)),
                 read_only=False,
                 notice="",
                 error="；".join(messages),
@@ -201,14 +203,15 @@ class PermitsPages(PermitsBase):
         return self._back(application_id, notice="文件已上传")
 
     def on_permits_scan(self, request: Request, application_id: str) -> Response:
-        return self._upload_step(request, application_id, "upload_signed_scan")
+        return self._upload_step(request, application_id, PermitsClient.upload_signed_scan)
 
     def on_permits_material(self, request: Request, application_id: str) -> Response:
-        return self._upload_step(request, application_id, "upload_material", request.form.get("code", ""))
+        code = request.form.get("code", "")
+        return self._upload_step(request, application_id, PermitsClient.upload_material, code)
 
     def on_permits_file(self, request: Request, attachment_id: str) -> Response:
         actor = self.actor_for_rpc(request)
-        link = self.call(request, "permits", "attachment_url", actor, attachment_id)
+        link = self._permits(request).attachment_url(actor, attachment_id)
         return redirect(link["url"], code=303)
 
     # ---- 申报批次, 我的资质, 我的证书 ----------------------------------------------------------
@@ -217,20 +220,20 @@ class PermitsPages(PermitsBase):
         error = ""
         if request.method == "POST":
             try:
-                self.call(request, "permits", "create_batch", actor, request.form.get("name", ""))
+                self._permits(request).create_batch(actor, request.form.get("name", ""))
             except ServiceError as exc:
                 error = exc.message
         tab = request.args.get("tab") if request.args.get("tab") in ("pending", "submitted") else "pending"
         mode = request.args.get("mode") if request.args.get("mode") in ("single", "batch") else "single"
         batches = [
             b
-            for b in self.call(request, "permits", "list_batches", actor)
+            for b in self._permits(request).list_batches(actor)
             if (b["status"] == "submitted") == (tab == "submitted")
         ]
-        singles = self.call(
-            request, "permits", "list_applications", actor, {"state_group": tab, "batched": False}
+        singles = self._permits(request).list_applications(
+            actor, {"state_group": tab, "batched": False}
         )
-        drafts = self.call(request, "permits", "list_applications", actor, {"state_group": "pending"})
+        drafts = self._permits(request).list_applications(actor, {"state_group": "pending"})
         return self.render(
             request,
             "permits_batches.html",
@@ -249,31 +252,28 @@ class PermitsPages(PermitsBase):
         results, error = None, ""
         try:
             if action == "add":
-                self.call(
-                    request,
-                    "permits",
-                    "add_to_batch",
+                self._permits(request).add_to_batch(
                     actor,
                     batch_id,
                     request.form.get("application_id", ""),
                 )
             elif action == "submit":
-                results = self.call(
-                    request, "permits", "submit_batch", actor, batch_id, request.form.get("form_key") or None
+                results = self._permits(request).submit_batch(
+                    actor, batch_id, request.form.get("form_key") or None
                 )["results"]
             else:
-                results = self.call(request, "permits", "delete_batch", actor, batch_id)["results"]
+                results = self._permits(request).delete_batch(actor, batch_id)["results"]
         except ServiceError as exc:
             error = exc.message
         if results is None and not error:
             return redirect("/permits/batches?mode=batch", code=303)
         batches = [
-            b for b in self.call(request, "permits", "list_batches", actor) if b["status"] == "pending"
+            b for b in self._permits(request).list_batches(actor) if b["status"] == "pending"
         ]
-        singles = self.call(
-            request, "permits", "list_applications", actor, {"state_group": "pending", "batched": False}
+        singles = self._permits(request).list_applications(
+            actor, {"state_group": "pending", "batched": False}
         )
-        drafts = self.call(request, "permits", "list_applications", actor, {"state_group": "pending"})
+        drafts = self._permits(request).list_applications(actor, {"state_group": "pending"})
         return self.render(
             request,
             "permits_batches.html",
@@ -289,13 +289,13 @@ class PermitsPages(PermitsBase):
 
     def on_permits_mine(self, request: Request) -> Response:
         actor = self._permits_actor(request)
-        apps = self.call(request, "permits", "list_applications", actor, {"state_group": "all"})
+        apps = self._permits(request).list_applications(actor, {"state_group": "all"})
         return self.render(request, "permits_mine.html", apps=apps)
 
     def on_permits_licences(self, request: Request) -> Response:
         actor = self._permits_actor(request)
         return self.render(
-            request, "permits_licences.html", licences=self.call(request, "permits", "my_licences", actor)
+            request, "permits_licences.html", licences=self._permits(request).my_licences(actor)
         )
 
     def on_permits_credit(self, request: Request) -> Response:
@@ -303,10 +303,7 @@ class PermitsPages(PermitsBase):
         error, notice = "", ""
         if request.method == "POST":
             try:
-                self.call(
-                    request,
-                    "permits",
-                    "set_credit",
+                self._permits(request).set_credit(
                     actor,
                     {
                         "enterprise_id": request.form.get("enterprise_id", ""),
@@ -321,7 +318,7 @@ class PermitsPages(PermitsBase):
                     "；".join(e["message"] for errs in (exc.fields or {}).values() for e in errs)
                     or exc.message
                 )
-        records = self.call(request, "permits", "credit_register", actor)
+        records = self._permits(request).credit_register(actor)
         return self.render(
             request,
             "permits_credit.html",
@@ -338,7 +335,7 @@ class PermitsPages(PermitsBase):
         error, notice = "", ""
         if request.method == "POST":
             try:
-                licence = self.call(request, "permits", "set_licence_status", actor,
+                licence = self._permits(request).set_licence_status(actor,
                                     request.form.get("licence_id", ""), request.form.get("status", ""),
                                     request.form.get("reason", ""))
                 notice = f"证书 {licence['number']} 已设为“{licence['status_label']}”"
@@ -346,7 +343,7 @@ class PermitsPages(PermitsBase):
                 error = "；".join(e["message"] for errs in (exc.fields or {}).values() for e in errs) \
                     or exc.message
         at_risk = request.values.get("at_risk") == "1"
-        found = self.call(request, "permits", "find_licences", actor, query, at_risk)
+        found = self._permits(request).find_licences(actor, query, at_risk)
         return self.render(request, "permits_admin_licences.html", licences=found, q=query,
                            at_risk=at_risk,
                            error=error, notice=notice, is_admin=actor["kind"] == "admin",
@@ -355,7 +352,7 @@ class PermitsPages(PermitsBase):
     def on_verify_licence(self, request: Request, token: str) -> Response:
         self.current_actor(request)
         try:
-            licence = self.call(request, "permits", "verify_licence", token)
+            licence = self._permits(request).verify_licence(token)
         except ServiceError as exc:
             return self.render(request, "verify_licence.html", status=404, licence=None, message=exc.message)
         return self.render(request, "verify_licence.html", licence=licence, message="")

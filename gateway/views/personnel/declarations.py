@@ -191,7 +191,7 @@ class PersonnelDeclarationPages(PersonnelBase):
             account = self.require(request)
             review_actor = {**actor, "name": account.get("contact_name") or account.get("login")}
             try:
-                case = self.call(request, "review", "case_history", review_actor, declaration["case_ref"])
+                case = self.clients(request).review.case_history(review_actor, declaration["case_ref"])
             except ServiceError:
                 case = None  # review has not opened the case yet
         return self._pn_page(

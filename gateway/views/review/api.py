@@ -19,86 +19,88 @@ class ReviewApi(ReviewBase):
 
     def on_api_review_queue(self, request: Request) -> Response:
         actor = self.review_actor(request)
-        return json_response(self._review_call(request, "queue", actor, self._queue_query(request)), 200)
+        return json_response(self._review(request).queue(actor, self._queue_query(request)), 200)
 
     def on_api_review_case(self, request: Request, case_id: str) -> Response:
         actor = self.review_actor(request)
-        return json_response(self._review_call(request, "case_detail", actor, case_id), 200)
+        return json_response(self._review(request).case_detail(actor, case_id), 200)
 
     def on_api_review_case_op(self, request: Request, case_id: str, op: str) -> Response:
         actor = self.review_actor(request)
         if op in ("claim", "release"):
-            return json_response(self._review_call(request, op, actor, case_id), 200)
+            client = self._review(request)
+            return json_response((client.claim if op == "claim" else client.release)(actor, case_id), 200)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
+        client = self._review(request)
         method = {
-            "assign": "assign",
-            "actions": "act",
-            "extension": "extend_clock",
-            "rectification": "resolve_rectification",
+            "assign": client.assign,
+            "actions": client.act,
+            "extension": client.extend_clock,
+            "rectification": client.resolve_rectification,
         }[op]
-        return json_response(self._review_call(request, method, actor, case_id, payload), 200)
+        return json_response(method(actor, case_id, payload), 200)
 
     def on_api_review_batch(self, request: Request) -> Response:
         actor = self.review_actor(request)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self._review_call(request, "batch_act", actor, payload), 200)
+        return json_response(self._review(request).batch_act(actor, payload), 200)
 
     def on_api_review_workload(self, request: Request) -> Response:
         actor = self.review_actor(request)
-        return json_response(self._review_call(request, "workload", actor, self._period(request)), 200)
+        return json_response(self._review(request).workload(actor, self._period(request)), 200)
 
     def on_api_review_delegations(self, request: Request) -> Response:
         actor = self.review_actor(request)
         if request.method == "GET":
-            return json_response(self._review_call(request, "list_delegations", actor), 200)
+            return json_response(self._review(request).list_delegations(actor), 200)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self._review_call(request, "delegate", actor, payload), 201)
+        return json_response(self._review(request).delegate(actor, payload), 201)
 
     def on_api_review_delegation(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)
-        return json_response(self._review_call(request, "revoke_delegation", actor, delegation_id), 200)
+        return json_response(self._review(request).revoke_delegation(actor, delegation_id), 200)
 
     def on_api_review_campaigns(self, request: Request) -> Response:
         actor = self.review_actor(request, kinds=("admin",))
         if request.method == "GET":
-            return json_response(self._review_call(request, "list_campaigns", actor), 200)
+            return json_response(self._review(request).list_campaigns(actor), 200)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self._review_call(request, "start_campaign", actor, payload), 201)
+        return json_response(self._review(request).start_campaign(actor, payload), 201)
 
     def on_api_my_cases(self, request: Request) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
-        return json_response(self._review_call(request, "enterprise_cases", actor), 200)
+        return json_response(self._review(request).enterprise_cases(actor), 200)
 
     def on_api_my_case_history(self, request: Request, case_key: str) -> Response:
         actor = self.review_actor(request, kinds=(*ENTERPRISE, *STAFF))
-        return json_response(self._review_call(request, "case_history", actor, case_key), 200)
+        return json_response(self._review(request).case_history(actor, case_key), 200)
 
     def on_api_my_todos(self, request: Request) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
-        return json_response(self._review_call(request, "todos", actor), 200)
+        return json_response(self._review(request).todos(actor), 200)
 
     def on_api_my_rectification(self, request: Request, rect_id: int) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self._review_call(request, "submit_rectification", actor, rect_id, payload), 200)
+        return json_response(self._review(request).submit_rectification(actor, rect_id, payload), 200)
 
     def on_api_my_self_inspection(self, request: Request, target_id: str) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
         if request.method == "GET":
-            return json_response(self._review_call(request, "self_inspection", actor, target_id), 200)
+            return json_response(self._review(request).self_inspection(actor, target_id), 200)
         payload = self._api_payload(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
         return json_response(
-            self._review_call(request, "submit_self_inspection", actor, target_id, payload), 200
+            self._review(request).submit_self_inspection(actor, target_id, payload), 200
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from gateway.clients.review import ReviewClient
 from services.common.access import actor_from_account
 
 STAFF = ("reviewer", "admin")
@@ -54,8 +55,9 @@ class ReviewBase:
         actor["name"] = account.get("contact_name") or account.get("login")
         return actor
 
-    def _review_call(self, request: Request, method: str, *args: Any) -> Any:
-        return self.call(request, "review", method, *args)
+    def _review(self, request: Request) -> ReviewClient:
+        """The review service for this request (gateway/clients/review.py)."""
+        return self.clients(request).review
 
     def _queue_query(self, request: Request) -> dict[str, Any]:
         args = request.args

@@ -31,7 +31,7 @@ class ReviewPages(ReviewBase):
     def on_review_queue(self, request: Request) -> Response:
         actor = self.review_actor(request)
         query = self._queue_query(request)
-        page = self._review_call(request, "queue", actor, query)
+        page = self._review(request).queue(actor, query)
         keep = {k: v for k, v in request.args.items() if k in QUEUE_ARGS and k != "cursor" and v}
         next_url = (
             f"/review/cases?{urlencode({**keep, 'cursor': page['next_cursor']})}"
@@ -56,9 +56,7 @@ class ReviewPages(ReviewBase):
         case_ids = request.form.getlist("case_ids")
         if not case_ids:
             return self._page_error(request, "请先勾选要批量处理的案件", 422)
-        result = self._review_call(
-            request,
-            "batch_act",
+        result = self._review(request).batch_act(
             actor,
             {
                 "case_ids": case_ids,
@@ -73,7 +71,7 @@ class ReviewPages(ReviewBase):
         self, request: Request, case_id: str, errors: dict | None = None, status: int = 200
     ) -> Response:
         actor = self.review_actor(request)
-        case = self._review_call(request, "case_detail", actor, case_id)
+        case = self._review(request).case_detail(actor, case_id)
         colleagues = (self.call(request, "identity", "desk_staff", actor["id"])
                       if case.get("queue") == "active" else [])
         return self.render(
@@ -89,7 +87,7 @@ class ReviewPages(ReviewBase):
 
     def on_review_case_print(self, request: Request, case_id: str) -> Response:
         actor = self.review_actor(request)
-        history = self._review_call(request, "case_history", actor, case_id)
+        history = self._review(request).case_history(actor, case_id)
         return self.render(request, "review_history.html", case=history, printable=True)
 
     def on_review_case_op(self, request: Request, case_id: str, op: str) -> Response:
@@ -97,30 +95,27 @@ class ReviewPages(ReviewBase):
         form = request.form
         try:
             if op in ("claim", "release"):
-                self._review_call(request, op, actor, case_id)
+                client = self._review(request)
+                (client.claim if op == "claim" else client.release)(actor, case_id)
             elif op == "assign":
-                self._review_call(
-                    request, "assign", actor, case_id, {"reviewer_id": form.get("reviewer_id", "")}
+                self._review(request).assign(
+                    actor, case_id, {"reviewer_id": form.get("reviewer_id", "")}
                 )
             elif op == "extend":
                 days = form.get("days", "")
-                self._review_call(
-                    request,
-                    "extend_clock",
+                self._review(request).extend_clock(
                     actor,
                     case_id,
                     {"days": int(days) if days.isdigit() else 0, "reason": form.get("reason", "")},
                 )
             elif op == "rectification":
-                self._review_call(
-                    request,
-                    "resolve_rectification",
+                self._review(request).resolve_rectification(
                     actor,
                     case_id,
                     {"outcome": form.get("outcome", ""), "comment": form.get("comment", "")},
                 )
             else:
-                self._review_call(request, "act", actor, case_id, self._action_payload(form))
+                self._review(request).act(actor, case_id, self._action_payload(form))
         except ValidationFailed as exc:
             return self.on_review_case(
                 request, case_id, exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}, 422
@@ -164,7 +159,7 @@ class ReviewPages(ReviewBase):
     def on_review_workload(self, request: Request) -> Response:
         actor = self.review_actor(request)
         return self.render(request, "review_workload.html",
-                           workload=self._review_call(request, "workload", actor, self._period(request)))
+                           workload=self._review(request).workload(actor, self._period(request)))
 
     def on_review_delegations(self, request: Request) -> Response:
         actor = self.review_actor(request)
@@ -172,9 +167,7 @@ class ReviewPages(ReviewBase):
         status = 200
         if request.method == "POST":
             try:
-                self._review_call(
-                    request,
-                    "delegate",
+                self._review(request).delegate(
                     actor,
                     {
                         k: request.form.get(k) or None
@@ -184,7 +177,7 @@ class ReviewPages(ReviewBase):
                 return redirect("/review/delegations", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
-        delegations = self._review_call(request, "list_delegations", actor)["delegations"]
+        delegations = self._review(request).list_delegations(actor)["delegations"]
         people = self._delegation_people(request, actor)
         return self.render(
             request,
@@ -211,7 +204,7 @@ class ReviewPages(ReviewBase):
 
     def on_review_revoke(self, request: Request, delegation_id: int) -> Response:
         actor = self.review_actor(request)
-        self._review_call(request, "revoke_delegation", actor, delegation_id)
+        self._review(request).revoke_delegation(actor, delegation_id)
         return redirect("/review/delegations", code=303)
 
     def on_review_campaigns(self, request: Request) -> Response:
@@ -220,11 +213,11 @@ class ReviewPages(ReviewBase):
         status = 200
         if request.method == "POST":
             try:
-                self._review_call(request, "start_campaign", actor, _campaign_payload(request.form))
+                self._review(request).start_campaign(actor, _campaign_payload(request.form))
                 return redirect("/admin/campaigns", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
-        campaigns = self._review_call(request, "list_campaigns", actor)["campaigns"]
+        campaigns = self._review(request).list_campaigns(actor)["campaigns"]
         return self.render(
             request,
             "review_campaigns.html",
@@ -237,13 +230,13 @@ class ReviewPages(ReviewBase):
     # ---- the enterprise's side -------------------------------------------------------------------
     def on_my_cases(self, request: Request) -> Response:
         actor = self.review_actor(request, kinds=ENTERPRISE)
-        cases = self._review_call(request, "enterprise_cases", actor)["cases"]
-        todos = self._review_call(request, "todos", actor)["todos"]
+        cases = self._review(request).enterprise_cases(actor)["cases"]
+        todos = self._review(request).todos(actor)["todos"]
         return self.render(request, "review_my_cases.html", cases=cases, todos=todos, errors={})
 
     def on_my_case_history(self, request: Request, case_key: str) -> Response:
         actor = self.review_actor(request, kinds=(*ENTERPRISE, *STAFF))
-        history = self._review_call(request, "case_history", actor, case_key)
+        history = self._review(request).case_history(actor, case_key)
         return self.render(request, "review_history.html", case=history, printable=True)
 
     def on_my_rectification(self, request: Request, rect_id: int) -> Response:
@@ -255,9 +248,7 @@ class ReviewPages(ReviewBase):
                 if upload is not None:
                     label = request.form.get(f"evidence_label:{name.partition(':')[2]}", "")
                     evidence.append({**upload, "label": label})
-            self._review_call(
-                request,
-                "submit_rectification",
+            self._review(request).submit_rectification(
                 actor,
                 rect_id,
                 {"statement": request.form.get("statement", ""), "evidence": evidence},
@@ -279,9 +270,7 @@ class ReviewPages(ReviewBase):
                     for name in request.files
                     if name.startswith("file:") and (upload := uploaded_file(request, name))
                 }
-                self._review_call(
-                    request,
-                    "submit_self_inspection",
+                self._review(request).submit_self_inspection(
                     actor,
                     target_id,
                     {"answers": answers, "files": files},
@@ -289,7 +278,7 @@ class ReviewPages(ReviewBase):
                 return redirect("/cases", code=303)
             except ValidationFailed as exc:
                 errors, status = {k.removeprefix("file:"): v for k, v in exc.fields.items()}, 422
-        todo = self._review_call(request, "self_inspection", actor, target_id)
+        todo = self._review(request).self_inspection(actor, target_id)
         return self.render(
             request, "review_self_inspection.html", status=status, todo=todo, errors=errors, form=request.form
         )
@@ -297,7 +286,7 @@ class ReviewPages(ReviewBase):
     def on_review_attachment(self, request: Request, attachment_id: str) -> Response:
         """整改 evidence and 自查 materials: review checks who may read them, then 303 to S3."""
         actor = self.review_actor(request, kinds=(*ENTERPRISE, *STAFF))
-        link = self._review_call(request, "attachment_url", actor, attachment_id)
+        link = self._review(request).attachment_url(actor, attachment_id)
         return redirect(link["url"], code=303)
 
     on_api_review_attachment = on_review_attachment
