@@ -1,8 +1,11 @@
 """变更申请: a change of a locked field asks review for a case
-(``enterprise:change:<id>``); review's decision applies it."""
+(``enterprise:change:<id>``, through the review kit); review's decision applies it."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from services.common import review_cases
 from services.common.attachments import check_upload
 from services.common.errors import (
     Conflict,
@@ -11,11 +14,12 @@ from services.common.errors import (
     field_error,
     uuid_or_not_found,
 )
+from services.common.review_cases import CaseDesk
 from services.common.schema_errors import load_or_fail
 from services.enterprise import changes as change_rules
 from services.enterprise import domain
 from services.enterprise import history as history_rules
-from services.enterprise.events import CASE_CLOSED, CASE_DECIDED, CHANGE_REQUESTED, REVIEW_REQUESTED
+from services.enterprise.events import CHANGE_REQUESTED, REVIEW_REQUESTED
 from services.enterprise.models import ChangeRequest
 from services.enterprise.schemas import ChangeRequestSchema
 from services.enterprise.usecases._support import (
@@ -87,14 +91,14 @@ def request_change(deps: Deps, actor: dict, enterprise_id: str, payload: dict) -
         scans = [{"id": f["id"], "label": domain.FIELD_LABELS.get(purpose, purpose),
                   "filename": f["filename"], "sha256": f["sha256"]}
                  for purpose, f in _basic_view(uow, row)["files"].items()]
-        uow.add_event(REVIEW_REQUESTED, {
-            "case_ref": f"{CHANGE_CASE_PREFIX}{request.id}", "case_type": "enterprise.change",
-            "lane": "normal", "enterprise_id": str(eid),
-            "enterprise_name": row.name or row.uscc, "region_code": row.region_code or "150000",
-            "title": f"企业登记事项变更：{'、'.join(labels.values())}", "revision": 1,
-            "time_limit_days": None, "attachments": carried + scans, "submitted_at": _now(),
-            "fields": {k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
-                       for k, v in request.changes.items()}})
+        review_cases.request(
+            uow, REVIEW_REQUESTED, case_ref=f"{CHANGE_CASE_PREFIX}{request.id}",
+            case_type="enterprise.change",
+            lane="normal", enterprise_id=eid, enterprise_name=row.name or row.uscc,
+            region_code=row.region_code, title=f"企业登记事项变更：{'、'.join(labels.values())}",
+            revision=1, attachments=carried + scans, submitted_at=_now(),
+            fields={k: {"label": labels[k], "value": f"{v['old'] or '（空）'} → {v['new']}"}
+                    for k, v in request.changes.items()})
         repo.add_history(eid, str(actor["id"]), "basic", str(request.id), "change_requested",
                          [(k, v["old"], v["new"]) for k, v in request.changes.items()])
         uow.audit("enterprise.change_requested", actor_id=actor["id"], subject_id=eid,
@@ -105,43 +109,43 @@ def request_change(deps: Deps, actor: dict, enterprise_id: str, payload: dict) -
         return view
 
 
+def _change_request(uow: Any, case_ref: str) -> ChangeRequest | None:
+    """The change request a case is about (locked)."""
+    request_id = uuid_or_not_found(case_ref[len(CHANGE_CASE_PREFIX):], "变更申请不存在")
+    return uow.repo.change_request(request_id, for_update=True)
+
+
+# enterprise's side of its review cases (services/common/review_cases.py)
+DESK = CaseDesk("enterprise", CHANGE_CASE_PREFIX, _change_request)
+
+
 def on_case_decided(deps: Deps, body: dict) -> None:
-    envelope = CASE_DECIDED.parse(body)
-    _settle_change(deps, envelope["id"], envelope["data"], envelope["data"].get("decision"))
+    DESK.answer(deps.begin, "case_decided", body,
+                lambda uow, request, data: _settle_change(deps, uow, request, data, data.get("decision")))
 
 
 def on_case_closed(deps: Deps, body: dict) -> None:
-    envelope = CASE_CLOSED.parse(body)
-    _settle_change(deps, envelope["id"], envelope["data"], "withdrawn")
+    DESK.answer(deps.begin, "case_closed", body,
+                lambda uow, request, data: _settle_change(deps, uow, request, data, "withdrawn"))
 
 
-def _settle_change(deps: Deps, event_id: str, data: dict, outcome: str | None) -> None:
+def _settle_change(deps: Deps, uow: Any, request: ChangeRequest, data: dict, outcome: str | None) -> None:
     """Review's answer about a change request: approved changes apply the locked fields."""
-    if not data["case_ref"].startswith(CHANGE_CASE_PREFIX):
-        return  # another producer's case
-    request_id = uuid_or_not_found(data["case_ref"][len(CHANGE_CASE_PREFIX):], "变更申请不存在")
-    with deps.begin() as uow:
-        if not uow.claim_event(event_id, "enterprise.settle_change"):
-            return
-        repo = uow.repo
-        request = repo.change_request(request_id, for_update=True)
-        if request is None or request.status != domain.CHANGE_PENDING:
-            uow.commit()
-            return
-        row = _ensure(deps, uow, request.enterprise_id)
-        status = domain.change_request_outcome(outcome)
-        request.status = status
-        request.decision_reason = data.get("reason")
-        reviewer = history_rules.decider_actor(data)
-        if status == domain.CHANGE_APPROVED:
-            cleaned = {k: v["new"] for k, v in request.changes.items() if k in domain.LOCKED_FIELDS}
-            _apply_basic(deps, uow, row, cleaned, {}, reviewer, "change_approved")
-            if request.licence_attachment_id is not None:  # the new 营业执照 becomes the record's
-                licence = uow.repo.attachment(request.licence_attachment_id)
-                old_id, row.business_licence_id = row.business_licence_id, request.licence_attachment_id
-                _changed(uow, row, reviewer, ["basic"], "basic", str(row.id), "change_approved",
-                         [("business_licence", str(old_id) if old_id else None,
-                           licence.filename if licence else None)])
-        uow.audit(f"enterprise.change_{status}", actor_id=None, subject_id=str(row.id),
-                  change_request_id=str(request.id), reason=data.get("reason"))
-        uow.commit()
+    if request.status != domain.CHANGE_PENDING:
+        return
+    row = _ensure(deps, uow, request.enterprise_id)
+    status = domain.change_request_outcome(outcome)
+    request.status = status
+    request.decision_reason = data.get("reason")
+    reviewer = history_rules.decider_actor(data)
+    if status == domain.CHANGE_APPROVED:
+        cleaned = {k: v["new"] for k, v in request.changes.items() if k in domain.LOCKED_FIELDS}
+        _apply_basic(deps, uow, row, cleaned, {}, reviewer, "change_approved")
+        if request.licence_attachment_id is not None:  # the new 营业执照 becomes the record's
+            licence = uow.repo.attachment(request.licence_attachment_id)
+            old_id, row.business_licence_id = row.business_licence_id, request.licence_attachment_id
+            _changed(uow, row, reviewer, ["basic"], "basic", str(row.id), "change_approved",
+                     [("business_licence", str(old_id) if old_id else None,
+                       licence.filename if licence else None)])
+    uow.audit(f"enterprise.change_{status}", actor_id=None, subject_id=str(row.id),
+              change_request_id=str(request.id), reason=data.get("reason"))

@@ -3,15 +3,15 @@ asked once the e-mail is verified and step 2 submitted, decided by review."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from services.common import review_cases
 from services.common.access import actor_from_account
 from services.common.errors import uuid_or_not_found
+from services.common.review_cases import CaseDesk
 from services.identity import domain
-from services.identity.events import (
-    CASE_DECIDED,
-    OWN_STATUS_CHANGED,
-    REGISTRATION_PROFILE_SUBMITTED,
-    REVIEW_REQUESTED,
-)
+from services.identity.events import OWN_STATUS_CHANGED, REGISTRATION_PROFILE_SUBMITTED, REVIEW_REQUESTED
+from services.identity.models import Account
 from services.identity.usecases._support import (
     Deps,
     _now,
@@ -52,7 +52,7 @@ def _request_registration_review(deps: Deps, account_id: object,
         data = domain.registration_case(
             {"id": account.id, "uscc": account.uscc, "contact_name": account.contact_name,
              "email": account.email}, profile, account.registration_revision, _now())
-        uow.add_event(REVIEW_REQUESTED, data)
+        review_cases.request(uow, REVIEW_REQUESTED, **data)
         uow.audit("registration.review_requested", actor_id=account.id,
                   subject_id=account.id, revision=account.registration_revision)
         uow.commit()
@@ -67,33 +67,32 @@ def on_own_status_changed(deps: Deps, body: dict) -> None:
             deps, data["account_id"], claim=(envelope["id"], "identity.on_own_status_changed"))
 
 
+def _registration_account(uow: Any, case_ref: str) -> Account | None:
+    """The enterprise account a registration case is about (locked); None for any other."""
+    account_id = uuid_or_not_found(domain.registration_account_of(case_ref), "账号不存在")
+    account = uow.accounts.get(account_id, for_update=True)
+    return account if account is not None and account.kind == domain.KIND_ENTERPRISE else None
+
+
+# identity's side of its review cases (services/common/review_cases.py)
+DESK = CaseDesk("identity", domain.REGISTRATION_CASE_PREFIX, _registration_account)
+
+
 def on_case_decided(deps: Deps, body: dict) -> None:
     """Review's decision on a registration case approves or rejects the account (the reason
     is shown to the enterprise, which may 前往修改 and resubmit)."""
-    envelope = CASE_DECIDED.parse(body)
-    data = envelope["data"]
-    account_id = domain.registration_account_of(data["case_ref"])
-    if account_id is None:
-        return  # another producer's case
-    with deps.begin() as uow:
-        if not uow.claim_event(envelope["id"], "identity.on_case_decided"):
-            return
-        account = uow.accounts.get(uuid_or_not_found(account_id, "账号不存在"),
-                                   for_update=True)
-        if account is None or account.kind != domain.KIND_ENTERPRISE:
-            log.warning("registration decision for unknown account %s", account_id)
-            uow.commit()
-            return
-        account.registration_case_open = False
-        if account.status == domain.ACCOUNT_PENDING_REVIEW:
-            approved = data["decision"] == "approved"
-            status = domain.ACCOUNT_ACTIVE if approved else domain.ACCOUNT_REJECTED
-            _set_status(uow, account, status,
-                        None if approved else (data["reason"] or "审核不通过"), actor_id=None)
-        uow.audit("registration.decided", subject_id=account.id,
-                  decision=data["decision"], decided_by=data["decided_by"],
-                  revision=account.registration_revision)
-        uow.commit()
+    DESK.answer(deps.begin, "case_decided", body, _decided)
+
+
+def _decided(uow: Any, account: Account, data: dict) -> None:
+    account.registration_case_open = False
+    if account.status == domain.ACCOUNT_PENDING_REVIEW:
+        approved = data["decision"] == "approved"
+        status = domain.ACCOUNT_ACTIVE if approved else domain.ACCOUNT_REJECTED
+        _set_status(uow, account, status, None if approved else (data["reason"] or "审核不通过"),
+                    actor_id=None)
+    uow.audit("registration.decided", subject_id=account.id, decision=data["decision"],
+              decided_by=data["decided_by"], revision=account.registration_revision)
 
 
 def on_registration_profile_submitted(deps: Deps, body: dict) -> None:
