@@ -22,15 +22,7 @@ from services.common.events import reliable_event_handler
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.review.events import REVIEW_REQUESTED, REVIEW_WITHDRAWN
-from services.review.usecases import (
-    _support,
-    delegations,
-    desk,
-    enterprise_side,
-    intake,
-    selectors,
-    sweeps,
-)
+from services.review.usecases import _support, delegations, desk, enterprise_side, intake, selectors, sweeps
 
 
 def _sweep_seconds() -> float:

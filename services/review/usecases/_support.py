@@ -33,14 +33,8 @@ from services.common.errors import (
 from services.common.storage import ObjectStore
 from services.common.transaction import ServiceTx, begin
 from services.review import clock, domain
-from services.review.events import (
-    CASE_STEP_CHANGED,
-)
-from services.review.models import (
-    Attachment,
-    Case,
-    Opinion,
-)
+from services.review.events import CASE_STEP_CHANGED
+from services.review.models import Attachment, Case, Opinion
 from services.review.repository import CampaignRepository, CaseRepository, DelegationRepository
 
 BEIJING = ZoneInfo("Asia/Shanghai")

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from services.common.errors import (
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    field_error,
-)
+from services.common.errors import Forbidden, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.review import domain
-from services.review.models import (
-    Delegation,
-)
-from services.review.schemas import (
-    DelegationSchema,
-)
-from services.review.usecases._support import (
-    Deps,
-    _now,
-    _staff,
-)
-from services.review.usecases.views import (
-    _delegation_view,
-)
+from services.review.models import Delegation
+from services.review.schemas import DelegationSchema
+from services.review.usecases._support import Deps, _now, _staff
+from services.review.usecases.views import _delegation_view
 
 
 def delegate(deps: Deps, actor: dict, payload: dict) -> dict:

@@ -16,17 +16,8 @@ from services.common.errors import (
 )
 from services.common.schema_errors import load_or_fail
 from services.review import clock, domain
-from services.review.events import (
-    CASE_ACCEPTED,
-    CASE_DECIDED,
-    CORRECTION_REQUESTED,
-    RECTIFICATION_REQUESTED,
-)
-from services.review.models import (
-    Case,
-    Correction,
-    Rectification,
-)
+from services.review.events import CASE_ACCEPTED, CASE_DECIDED, CORRECTION_REQUESTED, RECTIFICATION_REQUESTED
+from services.review.models import Case, Correction, Rectification
 from services.review.schemas import (
     ActSchema,
     AssignSchema,
@@ -59,10 +50,7 @@ from services.review.usecases._support import (
     _start_decision_clock,
     _today,
 )
-from services.review.usecases.views import (
-    clock_view,
-    summary,
-)
+from services.review.usecases.views import clock_view, summary
 
 
 def claim(deps: Deps, actor: dict, case_id: str) -> dict:

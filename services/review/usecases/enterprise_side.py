@@ -16,31 +16,12 @@ from services.common.errors import (
 )
 from services.common.schema_errors import load_or_fail
 from services.review import domain
-from services.review.events import (
-    SELF_INSPECTION_STARTED,
-)
-from services.review.models import (
-    Campaign,
-    CampaignTarget,
-)
-from services.review.schemas import (
-    CampaignSchema,
-    RectificationEvidenceSchema,
-    SelfInspectionSubmitSchema,
-)
-from services.review.usecases._support import (
-    Deps,
-    _case_for_enterprise,
-    _checked,
-    _keep_files,
-    _now,
-)
+from services.review.events import SELF_INSPECTION_STARTED
+from services.review.models import Campaign, CampaignTarget
+from services.review.schemas import CampaignSchema, RectificationEvidenceSchema, SelfInspectionSubmitSchema
+from services.review.usecases._support import Deps, _case_for_enterprise, _checked, _keep_files, _now
 from services.review.usecases.intake import _intake
-from services.review.usecases.views import (
-    _attachment_ref,
-    _campaign_view,
-    _rectification_view,
-)
+from services.review.usecases.views import _attachment_ref, _campaign_view, _rectification_view
 
 
 def submit_rectification(deps: Deps, actor: dict, rectification_id: int, payload: dict) -> dict:

@@ -9,13 +9,8 @@ from typing import Any
 
 from services.common.envelope import EventSpec, MalformedEvent
 from services.review import clock, domain, owed
-from services.review.events import (
-    CASE_CLOSED,
-)
-from services.review.models import (
-    Case,
-    Revision,
-)
+from services.review.events import CASE_CLOSED
+from services.review.models import Case, Revision
 from services.review.usecases._support import (
     BEIJING,
     Deps,

@@ -7,22 +7,12 @@ from datetime import date, datetime, time, timedelta
 
 from services.common import jurisdiction
 from services.common.access import enterprise_of
-from services.common.errors import (
-    Forbidden,
-    NotFound,
-    ValidationFailed,
-    field_error,
-    uuid_or_not_found,
-)
+from services.common.errors import Forbidden, NotFound, ValidationFailed, field_error, uuid_or_not_found
 from services.common.schema_errors import load_or_fail
 from services.review import clock, domain, owed
 from services.review import workload as workload_rules
 from services.review.repository import CaseRepository
-from services.review.schemas import (
-    OpinionSchema,
-    QueueQuerySchema,
-    WorkloadQuerySchema,
-)
+from services.review.schemas import OpinionSchema, QueueQuerySchema, WorkloadQuerySchema
 from services.review.usecases._support import (
     BEIJING,
     Deps,

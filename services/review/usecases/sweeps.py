@@ -8,10 +8,7 @@ from datetime import date
 
 from services.common.metrics import record_overdue
 from services.review import clock, domain
-from services.review.events import (
-    CASE_ACCEPTED,
-    CASE_OVERDUE,
-)
+from services.review.events import CASE_ACCEPTED, CASE_OVERDUE
 from services.review.usecases._support import (
     BEIJING,
     DEEMED_HANDLING,

@@ -7,22 +7,9 @@ from datetime import date
 from typing import Any
 
 from services.review import clock, domain
-from services.review.models import (
-    Attachment,
-    Campaign,
-    Case,
-    Correction,
-    Delegation,
-    Rectification,
-)
-from services.review.schemas import (
-    CaseSummarySchema,
-)
-from services.review.usecases._support import (
-    BEIJING,
-    _calendar,
-    _today,
-)
+from services.review.models import Attachment, Campaign, Case, Correction, Delegation, Rectification
+from services.review.schemas import CaseSummarySchema
+from services.review.usecases._support import BEIJING, _calendar, _today
 
 
 def clock_view(case: Case, today: date | None = None) -> dict[str, Any]:
