@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from services.common.contracts.ratings import POOR_RATING, RATING_REASONS
 from services.common.wording import reason_prefix
 
 MAX_MAIL_BACKOFF = timedelta(minutes=30)
@@ -284,10 +283,10 @@ def effects_of_correction(data: dict[str, Any], case: dict[str, Any] | None,
     effects.todos.append(Todo(
         recipient=recipient, kind="correction", subject_ref=case_ref,
         title=f"补正：{title}", body=f"审核人员要求补正以下内容{deadline_text}。{items}",
-        link=case_link(case_ref), due_date=_as_date(deadline)))
+        link=case_link(case_ref), due_date=as_date(deadline)))
     if deadline:
         effects.deadlines.append(Deadline("correction", case_ref, recipient, f"补正：{title}",
-                                          case_link(case_ref), _as_date(deadline)))
+                                          case_link(case_ref), as_date(deadline)))
     if email:
         effects.mails.append(MailOut(email, f"补正通知：{title}", "correction_requested.txt", {
             "title": title, "items": labelled, "deadline": deadline,
@@ -407,7 +406,7 @@ def effects_of_overdue(data: dict[str, Any], case: dict[str, Any] | None) -> Eff
     return Effects(todos=[Todo(
         Recipient.reviewer_desk(data["level"], data["desk_region"]), "overdue", case_ref,
         f"超期：{title}", f"该事项已超过法定办理期限（{data['due_date']}），请尽快办理。",
-        f"/review/cases/{data['case_id']}", due_date=_as_date(data["due_date"]))])
+        f"/review/cases/{data['case_id']}", due_date=as_date(data["due_date"]))])
 
 
 def effects_of_self_inspection(data: dict[str, Any]) -> Effects:
@@ -415,7 +414,7 @@ def effects_of_self_inspection(data: dict[str, Any]) -> Effects:
         Recipient.enterprise(data["enterprise_id"], "permits"), "self_inspection",
         f"review:self_inspection:{data['target_id']}", f"自查：{data['title']}",
         f"请在 {data['deadline']} 前完成自查并提交。", f"/self-inspections/{data['target_id']}",
-        due_date=_as_date(data["deadline"]))])
+        due_date=as_date(data["deadline"]))])
 
 
 PROVINCE_LEVEL = "province"
@@ -504,14 +503,14 @@ def effects_of_materials_owed(data: dict[str, Any]) -> Effects:
     names = "、".join(item["name"] for item in data.get("items") or [])
     link = case_link(data["case_ref"]) if data.get("case_ref") else "/permits"
     subject = data.get("case_ref") or f"permits:application:{data['application_id']}"
-    due = _as_date(data["due_date"])
+    due = as_date(data["due_date"])
     return Effects(
         todos=[Todo(recipient, "materials", subject, "容缺材料待补交",
                     f"请在 {due} 前补交：{names}。", link, due_date=due)],
         deadlines=[Deadline("materials", subject, recipient, "容缺材料待补交", link, due)])
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -519,141 +518,3 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-# =============================================================================================
-# Reminders: expiries (90/60/30 days), renewal windows, deadlines; once per threshold
-# =============================================================================================
-EXPIRY_THRESHOLDS = (90, 60, 30)
-# The renewal window when the licence event carries none (renewal_window below): 延续 may be
-# applied for from 90 days before expiry until 30 days before it.
-RENEWAL_OPENS_DAYS = 90
-RENEWAL_CLOSES_DAYS = 30
-RENEWAL_CLOSING_WARNING_DAYS = 7
-DEADLINE_THRESHOLDS = (7, 3, 1, 0)
-
-
-@dataclass(frozen=True)
-class Reminder:
-    key: str              # unique per subject: (subject_kind, subject_id, key) is sent once
-    recipient: Recipient
-    title: str
-    body: str
-    link: str
-    mail: bool = False
-
-
-def renewal_window(expiry: dict[str, Any]) -> tuple[date, date]:
-    """(first, last) day a licence's renewal may be filed: the dates permits' licence event
-    carried (the business type's rule, e.g. HMQ / CIP from 6 months before expiry), each falling
-    back to the default 90 / 30 days before expiry when absent."""
-    valid_until: date = expiry["valid_until"]
-    opens = _as_date(expiry.get("renewal_opens")) or valid_until - timedelta(days=RENEWAL_OPENS_DAYS)
-    closes = _as_date(expiry.get("renewal_closes")) or valid_until - timedelta(days=RENEWAL_CLOSES_DAYS)
-    return opens, closes
-
-
-def expiry_reminders(today: date, expiry: dict[str, Any]) -> list[Reminder]:
-    """The reminders due today for one licence or certificate: the most urgent crossed
-    threshold only (a licence first seen 20 days before expiry gets the 30-day one), plus the
-    renewal window's opening and closing for licences."""
-    valid_until: date = expiry["valid_until"]
-    days = (valid_until - today).days
-    kind = expiry["subject_kind"]
-    noun = "许可证" if kind == "licence" else "证书"
-    module = "permits" if kind == "licence" else "personnel"
-    recipient = Recipient.enterprise(expiry["enterprise_id"], module)
-    link = "/permits/licences" if kind == "licence" else "/personnel"
-    label = expiry.get("label") or ""
-    out: list[Reminder] = []
-    if days < 0 or expiry.get("status", "active") != "active":
-        return out
-    crossed = [t for t in EXPIRY_THRESHOLDS if days <= t]
-    if crossed:
-        threshold = min(crossed)
-        out.append(Reminder(
-            f"expiry:{valid_until.isoformat()}:{threshold}", recipient,
-            f"{noun}即将到期（{threshold}天）：{expiry['number']}",
-            f"{noun} {expiry['number']}{label} 将于 {valid_until} 到期（剩余 {days} 天），请及时办理延续。",
-            link, mail=True))
-    if kind == "licence":
-        opens, closes = renewal_window(expiry)
-        if opens <= today < closes:
-            out.append(Reminder(f"renewal_open:{valid_until.isoformat()}", recipient,
-                                f"延续申请已可办理：{expiry['number']}",
-                                f"许可证 {expiry['number']} 的延续申请期已开始，截止 {closes}。", link))
-        if closes - timedelta(days=RENEWAL_CLOSING_WARNING_DAYS) <= today <= closes:
-            out.append(Reminder(f"renewal_closing:{valid_until.isoformat()}", recipient,
-                                f"延续申请即将截止：{expiry['number']}",
-                                f"许可证 {expiry['number']} 的延续申请将于 {closes} 截止，请尽快申请。",
-                                link))
-    return out
-
-
-def deadline_reminders(today: date, deadline: dict[str, Any]) -> list[Reminder]:
-    """A correction or owed-materials deadline: 7, 3, 1 days before and on the day."""
-    due: date = deadline["due_date"]
-    days = (due - today).days
-    crossed = [t for t in DEADLINE_THRESHOLDS if 0 <= days <= t]
-    if not crossed:
-        return []
-    threshold = min(crossed)
-    when = "今天" if days == 0 else f"{days} 天后（{due}）"
-    return [Reminder(f"deadline:{due.isoformat()}:{threshold}", deadline["recipient"],
-                     f"期限提醒：{deadline['title']}", f"{deadline['title']} 的期限为{when}，请按时办理。",
-                     deadline["link"])]
-
-
-# =============================================================================================
-# 好差评: ratings
-# =============================================================================================
-RATING_INTERVAL = timedelta(days=5)
-
-
-def next_rating_allowed(last_rated_at: datetime | None) -> datetime | None:
-    """When a mobile number may rate again, or None if it may rate now (given its last rating)."""
-    if last_rated_at is None:
-        return None
-    return last_rated_at + RATING_INTERVAL
-
-
-def rating_refused_message(allowed_at: datetime) -> str:
-    from services.common.localtime import BEIJING
-
-    moment = allowed_at.astimezone(BEIJING)
-    return f"同一手机号5天内只能评价一次，请于 {moment:%Y-%m-%d %H:%M}（北京时间）后再评价。"
-
-
-def is_poor(score: int) -> bool:
-    return score <= POOR_RATING
-
-
-def follow_up_todo(rating_id: str, score: int, subject: str) -> Todo:
-    return Todo(Recipient.admins(), "follow_up", f"notify:rating:{rating_id}",
-                f"差评回访：{subject}", f"收到 {score} 分的评价，请回访并处理。", f"/ratings/{rating_id}")
-
-
-def rating_errors(payload: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
-    """Per-field errors of a rating form (score 1-5, known reasons, comment, a mobile)."""
-    from services.common.errors import field_error
-    from services.common.validators import is_mobile
-
-    errors: dict[str, list[dict[str, str]]] = {}
-    try:
-        score = int(payload.get("score") or 0)
-    except (TypeError, ValueError, OverflowError):
-        score = 0
-    if not 1 <= score <= 5:
-        errors["score"] = [field_error("required", "请选择 1 到 5 分的评价")]
-    reasons = payload.get("reasons") or []
-    if not isinstance(reasons, list) or any(not isinstance(r, str) or r not in RATING_REASONS
-                                            for r in reasons):
-        errors["reasons"] = [field_error("invalid", "请选择列出的评价原因")]
-    comment = payload.get("comment") or ""
-    if not isinstance(comment, str) or len(comment) > 500:
-        errors["comment"] = [field_error("too_long", "评价内容不能超过500字")]
-    elif score and score <= POOR_RATING and not comment.strip() and not reasons:
-        errors["comment"] = [field_error("required", "差评请选择原因或填写具体意见，便于我们改进")]
-    if not is_mobile(str(payload.get("mobile") or "")):
-        errors["mobile"] = [field_error("invalid", "请输入11位大陆手机号码")]
-    return errors

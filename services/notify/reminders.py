@@ -16,15 +16,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from services.common import audit
-from services.notify import domain
+from services.common.localtime import BEIJING
+from services.notify import domain, reminder_rules
 from services.notify.repository import ProjectionRepository, ReminderRepository
 from services.notify.writer import EffectWriter
 
 TRIGGERS = ("timer", "command")
+
+
+def beijing_today() -> date:
+    return datetime.now(BEIJING).date()
 
 
 def run_day(db: Any, today: date, trigger: str, public_url: str) -> dict:
@@ -44,7 +49,7 @@ def run_day(db: Any, today: date, trigger: str, public_url: str) -> dict:
 def send_due(session: Any, today: date, public_url: str) -> dict[str, int]:
     """Every reminder due on ``today`` not sent before: message, mail (expiry), audit."""
     sent = {"expiry": 0, "deadline": 0}
-    horizon = date.fromordinal(today.toordinal() + max(domain.EXPIRY_THRESHOLDS))
+    horizon = date.fromordinal(today.toordinal() + max(reminder_rules.EXPIRY_THRESHOLDS))
     projections = ProjectionRepository(session)
     claims = ReminderRepository(session)
     writer = EffectWriter(session, public_url)
@@ -53,7 +58,7 @@ def send_due(session: Any, today: date, public_url: str) -> dict[str, int]:
                  "number": expiry.number, "label": expiry.label, "status": expiry.status,
                  "valid_until": expiry.valid_until, "renewal_opens": expiry.renewal_opens,
                  "renewal_closes": expiry.renewal_closes}
-        for reminder in domain.expiry_reminders(today, facts):
+        for reminder in reminder_rules.expiry_reminders(today, facts):
             if claims.claim(expiry.subject_kind, expiry.subject_id, reminder.key, today):
                 _send(session, writer, reminder, str(expiry.enterprise_id))
                 sent["expiry"] += 1
@@ -62,14 +67,15 @@ def send_due(session: Any, today: date, public_url: str) -> dict[str, int]:
                  "recipient": domain.Recipient(
                      account_id=str(deadline.recipient_id) if deadline.recipient_id else None,
                      module=deadline.module, desk=deadline.desk)}
-        for reminder in domain.deadline_reminders(today, facts):
+        for reminder in reminder_rules.deadline_reminders(today, facts):
             if claims.claim(deadline.kind, str(deadline.id), reminder.key, today):
                 _send(session, writer, reminder, None)
                 sent["deadline"] += 1
     return sent
 
 
-def _send(session: Any, writer: EffectWriter, reminder: domain.Reminder, enterprise_id: str | None) -> None:
+def _send(session: Any, writer: EffectWriter, reminder: reminder_rules.Reminder,
+          enterprise_id: str | None) -> None:
     writer.add_note(domain.Note(reminder.recipient, reminder.title, reminder.body, reminder.link))
     row = ProjectionRepository(session).enterprise(enterprise_id) if reminder.mail and enterprise_id else None
     if row is not None and row.email:
@@ -91,7 +97,6 @@ def main(argv: list[str] | None = None) -> int:
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from services.common.config import load_config, nameko_config
-    from services.notify.service import beijing_today
 
     day = (args.day or beijing_today()).isoformat()
     with ClusterRpcProxy(nameko_config(load_config(), "reminders-cli"), timeout=args.timeout) as cluster:

@@ -180,12 +180,12 @@ def test_registration_case_is_due_once_per_round_and_again_for_a_newer_step_two(
 
 def test_an_unknown_login_is_checked_against_a_decoy_hash_with_the_live_parameters():
     """The same argon2 work for an unknown login as for a wrong password (no timing oracle)."""
-    from services.identity import service
+    from services.identity.usecases import _support
 
-    decoy = service._decoy_hash()
-    assert decoy is service._decoy_hash()  # computed once
-    assert not service._hasher.check_needs_rehash(decoy)
-    assert service._password_matches(decoy, "any password") is False
+    decoy = _support._decoy_hash()
+    assert decoy is _support._decoy_hash()  # computed once
+    assert not _support._hasher.check_needs_rehash(decoy)
+    assert _support._password_matches(decoy, "any password") is False
 
 
 def test_who_may_reset_whose_password():

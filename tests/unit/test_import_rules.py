@@ -1,6 +1,7 @@
 """The house's import rules (pyproject.toml, [tool.importlinter]), checked by import-linter:
 services never import each other, services.common imports no service, the gateway imports no
-service code. What two services share lives in services/common/contracts."""
+service code, and a service's use cases never import its entrypoint module (service.py). What
+two services share lives in services/common/contracts."""
 
 from __future__ import annotations
 

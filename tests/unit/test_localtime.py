@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from services.common.localtime import beijing_time
-from services.notify.service import _mail_templates
+from services.notify.writer import mail_templates as _mail_templates
 
 
 def test_beijing_time_from_iso_string_datetime_and_naive_utc():

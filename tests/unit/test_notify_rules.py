@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from gateway.charts import svg_bars
-from services.notify import domain
+from services.notify import domain, rating_rules, reminder_rules
 from services.notify import events as ev
 from services.notify.domain import Audience, Recipient, audience_for, visible
 
@@ -117,7 +117,8 @@ LICENCE = {"subject_kind": "licence", "enterprise_id": ENT, "number": "5-1-00001
 
 
 def keys(today, facts=LICENCE):
-    return [r.key.split(":")[0] + ":" + r.key.split(":")[-1] for r in domain.expiry_reminders(today, facts)]
+    return [r.key.split(":")[0] + ":" + r.key.split(":")[-1]
+            for r in reminder_rules.expiry_reminders(today, facts)]
 
 
 def test_expiry_reminders_at_90_60_30_days_only_the_most_urgent_crossed():
@@ -132,12 +133,12 @@ def test_expiry_reminders_at_90_60_30_days_only_the_most_urgent_crossed():
 
 def test_renewal_window_opens_90_days_before_and_warns_before_it_closes():
     until = LICENCE["valid_until"]
-    assert "renewal_open:" + until.isoformat() in [r.key for r in domain.expiry_reminders(
+    assert "renewal_open:" + until.isoformat() in [r.key for r in reminder_rules.expiry_reminders(
         until - timedelta(days=90), LICENCE)]
-    closing = [r.key for r in domain.expiry_reminders(until - timedelta(days=35), LICENCE)]
+    closing = [r.key for r in reminder_rules.expiry_reminders(until - timedelta(days=35), LICENCE)]
     assert any(k.startswith("renewal_closing") for k in closing)
     assert not any(k.startswith("renewal") for k in
-                   [r.key for r in domain.expiry_reminders(until - timedelta(days=10), LICENCE)])
+                   [r.key for r in reminder_rules.expiry_reminders(until - timedelta(days=10), LICENCE)])
 
 
 def test_the_renewal_window_the_licence_event_carried_decides_the_reminders():
@@ -145,14 +146,14 @@ def test_the_renewal_window_the_licence_event_carried_decides_the_reminders():
     before; the reminder follows it, not the default 90 / 30 days."""
     until = LICENCE["valid_until"]  # 2027-03-31
     hmq = {**LICENCE, "renewal_opens": date(2026, 9, 30), "renewal_closes": date(2026, 12, 31)}
-    assert domain.renewal_window(hmq) == (date(2026, 9, 30), date(2026, 12, 31))
-    assert domain.renewal_window(LICENCE) == (until - timedelta(days=90), until - timedelta(days=30))
-    assert domain.renewal_window({**LICENCE, "renewal_opens": None, "renewal_closes": None}) == \
-        domain.renewal_window(LICENCE)
-    assert domain.renewal_window({**LICENCE, "renewal_opens": "2026-09-30"})[0] == date(2026, 9, 30)
+    assert reminder_rules.renewal_window(hmq) == (date(2026, 9, 30), date(2026, 12, 31))
+    assert reminder_rules.renewal_window(LICENCE) == (until - timedelta(days=90), until - timedelta(days=30))
+    assert reminder_rules.renewal_window({**LICENCE, "renewal_opens": None, "renewal_closes": None}) == \
+        reminder_rules.renewal_window(LICENCE)
+    assert reminder_rules.renewal_window({**LICENCE, "renewal_opens": "2026-09-30"})[0] == date(2026, 9, 30)
 
     def renewal(today, facts):
-        return [r for r in domain.expiry_reminders(today, facts) if r.key.startswith("renewal")]
+        return [r for r in reminder_rules.expiry_reminders(today, facts) if r.key.startswith("renewal")]
 
     assert renewal(date(2026, 9, 29), hmq) == []
     (opened,) = renewal(date(2026, 9, 30), hmq)  # 182 days before expiry: no expiry reminder yet
@@ -166,49 +167,49 @@ def test_the_renewal_window_the_licence_event_carried_decides_the_reminders():
 
 def test_certificates_and_revoked_licences():
     cert = {**LICENCE, "subject_kind": "certificate"}
-    reminders = domain.expiry_reminders(cert["valid_until"] - timedelta(days=30), cert)
+    reminders = reminder_rules.expiry_reminders(cert["valid_until"] - timedelta(days=30), cert)
     assert [r.recipient.module for r in reminders] == ["personnel"]
-    assert domain.expiry_reminders(LICENCE["valid_until"] - timedelta(days=30),
+    assert reminder_rules.expiry_reminders(LICENCE["valid_until"] - timedelta(days=30),
                                    {**LICENCE, "status": "revoked"}) == []
 
 
 def test_deadline_reminders_7_3_1_and_the_day():
     due = date(2026, 12, 10)
     deadline = {"due_date": due, "title": "补正", "link": "/x", "recipient": Recipient.enterprise(ENT)}
-    assert domain.deadline_reminders(due - timedelta(days=8), deadline) == []
-    assert domain.deadline_reminders(due - timedelta(days=5), deadline)[0].key.endswith(":7")
-    assert domain.deadline_reminders(due, deadline)[0].key.endswith(":0")
-    assert domain.deadline_reminders(due + timedelta(days=1), deadline) == []
+    assert reminder_rules.deadline_reminders(due - timedelta(days=8), deadline) == []
+    assert reminder_rules.deadline_reminders(due - timedelta(days=5), deadline)[0].key.endswith(":7")
+    assert reminder_rules.deadline_reminders(due, deadline)[0].key.endswith(":0")
+    assert reminder_rules.deadline_reminders(due + timedelta(days=1), deadline) == []
 
 
 def test_a_mobile_may_rate_again_only_after_five_days():
     last = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
-    allowed = domain.next_rating_allowed(last)
+    allowed = rating_rules.next_rating_allowed(last)
     assert allowed == last + timedelta(days=5)
-    assert domain.next_rating_allowed(None) is None
-    message = domain.rating_refused_message(allowed)
+    assert rating_rules.next_rating_allowed(None) is None
+    message = rating_rules.rating_refused_message(allowed)
     assert "2026-11-25 10:00" in message and "5天内" in message  # Beijing time
 
 
 def test_rating_form_errors():
-    assert domain.rating_errors({"score": 5, "reasons": ["fast"], "mobile": "13800138000"}) == {}
-    errors = domain.rating_errors({"score": 7, "reasons": ["bogus"], "mobile": "123"})
+    assert rating_rules.rating_errors({"score": 5, "reasons": ["fast"], "mobile": "13800138000"}) == {}
+    errors = rating_rules.rating_errors({"score": 7, "reasons": ["bogus"], "mobile": "123"})
     assert set(errors) == {"score", "reasons", "mobile"}
-    poor = domain.rating_errors({"score": 1, "reasons": [], "comment": "", "mobile": "13800138000"})
+    poor = rating_rules.rating_errors({"score": 1, "reasons": [], "comment": "", "mobile": "13800138000"})
     assert "comment" in poor  # a poor rating says why
 
 
 def test_malformed_rating_fields_are_field_errors_not_crashes():
     """Issue 14 item 4: {"reasons": [{}]} was a TypeError (unhashable dict) and a 500."""
-    errors = domain.rating_errors({"score": float("inf"), "reasons": [{}, ["fast"]], "comment": 3,
+    errors = rating_rules.rating_errors({"score": float("inf"), "reasons": [{}, ["fast"]], "comment": 3,
                                    "mobile": ["13800138000"]})
     assert set(errors) == {"score", "reasons", "comment", "mobile"}
     assert errors["reasons"][0]["code"] == "invalid"
 
 
 def test_poor_rating_opens_an_admin_follow_up():
-    assert domain.is_poor(2) and not domain.is_poor(3)
-    todo = domain.follow_up_todo("r1", 1, "某事项")
+    assert rating_rules.is_poor(2) and not rating_rules.is_poor(3)
+    todo = rating_rules.follow_up_todo("r1", 1, "某事项")
     assert todo.recipient == Recipient.admins() and todo.kind == "follow_up"
 
 
@@ -310,7 +311,7 @@ def test_a_recorded_certificate_reaches_notify_with_what_its_reminders_need():
     got = ev.CERTIFICATE_RECORDED.parse(make_envelope("personnel", SENT.type, SENT.version, data))["data"]
     assert got["valid_until"] == date(2030, 1, 31) and domain.expiry_status(got["status"]) == "active"
     assert ev.CERTIFICATE_RECORDED in ev.CONSUMES
-    [reminder] = domain.expiry_reminders(date(2029, 12, 2), {
+    [reminder] = reminder_rules.expiry_reminders(date(2029, 12, 2), {
         "subject_kind": "certificate", "enterprise_id": ENT, "number": got["number"],
         "valid_until": got["valid_until"], "status": "active"})
     assert "60天" in reminder.title

@@ -63,7 +63,7 @@ def test_a_new_enterprise_as_the_service_answers_it_conforms_to_the_document():
     from datetime import date
 
     from services.enterprise.models import Enterprise
-    from services.enterprise.service import enterprise_view
+    from services.enterprise.usecases.views import enterprise_view
 
     row = Enterprise(id=uuid.uuid4(), uscc="911501003334174285", profile_status="draft",
                      records_version=0, imported=False, needs_completion=False)

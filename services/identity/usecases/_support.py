@@ -1,0 +1,215 @@
+"""What identity's use cases share: the collaborators they are given (``Deps``), one
+transaction over the repositories (``Tx``), password hashing (argon2 in tpool), single-use links,
+the status change with its event and audit row, login attempts, the account look-ups.
+
+A use case is a function ``(deps, data...)``: ``deps.begin()`` opens a transaction (``Tx``:
+``accounts``, ``attempts``, ``tokens``, ``recovery_codes``, ``add_event``, ``claim_event``,
+``audit``, ``commit``), ``deps.config`` is the platform configuration. The service builds the
+real ones (services/identity/service.py); tests/unit/test_identity_usecases.py passes fakes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2.exceptions import VerificationError, VerifyMismatchError
+from eventlet import tpool
+
+from services.common.errors import Forbidden, NotFound, ValidationFailed, field_error, uuid_or_not_found
+from services.common.transaction import ServiceTx, begin
+from services.identity import domain, passwords
+from services.identity.events import (
+    ACCOUNT_STATUS_CHANGED,
+    EMAIL_VERIFICATION_REQUESTED,
+    PASSWORD_RESET_REQUESTED,
+)
+from services.identity.models import Account, AccountToken, LoginAttempt
+from services.identity.repository import (
+    AccountRepository,
+    AttemptRepository,
+    RecoveryCodeRepository,
+    TokenRepository,
+)
+from services.identity.schemas import SessionAccountSchema
+
+log = logging.getLogger(__name__)
+_hasher = passwords.HASHER  # argon2id, parameters argued in services/identity/passwords.py
+TOTP_ISSUER = "资质许可网上办理平台"
+BAD_CREDENTIALS = "账号或密码错误"
+
+
+class Tx(ServiceTx):
+    """One transaction over identity's tables: the repositories, the outbox, the audit trail
+    (services/common/transaction.py)."""
+
+    def __init__(self, uow: Any) -> None:
+        super().__init__(uow)
+        session = uow.session
+        self.accounts = AccountRepository(session)
+        self.attempts = AttemptRepository(session)
+        self.tokens = TokenRepository(session)
+        self.recovery_codes = RecoveryCodeRepository(session)
+
+
+def transaction(db: Any) -> AbstractContextManager[Tx]:
+    """``Deps.begin`` over the service's Database provider."""
+    return begin(db, Tx)
+
+
+@dataclass
+class Deps:
+    """The collaborators a use case is given (the service builds them per worker)."""
+
+    begin: Callable[[], AbstractContextManager[Any]]
+    config: dict[str, Any]  # the platform configuration (features, security, gateway.public_url)
+    # registration_profile(actor, enterprise_id) -> enterprise's registration step 2
+    registration_profile: Callable[[dict, str], dict]
+    # reviewer_may_read_enterprise(actor, enterprise_id) -> review's {"allowed": bool}
+    reviewer_may_read_enterprise: Callable[[dict, str], dict]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hash(password: str) -> str:
+    # argon2 is CPU-bound C code with no Python locks inside: safe in tpool, shown by
+    # tests/unit/test_tpool_argon2.py (never put Python library code there: renderpool.py).
+    return tpool.execute(_hasher.hash, password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return bool(tpool.execute(_hasher.verify, password_hash, password))
+    except (VerifyMismatchError, VerificationError):
+        return False
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    """A hash with the live parameters, verified when no account matches: an unknown login costs
+    the same argon2 work as a wrong password, so timing does not tell which USCCs are registered."""
+    return _hash(secrets.token_urlsafe(16))
+
+
+def _session_view(account: Account) -> dict:
+    return SessionAccountSchema().dump(account)
+
+
+def _registration_case_due(account: Account | None) -> bool:
+    return account is not None and domain.registration_case_due(
+        account.kind, account.status, account.profile_submitted_at, account.registration_case_open,
+        account.registration_case_profile_at)
+
+
+def _same_submission(account: Account, login: str, password: str) -> bool:
+    """A repeated key counts only with the same login and password: a key alone proves nothing."""
+    return account.login == login and _password_matches(account.password_hash, password)
+
+
+def _issue_link(deps: Deps, uow: Any, account: Account, purpose: str) -> None:
+    """A new single-use link (older ones of the same purpose stop working), mailed by notify."""
+    now = _now()
+    tokens = uow.tokens
+    tokens.invalidate(account.id, purpose, now)
+    raw, digest = domain.new_token()
+    expires_at = now + domain.TOKEN_LIFETIMES[purpose]
+    tokens.add(AccountToken(digest=digest, account_id=account.id, purpose=purpose,
+                            expires_at=expires_at))
+    path = {"verify_email": "/verify-email", "reset_password": "/password/reset"}[purpose]
+    spec = {"verify_email": EMAIL_VERIFICATION_REQUESTED,
+            "reset_password": PASSWORD_RESET_REQUESTED}[purpose]
+    uow.add_event(spec, {
+        "account_id": account.id, "email": account.email, "contact_name": account.contact_name,
+        "link": f"{deps.config['gateway']['public_url']}{path}?token={raw}",
+        "expires_at": expires_at,
+    })
+
+
+def _use_token(uow: Any, raw: str, purpose: str) -> Account:
+    token = uow.tokens.get_for_update(domain.token_digest(raw or ""), purpose)
+    if token is None:
+        raise ValidationFailed("链接无效，请重新申请。",
+                               {"token": [field_error("invalid", "链接无效，请重新申请。")]})
+    problem = domain.token_problem(token.expires_at, token.used_at, _now())
+    if problem:
+        raise ValidationFailed(problem, {"token": [field_error("expired", problem)]})
+    token.used_at = _now()
+    account = uow.accounts.get(token.account_id, for_update=True)
+    assert account is not None  # a foreign key holds it
+    return account
+
+
+def _set_status(uow: Any, account: Account, status: str, reason: str | None,
+                actor_id: object) -> None:
+    old = account.status
+    account.status = status
+    account.review_reason = reason
+    if status == domain.ACCOUNT_DISABLED:
+        account.session_epoch += 1  # every open session of this account ends
+    uow.add_event(ACCOUNT_STATUS_CHANGED, {
+        "account_id": account.id, "kind": account.kind, "status": status, "reason": reason})
+    uow.audit("account.status_changed", actor_id=actor_id,
+              subject_id=account.id, old=old, new=status, reason=reason)
+
+
+def _attempt(uow: Any, login: str, account: Account | None, ip: str | None,
+             succeeded: bool, reason: str) -> None:
+    """Every attempt is kept (and audited), committed even when the login fails."""
+    uow.attempts.add(LoginAttempt(
+        login=login, account_id=account.id if account else None, ip=ip,
+        succeeded=succeeded, reason=reason))
+    uow.audit("login.succeeded" if succeeded else "login.failed",
+              actor_id=account.id if account else None, subject_id=account.id if account else None,
+              ip=ip, login=login, reason=reason)
+    if not succeeded:
+        uow.commit()
+
+
+def _totp_required(deps: Deps, account: Account) -> bool:
+    policy = deps.config.get("security", {}).get("totp_required_for", [])
+    return account.kind in policy and account.totp_enabled_at is None
+
+
+def _set_password(uow: Any, account: Account, password: str, confirm: str | None,
+                  field: str) -> None:
+    problems = domain.password_problems(password, account.uscc or account.login,
+                                        account.contact_mobile or "")
+    errors = {field: problems} if problems else {}
+    if confirm is not None and confirm != password:
+        errors[f"{field}_confirm"] = [field_error("mismatch", "两次输入的密码不一致")]
+    if errors:
+        raise ValidationFailed.from_fields(errors)
+    account.password_hash = _hash(password)
+    account.must_change_password = False
+    account.session_epoch += 1  # other sessions end; the gateway keeps the current one
+
+
+def _get(uow: Any, account_id: str, for_update: bool = False) -> Account:
+    account = uow.accounts.get(
+        uuid_or_not_found(account_id, "账号不存在"), for_update=for_update)
+    if account is None:
+        raise NotFound("账号不存在")
+    return account
+
+
+def _require_staff(uow: Any, actor_id: str) -> Account:
+    actor = _get(uow, actor_id)
+    if actor.kind not in (domain.KIND_REVIEWER, domain.KIND_ADMIN) or \
+            actor.status != domain.ACCOUNT_ACTIVE:
+        raise Forbidden("只有审核人员可以办理")
+    return actor
+
+
+def _require_enterprise_admin(uow: Any, actor_id: str) -> Account:
+    actor = _get(uow, actor_id)
+    if actor.kind != domain.KIND_ENTERPRISE or actor.status != domain.ACCOUNT_ACTIVE:
+        raise Forbidden("只有企业主账号可以管理子账号")
+    return actor

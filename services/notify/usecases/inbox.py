@@ -1,0 +1,74 @@
+"""我的消息 / 我的待办: the reader's messages and to-dos."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.common import audit
+from services.common.errors import Conflict, NotFound, uuid_or_not_found
+from services.notify.repository import MessageRepository, TodoRepository
+from services.notify.schemas import MessageSchema, TodoSchema
+from services.notify.usecases._support import Deps, _audience
+
+
+def list_messages(deps: Deps, actor: dict | str) -> dict:
+    """The actor's messages (newest first) and how many were unread; they are read now."""
+    audience = _audience(actor)
+    with deps.begin() as uow:
+        messages = MessageRepository(uow.session)
+        rows = messages.for_audience(audience)
+        result = {"messages": MessageSchema(many=True).dump(rows),
+                  "unread": messages.unread_count(audience),
+                  "todos_open": TodoRepository(uow.session).open_count(audience)}
+        messages.mark_read([row.id for row in rows if row.read_at is None])
+        uow.commit()
+        return result
+
+
+def unread_counts(deps: Deps, actor: dict) -> dict:
+    """The header badges: unread messages and open to-dos (one cheap query each)."""
+    audience = _audience(actor)
+    with deps.begin() as uow:
+        return {"messages": MessageRepository(uow.session).unread_count(audience),
+                "todos": TodoRepository(uow.session).open_count(audience)}
+
+
+def list_todos(deps: Deps, actor: dict, include_done: bool = False) -> dict:
+    audience = _audience(actor)
+    with deps.begin() as uow:
+        todos = TodoRepository(uow.session)
+        return {"todos": TodoSchema(many=True).dump(todos.for_audience(audience, bool(include_done))),
+                "open": todos.open_count(audience)}
+
+
+def open_todo(deps: Deps, actor: dict, todo_id: str) -> dict:
+    """One to-do of the actor's (marked read); NotFound for anyone else's."""
+    key = uuid_or_not_found(todo_id, "待办事项不存在")
+    with deps.begin() as uow:
+        todo = TodoRepository(uow.session).get_visible(key, _audience(actor))
+        if todo is None:
+            raise NotFound("待办事项不存在")
+        if todo.read_at is None:
+            todo.read_at = datetime.now(UTC)
+        result = TodoSchema().dump(todo)
+        uow.commit()
+        return result
+
+
+def complete_todo(deps: Deps, actor: dict, todo_id: str) -> dict:
+    """An admin closes a follow-up (差评回访); other to-dos end when their case moves on."""
+    key = uuid_or_not_found(todo_id, "待办事项不存在")
+    with deps.begin() as uow:
+        todo = TodoRepository(uow.session).get_visible(key, _audience(actor))
+        if todo is None:
+            raise NotFound("待办事项不存在")
+        if todo.kind != "follow_up":
+            raise Conflict("该待办在业务办理后自动完成，无需手动关闭", code="todo_not_manual")
+        if todo.done_at is None:
+            todo.done_at = datetime.now(UTC)
+            todo.done_reason = "followed_up"
+            audit.record(uow.session, "notify.todo_done", actor_id=actor["id"], subject_id=str(todo.id),
+                         kind=todo.kind, reason="followed_up")
+        result = TodoSchema().dump(todo)
+        uow.commit()
+        return result
