@@ -1,8 +1,10 @@
 """The load of `make cluster-test`: the journeys of `make load` (load/journeys.py, load/review.py)
 at a moderate rate, in threads of the test's own process, through HAProxy. Enterprises register
-(a province reviewer approves them), fill their records, then alternate CIP 安全生产许可
-applications and batches of 安管人员 declarations; city and province reviewers work their
-desks. Every request is recorded as (seconds since the load began, step, status)."""
+(a province reviewer approves them), fill their records, submit one CIP 安全生产许可
+application (an enterprise holding the licence may not apply anew) and report a batch of 安管人员
+declarations; then the next enterprise registers; city and province reviewers work their
+desks. Every request is recorded as (sent, answered: seconds since the load
+began; step; status)."""
 
 from __future__ import annotations
 
@@ -84,21 +86,25 @@ class Driver:
     # --- the virtual users --------------------------------------------------------------
 
     def enterprise(self, n: int) -> None:
+        """One enterprise after another (an enterprise holds one CIP licence, so applies once)."""
+        while not self.stopping.is_set():
+            self.one_enterprise()
+
+    def one_enterprise(self) -> None:
+        """Registration and records, its application (up to 3 attempts), a personnel batch."""
         api = self.api()
         while not self.stopping.is_set():
-            if self.attempt("registration", lambda: (journeys.register_enterprise(api, self.mails),
-                                                    journeys.fill_records(api))):
+            if self.attempt("registration", lambda: (
+                    journeys.register_enterprise(api, self.mails), journeys.fill_records(api))):
                 break
-        turn = n
-        while not self.stopping.is_set():
-            if turn % 2 == 0:
-                self.attempt("permits application", lambda: journeys.permits_application(
-                    api, self.commitment, self.submitted))
-            else:
-                self.attempt("personnel batch", lambda: journeys.personnel_batch(
-                    api, self.commitment, self.reported, size=2))
-            turn += 1
-            self.stopping.wait(2)
+        for _ in range(3):
+            if self.stopping.is_set() or self.attempt(
+                    "permits application",
+                    lambda: journeys.permits_application(api, self.commitment, self.submitted)):
+                break
+        if not self.stopping.is_set():
+            self.attempt("personnel batch", lambda: journeys.personnel_batch(
+                api, self.commitment, self.reported, size=2))
 
     def reviewer(self, login: str) -> None:
         api = self.api()
