@@ -34,7 +34,7 @@ load: bootstrap
 
 # Issue 18: the platform on six network namespaces of this machine (3 RabbitMQ nodes, 2 services
 # hosts behind HAProxy, an agency host with a PostgreSQL replica) under journeys, with faults.
-# Needs root; about 15 minutes; not in `make test`. See docs/operations.md.
+# Needs root; about 8 minutes; not in `make test`. See docs/operations.md.
 LOAD_SECONDS ?= 300
 cluster-test: bootstrap
 	$(PY) -m deploy.cluster_test --load-seconds $(LOAD_SECONDS)
