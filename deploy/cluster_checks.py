@@ -97,6 +97,14 @@ def drain_rates(samples: Sequence[tuple[float, int]], phases: Sequence[Phase]
     return rates
 
 
+def consumers_by_phase(samples: Sequence[tuple[float, int]], phases: Sequence[Phase]
+                       ) -> dict[int, int | None]:
+    """The most consumers seen on review's RPC queue in each phase (one per review process):
+    shows each added instance taking work from the same queue."""
+    return {p.instances: max((n for t, n in samples if p.start <= t <= p.end), default=None)
+            for p in phases}
+
+
 def nonempty(depths: Mapping[str, int], ignore: Iterable[str] = ()) -> dict[str, int]:
     """Queues still holding messages (reply queues of RPC callers excluded, as ``ignore``)."""
     skip = set(ignore)

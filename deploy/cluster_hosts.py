@@ -184,10 +184,3 @@ def management(host: str, path: str, password: str, **params: str) -> requests.R
 def running_nodes(host: str, password: str) -> set[str]:
     response = management(host, "nodes", password)
     return {n["name"] for n in response.json() if n.get("running")} if response.ok else set()
-
-
-def connect(host: str, password: str) -> pika.BlockingConnection:
-    return pika.BlockingConnection(pika.ConnectionParameters(
-        host=address(host), port=5672, virtual_host=VHOST,
-        credentials=pika.PlainCredentials(USER, password), connection_attempts=1,
-        socket_timeout=5, blocked_connection_timeout=10))

@@ -27,9 +27,10 @@ from deploy.cluster_hosts import (
     bridge_address,
     sh,
 )
-from deploy.processes import read_pid, start_process, stop_processes
+from deploy.processes import start_process, stop_processes
 from services.common.config import PROJECT_ROOT, SERVICE_NAMES, load_config
 
+ALL_SERVICES = tuple(SERVICE_NAMES)
 HTTP_PORT = 8700  # HAProxy's front door for the gateways, on the bridge address
 AGENCY_QUEUE = "cluster-test-agency"
 REPLICA_PORT = 5433
@@ -160,10 +161,6 @@ def start_host(password: str, host: str, components: tuple[str, ...]) -> None:
         start_component(password, host, component)
 
 
-def running(password: str, host: str, component: str) -> bool:
-    return read_pid(component, config_for(password, host)) is not None
-
-
 def healthz() -> int:
     return requests.get(f"http://{bridge_address()}:{HTTP_PORT}/healthz", timeout=15).status_code
 
@@ -171,8 +168,6 @@ def healthz() -> int:
 def gateway_up(host: str) -> bool:
     return requests.get(f"http://{address(host)}:8700/healthz", timeout=15).status_code == 200
 
-
-ALL_SERVICES = tuple(SERVICE_NAMES)
 
 
 # --- the agency consumer ----------------------------------------------------------------

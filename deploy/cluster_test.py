@@ -48,6 +48,7 @@ from deploy.cluster_checks import (
     Verdict,
     Window,
     agency_stream,
+    consumers_by_phase,
     dead_letters,
     drain_rates,
     expired_requests,
@@ -94,14 +95,18 @@ class Broker:
 
     def queues(self) -> list[dict[str, Any]]:
         return self.get(f"queues/{VHOST}", columns="name,messages,leader,node,message_stats.ack,"
-                                                   "members,online,type")
+                                                   "members,online,type,consumers")
 
     def depths(self) -> dict[str, int]:
         return {q["name"]: int(q.get("messages") or 0) for q in self.queues()}
 
-    def review_acks(self) -> int:
-        return sum(int((q.get("message_stats") or {}).get("ack") or 0) for q in self.queues()
+    def review_acks(self) -> tuple[int, int]:
+        """(acks on review's queues so far, consumers of its RPC queue)."""
+        queues = self.queues()
+        acks = sum(int((q.get("message_stats") or {}).get("ack") or 0) for q in queues
                    if review_queue(q["name"]))
+        return acks, next((int(q.get("consumers") or 0) for q in queues
+                           if q["name"] == "rpc-review"), 0)
 
 
 class Sampler(threading.Thread):
@@ -111,6 +116,7 @@ class Sampler(threading.Thread):
         super().__init__(daemon=True, name="sampler")
         self.broker, self.driver = broker, driver
         self.acks: list[tuple[float, int]] = []
+        self.consumers: list[tuple[float, int]] = []
         self.health: list[tuple[float, int | None]] = []
         self.stopping = threading.Event()
 
@@ -118,7 +124,9 @@ class Sampler(threading.Thread):
         while not self.stopping.wait(5):
             at = self.driver.now()
             try:
-                self.acks.append((at, self.broker.review_acks()))
+                acks, consumers = self.broker.review_acks()
+                self.acks.append((at, acks))
+                self.consumers.append((at, consumers))
             except (requests.RequestException, ValueError):
                 pass
             try:
@@ -277,6 +285,8 @@ def check(password: str, driver: Driver, sampler: Sampler, windows: list[Window]
         figures["fault windows (s since load start)"] = {
             w.name: f"{w.start:.0f}-{w.end:.0f}" for w in windows}
         figures["review drain rate (acks/s) by instances"] = drain_rates(sampler.acks, phases)
+        figures["rpc-review consumers seen by instances"] = consumers_by_phase(sampler.consumers,
+                                                                               phases)
         settle(lambda: sum(1 for n in broker.get("nodes") if n.get("running")) == 3, 300,
                "the killed RabbitMQ node back in the cluster")
         minority = [q["name"] for q in broker.queues()

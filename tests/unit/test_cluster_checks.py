@@ -7,6 +7,7 @@ from deploy.cluster_checks import (
     Verdict,
     Window,
     agency_stream,
+    consumers_by_phase,
     dead_letters,
     drain_rates,
     expired_requests,
@@ -81,3 +82,9 @@ def test_haproxy_config_lists_every_broker_and_gateway():
     assert text.count(":5672 check") == len(BROKERS)
     assert text.count(":8700 check") == len(SERVICES_HOSTS)
     assert "retry-on conn-failure" in text
+
+
+def test_consumers_by_phase_takes_the_most_seen_in_each():
+    samples = [(5, 1), (45, 1), (55, 2), (95, 2), (105, 3), (140, 2)]
+    phases = [Phase(1, 0, 50), Phase(2, 50, 100), Phase(3, 100, 150), Phase(4, 200, 250)]
+    assert consumers_by_phase(samples, phases) == {1: 1, 2: 2, 3: 3, 4: None}
