@@ -25,6 +25,8 @@ installed libpangoft2-1.0-0 || missing+=(libpangoft2-1.0-0)
 installed libzbar0 || missing+=(libzbar0)
 # promtool checks deploy/monitoring (scrape configs, alert rules and their unit tests).
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# `make cluster-test` puts two gateways (and the cluster's AMQP port) behind HAProxy.
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
@@ -47,6 +49,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     if [[ " ${missing[*]} " == *" prometheus "* ]]; then  # only promtool is wanted
         service prometheus stop >/dev/null 2>&1 || true
+    fi
+    if [[ " ${missing[*]} " == *" haproxy "* ]]; then  # the cluster test runs its own
+        service haproxy stop >/dev/null 2>&1 || true
     fi
 fi
 

@@ -139,7 +139,20 @@ class PlatformRpc(Rpc):
         except (OSError, KombuError, AMQPError) as exc:
             log.warning("reply to %s lost, the broker is unreachable: %s",
                         worker_ctx.call_id, exc)  # type: ignore[attr-defined]
+            ack_after_lost_reply(self.rpc_consumer.queue_consumer, message)
             return result, exc_info
+
+
+def ack_after_lost_reply(queue_consumer: Any, message: object) -> None:
+    """The request ran: acknowledge it although its reply was lost (nameko acks only after a
+    sent reply). Unacknowledged, it stayed held by this live consumer for good (found by `make
+    cluster-test`: a services host cut off the network for 20 s), counted in the queue and
+    taking a prefetch slot. If the consumer's own connection is broken too, the broker returns
+    the request when that connection closes; a redelivery past its deadline is dropped unrun."""
+    try:
+        queue_consumer.ack_message(message)
+    except (OSError, KombuError, AMQPError) as exc:
+        log.warning("could not acknowledge a request whose reply was lost: %s", exc)
 
 
 def service_rpc(method: object) -> object:
