@@ -17,9 +17,9 @@ from services.personnel.declarations import (
     FINAL_STATUSES,
     NEEDS_NO_RECORD,
     REPORTED_STATUSES,
-    prefill,
-    record_status,
 )
+from services.personnel.eligibility import record_status
+from services.personnel.prefill import prefill
 
 PERSON_ATTRS = (
     "id",

@@ -10,7 +10,7 @@ from typing import Any
 from services.common.attachments import attachment_view
 from services.common.localtime import BEIJING
 from services.personnel import declarations as rules
-from services.personnel import domain, records, windows
+from services.personnel import domain, eligibility, records, windows
 from services.personnel.catalogue import CHANGE_ITEMS, Catalogue
 from services.personnel.models import Appeal, Certificate, Declaration, Person, Transfer
 from services.personnel.repository import PersonnelRepository
@@ -56,7 +56,7 @@ def certificate_view(
     types: Catalogue, cert: Certificate, person: Person | None = None, today: date | None = None
 ) -> dict[str, Any]:
     t = types.types.get(cert.type_code)
-    status = rules.record_status(records.record_dict(cert), today or beijing_today(), t)
+    status = eligibility.record_status(records.record_dict(cert), today or beijing_today(), t)
     window = None
     if cert.valid_until and t is not None and status in ("valid", "expired"):
         w = windows.renewal_window(cert.valid_until, t.renewal_rule())

@@ -4,7 +4,9 @@ import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.personnel import declarations as dc
+from services.personnel import eligibility, prefill
 from services.personnel.catalogue import load_catalogue
+from services.personnel.eligibility import check_eligibility
 
 CAT = load_catalogue()
 CONSTRUCTOR = CAT.type("constructor_2")
@@ -203,9 +205,9 @@ def record(**kw):
     return base
 
 
-EXAMS = dc.InMemoryExamRegister([
-    dc.ExamPass(ID, "建筑工程", "NMG0004151"),
-    dc.ExamPass(ID, "机电工程", "NMG0004152"),
+EXAMS = eligibility.InMemoryExamRegister([
+    eligibility.ExamPass(ID, "建筑工程", "NMG0004151"),
+    eligibility.ExamPass(ID, "机电工程", "NMG0004152"),
 ])
 
 
@@ -213,22 +215,22 @@ def ctx(kind, t=CONSTRUCTOR, **kw):
     base = {"certificate_type": t, "kind": kind, "enterprise_id": "ent-a", "today": TODAY,
             "exam_register": EXAMS}
     base.update(kw)
-    return dc.DeclarationContext(**base)
+    return eligibility.DeclarationContext(**base)
 
 
 def test_initial_registration_checks_exam_register_and_numbers():
     form = {"qualification_number": "NMG0004151", "specialties": ["建筑工程"]}
-    dc.check_eligibility(ctx("initial", person=PERSON, form=form))
+    check_eligibility(ctx("initial", person=PERSON, form=form))
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG12345",
+        check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG12345",
                                                                  "specialties": []}))
     assert set(exc.value.fields) == {"qualification_number", "specialties"}
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG0004151",
+        check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG0004151",
                                                                  "specialties": ["公路工程"]}))
     assert exc.value.fields["specialties"][0]["code"] == "exam_not_passed"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG9999999",
+        check_eligibility(ctx("initial", person=PERSON, form={"qualification_number": "NMG9999999",
                                                                  "specialties": ["建筑工程"]}))
     assert exc.value.fields["qualification_number"][0]["code"] == "exam_number_mismatch"
 
@@ -238,11 +240,11 @@ def test_initial_registration_refused_when_employed_elsewhere_or_registered():
                   "certificate_type": "safety"}]
     form = {"qualification_number": "NMG0004151", "specialties": ["建筑工程"]}
     with pytest.raises(Conflict) as exc:
-        dc.check_eligibility(ctx("initial", person=PERSON, form=form, registrations=elsewhere))
+        check_eligibility(ctx("initial", person=PERSON, form=form, registrations=elsewhere))
     assert exc.value.code == "employed_elsewhere" and "乙公司" in exc.value.message
     here = [{"enterprise_id": "ent-a", "status": "valid", "certificate_type": "constructor_2"}]
     with pytest.raises(Conflict) as exc:
-        dc.check_eligibility(ctx("initial", person=PERSON, form=form, registrations=here))
+        check_eligibility(ctx("initial", person=PERSON, form=form, registrations=here))
     assert exc.value.code == "already_registered"
 
 
@@ -250,20 +252,20 @@ def test_over_age_is_refused_for_constructors():
     old = dict(PERSON, birth_date=date(1961, 11, 22))  # 65 and one day
     form = {"qualification_number": "NMG0004151", "specialties": ["建筑工程"]}
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("initial", person=old, form=form))
+        check_eligibility(ctx("initial", person=old, form=form))
     assert exc.value.code == "over_age"
-    dc.check_eligibility(ctx("initial", person=dict(PERSON, birth_date=date(1961, 11, 23)), form=form))
+    check_eligibility(ctx("initial", person=dict(PERSON, birth_date=date(1961, 11, 23)), form=form))
 
 
 def test_safety_new_needs_a_class():
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "D"}))
+        check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "D"}))
     assert "class_code" in exc.value.fields
-    dc.check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "C2"}))
+    check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "C2"}))
     held = [{"enterprise_id": "ent-a", "status": "valid", "certificate_type": "safety", "class_code": "C2"}]
     with pytest.raises(Conflict):
-        dc.check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "C2"}, registrations=held))
-    dc.check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "B"}, registrations=held))
+        check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "C2"}, registrations=held))
+    check_eligibility(ctx("new", SAFETY, person=PERSON, form={"class_code": "B"}, registrations=held))
 
 
 @pytest.mark.parametrize(("valid_until", "today", "code"), [
@@ -275,68 +277,68 @@ def test_safety_new_needs_a_class():
 def test_renewal_window_at_its_edges(valid_until, today, code):
     c = ctx("renewal", record=record(valid_until=valid_until), today=today)
     if code is None:
-        dc.check_eligibility(c)
+        check_eligibility(c)
     else:
         with pytest.raises(InvalidTransition) as exc:
-            dc.check_eligibility(c)
+            check_eligibility(c)
         assert exc.value.code == code
 
 
 def test_tsa_renewal_refused_outside_and_accepted_inside():
     rec = record(certificate_type="transport_safety", valid_until=date(2027, 6, 30))
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("renewal", TSA, record=rec))
+        check_eligibility(ctx("renewal", TSA, record=rec))
     assert "2027年3月30日起方可申请延续" in exc.value.message
-    dc.check_eligibility(ctx("renewal", TSA, record=rec, today=date(2027, 3, 30)))
-    form = dc.prefill(TSA, "renewal", record=rec)
+    check_eligibility(ctx("renewal", TSA, record=rec, today=date(2027, 3, 30)))
+    form = prefill.prefill(TSA, "renewal", record=rec)
     assert form["fields"]["renewal.new_valid_until"]["value"] == "2030-06-30"
 
 
 def test_one_open_declaration_per_certificate():
     open_one = [{"certificate_id": "cert-1", "kind": "change", "status": "province_unaccepted"}]
     with pytest.raises(Conflict) as exc:
-        dc.check_eligibility(ctx("reissue", record=record(), declarations=open_one, form={"reason": "遗失"}))
+        check_eligibility(ctx("reissue", record=record(), declarations=open_one, form={"reason": "遗失"}))
     assert exc.value.code == "open_declaration" and "变更注册" in exc.value.message
     closed = [{"certificate_id": "cert-1", "kind": "change", "status": "approved"}]
-    dc.check_eligibility(ctx("reissue", record=record(), declarations=closed, form={"reason": "遗失"}))
+    check_eligibility(ctx("reissue", record=record(), declarations=closed, form={"reason": "遗失"}))
 
 
 def test_record_of_another_enterprise_and_statuses():
     with pytest.raises(Forbidden):
-        dc.check_eligibility(ctx("reissue", record=record(enterprise_id="ent-b"), form={"reason": "x"}))
+        check_eligibility(ctx("reissue", record=record(enterprise_id="ent-b"), form={"reason": "x"}))
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("reissue", record=record(status="cancelled"), form={"reason": "x"}))
+        check_eligibility(ctx("reissue", record=record(status="cancelled"), form={"reason": "x"}))
     assert exc.value.code == "cancelled"
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("change", record=record(status="transferring"), form={}))
+        check_eligibility(ctx("change", record=record(status="transferring"), form={}))
     assert exc.value.code == "transferring"
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("reissue", record=record(valid_until=date(2026, 11, 1)),
+        check_eligibility(ctx("reissue", record=record(valid_until=date(2026, 11, 1)),
                                  form={"reason": "x"}))
     assert exc.value.code == "expired"
     with pytest.raises(ValidationFailed):
-        dc.check_eligibility(ctx("reissue", record=record(), form={"reason": " "}))
+        check_eligibility(ctx("reissue", record=record(), form={"reason": " "}))
     with pytest.raises(NotFound):
-        dc.check_eligibility(ctx("reissue"))
+        check_eligibility(ctx("reissue"))
 
 
 def test_add_item():
-    dc.check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
+    check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
                                                                 "exam_certificate_number": "NMG0004152"}))
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("add_item", record=record(), form={"specialty": "建筑工程",
+        check_eligibility(ctx("add_item", record=record(), form={"specialty": "建筑工程",
                                                                     "exam_certificate_number": "NMG0004151"}))
     assert exc.value.fields["specialty"][0]["code"] == "already_registered"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("add_item", record=record(), form={"specialty": "矿业工程",
+        check_eligibility(ctx("add_item", record=record(), form={"specialty": "矿业工程",
                                                                     "exam_certificate_number": "NMG0004153"}))
     assert exc.value.fields["specialty"][0]["code"] == "exam_not_passed"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
+        check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
                                                                     "exam_certificate_number": "NMG123"}))
     assert exc.value.fields["exam_certificate_number"][0]["code"] == "format"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
+        check_eligibility(ctx("add_item", record=record(), form={"specialty": "机电工程",
                                                                     "exam_certificate_number": "NMG0004151"}))
     assert exc.value.fields["exam_certificate_number"][0]["code"] == "exam_number_mismatch"
 
@@ -344,101 +346,101 @@ def test_add_item():
 def test_re_registration_only_for_cancelled_people():
     records = [record(status="cancelled", cancelled_on="2017-01-03"),
                record(id="cert-0", status="cancelled", cancelled_on="2012-05-01")]
-    found = dc.find_for_re_registration(records, "张三", ID.lower())
+    found = eligibility.find_for_re_registration(records, "张三", ID.lower())
     assert found["id"] == "cert-1"
     with pytest.raises(NotFound):
-        dc.find_for_re_registration(records, "李四", ID)
+        eligibility.find_for_re_registration(records, "李四", ID)
     with pytest.raises(Conflict) as exc:
-        dc.find_for_re_registration([record()], "张三", ID)
+        eligibility.find_for_re_registration([record()], "张三", ID)
     assert exc.value.code == "still_registered"
     with pytest.raises(ValidationFailed):
-        dc.find_for_re_registration(records, "张三", "")
-    dc.check_eligibility(ctx("re_registration", record=found, enterprise_id="ent-c"))
+        eligibility.find_for_re_registration(records, "张三", "")
+    check_eligibility(ctx("re_registration", record=found, enterprise_id="ent-c"))
     with pytest.raises(Conflict) as exc:
-        dc.check_eligibility(ctx("re_registration", record=record()))
+        check_eligibility(ctx("re_registration", record=record()))
     assert exc.value.code == "still_registered" and "只有已注销的人员" in exc.value.message
-    form = dc.prefill(CONSTRUCTOR, "re_registration", record=found)
+    form = prefill.prefill(CONSTRUCTOR, "re_registration", record=found)
     assert form["fields"]["record.registration_number"]["value"] == "蒙215080907445"
     assert form["fields"]["record.specialties"]["value"] == "建筑工程"
 
 
 def test_change_items():
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("change", record=record(), form={}))
+        check_eligibility(ctx("change", record=record(), form={}))
     assert "企业名称变更、姓名变更、身份证号码变更" in exc.value.message
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("change", record=record(), form={"change_item": "enterprise_name"},
+        check_eligibility(ctx("change", record=record(), form={"change_item": "enterprise_name"},
                                  enterprise_name="甲建筑公司"))
     assert exc.value.code == "nothing_to_change"
-    dc.check_eligibility(ctx("change", record=record(), form={"change_item": "enterprise_name"},
+    check_eligibility(ctx("change", record=record(), form={"change_item": "enterprise_name"},
                              enterprise_name="甲建筑集团有限公司"))
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("change", record=record(), form={"change_item": "name", "new_name": "张三"}))
+        check_eligibility(ctx("change", record=record(), form={"change_item": "name", "new_name": "张三"}))
     assert exc.value.fields["new_name"][0]["code"] == "unchanged"
-    dc.check_eligibility(ctx("change", record=record(), form={"change_item": "name", "new_name": "张叁"}))
+    check_eligibility(ctx("change", record=record(), form={"change_item": "name", "new_name": "张叁"}))
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("change", record=record(), form={"change_item": "id_number",
+        check_eligibility(ctx("change", record=record(), form={"change_item": "id_number",
                                                                   "new_id_number": "150121200001010030"}))
     assert exc.value.fields["new_id_number"][0]["code"] == "check_digit"
-    dc.check_eligibility(ctx("change", record=record(), form={"change_item": "id_number",
+    check_eligibility(ctx("change", record=record(), form={"change_item": "id_number",
                                                               "new_id_number": "150102197401300518"}))
     with pytest.raises(ValidationFailed) as exc:  # safety changes offer name and ID only
-        dc.check_eligibility(ctx("change", SAFETY, record=record(certificate_type="safety", class_code="B"),
+        check_eligibility(ctx("change", SAFETY, record=record(certificate_type="safety", class_code="B"),
                                  form={"change_item": "enterprise_name"}))
     assert exc.value.fields["change_item"][0]["code"] == "invalid"
 
 
 def test_cancellation_reasons_from_the_seed():
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("cancellation", record=record(), form={"reasons": []}))
+        check_eligibility(ctx("cancellation", record=record(), form={"reasons": []}))
     assert exc.value.fields["reasons"][0]["code"] == "required"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("cancellation", record=record(), form={"reasons": ["不想干了"],
+        check_eligibility(ctx("cancellation", record=record(), form={"reasons": ["不想干了"],
                                                                          "applicant": "本人"}))
     assert exc.value.fields["reasons"][0]["code"] == "invalid"
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("cancellation", record=record(), form={"reasons": ["年龄超过65周岁的"]}))
+        check_eligibility(ctx("cancellation", record=record(), form={"reasons": ["年龄超过65周岁的"]}))
     assert "applicant" in exc.value.fields
-    dc.check_eligibility(ctx("cancellation", record=record(valid_until=date(2020, 1, 1)),
+    check_eligibility(ctx("cancellation", record=record(valid_until=date(2020, 1, 1)),
                              form={"reasons": ["注册有效期限届满未延续注册的"], "applicant": "聘用企业"}))
     with pytest.raises(ValidationFailed):
-        dc.check_eligibility(ctx("cancellation", SAFETY, record=record(certificate_type="safety"), form={}))
-    dc.check_eligibility(ctx("cancellation", SAFETY, record=record(certificate_type="safety"),
+        check_eligibility(ctx("cancellation", SAFETY, record=record(certificate_type="safety"), form={}))
+    check_eligibility(ctx("cancellation", SAFETY, record=record(certificate_type="safety"),
                              form={"reason": "已与聘用企业解除聘用合同关系"}))
 
 
 def test_transfer_out_and_in_eligibility():
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("transfer_out", record=record(), form={"to_enterprise_id": "ent-a"}))
+        check_eligibility(ctx("transfer_out", record=record(), form={"to_enterprise_id": "ent-a"}))
     assert exc.value.fields["to_enterprise_id"][0]["code"] == "same_enterprise"
-    dc.check_eligibility(ctx("transfer_out", record=record(), form={"to_enterprise_id": "ent-b"}))
+    check_eligibility(ctx("transfer_out", record=record(), form={"to_enterprise_id": "ent-b"}))
     moving = record(status="transferring", transfer_to="ent-b")
-    dc.check_eligibility(ctx("transfer_in", record=moving, enterprise_id="ent-b"))
+    check_eligibility(ctx("transfer_in", record=moving, enterprise_id="ent-b"))
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("transfer_in", record=moving, enterprise_id="ent-c"))
+        check_eligibility(ctx("transfer_in", record=moving, enterprise_id="ent-c"))
     assert exc.value.code == "not_transferring_here"
-    dc.check_eligibility(ctx("transfer_out", TSA, record=record(certificate_type="transport_safety")))
+    check_eligibility(ctx("transfer_out", TSA, record=record(certificate_type="transport_safety")))
 
 
 def test_supplement_rules():
     imported = record(imported=True)
-    dc.check_supplement(imported, [])
-    dc.check_eligibility(ctx("supplement", record=imported))
+    eligibility.check_supplement(imported, [])
+    check_eligibility(ctx("supplement", record=imported))
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_supplement(record(), [])
+        eligibility.check_supplement(record(), [])
     assert exc.value.code == "not_imported"
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_supplement(imported, [{"certificate_id": "cert-1", "status": "draft"}])
+        eligibility.check_supplement(imported, [{"certificate_id": "cert-1", "status": "draft"}])
     assert exc.value.code == "open_declaration"
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_supplement(imported, [{"certificate_id": "cert-1", "status": "approved"}])
+        eligibility.check_supplement(imported, [{"certificate_id": "cert-1", "status": "approved"}])
     assert exc.value.code == "supplement_closed" and "请办理变更" in exc.value.message
-    dc.check_supplement(imported, [{"certificate_id": "cert-1", "status": "deleted"},
+    eligibility.check_supplement(imported, [{"certificate_id": "cert-1", "status": "deleted"},
                                    {"certificate_id": "other", "status": "approved"}])
 
 
 def test_prefill_from_the_record():
-    form = dc.prefill(CONSTRUCTOR, "renewal", record=record(specialties=["建筑工程", "机电工程"]),
+    form = prefill.prefill(CONSTRUCTOR, "renewal", record=record(specialties=["建筑工程", "机电工程"]),
                       enterprise={"name": "甲建筑公司", "uscc": "91650100228680962Y"})
     f = form["fields"]
     assert f["person.name"] == {"label": "姓名", "value": "张三"}
@@ -448,30 +450,30 @@ def test_prefill_from_the_record():
     assert f["renewal.new_valid_until"]["value"] == "2030-01-31"
     assert f["enterprise.uscc"]["value"] == "91650100228680962Y"
     assert form["inputs"] == ["renew_specialties"]
-    assert dc.prefill(CONSTRUCTOR, "cancellation", record=record())["inputs"] == ["reasons", "applicant"]
-    assert dc.prefill(CONSTRUCTOR, "transfer_out", record=record())["inputs"] == ["to_enterprise_id"]
-    safety_form = dc.prefill(SAFETY, "change", record=record(class_code="C1"))
+    assert prefill.prefill(CONSTRUCTOR, "cancellation", record=record())["inputs"] == ["reasons", "applicant"]
+    assert prefill.prefill(CONSTRUCTOR, "transfer_out", record=record())["inputs"] == ["to_enterprise_id"]
+    safety_form = prefill.prefill(SAFETY, "change", record=record(class_code="C1"))
     assert safety_form["fields"]["record.class_code"]["value"] == "C1（专职安全生产管理人员（机械类））"
-    assert dc.prefill(SAFETY, "new", person=PERSON)["inputs"] == ["person", "class_code"]
+    assert prefill.prefill(SAFETY, "new", person=PERSON)["inputs"] == ["person", "class_code"]
 
 
 def test_qualification_correction():
-    out = dc.qualification_correction(pre_registered=True, status="province_unaccepted",
+    out = prefill.qualification_correction(pre_registered=True, status="province_unaccepted",
                                       detected_number="D215012345", entered_number=None,
                                       copy_attachment_id=None)
     assert out == {"qualification_number": "D215012345", "qualification_copy": None}
     with pytest.raises(ValidationFailed) as exc:
-        dc.qualification_correction(pre_registered=True, status="under_review", detected_number=None,
+        prefill.qualification_correction(pre_registered=True, status="under_review", detected_number=None,
                                     entered_number="", copy_attachment_id=None)
     assert set(exc.value.fields) == {"qualification_number", "qualification_copy"}
-    out = dc.qualification_correction(pre_registered=True, status="under_review", detected_number=None,
+    out = prefill.qualification_correction(pre_registered=True, status="under_review", detected_number=None,
                                       entered_number=" D1 ", copy_attachment_id="att")
     assert out == {"qualification_number": "D1", "qualification_copy": "att"}
     with pytest.raises(InvalidTransition):
-        dc.qualification_correction(pre_registered=False, status="under_review", detected_number="x",
+        prefill.qualification_correction(pre_registered=False, status="under_review", detected_number="x",
                                     entered_number=None, copy_attachment_id=None)
     with pytest.raises(InvalidTransition):
-        dc.qualification_correction(pre_registered=True, status="draft", detected_number="x",
+        prefill.qualification_correction(pre_registered=True, status="draft", detected_number="x",
                                     entered_number=None, copy_attachment_id=None)
 
 
@@ -525,30 +527,30 @@ def test_approval_effects():
 def test_lapsed_renewal_names_the_rule_and_other_operations_are_refused():
     lapsed = record(valid_until=date(2026, 9, 22))
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("renewal", record=lapsed))
+        check_eligibility(ctx("renewal", record=lapsed))
     assert "需重新报名考试" in exc.value.message and "2026年11月22日" in exc.value.message
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("reissue", record=lapsed, form={"reason": "遗失"}))
+        check_eligibility(ctx("reissue", record=lapsed, form={"reason": "遗失"}))
     assert exc.value.code == "lapsed"
 
 
 def test_electrician_join_checks_the_certificate_number():
     electrician = CAT.type("electrician")
     with pytest.raises(ValidationFailed) as exc:
-        dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": "12"}))
+        check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": "12"}))
     assert exc.value.fields["certificate_number"][0]["code"] == "format"
-    dc.check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": ID}))
+    check_eligibility(ctx("join", electrician, person=PERSON, form={"certificate_number": ID}))
 
 
 def test_tsa_transfer_in_request():
     rec = record(certificate_type="transport_safety", enterprise_id="ent-a")
     regs = [{"enterprise_id": "ent-a", "enterprise_name": "甲建筑公司", "status": "valid"}]
-    dc.check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=regs))
+    check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=regs))
     third = [*regs, {"enterprise_id": "ent-c", "enterprise_name": "丙公司", "status": "valid"}]
     with pytest.raises(Conflict) as exc:
-        dc.check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=third))
+        check_eligibility(ctx("transfer_in", TSA, record=rec, enterprise_id="ent-b", registrations=third))
     assert "丙公司" in exc.value.message
     with pytest.raises(InvalidTransition) as exc:
-        dc.check_eligibility(ctx("transfer_in", TSA, record=dict(rec, status="cancelled"),
+        check_eligibility(ctx("transfer_in", TSA, record=dict(rec, status="cancelled"),
                                  enterprise_id="ent-b"))
     assert exc.value.code == "cancelled"

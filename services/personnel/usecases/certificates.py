@@ -10,8 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
-from services.personnel import declarations as rules
-from services.personnel import domain, exam_import, records, views
+from services.personnel import domain, eligibility, exam_import, records, views
 from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
@@ -107,7 +106,7 @@ def update_certificate_record(deps: Deps, actor: dict, certificate_id: str, data
         payload = load_or_fail(CertificateRecordSchema(), {"type_code": cert.type_code, **(data or {})})
         if payload.get("expected_version") is not None and payload["expected_version"] != cert.version:
             raise Conflict(STALE, code="stale_version")
-        rules.check_supplement(
+        eligibility.check_supplement(
             records.record_dict(cert),
             [
                 {"certificate_id": str(d.certificate_id), "status": d.status}
@@ -225,7 +224,7 @@ def find_for_re_registration(deps: Deps, actor: dict, query: dict) -> dict:
             for cert in repo.certificates_of_person(person.id):
                 if not q.get("type_code") or cert.type_code == q["type_code"]:
                     candidates.append(records.record_dict(cert, person))
-        found = rules.find_for_re_registration(candidates, str(q.get("name") or ""), number)
+        found = eligibility.find_for_re_registration(candidates, str(q.get("name") or ""), number)
         cert = repo.certificate(uuid.UUID(found["id"]))
         uow.audit(
             "personnel.re_registration.lookup",

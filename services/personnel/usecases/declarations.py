@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import domain, records
+from services.personnel import domain, eligibility, prefill, records
 from services.personnel.events import CASE_REF_PREFIX
 from services.personnel.models import Certificate, Declaration, Person, Transfer
 from services.personnel.repository import PersonnelRepository
@@ -40,9 +40,9 @@ class _RepoExamRegister:
     def __init__(self, repo: PersonnelRepository) -> None:
         self.repo = repo
 
-    def passes_of(self, id_number: str) -> list[rules.ExamPass]:
+    def passes_of(self, id_number: str) -> list[eligibility.ExamPass]:
         return [
-            rules.ExamPass(p.id_number, p.specialty, p.certificate_number, p.name, p.passed_on)
+            eligibility.ExamPass(p.id_number, p.specialty, p.certificate_number, p.name, p.passed_on)
             for p in self.repo.exam_passes(id_number)
         ]
 
@@ -57,7 +57,7 @@ def context(
     cert: Certificate | None,
     form: dict,
     enterprise_name: str | None,
-) -> rules.DeclarationContext:
+) -> eligibility.DeclarationContext:
     # The declarations the one-open-declaration rule looks at: those on a certificate, and
     # this enterprise's new registrations of the same type (another type is another register).
     own = [
@@ -65,7 +65,7 @@ def context(
         for d in repo.declarations_of_person(person.id)
         if d.certificate_id is not None or (d.enterprise_id == eid and d.type_code == t.code)
     ]
-    return rules.DeclarationContext(
+    return eligibility.DeclarationContext(
         certificate_type=t,
         kind=kind,
         enterprise_id=str(eid),
@@ -159,7 +159,7 @@ def create_declaration(
             ):
                 raise s.refused(deps, actor, cert.id, "certificate", NotFound(CERT_NOT_FOUND))
         form = dict(data.get("form") or {})
-        rules.check_eligibility(context(deps, repo, t, kind, eid, person, cert, form, recs.get("name")))
+        eligibility.check_eligibility(context(deps, repo, t, kind, eid, person, cert, form, recs.get("name")))
         form = clean_form(deps, t, kind, form)
         state = rules.new_declaration(t, kind, origin)
         did = uuid.uuid4()
@@ -267,7 +267,7 @@ def correct_qualification(deps: Deps, actor: dict, declaration_id: str, payload:
                     declaration_id=decl.id,
                 ).id
             )
-        result = rules.qualification_correction(
+        result = prefill.qualification_correction(
             pre_registered=decl.pre_registered,
             status=decl.status,
             detected_number=None,
@@ -328,7 +328,8 @@ def update_declaration(deps: Deps, actor: dict, declaration_id: str, payload: di
         cert = repo.certificate(decl.certificate_id) if decl.certificate_id else None
         ctx = context(deps, repo, t, decl.kind, decl.enterprise_id, person, cert, form, decl.enterprise_name)
         others = [d for d in ctx.declarations if d["id"] != str(decl.id)]
-        rules.check_eligibility(rules.DeclarationContext(**{**ctx.__dict__, "declarations": others}))
+        others_ctx = eligibility.DeclarationContext(**{**ctx.__dict__, "declarations": others})
+        eligibility.check_eligibility(others_ctx)
         decl.form = clean_form(deps, t, decl.kind, form)
         decl.updated_at = _now()
         s.history(

@@ -9,7 +9,7 @@ from services.common import review_cases
 from services.common.errors import Forbidden, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import records, views
+from services.personnel import eligibility, records, views
 from services.personnel.events import REVIEW_REQUESTED, REVIEW_WITHDRAWN
 from services.personnel.models import Declaration
 from services.personnel.schemas import IdsSchema, WithdrawalDecisionSchema
@@ -67,7 +67,7 @@ def report_one(deps: Deps, uow: Any, decl: Declaration, recs: dict, actor: dict)
         deps, repo, t, decl.kind, decl.enterprise_id, person, cert, decl.form or {}, recs.get("name")
     )
     others = [d for d in ctx.declarations if d["id"] != str(decl.id)]
-    rules.check_eligibility(rules.DeclarationContext(**{**ctx.__dict__, "declarations": others}))
+    eligibility.check_eligibility(eligibility.DeclarationContext(**{**ctx.__dict__, "declarations": others}))
     decl.enterprise_name = recs.get("name") or decl.enterprise_name
     decl.region_code = recs.get("region_code") or decl.region_code or DEFAULT_REGION
     s.move(deps, uow, decl, "report", "enterprise", actor, note="确认承诺书后上报")

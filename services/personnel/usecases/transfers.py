@@ -18,7 +18,7 @@ from services.common.errors import (
 )
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import domain, records, views
+from services.personnel import domain, eligibility, records, views
 from services.personnel.events import TRANSFER_REQUESTED
 from services.personnel.models import Declaration, Transfer
 from services.personnel.schemas import IdsSchema, RequestTransferSchema, TransferOutSchema
@@ -138,7 +138,7 @@ def transfer_out(deps: Deps, actor: dict, payload: dict) -> dict:
         t = deps.types.type(cert.type_code)
         if "transfer_out" not in t.operations or t.operation("transfer_out").consent:
             raise InvalidTransition(f"{t.name}的调转须由本人申请，企业同意后办理", code="not_offered")
-        status = rules.record_status(records.record_dict(cert), _today(), t)
+        status = eligibility.record_status(records.record_dict(cert), _today(), t)
         if status != "valid":
             raise InvalidTransition(
                 f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能调出", code=status
@@ -300,7 +300,7 @@ def request_transfer(deps: Deps, actor: dict, payload: dict) -> dict:
         t = deps.types.type(cert.type_code)
         if not t.operations.get(f"transfer_{direction}") or not t.operation(f"transfer_{direction}").consent:
             raise InvalidTransition(f"{t.name}不办理本人调动申请", code="not_offered")
-        status = rules.record_status(records.record_dict(cert), _today(), t)
+        status = eligibility.record_status(records.record_dict(cert), _today(), t)
         if status not in ("valid", "expired"):
             raise InvalidTransition(
                 f"证书状态为“{views.CERT_STATUS_LABELS.get(status, status)}”，不能申请调动", code=str(status)
