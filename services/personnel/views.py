@@ -9,8 +9,8 @@ from typing import Any
 
 from services.common.attachments import attachment_view
 from services.common.localtime import BEIJING
+from services.personnel import appeals, domain, eligibility, records, windows
 from services.personnel import declarations as rules
-from services.personnel import domain, eligibility, records, windows
 from services.personnel.catalogue import CHANGE_ITEMS, Catalogue
 from services.personnel.models import Appeal, Certificate, Declaration, Person, Transfer
 from services.personnel.repository import PersonnelRepository
@@ -267,10 +267,10 @@ def appeal_view(repo: PersonnelRepository, row: Appeal) -> dict[str, Any]:
         "person_id": str(row.person_id),
         "person_name": person.name if person else None,
         "kind": row.kind,
-        "kind_label": domain.ANOMALY_KINDS.get(row.kind, row.kind),
+        "kind_label": appeals.ANOMALY_KINDS.get(row.kind, row.kind),
         "detail": row.detail,
         "status": row.status,
-        "status_label": domain.APPEAL_STATUSES.get(row.status, row.status),
+        "status_label": appeals.APPEAL_STATUSES.get(row.status, row.status),
         "deadline": _iso(row.deadline),
         "explanation": row.explanation,
         "evidence": list(row.evidence or []),

@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw
 from services.common import validators as ids
 from services.common.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from services.personnel import domain as d
+from services.personnel.appeals import appeal_step, dual_employment_anomalies, raise_anomaly
 
 TODAY = date(2026, 11, 23)
 # Synthetic numbers with correct GB 11643 check digits (computed, not copied).
@@ -339,47 +340,47 @@ def test_dual_employment_found_and_answered():
             {"person_id": "p1", "enterprise_id": "b", "enterprise_name": "乙公司", "status": "valid"},
             {"person_id": "p2", "enterprise_id": "a", "enterprise_name": "甲公司", "status": "valid"},
             {"person_id": "p2", "enterprise_id": "b", "enterprise_name": "乙公司", "status": "cancelled"}]
-    found = d.dual_employment_anomalies(regs)
+    found = dual_employment_anomalies(regs)
     assert [f["person_id"] for f in found] == ["p1"]
     assert found[0]["enterprise_ids"] == ["a", "b"] and "“甲公司”、“乙公司”" in found[0]["detail"]
-    appeal = d.raise_anomaly("a", "p1", "dual_employment", found[0]["detail"], deadline=date(2026, 12, 1))
+    appeal = raise_anomaly("a", "p1", "dual_employment", found[0]["detail"], deadline=date(2026, 12, 1))
     with pytest.raises(ValidationFailed) as exc:
-        d.appeal_step(appeal, "answer", by="enterprise", today=TODAY, explanation="短")
+        appeal_step(appeal, "answer", by="enterprise", today=TODAY, explanation="短")
     assert fields_of(exc) == {"explanation": ["too_short"], "evidence": ["required"]}
     with pytest.raises(Forbidden):
-        d.appeal_step(appeal, "answer", by="reviewer", today=TODAY, explanation="x" * 20, evidence=["f"])
-    answered = d.appeal_step(appeal, "answer", by="enterprise", today=TODAY,
+        appeal_step(appeal, "answer", by="reviewer", today=TODAY, explanation="x" * 20, evidence=["f"])
+    answered = appeal_step(appeal, "answer", by="enterprise", today=TODAY,
                              explanation="该人员已于2026年3月与乙公司解除劳动合同，见解聘证明。",
                              evidence=["att-1"])
     assert answered.status == "answered" and answered.evidence == ("att-1",)
     with pytest.raises(ValidationFailed):
-        d.appeal_step(answered, "uphold", by="reviewer", opinion=" ")
-    again = d.appeal_step(answered, "ask_more", by="reviewer", opinion="请补充社保缴纳记录")
+        appeal_step(answered, "uphold", by="reviewer", opinion=" ")
+    again = appeal_step(answered, "ask_more", by="reviewer", opinion="请补充社保缴纳记录")
     assert again.status == "open"
-    upheld = d.appeal_step(d.appeal_step(again, "answer", by="enterprise", today=TODAY,
+    upheld = appeal_step(appeal_step(again, "answer", by="enterprise", today=TODAY,
                                          explanation="补充社保缴纳记录，见附件两份材料。",
                                          evidence=["att-2"]),
                            "uphold", by="reviewer", opinion="申辩成立")
     assert upheld.status == "upheld"
     assert [h[0] for h in upheld.history] == ["raise", "answer", "ask_more", "answer", "uphold"]
     with pytest.raises(InvalidTransition):
-        d.appeal_step(upheld, "dismiss", by="reviewer", opinion="x")
+        appeal_step(upheld, "dismiss", by="reviewer", opinion="x")
 
 
 def test_appeal_deadline():
-    appeal = d.raise_anomaly("a", "p", "other", "其他", deadline=date(2026, 11, 22))
+    appeal = raise_anomaly("a", "p", "other", "其他", deadline=date(2026, 11, 22))
     with pytest.raises(InvalidTransition) as exc:
-        d.appeal_step(appeal, "answer", by="enterprise", today=TODAY, explanation="说明情况说明情况说明情况")
+        appeal_step(appeal, "answer", by="enterprise", today=TODAY, explanation="说明情况说明情况说明情况")
     assert exc.value.code == "appeal_overdue"
     with pytest.raises(InvalidTransition):
-        d.appeal_step(appeal, "expire", by="system", today=date(2026, 11, 22))
-    assert d.appeal_step(appeal, "expire", by="system", today=TODAY).status == "expired"
+        appeal_step(appeal, "expire", by="system", today=date(2026, 11, 22))
+    assert appeal_step(appeal, "expire", by="system", today=TODAY).status == "expired"
     # evidence is optional for "other"
-    on_time = d.raise_anomaly("a", "p", "other", "其他", deadline=TODAY)
-    assert d.appeal_step(on_time, "answer", by="enterprise", today=TODAY,
+    on_time = raise_anomaly("a", "p", "other", "其他", deadline=TODAY)
+    assert appeal_step(on_time, "answer", by="enterprise", today=TODAY,
                          explanation="说明情况说明情况说明情况").status == "answered"
     with pytest.raises(ValidationFailed):
-        d.raise_anomaly("a", "p", "unknown", "x")
+        raise_anomaly("a", "p", "unknown", "x")
 
 
 # ---------------------------------------------------------------- key person changed

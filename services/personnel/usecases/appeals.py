@@ -6,15 +6,15 @@ from typing import Any
 
 from services.common.errors import NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
-from services.personnel import domain, views
+from services.personnel import appeals, domain, views
 from services.personnel.models import Appeal
 from services.personnel.schemas import AnomalySchema, AppealAnswerSchema, AppealCloseSchema, UploadSchema
 from services.personnel.usecases import _support as s
 from services.personnel.usecases._support import DEFAULT_REGION, PERSON_NOT_FOUND, Deps, _now, _today, _uuid
 
 
-def domain_appeal(row: Appeal) -> domain.Appeal:
-    return domain.Appeal(
+def domain_appeal(row: Appeal) -> appeals.Appeal:
+    return appeals.Appeal(
         str(row.enterprise_id),
         str(row.person_id),
         row.kind,
@@ -48,7 +48,7 @@ def raise_anomaly(deps: Deps, actor: dict, payload: dict) -> dict:
             raise s.refused(deps, actor, person.id, "anomaly", NotFound(PERSON_NOT_FOUND))
         region = regions[0] or DEFAULT_REGION
         deadline = data["deadline"]
-        appeal = domain.raise_anomaly(str(eid), str(person.id), data["kind"], data["detail"] or "", deadline)
+        appeal = appeals.raise_anomaly(str(eid), str(person.id), data["kind"], data["detail"] or "", deadline)
         row = Appeal(
             enterprise_id=eid,
             person_id=person.id,
@@ -68,7 +68,7 @@ def raise_anomaly(deps: Deps, actor: dict, payload: dict) -> dict:
 
 
 def appeal_step(deps: Deps, uow: Any, row: Appeal, action: str, by: str, actor: dict, **kwargs: Any) -> None:
-    new = domain.appeal_step(domain_appeal(row), action, by=by, today=_today(), **kwargs)
+    new = appeals.appeal_step(domain_appeal(row), action, by=by, today=_today(), **kwargs)
     row.status, row.explanation, row.evidence, row.opinion = (
         new.status,
         new.explanation,
