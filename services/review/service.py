@@ -78,6 +78,7 @@ from services.review.schemas import (
     SelfInspectionSubmitSchema,
     WorkloadQuerySchema,
 )
+from services.review.usecases import dashboard as dashboard_usecase
 
 log = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -784,6 +785,12 @@ class ReviewService(PlatformService):
                               if (d["level"], d["desk_region"]) == (level, desk)],
                     "reviewers": cases.workload(level, desk), "period": period, "done": done}
 
+    @service_rpc
+    def dashboard(self, actor: dict, query: dict | None = None) -> dict:
+        """统计看板: services/review/usecases/dashboard.py."""
+        with self.db.unit_of_work() as uow:
+            return dashboard_usecase.build(uow.session, actor, query, _today(), _calendar())
+
     @staticmethod
     def _finished(cases: CaseRepository, start: date, end: date,
                   level: str | None) -> list[workload_rules.Finished]:
@@ -1131,6 +1138,9 @@ class ReviewService(PlatformService):
         self.sweep_acceptance_once()
         self.sweep_overdue_once()
         self.measure_overdue()
+        with self.db.unit_of_work() as uow:  # the 统计看板's backlog over time
+            dashboard_usecase.record_backlog(uow.session, _today(), _now())
+            uow.commit()
 
     def measure_overdue(self) -> dict[str, int]:
         """The ``qlp_review_cases_overdue`` gauge (alert: cases past their legal deadline)."""

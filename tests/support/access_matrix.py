@@ -83,7 +83,7 @@ group("staff_reads_enterprise", None, [  # reviewers only through a case about t
 ], **{"*": DENY, "anonymous": LOGIN, "reviewer_other_region": HIDDEN, "reviewer_region": HIDDEN,
       "admin": ON})
 group("staff", None, [  # reviewers and admins
-    "/review/.*", "/api/v1/review/(batch|workload|delegations)(/.*)?", f"/api/v1/review/cases/{ID}",
+    "/review/.*", "/api/v1/review/(batch|workload|dashboard|delegations)(/.*)?", f"/api/v1/review/cases/{ID}",
     "/ratings/.*",
     "/api/v1/ratings/stats", "/admin/licences", "/admin/credit", "/api/v1/permits/credit",
     "/admin/exam-passes",  # search: reviewers and admins; the import (POST) is for admins
