@@ -16,7 +16,7 @@ from markupsafe import Markup
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from gateway.dashboard_charts import ratings_series, svg_limit_bars, svg_lines
+from gateway.dashboard_charts import NARROW, WIDTH, ratings_series, svg_limit_bars, svg_lines
 from gateway.http import json_response
 from gateway.openapi import operation
 from services.common.access import actor_from_account
@@ -37,24 +37,26 @@ def query_of(request: Request) -> dict[str, str]:
     return {k: request.args[k] for k in ("from", "to", "desk") if request.args.get(k)}
 
 
-def charts(board: dict[str, Any], ratings: list[dict] | None, scope: str) -> dict[str, Markup]:
-    """The page's three SVG charts from review's board and the ratings series (pure)."""
-    out: dict[str, Markup] = {}
+def charts(board: dict[str, Any], ratings: list[dict] | None, scope: str) -> dict[str, dict[str, Markup]]:
+    """The page's three SVG charts from review's board and the ratings series (pure), each in a
+    wide and a narrow (phone) version: ``{chart: {"wide": svg, "narrow": svg}}``."""
     rows = [(str(r["business_type"]), float(r["average_days"] or 0), float(r["average_limit_days"] or 0),
              int(r["done"])) for r in board["processing"]["by_type"]]
-    out["processing"] = Markup(svg_limit_bars(rows, f"{scope}：各业务平均办理用时与法定时限"))
     points = board["backlog"]
-    out["backlog"] = Markup(svg_lines(
-        [str(p["day"])[5:] for p in points],
-        [("在办", "series-active", [p["active"] for p in points]),
-         ("已超期", "series-overdue", [p["overdue"] for p in points])],
-        f"{scope}：在办与超期案件数走势"))
+    drawn: dict[str, Any] = {
+        "processing": lambda w: svg_limit_bars(rows, f"{scope}：各业务平均办理用时与法定时限", width=w),
+        "backlog": lambda w: svg_lines(
+            [str(p["day"])[5:] for p in points],
+            [("在办", "series-active", [p["active"] for p in points]),
+             ("已超期", "series-overdue", [p["overdue"] for p in points])],
+            f"{scope}：在办与超期案件数走势", width=w),
+    }
     if ratings is not None:
-        out["ratings"] = Markup(svg_lines(
-            [r["month"] for r in ratings],
+        drawn["ratings"] = lambda w: svg_lines(
+            [r["month"] if w >= WIDTH else r["month"][2:] for r in ratings],
             [("平均评分", "series-rating", [r["average"] for r in ratings])],
-            "近十二个月好差评平均分（满分5分）"))
-    return out
+            "近十二个月好差评平均分（满分5分）", width=w)
+    return {key: {"wide": Markup(draw(WIDTH)), "narrow": Markup(draw(NARROW))} for key, draw in drawn.items()}
 
 
 def desk_options(board: dict[str, Any]) -> list[tuple[str, str]]:

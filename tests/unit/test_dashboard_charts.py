@@ -71,7 +71,22 @@ BOARD = {
 def test_page_charts_and_desk_names():
     drawn = charts(BOARD, None, "全部审核队列")
     assert set(drawn) == {"processing", "backlog"}  # notify did not answer: no ratings chart
-    assert "公路养护作业单位资质" in drawn["processing"] and "03-01" in drawn["backlog"]
+    assert "公路养护作业单位资质" in drawn["processing"]["wide"] and "03-01" in drawn["backlog"]["narrow"]
+    assert 'width="360"' in drawn["processing"]["narrow"] and 'width="640"' in drawn["processing"]["wide"]
     assert "ratings" in charts(BOARD, [{"month": "2026-03", "average": 4.0, "count": 1}], "x")
     options = dict(desk_options(BOARD))
     assert options["city:150200"].startswith("包头市") and "150000" not in options["province:150000"]
+
+
+def test_narrow_bars_put_the_figures_under_the_bar_inside_the_width():
+    svg = svg_limit_bars([("承装（修、试）电力设施许可证 登记事项变更", 25.0, 20.0, 2)], "t", width=360)
+    xs = [float(x) for x in re.findall(r'<text x="([0-9.]+)"', svg)]
+    assert xs == [0.0, 0.0] and 'width="360"' in svg
+
+
+def test_end_labels_do_not_crowd_and_an_empty_chart_says_so():
+    labels = [f"L{i}" for i in range(14)]
+    svg = svg_lines(labels, [("在办", "series-active", [1] * 14)], "t")
+    shown = re.findall(r'text-anchor="(?:start|middle|end)">(L\d+)</text>', svg)
+    assert shown[0] == "L0" and shown[-1] == "L13" and "L12" not in shown
+    assert "暂无数据" in svg_lines(["a", "b"], [("x", "series-rating", [None, None])], "t")
