@@ -419,12 +419,14 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
     items = [("/", "首页")]
     if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
         items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
-    items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
+    items += [("/review/dashboard", "统计看板"), ("/review/workload", "工作量统计"),
+              ("/review/delegations", "委托办理"),
               ("/ratings/stats", "好差评"), ("/personnel/registered", "注册人员查询"),
               ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
         items.append(("/admin/campaigns", "企业自查"))
         items.append(("/admin/licences", "证书管理"))
+        items.append(("/admin/safety-records", "安全生产事故记录"))
         items.append(("/admin/exam-passes", "考试合格数据"))
     return items + [("/account/security", "安全设置"), ("/password/change", "修改密码")]

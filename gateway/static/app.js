@@ -67,3 +67,25 @@ document.addEventListener("change", function (event) {
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 }());
+
+// A table (or <pre>) that scrolls sideways on a narrow screen (app.css: tables keep their columns
+// and scroll in their box at 390 px) is a scroll region: it takes the keyboard focus (Tab, then
+// the arrow keys scroll it) — axe's scrollable-region-focusable, issue 16 item 10. Only while it
+// does scroll, so wide screens get no extra tab stops.
+(function () {
+  function mark() {
+    document.querySelectorAll("table, pre").forEach(function (el) {
+      var overflow = window.getComputedStyle(el).overflowX;
+      var scrolls = (overflow === "auto" || overflow === "scroll") && el.scrollWidth > el.clientWidth + 1;
+      if (scrolls && !el.hasAttribute("tabindex")) {
+        el.setAttribute("tabindex", "0");
+        el.dataset.scrollRegion = "1";
+      } else if (!scrolls && el.dataset.scrollRegion) {
+        el.removeAttribute("tabindex");
+        delete el.dataset.scrollRegion;
+      }
+    });
+  }
+  mark();
+  window.addEventListener("resize", mark);
+}());

@@ -5,6 +5,7 @@ endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSE
 """
 
 from gateway.views.account import AccountViews
+from gateway.views.dashboards import DashboardViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
 from gateway.views.home import HomeViews
@@ -14,6 +15,8 @@ from gateway.views.permits import PermitsViews
 from gateway.views.personnel import PersonnelViews
 from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
+from gateway.views.safety_records import SafetyRecordViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
+                                   DashboardViews, SafetyRecordViews)

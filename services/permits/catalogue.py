@@ -71,6 +71,7 @@ LANES = {"normal": "一般程序", "fast_track": "容缺受理", "free_trade_zon
 TRANSACTION_KINDS = {
     "new": "新申请",
     "renewal": "延续",
+    "renewal_no_review": "不再审查延期",  # CIP 安全生产许可证 (services/permits/safety_records.py)
     "simple_change": "简单变更",
     "complex_change": "复杂变更",
     "registration_change": "登记事项变更",
@@ -512,7 +513,7 @@ def _cross_check(data: dict[str, Any]) -> list[str]:
         for dup in sorted({c for c in codes if codes.count(c) > 1}):
             errors.append(f"{base}.attachments: duplicate code “{dup}”")
         renewal = type_data["renewal"]
-        if "renewal" in type_data["transactions"] and not (
+        if {"renewal", "renewal_no_review"} & set(type_data["transactions"]) and not (
                 "deadline_before_expiry_months" in renewal or "deadline_before_expiry_days" in renewal):
             errors.append(f"{base}.renewal: needs deadline_before_expiry_months or _days")
         for cat_code, cat in type_data["categories"].items():

@@ -18,7 +18,8 @@ from services.permits.licences import Licence
 from services.permits.transactions import check_eligibility
 
 # Seed 000's order and words on each certificate row.
-ROW_ACTIONS = {"replacement": "我的换证", "reissue": "遗失补办", "renewal": "延续"}
+ROW_ACTIONS = {"replacement": "我的换证", "reissue": "遗失补办", "renewal": "延续",
+               "renewal_no_review": "不再审查延期"}
 
 
 def start_path(type_code: str, kind: str, licence_id: str) -> str:

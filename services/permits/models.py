@@ -222,3 +222,21 @@ class RecordsRecheck(Base):
     enterprise_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     records_version: Mapped[int] = mapped_column(Integer, default=0)
     rechecked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SafetyRecord(Base):
+    """A production-safety accident or a work-safety administrative penalty an admin recorded
+    for a 安全生产许可证 holder (不再审查延期's condition; services/permits/safety_records.py)."""
+
+    __tablename__ = "safety_records"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    holder_name: Mapped[str] = mapped_column(String(200))
+    licence_number: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20))          # accident / penalty
+    occurred_on: Mapped[date] = mapped_column(Date)
+    deaths: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

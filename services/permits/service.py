@@ -39,6 +39,7 @@ from services.permits.usecases import (
     prechecks,
     rechecks,
     review_answers,
+    safety,
     selectors,
     submission,
 )
@@ -236,6 +237,15 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
     @service_rpc
     def set_credit(self, actor: dict, payload: dict) -> dict:
         return fast_track.set_credit(self.deps, actor, payload)
+
+    # ---- 不再审查延期: safety records (services/permits/usecases/safety.py) ------------------------
+    @service_rpc
+    def safety_records(self, actor: dict) -> list[dict]:
+        return safety.listing(self.deps, actor)
+
+    @service_rpc
+    def record_safety(self, actor: dict, payload: dict) -> dict:
+        return safety.record(self.deps, actor, payload)
 
     @service_rpc
     def credit_eligibility(self, actor: dict, enterprise_id: str | None = None) -> dict:

@@ -35,9 +35,12 @@ from services.permits.catalogue import LANES, TRANSACTION_KINDS, BusinessType
 from services.permits.licences import Licence, LicenceItem, add_months, status_on, validity_until
 
 CHANGE_KINDS = ("registration_change", "simple_change", "complex_change")
+# 延续, and CIP's 不再审查延期 (the same window and outcome; its own condition and materials)
+RENEWAL_KINDS = ("renewal", "renewal_no_review")
 # Kinds that act on an existing licence, and the live statuses each accepts.
 NEEDS_STATUS = {
     "renewal": ("valid",),
+    "renewal_no_review": ("valid",),
     "registration_change": ("valid",),
     "simple_change": ("valid",),
     "complex_change": ("valid",),
@@ -183,7 +186,7 @@ def check_eligibility(kind: str, licence: Licence | None, today: date, *, busine
         reasons.append(f"证书{licence.number}当前状态为“{STATUS_WORDS[live]}”，{label}仅限{allowed}的证书")
 
     held = {item.category: item for item in licence.items}
-    if kind == "renewal":
+    if kind in RENEWAL_KINDS:
         deadline = renewal_deadline(business_type, licence.valid_until)
         if live == "valid" and today > deadline:
             reasons.append(f"延续申请应当在{_renewal_rule(business_type)}提出：证书有效期至"
@@ -255,7 +258,7 @@ def licence_after(kind: str, old_licence: Licence | None, decision: dict[str, An
 
     base = replace(old_licence, issued_on=today, edition=old_licence.edition + 1, status="valid",
                    first_issued_on=old_licence.first_issued_on or old_licence.issued_on)
-    if kind == "renewal":
+    if kind in RENEWAL_KINDS:
         valid_from = old_licence.valid_until + timedelta(days=1)
         new = replace(base, items=items or old_licence.items, valid_from=valid_from,
                       valid_until=validity_until(business_type, valid_from))

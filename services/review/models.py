@@ -188,3 +188,19 @@ class Attachment(AttachmentColumns, Base):
     purpose: Mapped[str] = mapped_column(String(30))   # rectification / self_inspection
     owner_ref: Mapped[str] = mapped_column(String(64))
     label: Mapped[str] = mapped_column(String(200), default="")
+
+
+class DeskBacklogDay(Base):
+    """One desk's open / unclaimed / waiting / overdue counts on one (Beijing) day, refreshed by
+    every sweep of that day (the 统计看板's backlog over time; migration 0007_h5_desk_backlog)."""
+
+    __tablename__ = "desk_backlog_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)
+    desk_region: Mapped[str] = mapped_column(String(6), primary_key=True)
+    active: Mapped[int] = mapped_column(Integer, default=0)
+    unclaimed: Mapped[int] = mapped_column(Integer, default=0)
+    waiting: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

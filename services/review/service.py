@@ -22,7 +22,16 @@ from services.common.events import reliable_event_handler
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.review.events import REVIEW_REQUESTED, REVIEW_WITHDRAWN
-from services.review.usecases import _support, delegations, desk, enterprise_side, intake, selectors, sweeps
+from services.review.usecases import (
+    _support,
+    dashboard,
+    delegations,
+    desk,
+    enterprise_side,
+    intake,
+    selectors,
+    sweeps,
+)
 
 
 def _sweep_seconds() -> float:
@@ -136,6 +145,10 @@ class ReviewService(PlatformService):
         return selectors.workload(self.deps, actor, query)
 
     @service_rpc
+    def dashboard(self, actor: dict, query: dict | None = None) -> dict:
+        return dashboard.show(self.deps, actor, query)
+
+    @service_rpc
     def delegate(self, actor: dict, payload: dict) -> dict:
         return delegations.delegate(self.deps, actor, payload)
 
@@ -200,6 +213,7 @@ class ReviewService(PlatformService):
         self.sweep_acceptance_once()
         self.sweep_overdue_once()
         self.measure_overdue()
+        dashboard.record_backlog_now(self.deps)  # the 统计看板's backlog over time
 
     def measure_overdue(self) -> dict[str, int]:
         return sweeps.measure_overdue(self.deps)

@@ -83,9 +83,11 @@ group("staff_reads_enterprise", None, [  # reviewers only through a case about t
 ], **{"*": DENY, "anonymous": LOGIN, "reviewer_other_region": HIDDEN, "reviewer_region": HIDDEN,
       "admin": ON})
 group("staff", None, [  # reviewers and admins
-    "/review/.*", "/api/v1/review/(batch|workload|delegations)(/.*)?", f"/api/v1/review/cases/{ID}",
+    "/review/.*", "/api/v1/review/(batch|workload|dashboard|delegations)(/.*)?", f"/api/v1/review/cases/{ID}",
     "/ratings/.*",
-    "/api/v1/ratings/stats", "/admin/licences", "/admin/credit", "/api/v1/permits/credit",
+    "/api/v1/ratings/stats", "/admin/licences", "/admin/safety-records",
+    "/admin/credit", "/api/v1/permits/credit",
+    "/api/v1/permits/safety-records",  # reading: reviewers and admins; recording (POST): admins
     "/admin/exam-passes",  # search: reviewers and admins; the import (POST) is for admins
     f"/admin/accounts/{ID}/reset-password", "/personnel/appeals/raise", f"/personnel/appeals/{ID}/close",
     f"/api/v1/personnel/appeals/{ID}/close",

@@ -20,7 +20,7 @@ from services.permits import lane_access, lifecycle, prefill, transactions
 from services.permits.catalogue import LANES, TRANSACTION_KINDS
 from services.permits.models import Application
 from services.permits.schemas import CreateDraftSchema, UpdateDraftSchema
-from services.permits.usecases import views
+from services.permits.usecases import safety, views
 from services.permits.usecases._support import (
     DEFAULT_REGION,
     LICENCE_NOT_FOUND,
@@ -64,6 +64,7 @@ def create_draft(deps: Deps, actor: dict, payload: dict) -> dict:
                 nature=data.get("nature"),
                 submitter=data.get("submitter"),
             ).require()
+            safety.require_no_review_condition(uow, data["transaction_kind"], held, today)
             lane_access.require(bt, data["transaction_kind"], data["lane"],
                                 lane_access.record_from(uow.credit, eid, today), today)
             app = Application(

@@ -21,7 +21,7 @@ from services.permits.events import (
 )
 from services.permits.models import Application, OwedMaterial
 from services.permits.schemas import CorrectionValuesSchema
-from services.permits.usecases import views
+from services.permits.usecases import safety, views
 from services.permits.usecases._support import (
     DEFAULT_REGION,
     OWED_DAYS,
@@ -117,6 +117,7 @@ def submit(
         today = _today()
         lane_access.require(deps.catalogue.type(app.type_code), app.transaction_kind, app.lane,
                             lane_access.record_from(uow.credit, app.enterprise_id, today), today)
+        safety.require_for_application(uow, app, today)  # 不再审查延期's condition
         app.submit_key = key
         app.submitted_at = _now()
         app.revision = 1
