@@ -123,3 +123,10 @@ class PermitsClient(ServiceClient):
 
     def set_credit(self, actor: Actor, payload: dict) -> Row:
         return self._rpc("set_credit", actor, payload)
+
+    # ---- 安全生产事故记录 (CIP 不再审查延期's condition) -----------------------------------------
+    def safety_records(self, actor: Actor) -> list[Row]:
+        return self._rpc("safety_records", actor)
+
+    def record_safety(self, actor: Actor, payload: dict) -> Row:
+        return self._rpc("record_safety", actor, payload)

@@ -47,6 +47,9 @@ class ReviewClient(ServiceClient):
     def workload(self, actor: Actor, query: dict | None = None) -> Row:
         return self._rpc("workload", actor, query)
 
+    def dashboard(self, actor: Actor, query: dict | None = None) -> Row:
+        return self._rpc("dashboard", actor, query)
+
     def list_delegations(self, actor: Actor) -> Row:
         return self._rpc("list_delegations", actor)
 

@@ -106,17 +106,17 @@ class DashboardViews:
 
     def on_api_review_dashboard(self, request: Request) -> Response:
         actor = self._dashboard_actor(request)
-        board = self.call(request, "review", "dashboard", actor, query_of(request))  # type: ignore[attr-defined]
+        board = self.clients(request).review.dashboard(actor, query_of(request))  # type: ignore[attr-defined]
         return json_response(board, 200)
 
     def on_review_dashboard(self, request: Request) -> Response:
         actor = self._dashboard_actor(request)
         query, errors, status = query_of(request), {}, 200
         try:
-            board = self.call(request, "review", "dashboard", actor, query)  # type: ignore[attr-defined]
+            board = self.clients(request).review.dashboard(actor, query)  # type: ignore[attr-defined]
         except ValidationFailed as exc:  # a bad period: say so, show the default period
             errors, status = exc.fields, 422
-            board = self.call(request, "review", "dashboard", actor, {})  # type: ignore[attr-defined]
+            board = self.clients(request).review.dashboard(actor, {})  # type: ignore[attr-defined]
         got = self.gather(request, {"ratings": ("notify", "rating_stats", (actor,))})  # type: ignore[attr-defined]
         stats = got["ratings"]
         today = date.fromisoformat(board["period"]["to"])

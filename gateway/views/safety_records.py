@@ -12,7 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation
-from gateway.views.forms import CSRF_ERROR, csrf_ok, flash
+from gateway.views.forms import flash
 from services.common.errors import ValidationFailed
 
 STAFF = ("reviewer", "admin")
@@ -58,16 +58,13 @@ class SafetyRecordViews:
         status, form = 200, {}
         if request.method == "POST":
             form = form_payload(request.form)
-            if not csrf_ok(request):
-                errors, status = CSRF_ERROR, 400
-            else:
-                try:
-                    self.call(request, "permits", "record_safety", actor, form)  # type: ignore[attr-defined]
-                    flash(request, "记录已保存；有效期内有死亡事故或行政处罚的企业不能办理不再审查延期。")
-                    return redirect("/admin/safety-records", code=303)
-                except ValidationFailed as exc:
-                    errors, status = exc.fields, 422
-        records = self.call(request, "permits", "safety_records", actor)  # type: ignore[attr-defined]
+            try:
+                self.clients(request).permits.record_safety(actor, form)  # type: ignore[attr-defined]
+                flash(request, "记录已保存；有效期内有死亡事故或行政处罚的企业不能办理不再审查延期。")
+                return redirect("/admin/safety-records", code=303)
+            except ValidationFailed as exc:
+                errors, status = exc.fields, 422
+        records = self.clients(request).permits.safety_records(actor)  # type: ignore[attr-defined]
         return self.render(request, "safety_records.html", status=status,  # type: ignore[attr-defined]
                            records=records, errors=errors, form=form, kinds=KINDS,
                            is_admin=actor.get("kind") == "admin")
@@ -75,9 +72,8 @@ class SafetyRecordViews:
     def on_api_safety_records(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)  # type: ignore[attr-defined]
         if request.method == "GET":
-            return json_response(self.call(request, "permits", "safety_records", actor), 200)  # type: ignore[attr-defined]
-        self.require_api_csrf(request)  # type: ignore[attr-defined]
+            return json_response(self.clients(request).permits.safety_records(actor), 200)  # type: ignore[attr-defined]
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self.call(request, "permits", "record_safety", actor, payload), 201)  # type: ignore[attr-defined]
+        return json_response(self.clients(request).permits.record_safety(actor, payload), 201)  # type: ignore[attr-defined]
