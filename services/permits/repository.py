@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from services.permits.models import (
     Application,
     ApplicationHistory,
+    ApplicationNumberCounter,
     Attachment,
     Batch,
     CreditDefault,
@@ -97,12 +98,17 @@ class ApplicationRepository:
         )
 
     def next_number(self, today: date) -> str:
-        """申报编号: SB + date + a per-day counter (unique constraint guards a race)."""
-        prefix = f"SB{today:%Y%m%d}"
-        count = self.session.execute(
-            select(func.count()).where(Application.number.like(f"{prefix}%"))
+        """申报编号: SB + date + the day's counter, drawn by one atomic upsert (the counter row
+        is locked until commit: call it in a transaction of its own, commit at once). Read-the-
+        count-then-insert drew one number twice under concurrency (409 under load, issue 17)."""
+        table = ApplicationNumberCounter.__table__
+        drawn = self.session.execute(
+            pg_insert(table)
+            .values(day=today, last=1)
+            .on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
+            .returning(table.c.last)
         ).scalar_one()
-        return f"{prefix}{count + 1:05d}"
+        return f"SB{today:%Y%m%d}{drawn:05d}"
 
     def add_history(
         self,
