@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from services.permits.models import (
     Application,
     ApplicationHistory,
-    ApplicationNumberCounter,
     Attachment,
     Batch,
     CreditDefault,
@@ -100,15 +99,22 @@ class ApplicationRepository:
     def next_number(self, today: date) -> str:
         """申报编号: SB + date + the day's counter, drawn by one atomic upsert (the counter row
         is locked until commit: call it in a transaction of its own, commit at once). Read-the-
-        count-then-insert drew one number twice under concurrency (409 under load, issue 17)."""
-        table = ApplicationNumberCounter.__table__
+        count-then-insert drew one number twice under concurrency (409 under load, issue 17).
+        The counter never falls behind the day's highest number already stored (one written
+        by an older permits process during a rolling upgrade): an index-only look at it."""
+        prefix = f"SB{today:%Y%m%d}"
         drawn = self.session.execute(
-            pg_insert(table)
-            .values(day=today, last=1)
-            .on_conflict_do_update(index_elements=[table.c.day], set_={"last": table.c.last + 1})
-            .returning(table.c.last)
+            text(
+                "WITH stored AS (SELECT COALESCE(substr(max(number), 11)::int, 0) AS n"
+                " FROM applications WHERE number >= :low AND number < :high)"
+                " INSERT INTO application_number_counters AS c (day, last)"
+                " SELECT :day, stored.n + 1 FROM stored"
+                " ON CONFLICT (day) DO UPDATE SET last = GREATEST(c.last, EXCLUDED.last - 1) + 1"
+                " RETURNING c.last"
+            ),
+            {"day": today, "low": prefix, "high": prefix + "A"},
         ).scalar_one()
-        return f"SB{today:%Y%m%d}{drawn:05d}"
+        return f"{prefix}{drawn:05d}"
 
     def add_history(
         self,
