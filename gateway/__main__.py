@@ -39,7 +39,8 @@ def build_app(config: dict) -> tuple[GatewayApp, RpcPool]:
     pool = RpcPool(nameko_config(config, "gateway"), size=gateway["rpc_pool_size"],
                    timeout=gateway["rpc_timeout_seconds"])
     sessions = SessionStore(make_engine(database_url(config, "gateway")),
-                            idle_minutes=gateway["session_idle_minutes"])
+                            idle_minutes=gateway["session_idle_minutes"],
+                            cache_seconds=float(gateway.get("session_cache_seconds", 5)))
     return GatewayApp(pool.call, sessions, config), pool
 
 
