@@ -7,6 +7,7 @@ endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSE
 from gateway.views.account import AccountViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
+from gateway.views.exports import ExportViews
 from gateway.views.home import HomeViews
 from gateway.views.management import ManagementViews
 from gateway.views.notify import NotifyViews
@@ -16,4 +17,5 @@ from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, ExportViews, DocumentViews,
+                                   HomeViews)
