@@ -43,7 +43,8 @@ def build_app(config: dict) -> tuple[GatewayApp, RpcRouter]:
                 timeout=gateway["render_rpc_timeout_seconds"]),
     )
     sessions = SessionStore(make_engine(database_url(config, "gateway")),
-                            idle_minutes=gateway["session_idle_minutes"])
+                            idle_minutes=gateway["session_idle_minutes"],
+                            cache_seconds=float(gateway.get("session_cache_seconds", 5)))
     return GatewayApp(pool.call, sessions, config), pool
 
 

@@ -41,7 +41,7 @@ from gateway.http import (
 from gateway.labels import business_label, case_ref_label, reviewer_label
 from gateway.queries import check_query
 from gateway.rpc import ServiceUnavailable
-from gateway.sessions import COOKIE_NAME, Session, SessionStore
+from gateway.sessions import COOKIE_NAME, LazyCsrfToken, Session, SessionStore
 from gateway.views import VIEW_CLASSES
 from gateway.views.forms import csrf_ok, take_flash
 from gateway.views.public import PublicViews
@@ -241,7 +241,7 @@ class GatewayApp(*VIEW_CLASSES):
         actor = getattr(request, "actor", None)
         html = self.templates.get_template(template).render(
             request=request,
-            csrf_token=session.csrf_token if session is not None else "",
+            csrf_token=LazyCsrfToken(session),  # a session is stored only for a form
             account_id=session.get("account_id") if session is not None else None,
             actor=actor,
             menu=menu_for(actor, session),

@@ -2,13 +2,25 @@
 
 The cookie carries a random id; the database keeps only its SHA-256, so a leaked
 table cannot be replayed as cookies. Logout deletes the row.
+
+Cheap reads (issue 17): nothing is written for a session nobody put anything in (an
+anonymous visitor's page without a form writes no row), a signed-in session is written only
+when it changed or at most once a minute (idle expiry), and a session read is kept in this
+process for ``cache_seconds`` (gateway.session_cache_seconds, 5 s by default). Every write,
+rotation, logout or expiry through this store drops its copy at once; a session deleted by
+another gateway process (its logout) keeps working here for at most ``cache_seconds``, and an
+account disabled or whose password changed ends its sessions within the gateway's account
+cache (gateway/app.py ACCOUNT_CACHE_SECONDS): revocation is bounded by the larger of the two.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,26 +79,80 @@ class Session(dict):
         return bool(token) and "csrf" in self and hmac.compare_digest(self["csrf"], token or "")
 
 
+class LazyCsrfToken:
+    """A page's ``{{ csrf_token }}``: the session's token, made (and the session stored) only
+    when a template prints it, so a page without a form stores no session for a visitor."""
+
+    def __init__(self, session: Session | None) -> None:
+        self._session = session
+
+    def __str__(self) -> str:
+        return self._session.csrf_token if self._session is not None else ""
+
+    def __html__(self) -> str:  # markupsafe: already safe (URL-safe base64)
+        return str(self)
+
+
+CACHE_LIMIT = 20_000  # cached sessions per process, expired ones swept beyond this
+
+
 class SessionStore:
-    def __init__(self, engine: Engine, idle_minutes: int) -> None:
+    def __init__(self, engine: Engine, idle_minutes: int, cache_seconds: float = 0.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.engine = engine
         self.idle = timedelta(minutes=idle_minutes)
+        self.cache_seconds = float(cache_seconds)
+        self._clock = clock
+        # digest -> (kept until, data, created_at, last_seen_at)
+        self._cache: dict[str, tuple[float, dict[str, Any], datetime, datetime]] = {}
+
+    def _valid(self, now: datetime, created_at: datetime, last_seen_at: datetime) -> bool:
+        return now - last_seen_at < self.idle and now - created_at < ABSOLUTE_LIFETIME
+
+    def _session(self, session_id: str, data: dict[str, Any], now: datetime,
+                 last_seen_at: datetime) -> Session:
+        session = Session(session_id, copy.deepcopy(data), is_new=False)
+        # Touch at most once a minute: idle expiry needs no write per request.
+        session.modified = now - last_seen_at > timedelta(minutes=1)
+        return session
 
     def load(self, session_id: str | None) -> Session:
         if session_id:
             now = datetime.now(UTC)
+            digest = _digest(session_id)
+            cached = self._cache.get(digest) if self.cache_seconds > 0 else None
+            if cached is not None:
+                kept_until, data, created_at, last_seen_at = cached
+                if kept_until > self._clock() and self._valid(now, created_at, last_seen_at):
+                    return self._session(session_id, data, now, last_seen_at)
+                self._cache.pop(digest, None)  # stale here: the database says
             with self.engine.connect() as conn:
                 row = conn.execute(
                     select(sessions_table.c.data, sessions_table.c.created_at,
                            sessions_table.c.last_seen_at)
-                    .where(sessions_table.c.id == _digest(session_id))
+                    .where(sessions_table.c.id == digest)
                 ).first()
-            if row and now - row.last_seen_at < self.idle and now - row.created_at < ABSOLUTE_LIFETIME:
-                session = Session(session_id, row.data, is_new=False)
-                # Touch at most once a minute: idle expiry needs no write per request.
-                session.modified = now - row.last_seen_at > timedelta(minutes=1)
-                return session
+            if row and self._valid(now, row.created_at, row.last_seen_at):
+                self._remember(digest, row.data, row.created_at, row.last_seen_at)
+                return self._session(session_id, row.data, now, row.last_seen_at)
         return Session(None, {}, is_new=True)
+
+    def _remember(self, digest: str, data: dict[str, Any], created_at: datetime,
+                  last_seen_at: datetime) -> None:
+        if self.cache_seconds <= 0:
+            return
+        now = self._clock()
+        if len(self._cache) >= CACHE_LIMIT:
+            for key in [k for k, v in self._cache.items() if v[0] <= now]:
+                del self._cache[key]
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+        self._cache[digest] = (now + self.cache_seconds, copy.deepcopy(data), created_at, last_seen_at)
+
+    def forget(self, session_id: str | None) -> None:
+        """Drop this process's copy (every write of the session does)."""
+        if session_id:
+            self._cache.pop(_digest(session_id), None)
 
     def save(self, session: Session) -> str:
         now = datetime.now(UTC)
@@ -100,9 +166,11 @@ class SessionStore:
                     id=_digest(session.session_id), data=dict(session), created_at=now,
                     last_seen_at=now))
             else:
+                self.forget(session.session_id)
                 conn.execute(update(sessions_table)
                              .where(sessions_table.c.id == _digest(session.session_id))
                              .values(data=dict(session), last_seen_at=now))
+        self.forget(session.session_id)  # a load while this wrote may have kept the old data
         session.modified = False
         return session.session_id
 
@@ -115,10 +183,12 @@ class SessionStore:
         session id before login gains an attacker nothing.
         """
         if session.session_id:
+            self.forget(session.session_id)
             with self.engine.begin() as conn:
                 conn.execute(update(sessions_table)
                              .where(sessions_table.c.id == _digest(session.session_id))
                              .values(data={"csrf": session["csrf"]} if "csrf" in session else {}))
+            self.forget(session.session_id)
         session.session_id = None
         session.modified = True
 
@@ -132,6 +202,8 @@ class SessionStore:
 
     def destroy(self, session: Session) -> None:
         if session.session_id:
+            self.forget(session.session_id)
             with self.engine.begin() as conn:
                 conn.execute(delete(sessions_table)
                              .where(sessions_table.c.id == _digest(session.session_id)))
+            self.forget(session.session_id)

@@ -8,6 +8,7 @@ from gateway.views.account import AccountViews
 from gateway.views.dashboards import DashboardViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
+from gateway.views.exports import ExportViews
 from gateway.views.home import HomeViews
 from gateway.views.management import ManagementViews
 from gateway.views.notify import NotifyViews
@@ -18,5 +19,5 @@ from gateway.views.review import ReviewViews
 from gateway.views.safety_records import SafetyRecordViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
-                                   DashboardViews, SafetyRecordViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, ExportViews, DocumentViews,
+                                   HomeViews, DashboardViews, SafetyRecordViews)

@@ -181,6 +181,17 @@ class LicenceSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ApplicationNumberCounter(Base):
+    """The counter behind 申报编号 (SB + date + 5 digits), one row per day: taken by an atomic
+    upsert in a transaction of its own (ApplicationRepository.next_number), so concurrent
+    drafts never draw the same number; numbers of drafts that were then refused are gaps."""
+
+    __tablename__ = "application_number_counters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class CreditRecord(Base):
     """The local credit register (容缺受理 eligibility) an admin keeps until a credit service exists."""
 

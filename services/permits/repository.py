@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -97,12 +97,24 @@ class ApplicationRepository:
         )
 
     def next_number(self, today: date) -> str:
-        """申报编号: SB + date + a per-day counter (unique constraint guards a race)."""
+        """申报编号: SB + date + the day's counter, drawn by one atomic upsert (the counter row
+        is locked until commit: call it in a transaction of its own, commit at once). Read-the-
+        count-then-insert drew one number twice under concurrency (409 under load, issue 17).
+        The counter never falls behind the day's highest number already stored (one written
+        by an older permits process during a rolling upgrade): an index-only look at it."""
         prefix = f"SB{today:%Y%m%d}"
-        count = self.session.execute(
-            select(func.count()).where(Application.number.like(f"{prefix}%"))
+        drawn = self.session.execute(
+            text(
+                "WITH stored AS (SELECT COALESCE(substr(max(number), 11)::int, 0) AS n"
+                " FROM applications WHERE number >= :low AND number < :high)"
+                " INSERT INTO application_number_counters AS c (day, last)"
+                " SELECT :day, stored.n + 1 FROM stored"
+                " ON CONFLICT (day) DO UPDATE SET last = GREATEST(c.last, EXCLUDED.last - 1) + 1"
+                " RETURNING c.last"
+            ),
+            {"day": today, "low": prefix, "high": prefix + "A"},
         ).scalar_one()
-        return f"{prefix}{count + 1:05d}"
+        return f"{prefix}{drawn:05d}"
 
     def add_history(
         self,

@@ -19,6 +19,7 @@ from typing import Any
 
 from nameko.timer import timer
 
+from services.common.background import Background
 from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
 from services.common.events import reliable_event_handler
@@ -34,6 +35,7 @@ from services.personnel.usecases import (
     certificates,
     declarations,
     expiry,
+    exports,
     lifecycle,
     people,
     registry,
@@ -61,6 +63,7 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
     review = PlatformRpcProxy("review")  # may_read_case: who reads a declaration's files
     # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
     renderers = Renderers(registry.EXPORT_JOB, lazy=True)
+    background = Background()  # the register's export jobs (usecases/exports.py)
 
     @cached_property
     def types(self) -> Catalogue:
@@ -79,6 +82,7 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
             settings=dict(config.get("personnel") or {}),
             render=self.renderers.run,
             may_read_case=lambda actor, case_ref: bool(self.review.may_read_case(actor, case_ref)["allowed"]),
+            spawn=self.background,
         )
 
     def _enterprise_records(self, enterprise_id: str) -> dict[str, Any]:
@@ -289,6 +293,14 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
     @service_rpc
     def export_registered(self, actor: dict, filters: dict | None = None) -> dict:
         return registry.export_registered(self.deps, actor, filters)
+
+    @service_rpc
+    def start_export(self, actor: dict, filters: dict | None = None) -> dict:
+        return exports.start_export(self.deps, actor, filters)
+
+    @service_rpc
+    def export_status(self, actor: dict, job_id: str) -> dict:
+        return exports.export_status(self.deps, actor, job_id)
 
     @service_rpc
     def raise_anomaly(self, actor: dict, payload: dict) -> dict:

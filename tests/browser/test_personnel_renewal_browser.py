@@ -133,11 +133,15 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     page.goto(base + "/personnel/expiring?within_days=90&type_code=transport_safety")
     expect(page.locator(f'#expiring tr[data-certificate="{due}"]')).to_have_count(0)
 
-    # ---- 注册人员查询 and its Excel download.
+    # ---- 注册人员查询 and its Excel download: a background job whose page refreshes itself
+    # until the workbook is ready.
     page.goto(base + "/personnel/registered?type_code=transport_safety")
     expect(page.locator("#registered tr[data-certificate]")).to_have_count(3)
+    page.locator("#export-link").click()
+    expect(page.locator("#export-job")).to_have_count(1)
+    expect(page.locator("#export-download")).to_be_visible(timeout=120_000)
     with page.expect_download() as download_info:
-        page.locator("#export-link").click()
+        page.locator("#export-download").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx") and not download.suggested_filename.isascii(), (
         unquote(download.suggested_filename)

@@ -270,6 +270,31 @@ def test_ten_concurrent_draft_creations_with_one_key_make_one_draft(gateway, ent
                             {"k": key}).scalar_one() == 1
 
 
+def test_twenty_concurrent_draft_creations_draw_twenty_numbers(running_platform, enterprise, engines):
+    """申报编号 come from an atomic per-day counter: twenty drafts created at once (each its
+    own request, straight to permits over RPC with a generous timeout: the gateway's 8 s RPC
+    timeout is not what this is about) all succeed (no 409 申请同时被提交了两次) with twenty
+    distinct numbers."""
+    _, _, actor = enterprise
+    body = {"type_code": "cip_safety", "transaction_kind": "new", "items": CIP_ITEMS, "values": CIP_VALUES}
+
+    def create() -> dict | str:
+        with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=180) as own:
+            try:
+                return own.permits.create_draft(actor, {**body, "request_key": uuid.uuid4().hex})
+            except Exception as exc:  # noqa: BLE001 (reported below, with its message)
+                return f"{type(exc).__name__}: {exc}"
+
+    answers = all_at_once(20, create)
+    assert [a for a in answers if not isinstance(a, dict)] == []
+    numbers = [a["number"] for a in answers]
+    assert len(set(numbers)) == 20 and all(re.fullmatch(r"SB\d{13}", n) for n in numbers)
+    with engines("permits").connect() as conn:
+        stored = conn.execute(text("SELECT count(DISTINCT number) FROM applications WHERE id = ANY(:ids)"),
+                              {"ids": [uuid.UUID(a["id"]) for a in answers]}).scalar_one()
+    assert stored == 20
+
+
 def test_ten_concurrent_personnel_reports_with_one_form_key_get_one_answer(
         gateway, running_platform, enterprise, tmp_path):
     """人员申报's report names its key in the body (form_key): the ten concurrent duplicates

@@ -93,7 +93,8 @@ group("staff", None, [  # reviewers and admins
     f"/api/v1/personnel/appeals/{ID}/close",
 ], **{"*": DENY, "anonymous": LOGIN, **STAFF_ON})
 group("personnel_shared", "personnel", [  # the enterprise's own rows; staff by region / case
-    "/personnel/registered(/export)?", "/api/v1/personnel/registered(/export)?", "/personnel/appeals",
+    "/personnel/registered(/export|/export-job)?", "/api/v1/personnel/registered(/export)?",
+    f"/personnel/exports/{ID}(/download)?", "/personnel/appeals",
     "/api/v1/personnel/appeals", f"/personnel/declarations/{ID}/(history|print)",
     f"/api/v1/personnel/(certificates|declarations)/{ID}", "/api/v1/personnel/catalogue",
 ], **{"*": DENY, "anonymous": LOGIN, "other_enterprise": ON, **STAFF_ON})
@@ -195,4 +196,5 @@ def sample_path(rule: str) -> str:
 # The whole register's export grows with the test database run after run: the matrix asks for a
 # name nobody has, so the export itself is small (the access decision is the same).
 QUERIES = {rule: "?name=矩阵无此人"
-           for rule in ("/personnel/registered/export", "/api/v1/personnel/registered/export")}
+           for rule in ("/personnel/registered/export", "/api/v1/personnel/registered/export",
+                        "/personnel/registered/export-job")}

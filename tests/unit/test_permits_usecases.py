@@ -633,6 +633,67 @@ def test_a_correction_reopens_only_the_named_fields(world):
     assert len(world.events("review_requested")) == 2
 
 
+def test_precheck_submit_and_resubmit_ask_for_records_holding_no_lock(world):
+    """No RPC while a row lock is held: every records RPC of a whole journey (create,
+    重新预审, 申报表, submit, 补正, resubmit) finds no lock taken in an open transaction."""
+    view = submitted(world)
+    app = world.app(view)
+    review_says(
+        world,
+        "correction_requested",
+        app,
+        deadline=None,
+        items=[{"target": "field", "name": "enterprise.legal_representative", "reason": "与执照不符"}],
+    )
+    submission.resubmit(world.deps(), ACTOR, view["id"], "rs-1")
+    assert app.state == "resubmitted"
+    assert len(world.records_asked) >= 4
+    assert [locks for _, locks in world.records_asked if locks] == []
+
+
+def test_records_older_than_those_judged_meanwhile_are_asked_again(world):
+    """The background re-check judged newer records between the RPC and the lock: submit
+    asks again rather than judging the older ones."""
+    view = committed(world)
+    app = world.app(view)
+    ask, seen = world.ask_records, []
+
+    def ask_while_the_recheck_runs(eid: uuid.UUID) -> dict:
+        answer = ask(eid)
+        if not seen:  # the re-check stores version 7 before this submit locks the row
+            app.precheck_records_version = 7
+            world.records[ENTERPRISE] = cip_records(version=7)
+        seen.append(answer["records_version"])
+        return answer
+
+    deps = world.deps()
+    deps.records = ask_while_the_recheck_runs
+    done = submission.submit(deps, ACTOR, view["id"], "key-7")
+    assert seen == [3, 7] and done["state"] == "submitted" and app.precheck_records_version == 7
+
+
+def test_records_that_keep_moving_on_end_in_stale_version(world):
+    view = committed(world)
+    app = world.app(view)
+    ask = world.ask_records
+
+    def ask_while_the_recheck_always_wins(eid: uuid.UUID) -> dict:
+        answer = ask(eid)
+        app.precheck_records_version = (app.precheck_records_version or 0) + 1
+        return answer
+
+    deps = world.deps()
+    deps.records = ask_while_the_recheck_always_wins
+    with pytest.raises(Conflict) as refused:
+        submission.submit(deps, ACTOR, view["id"], "key-8")
+    assert refused.value.code == "stale_version" and len(world.records_asked) >= 3
+    assert app.state == "committed" and world.events("review_requested") == []
+    draft = world.app(new_draft(world))
+    app = draft  # the fake (a closure over ``app``) now moves the draft's records on
+    with pytest.raises(Conflict) as refused:
+        prechecks.run_precheck(deps, ACTOR, str(draft.id))
+    assert refused.value.code == "stale_version" and draft.state == "draft"
+
 def test_an_answer_about_another_producers_case_is_left_alone(world):
     view = submitted(world)
     envelope = make_envelope("review", "case_accepted", 1, {"case_ref": "personnel:x", "case_id": "c"})

@@ -179,6 +179,43 @@ def check_version(app: Application, version: int | None) -> None:
         raise Conflict(STALE, code="stale_version")
 
 
+
+class RecordsMovedOn(Exception):
+    """The records fetched before the lock are older than those the application was judged on
+    meanwhile (the background re-check): fetch again (``with_records``)."""
+
+
+def records_before_lock(deps: Deps, actor: dict, application_id: object) -> dict:
+    """The enterprise's records, asked with no row lock held (never an RPC under a lock): a
+    look at the application without a lock (access checked), then the records RPC."""
+    with deps.begin() as uow:
+        enterprise_id = load(deps, uow, actor, application_id, write=True, hold=False).enterprise_id
+    return deps.records(enterprise_id)
+
+
+def require_current(app: Application, records: dict) -> None:
+    """Under the row lock: records older than the ones the application was judged on (the
+    re-check ran between the RPC and the lock) raise RecordsMovedOn."""
+    fresh, judged = records.get("records_version"), app.precheck_records_version
+    if fresh is not None and judged is not None and fresh < judged:
+        raise RecordsMovedOn
+
+
+RECORDS_ATTEMPTS = 3
+
+
+def with_records(deps: Deps, actor: dict, application_id: object, step: Callable[[dict], Any]) -> Any:
+    """``step(records)`` with records fetched before it locks the row; the step calls
+    ``require_current`` under the lock, and records that moved on meanwhile are fetched
+    again (a few times, then the user is asked to refresh: 409 stale_version)."""
+    for _ in range(RECORDS_ATTEMPTS):
+        records = records_before_lock(deps, actor, application_id)
+        try:
+            return step(records)
+        except RecordsMovedOn:
+            continue
+    raise Conflict(STALE, code="stale_version")
+
 # ---- the lifecycle step ---------------------------------------------------------------------
 def move(
     uow: Any,

@@ -40,13 +40,22 @@ def create_draft(deps: Deps, actor: dict, payload: dict) -> dict:
     data = load_or_fail(CreateDraftSchema(), payload)
     bt = check_selection(deps, data)
     key = data.get("request_key")
+    if key:  # a repeated request: its draft, before any RPC or number is drawn
+        with deps.begin() as uow:
+            if (existing := uow.apps.by_request_key(key)) is not None:
+                if existing.enterprise_id != eid:
+                    raise Conflict("该请求编号已被使用", code="key_reused")
+                return views.application_view(deps, uow, existing, actor)
+    records = deps.records(eid)  # asked with no transaction open
+    with deps.begin() as uow:  # the day's counter row is locked only this long
+        number = uow.apps.next_number(_today())
+        uow.commit()
     try:
         with deps.begin() as uow:
             if key and (existing := uow.apps.by_request_key(key)) is not None:
                 if existing.enterprise_id != eid:
                     raise Conflict("该请求编号已被使用", code="key_reused")
                 return views.application_view(deps, uow, existing, actor)
-            records = deps.records(eid)
             original = None
             if data.get("original_licence_id"):
                 original = uow.licences.get(uuid_or_not_found(data["original_licence_id"], LICENCE_NOT_FOUND))
@@ -68,7 +77,7 @@ def create_draft(deps: Deps, actor: dict, payload: dict) -> dict:
             lane_access.require(bt, data["transaction_kind"], data["lane"],
                                 lane_access.record_from(uow.credit, eid, today), today)
             app = Application(
-                number=uow.apps.next_number(today),
+                number=number,
                 enterprise_id=eid,
                 enterprise_name=records.get("name") or "",
                 enterprise_uscc=records.get("uscc") or "",

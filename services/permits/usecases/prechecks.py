@@ -9,7 +9,15 @@ from services.permits import lifecycle
 from services.permits.models import Application
 from services.permits.precheck import evaluate_selection
 from services.permits.usecases import views
-from services.permits.usecases._support import Deps, _now, _today, load, move
+from services.permits.usecases._support import (
+    Deps,
+    _now,
+    _today,
+    load,
+    move,
+    require_current,
+    with_records,
+)
 
 
 def evaluate(deps: Deps, app: Application, records: dict) -> dict:
@@ -49,10 +57,16 @@ def apply_precheck(
 
 
 def run_precheck(deps: Deps, actor: dict, application_id: str, version: int | None = None) -> dict:
-    with deps.begin() as uow:
-        app = load(deps, uow, actor, application_id, write=True, version=version)
-        if app.state not in ("draft", "prechecked"):
-            lifecycle.transition(app.state, "run_precheck", {})  # raises with the rule
-        apply_precheck(deps, uow, app, deps.records(app.enterprise_id), actor)
-        uow.commit()
-        return views.application_view(deps, uow, app, actor)
+    """重新预审 on the records asked before the row is locked (``with_records``)."""
+
+    def step(records: dict) -> dict:
+        with deps.begin() as uow:
+            app = load(deps, uow, actor, application_id, write=True, version=version)
+            if app.state not in ("draft", "prechecked"):
+                lifecycle.transition(app.state, "run_precheck", {})  # raises with the rule
+            require_current(app, records)
+            apply_precheck(deps, uow, app, records, actor)
+            uow.commit()
+            return views.application_view(deps, uow, app, actor)
+
+    return with_records(deps, actor, application_id, step)

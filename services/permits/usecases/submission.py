@@ -33,7 +33,9 @@ from services.permits.usecases._support import (
     load,
     missing_materials,
     move,
+    require_current,
     time_limit,
+    with_records,
 )
 from services.permits.usecases.prechecks import evaluate
 
@@ -95,42 +97,47 @@ def submit(
 
     The row lock comes first and the key is checked under it: concurrent submits with one
     key queue on the lock, and each one after the first finds the key stored and answers
-    the application as submitted (not ``invalid_transition``, issue 13)."""
+    the application as submitted (not ``invalid_transition``, issue 13). The enterprise's
+    records are asked before the lock (``with_records``: no RPC under a row lock)."""
     key = (idempotency_key or "").strip()[:64] or None
-    with deps.begin() as uow:
-        app = load(deps, uow, actor, application_id, write=True, lock=True)
-        if key:
-            existing = uow.apps.by_submit_key(key)
-            if existing is not None:
-                if existing.id != app.id:
-                    raise Conflict("该提交编号已用于另一份申请", code="key_reused")
-                return views.application_view(deps, uow, existing, actor)
-        check_version(app, version)
-        if app.state != "committed":
-            lifecycle.transition(app.state, "submit", {"precheck_passed": True})
-        records = deps.records(app.enterprise_id)
-        if records.get("records_version") != app.precheck_records_version:
-            result = evaluate(deps, app, records)
-            app.precheck, app.precheck_records_version = result, records.get("records_version")
-            app.prechecked_at = _now()
-        passed = bool((app.precheck or {}).get("passed"))
-        today = _today()
-        lane_access.require(deps.catalogue.type(app.type_code), app.transaction_kind, app.lane,
-                            lane_access.record_from(uow.credit, app.enterprise_id, today), today)
-        safety.require_for_application(uow, app, today)  # 不再审查延期's condition
-        app.submit_key = key
-        app.submitted_at = _now()
-        app.revision = 1
-        app.case_ref = f"{CASE_REF_PREFIX}{app.id}"
-        move(uow, app, "submit", actor, {"precheck_passed": passed}, note="提交申请")
-        owe(deps, uow, app)
-        request_review(deps, uow, app, records)
-        try:
-            uow.commit()
-        except IntegrityError:
-            uow.rollback()
-            raise Conflict("该申请已提交", code="already_submitted") from None
-        return views.application_view(deps, uow, app, actor)
+
+    def step(records: dict) -> dict:
+        with deps.begin() as uow:
+            app = load(deps, uow, actor, application_id, write=True, lock=True)
+            if key:
+                existing = uow.apps.by_submit_key(key)
+                if existing is not None:
+                    if existing.id != app.id:
+                        raise Conflict("该提交编号已用于另一份申请", code="key_reused")
+                    return views.application_view(deps, uow, existing, actor)
+            check_version(app, version)
+            if app.state != "committed":
+                lifecycle.transition(app.state, "submit", {"precheck_passed": True})
+            require_current(app, records)
+            if records.get("records_version") != app.precheck_records_version:
+                result = evaluate(deps, app, records)
+                app.precheck, app.precheck_records_version = result, records.get("records_version")
+                app.prechecked_at = _now()
+            passed = bool((app.precheck or {}).get("passed"))
+            today = _today()
+            lane_access.require(deps.catalogue.type(app.type_code), app.transaction_kind, app.lane,
+                                lane_access.record_from(uow.credit, app.enterprise_id, today), today)
+            safety.require_for_application(uow, app, today)  # 不再审查延期's condition
+            app.submit_key = key
+            app.submitted_at = _now()
+            app.revision = 1
+            app.case_ref = f"{CASE_REF_PREFIX}{app.id}"
+            move(uow, app, "submit", actor, {"precheck_passed": passed}, note="提交申请")
+            owe(deps, uow, app)
+            request_review(deps, uow, app, records)
+            try:
+                uow.commit()
+            except IntegrityError:
+                uow.rollback()
+                raise Conflict("该申请已提交", code="already_submitted") from None
+            return views.application_view(deps, uow, app, actor)
+
+    return with_records(deps, actor, application_id, step)
 
 
 def owe(deps: Deps, uow: Any, app: Application) -> None:
@@ -247,31 +254,36 @@ def resubmit(
     version: int | None = None,
 ) -> dict:
     """补正后重新提交. The key (kept in the history row) is checked under the row lock: a
-    duplicate with the same key answers the application as resubmitted (issue 13)."""
+    duplicate with the same key answers the application as resubmitted (issue 13). The records
+    are asked before the lock (``with_records``)."""
     key = (idempotency_key or "").strip()[:64] or None
-    with deps.begin() as uow:
-        app = load(deps, uow, actor, application_id, write=True, lock=True)
-        if key and uow.apps.did_with_key(app.id, "resubmit", key):
+
+    def step(records: dict) -> dict:
+        with deps.begin() as uow:
+            app = load(deps, uow, actor, application_id, write=True, lock=True)
+            if key and uow.apps.did_with_key(app.id, "resubmit", key):
+                return views.application_view(deps, uow, app, actor)
+            check_version(app, version)
+            require_current(app, records)
+            result = evaluate(deps, app, records)
+            app.precheck, app.precheck_records_version = result, records.get("records_version")
+            move(
+                uow,
+                app,
+                "resubmit",
+                actor,
+                {"precheck_passed": result["passed"]},
+                note="补正后重新提交",
+                **({"key": key} if key else {}),
+            )
+            app.revision += 1
+            app.submitted_at = _now()
+            app.correction_items = []
+            request_review(deps, uow, app, records)
+            uow.commit()
             return views.application_view(deps, uow, app, actor)
-        check_version(app, version)
-        records = deps.records(app.enterprise_id)
-        result = evaluate(deps, app, records)
-        app.precheck, app.precheck_records_version = result, records.get("records_version")
-        move(
-            uow,
-            app,
-            "resubmit",
-            actor,
-            {"precheck_passed": result["passed"]},
-            note="补正后重新提交",
-            **({"key": key} if key else {}),
-        )
-        app.revision += 1
-        app.submitted_at = _now()
-        app.correction_items = []
-        request_review(deps, uow, app, records)
-        uow.commit()
-        return views.application_view(deps, uow, app, actor)
+
+    return with_records(deps, actor, application_id, step)
 
 
 def withdraw(deps: Deps, actor: dict, application_id: str, reason: str = "") -> dict:

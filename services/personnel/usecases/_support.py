@@ -106,6 +106,8 @@ class Deps:
     render: Callable[..., Any] | None = None
     # may_read_case(actor, case_ref) -> bool: review's answer, whose desks hold a step of the case
     may_read_case: Callable[[dict, str], bool] | None = None
+    # spawn(work, *args): run in the background (the service's managed green thread); None: now
+    spawn: Callable[..., Any] | None = None
 
 
 def summary(results: list[dict]) -> str:

@@ -29,6 +29,17 @@ def search_registered(deps: Deps, actor: dict, filters: dict | None = None) -> d
 
 
 def export_registered(deps: Deps, actor: dict, filters: dict | None = None) -> dict:
+    filename, data, rows = export_workbook(deps, actor, filters)
+    return {
+        "filename": filename,
+        "content_type": export.XLSX_CONTENT_TYPE,
+        "content_b64": base64.b64encode(data).decode(),
+        "rows": rows,
+    }
+
+
+def export_workbook(deps: Deps, actor: dict, filters: dict | None = None) -> tuple[str, bytes, int]:
+    """(file name, .xlsx bytes, rows) of the register the actor may search, up to 5,000 rows."""
     f = load_or_fail(SearchSchema(), {**(filters or {}), "limit": 5000})
     eid, region = s.search_scope(deps, actor)
     today = _today()
@@ -58,9 +69,4 @@ def export_registered(deps: Deps, actor: dict, filters: dict | None = None) -> d
         uow.audit("personnel.export", actor_id=(actor or {}).get("id"), rows=len(out))
         uow.commit()
     data = deps.render(EXPORT_JOB, out) if deps.render else export.export_people(out)
-    return {
-        "filename": export.export_filename(today),
-        "content_type": export.XLSX_CONTENT_TYPE,
-        "content_b64": base64.b64encode(data).decode(),
-        "rows": len(out),
-    }
+    return export.export_filename(today), data, len(out)
