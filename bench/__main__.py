@@ -18,4 +18,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "permits-submit":  # application submits
     from bench.permits_submit import main as permits_submit_main
 
     sys.exit(permits_submit_main(sys.argv[2:]))
+if len(sys.argv) > 1 and sys.argv[1] == "upload":  # a 20 MB PDF streamed through the gateway
+    from bench.upload import main as upload_main
+
+    sys.exit(upload_main(sys.argv[2:]))
 sys.exit(main())

@@ -14,6 +14,8 @@ from gateway.views.permits import PermitsViews
 from gateway.views.personnel import PersonnelViews
 from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
+from gateway.views.uploads import UploadViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
+                                   UploadViews)

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import csrf_ok, uploaded_file
+from gateway.views.forms import api_upload, csrf_ok, uploaded_file
 from services.common.access import READ_ONLY
 from services.common.errors import ServiceError
 
@@ -895,7 +895,7 @@ class PermitsViews:
             args.append(payload.get("reason") or "")
         elif method == "upload_signed_scan":
             args += [
-                {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""},
+                api_upload(payload),
                 version,
             ]
         elif method not in ("discard", "open_commitment"):
@@ -923,7 +923,7 @@ class PermitsViews:
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        upload = {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""}
+        upload = api_upload(payload)
         return json_response(
             self.call(request, "permits", "upload_material", actor, application_id, code, upload), 200
         )

@@ -22,7 +22,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id, ref
-from gateway.views.forms import csrf_ok, uploaded_file
+from gateway.views.forms import api_upload, csrf_ok, uploaded_file
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.contracts.personnel import ACTIONS, ACTORS, ANOMALY_KINDS, STATUSES
 from services.common.errors import FieldErrors, ServiceError
@@ -2196,5 +2196,5 @@ def _base_of(actor: dict) -> str:
     return "/personal" if actor["kind"] in PERSON_KINDS else "/personnel"
 
 
-def _upload_body(payload: dict) -> dict[str, str]:
-    return {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""}
+def _upload_body(payload: dict) -> dict[str, Any]:
+    return api_upload(payload)
