@@ -16,6 +16,7 @@ never used expires (services/common/claims.py). Nothing is checked here but the 
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import unquote
 
@@ -89,7 +90,10 @@ class UploadViews:
             length = request.content_length
             if not length and "chunked" not in request.headers.get("Transfer-Encoding", "").lower():
                 raise _required()
-            claim = claims.stage(store, request.stream, _header_filename(request), request.mimetype,
+            # An X-Idempotency-Key made gateway/idempotency.py read (and keep) the body already.
+            cached = getattr(request, "_cached_data", None)
+            stream = io.BytesIO(cached) if cached is not None else request.stream
+            claim = claims.stage(store, stream, _header_filename(request), request.mimetype,
                                  length=length if length else -1, limit=self.max_request_bytes)
             if claim["size"] == 0:
                 store.delete(claim["key"])

@@ -225,6 +225,22 @@ def test_the_api_streams_a_raw_body_into_quarantine_and_answers_the_claim(app_cl
     assert app_client.application.upload_store.objects[claim["key"]][0] == pdf
 
 
+def test_an_idempotency_key_that_made_the_gateway_read_the_body_first_still_stages_it(
+    app_client, monkeypatch
+):
+    def reads_first(app, request, view):  # what gateway/idempotency.respond does with a key
+        request.get_data(parse_form_data=True)
+        return view()
+
+    monkeypatch.setattr("gateway.app.idempotency.respond", reads_first)
+    sign_in_as(app_client)
+    headers = {"X-CSRF-Token": "t0ken", "X-Idempotency-Key": "k-1", "X-Filename": "a.pdf"}
+    answer = app_client.post(
+        "/api/v1/uploads", data=b"%PDF-1.4 again", content_type="application/pdf", headers=headers
+    )
+    assert answer.status_code == 201 and answer.get_json()["size"] == len(b"%PDF-1.4 again")
+
+
 def test_the_api_takes_a_multipart_file_field_too_and_refuses_an_empty_body(app_client):
     sign_in_as(app_client)
     answer = app_client.post(
