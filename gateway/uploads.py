@@ -52,12 +52,24 @@ class MemoryStore:
         return [(k, v[2]) for k, v in self.objects.items() if k.startswith(prefix.rstrip("/") + "/")]
 
 
-def store_for(config: dict[str, Any]) -> Any:
-    if config.get("s3"):
-        from services.common.storage import ObjectStore
+class LazyObjectStore:
+    """The ObjectStore, built at its first use (an app is often built without ever storing)."""
 
-        return ObjectStore(config)
-    return MemoryStore()
+    def __init__(self, config: dict[str, Any]) -> None:
+        self._config = config
+        self._store: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._store is None:
+            from services.common.storage import ObjectStore
+
+            self._store = ObjectStore(self._config)
+        return getattr(self._store, name)
+
+
+def store_for(config: dict[str, Any]) -> Any:
+    """The quarantine's store: S3 when the configuration has it, else memory (unit tests' apps)."""
+    return LazyObjectStore(config) if config.get("s3") else MemoryStore()
 
 
 def stream_length(stream: Any) -> int:
@@ -115,4 +127,5 @@ def inline_to_claims(store: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(_convert(store, arg) for arg in args)
 
 
-__all__ = ["MemoryStore", "inline_to_claims", "stage_bytes", "stage_file", "store_for", "stream_length"]
+__all__ = ["LazyObjectStore", "MemoryStore", "inline_to_claims", "stage_bytes", "stage_file", "store_for",
+           "stream_length"]
