@@ -22,4 +22,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "forms":  # 申报表 and certificate PD
     from bench.forms import main as forms_main
 
     sys.exit(forms_main(sys.argv[2:]))
+if len(sys.argv) > 1 and sys.argv[1] == "upload":  # a 20 MB PDF streamed through the gateway
+    from bench.upload import main as upload_main
+
+    sys.exit(upload_main(sys.argv[2:]))
 sys.exit(main())

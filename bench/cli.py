@@ -20,6 +20,7 @@ from bench.loadgen import HttpTarget, LoadGenerator, PythonHttp, Wrk, find_wrk
 from bench.platform import BenchPlatform
 from bench.report import Row, cpu_lines, table, write_json
 from bench.slice import notify_catch_up, registered_session
+from bench.upload import upload_rows
 from deploy.processes import DeployError, var_path
 from gateway.sessions import COOKIE_NAME
 from services.common.config import load_config
@@ -240,6 +241,9 @@ def measure(args: argparse.Namespace, platform: BenchPlatform, run_id: str,
                     result, cpu, generator=generator.name, concurrency=c)
     read.ratio, read.ratio_of = _ratio(read, echo), echo.key
     rows.append(read)
+
+    phase("upload: a 20 MB PDF streamed through the gateway, and put directly into minio")
+    rows.extend(upload_rows(config, base, cookie, progress=progress))
 
     write_warmup = max(args.warmup, 3.0)  # argon2id: the first requests are slow
     seen: set[str] = set()

@@ -25,7 +25,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from gateway import idempotency
+from gateway import idempotency, uploads
 from gateway.clients import Clients
 from gateway.errors import HTTP_CODES, error_view
 from gateway.http import (
@@ -115,6 +115,7 @@ class GatewayApp(*VIEW_CLASSES):
         self.secure_cookies = bool(gateway.get("secure_cookies", False))
         self.max_request_bytes = int(gateway.get("max_request_bytes") or DEFAULT_MAX_REQUEST_BYTES)
         self.page_policy = page_policy(config)
+        self.upload_store = uploads.store_for(config)  # quarantine for the upload claim check
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(["html"]),
@@ -147,6 +148,7 @@ class GatewayApp(*VIEW_CLASSES):
         endpoint = "unknown"
         request.route_endpoint = endpoint
         request.session = None
+        request.upload_store = self.upload_store
         try:
             bound_body(request, self.max_request_bytes)
             adapter = self.url_map.bind_to_environ(environ)
@@ -214,6 +216,7 @@ class GatewayApp(*VIEW_CLASSES):
 
     def call(self, request: Request, service: str, method: str, *args: Any) -> Any:
         try:
+            args = uploads.inline_to_claims(self.upload_store, args)  # no file content over AMQP
             return self.rpc(service, method, *args, request_id=request.request_id)
         except ServiceUnavailable:
             # Remembered for this request: the page around the error does not ask the same

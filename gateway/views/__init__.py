@@ -17,7 +17,8 @@ from gateway.views.personnel import PersonnelViews
 from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
 from gateway.views.safety_records import SafetyRecordViews
+from gateway.views.uploads import UploadViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
                                    ReviewViews, PermitsViews, PersonnelViews, ExportViews, DocumentViews,
-                                   HomeViews, DashboardViews, SafetyRecordViews)
+                                   HomeViews, DashboardViews, SafetyRecordViews, UploadViews)

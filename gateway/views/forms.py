@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from werkzeug.wrappers import Request
 
+from gateway.uploads import stage_file, stream_length
+from services.common import claims
 from services.common.errors import ValidationFailed
 
 
@@ -26,19 +27,35 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 TOO_LARGE = "文件超过10MB上限，请压缩后重新上传"
 
 
-def uploaded_file(request: Request, name: str) -> dict[str, str] | None:
-    """A multipart file field as the services take it ({filename, content_b64}); None when empty.
+def uploaded_file(request: Request, name: str) -> dict[str, Any] | None:
+    """A multipart file field as the services take it: a claim check (services/common/claims.py,
+    the file streamed into quarantine, hashed on the way); None when empty.
 
-    The service checks the content again (docs/contracts.md "Attachments"); this only keeps a
-    huge upload from being encoded and sent over the bus.
+    The service checks the content (docs/contracts.md "Attachments"); this only keeps a file over
+    the largest upload any slot takes from being staged at all.
     """
     storage = request.files.get(name)
     if storage is None or not storage.filename:
         return None
-    data = storage.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
+    length = stream_length(storage.stream)
+    if length > MAX_UPLOAD_BYTES:
         raise ValidationFailed(TOO_LARGE, {name: [{"code": "too_large", "message": TOO_LARGE}]})
-    return {"filename": storage.filename, "content_b64": base64.b64encode(data).decode()}
+    store = getattr(request, "upload_store", None) or claims.default_store()
+    try:
+        return stage_file(store, storage, limit=MAX_UPLOAD_BYTES)
+    except claims.TooLarge as exc:  # a stream whose length was unknown
+        raise ValidationFailed(TOO_LARGE, {name: [{"code": "too_large", "message": TOO_LARGE}]}) from exc
+
+
+def api_upload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The upload in an API route's JSON body: a claim from ``POST /api/v1/uploads``
+    (``key``, ``size``, ``sha256``, ``content_type``) or the inline ``content_b64``, with its
+    ``filename`` (the inline form is staged before the RPC: gateway/uploads.py)."""
+    upload = {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""}
+    if payload.get("key"):
+        upload = {"filename": upload["filename"],
+                  **{field: payload.get(field) for field in ("key", "size", "sha256", "content_type")}}
+    return upload
 
 
 def flash(request: Request, message: str) -> None:

@@ -1,10 +1,12 @@
 """Check and store an uploaded file, the same way in every service (docs/contracts.md → Attachments).
 
-The gateway passes ``{"filename": <original name>, "content_b64": <base64>}``. The owning
-service decodes it, checks the content (``services.common.uploads``: it is the trust
-boundary), stores it under a server-generated key through ``ObjectStore`` and keeps the
-returned metadata (original name, size, type, SHA-256, check report) in its own
-attachments table, whose common columns come from :class:`AttachmentColumns`.
+The gateway passes a claim check ``{"filename", "key", "size", "sha256", "content_type"}``: the
+file itself waits in object storage under the quarantine prefix (services/common/claims.py).
+The owning service reads it back, checks the content (``services.common.uploads``: it is the
+trust boundary), moves it to a server-generated key (``store_upload``) or deletes it when
+refused, and keeps the metadata (original name, size, type, SHA-256, check report) in its own
+attachments table, whose common columns come from :class:`AttachmentColumns`. The inline form
+``{"filename", "content_b64"}`` remains for a service's own generated files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import JSON, BigInteger, DateTime, String, Uuid, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.common import claims
 from services.common.errors import ValidationFailed, field_error
 from services.common.uploads import (
     MB,
@@ -36,8 +39,13 @@ MAX_FILENAME = 200
 MAX_B64_CHARS = (10 * MB * 4) // 3 + 16
 
 
+MAX_UPLOAD_BYTES = 10 * MB
+TOO_LARGE_MESSAGE = "文件超过10MB上限，请压缩后重新上传"
+
+
 class Store(Protocol):
     def put(self, prefix: str, data: bytes, content_type: str) -> str: ...
+    def move(self, key: str, prefix: str, content_type: str) -> str: ...
 
 
 @dataclass
@@ -49,6 +57,7 @@ class CheckedUpload:
     report: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     data: bytes = b""
+    claim_key: str | None = None  # the quarantine object holding ``data`` (claim-checked uploads)
 
 
 def _reject(field_name: str, code: str, message: str) -> ValidationFailed:
@@ -61,12 +70,21 @@ def clean_filename(name: object) -> str:
     return (text or "附件")[-MAX_FILENAME:]
 
 
-def decode_upload(upload: object, field_name: str) -> tuple[str, bytes]:
+def decode_upload(upload: object, field_name: str, store: Any = None) -> tuple[str, bytes]:
+    """(clean name, bytes) of an upload: a claim is read back from quarantine (``store``, else
+    this process's), the inline form decoded."""
+    if isinstance(upload, dict) and upload.get("unreadable"):
+        raise _reject(field_name, "invalid", claims.UNREADABLE_MESSAGE)
+    if claims.is_claim(upload):
+        assert isinstance(upload, dict)
+        data = claims.fetch_claimed(store or claims.default_store(), upload, field_name, MAX_UPLOAD_BYTES,
+                                    TOO_LARGE_MESSAGE)
+        return clean_filename(upload.get("filename")), data
     if not isinstance(upload, dict) or not upload.get("content_b64"):
         raise _reject(field_name, "required", "请选择要上传的文件")
     encoded = upload["content_b64"]
     if not isinstance(encoded, str) or len(encoded) > MAX_B64_CHARS:
-        raise _reject(field_name, "too_large", "文件超过10MB上限，请压缩后重新上传")
+        raise _reject(field_name, "too_large", TOO_LARGE_MESSAGE)
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -135,26 +153,36 @@ def _check_content(data: bytes, kinds: tuple[str, ...]) -> Any:
     return check_pdf(data)
 
 
-def check_upload(upload: object, field_name: str, kinds: tuple[str, ...] = (PDF,)) -> CheckedUpload:
-    """Decode and check an upload by its bytes; ValidationFailed on the field when refused.
+def check_upload(upload: object, field_name: str, kinds: tuple[str, ...] = (PDF,),
+                 store: Any = None) -> CheckedUpload:
+    """Read and check an upload by its bytes; ValidationFailed on the field when refused (a
+    refused claim's quarantine object is deleted).
 
     One check for every upload surface: the content must be of a kind the slot takes (PDF and/or
     JPG/PNG), a PDF must carry no active content (``uploads.check_pdf``), and the stored name's
     extension must agree with the content (``type_mismatch``; added when missing).
     """
-    filename, data = decode_upload(upload, field_name)
+    filename, data = decode_upload(upload, field_name, store)
     try:
-        report = _check_content(data, kinds)
-    except UploadRejected as exc:
-        raise _reject(field_name, exc.code, exc.message) from exc
-    filename = agreeing_name(filename, report.content_type, kinds, field_name)
+        try:
+            report = _check_content(data, kinds)
+        except UploadRejected as exc:
+            raise _reject(field_name, exc.code, exc.message) from exc
+        filename = agreeing_name(filename, report.content_type, kinds, field_name)
+    except ValidationFailed:
+        claims.discard(store or claims.default_store(), upload)
+        raise
+    claim_key = str(upload["key"]) if claims.is_claim(upload) else None  # type: ignore[index]
     return CheckedUpload(filename=filename, content_type=report.content_type, size_bytes=len(data),
                          sha256=hashlib.sha256(data).hexdigest(), report=_report_dict(report),
-                         warnings=list(report.warnings), data=data)
+                         warnings=list(report.warnings), data=data, claim_key=claim_key)
 
 
 def store_upload(store: Store, prefix: str, checked: CheckedUpload) -> str:
-    """Put the checked bytes under a server-generated key; returns the key."""
+    """Keep the checked file under a server-generated key; returns the key. A claim-checked file
+    is moved there inside the store (copy, then the quarantine object deleted)."""
+    if checked.claim_key:
+        return store.move(checked.claim_key, prefix, checked.content_type)
     return store.put(prefix, checked.data, checked.content_type)
 
 
@@ -186,3 +214,20 @@ def attachment_view(row: Any) -> dict[str, Any]:
             "pages": report.get("pages"), "min_dpi": report.get("min_dpi"),
             "is_colour": report.get("is_colour"), "warnings": list(report.get("warnings") or []),
             "created_at": row.created_at.isoformat() if row.created_at else None}
+
+
+def read_transient(upload: object, field_name: str = "file", store: Any = None) -> bytes:
+    """The bytes of an upload that is read, not kept (an Excel sheet to import): a claim is read
+    back and its quarantine object deleted; the inline form decoded, b"" when it is not base64."""
+    if claims.is_claim(upload):
+        assert isinstance(upload, dict)
+        store = store or claims.default_store()
+        try:
+            return claims.fetch_claimed(store, upload, field_name, MAX_UPLOAD_BYTES, TOO_LARGE_MESSAGE)
+        finally:
+            claims.discard(store, upload)
+    encoded = upload.get("content_b64") if isinstance(upload, dict) else None
+    try:
+        return base64.b64decode(str(encoded or ""), validate=True)
+    except (binascii.Error, ValueError):
+        return b""

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import quote
 
 from minio import Minio
+from minio.commonconfig import REPLACE, CopySource
+
+# The smallest part S3 takes in a multipart upload: a streamed upload holds one part in memory.
+STREAM_PART_SIZE = 5 * 1024 * 1024
 
 
 def content_disposition(filename: str) -> str:
@@ -44,6 +49,36 @@ class ObjectStore:
         self.client.put_object(self.bucket, key, io.BytesIO(data), len(data),
                                content_type=content_type)
         return key
+
+    def put_stream(self, key: str, stream: BinaryIO, content_type: str, length: int = -1,
+                   metadata: dict[str, str] | None = None) -> None:
+        """Write a stream under ``key`` part by part (one part in memory, never the whole file);
+        ``length`` -1 when unknown. Sequential parts: no upload threads in an eventlet process."""
+        self.client.put_object(self.bucket, key, stream, length, content_type=content_type,
+                               metadata=metadata, part_size=STREAM_PART_SIZE, num_parallel_uploads=1)
+
+    def get_limited(self, key: str, limit: int) -> bytes:
+        """At most ``limit`` + 1 bytes of an object (the caller refuses anything longer)."""
+        response = self.client.get_object(self.bucket, key)
+        try:
+            return response.read(limit + 1)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def move(self, key: str, prefix: str, content_type: str) -> str:
+        """Copy ``key`` to a new server-generated key under ``prefix`` (inside the store, no bytes
+        through this process), then delete ``key``; returns the new key."""
+        new_key = self.new_key(prefix)
+        self.client.copy_object(self.bucket, new_key, CopySource(self.bucket, key),
+                                metadata={"Content-Type": content_type}, metadata_directive=REPLACE)
+        self.client.remove_object(self.bucket, key)
+        return new_key
+
+    def objects_under(self, prefix: str) -> Iterator[tuple[str, datetime | None]]:
+        """(key, last modified) of every object under ``prefix``."""
+        for item in self.client.list_objects(self.bucket, prefix=prefix.rstrip("/") + "/", recursive=True):
+            yield item.object_name, item.last_modified
 
     def get(self, key: str) -> bytes:
         response = self.client.get_object(self.bucket, key)

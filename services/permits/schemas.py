@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from services.common import claims
 from services.common.schema_errors import REQUIRED_MESSAGE
 
 _required = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
@@ -57,9 +58,8 @@ class CorrectionValuesSchema(_Strict):
     )
 
 
-class UploadSchema(_Strict):
-    filename = fields.String(load_default="")
-    content_b64 = fields.String(required=True, error_messages=_required)
+class UploadSchema(claims.UploadSchema):
+    """A claim-checked upload, or the inline form (services/common/claims.py)."""
 
 
 class CreditSchema(_Strict):

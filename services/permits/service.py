@@ -21,6 +21,7 @@ from functools import cached_property
 
 from nameko.timer import timer
 
+from services.common import claims
 from services.common.base import PlatformService, service_rpc
 from services.common.events import reliable_event_handler
 from services.common.renderpool import Renderers
@@ -262,6 +263,11 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
 
     def record_defaults(self, today: date | None = None) -> int:
         return fast_track.record_defaults(self.deps, today)
+
+    @timer(interval=claims.SWEEP_SECONDS)
+    def sweep_quarantine(self) -> int:
+        """Uploads staged by the gateway and never claimed expire (services/common/claims.py)."""
+        return claims.sweep_quarantine(ObjectStore(self.config["PLATFORM"]))
 
 
 SERVICE_CLASS = PermitsService

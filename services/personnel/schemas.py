@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from services.common import claims
 from services.common.schema_errors import REQUIRED_MESSAGE
 
 _required = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
@@ -15,9 +16,8 @@ class _Strict(Schema):
 
 
 # ---- RPC payloads ------------------------------------------------------------------------------
-class UploadSchema(_Strict):
-    filename = fields.String(load_default="附件")
-    content_b64 = fields.String(required=True, error_messages=_required)
+class UploadSchema(claims.UploadSchema):
+    """A claim-checked upload, or the inline form (services/common/claims.py)."""
 
 
 class NewDeclarationSchema(_Strict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from services.common import claims
 from services.common.schema_errors import REQUIRED_MESSAGE
 
 _required = {"required": REQUIRED_MESSAGE, "null": REQUIRED_MESSAGE}
@@ -223,12 +224,9 @@ class CampaignSchema(_Loose):
                           error_messages=_required)
 
 
-class UploadIn(_Loose):
-    """An uploaded file as the gateway passes it (docs/contracts.md "Attachments"); its content is
-    checked by services.common.attachments.check_upload, not here."""
-
-    filename = fields.String(load_default="")
-    content_b64 = fields.String(required=True, error_messages=_required)
+class UploadIn(claims.UploadSchema):
+    """An uploaded file as the gateway passes it (docs/contracts.md "Attachments"): a claim check
+    (services/common/claims.py); its content is checked by services.common.attachments.check_upload."""
 
 
 class EvidenceUpload(UploadIn):

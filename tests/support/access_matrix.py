@@ -60,7 +60,7 @@ group("files", None, [  # a file: its owner and the case's desks; everybody else
 group("any_account", None, [  # whoever is signed in, about their own account, messages, to-dos
     "/account", "/verify-email/resend", "/password/change", "/account/security", "/messages", "/todos",
     f"/todos/{ID}", "/api/v1/session", "/api/v1/messages", "/api/v1/notify/counts", "/api/v1/todos",
-    f"/api/v1/todos/{ID}", "/api/v1/password/change",
+    f"/api/v1/todos/{ID}", "/api/v1/password/change", "/api/v1/uploads",
 ], **{"*": ON, "anonymous": LOGIN})
 group("enterprise_main", "enterprise", [  # 账号管理 and 前往修改: the enterprise's main account only
     "/account/users", f"/account/users/{ID}", "/api/v1/sub-accounts", f"/api/v1/sub-accounts/{ID}",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import base64
+import hashlib
 
 import pytest
 from werkzeug.test import Client
@@ -109,7 +109,8 @@ def test_saving_basic_info_sends_only_fields_on_the_form_and_keeps_typed_values(
     assert payload == {"email": "bad@", "contact_name": "王五", "files": {}}
 
 
-def test_upload_goes_to_the_service_as_base64_with_its_name(client, rpc):
+def test_upload_goes_to_the_service_as_a_claim_check_with_its_name(client, rpc):
+    """The file waits in quarantine; the RPC carries its key, size and hash, never its bytes."""
     sign_in_as(client)
     rpc.behaviour[("enterprise", "update_basic_info")] = lambda actor, eid, payload: basic()
     pdf = scan_pdf()
@@ -120,7 +121,10 @@ def test_upload_goes_to_the_service_as_base64_with_its_name(client, rpc):
     )
     assert page.status_code == 303
     sent = calls(rpc, "update_basic_info")[0][2][2]["files"]["business_licence"]
-    assert sent["filename"] == "营业执照.pdf" and base64.b64decode(sent["content_b64"]) == pdf
+    assert "content_b64" not in sent and sent["filename"] == "营业执照.pdf"
+    assert sent["size"] == len(pdf) and sent["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert sent["key"].startswith("quarantine/")
+    assert client.application.upload_store.objects[sent["key"]][0] == pdf
 
 
 def test_form_without_csrf_is_refused(client, rpc):

@@ -16,6 +16,7 @@ from werkzeug.test import Client
 
 from gateway.app import GatewayApp
 from services.common.errors import Conflict, InvalidTransition, ValidationFailed
+from tests.support.uploads import as_inline
 from tests.unit.test_gateway_app import FakeRpc, MemorySessions, account, sign_in_as
 
 CONSTRUCTOR = {
@@ -308,7 +309,7 @@ def test_photo_goes_to_the_service_as_base64_and_its_warning_is_shown(client, rp
     )
     assert response.status_code == 303 and "单一底色" in unquote(response.headers["Location"])
     _, person_id, upload = calls(rpc, "upload_photo")[0]
-    assert person_id == "p-1" and upload == {
+    assert person_id == "p-1" and as_inline(client, upload) == {
         "filename": "me.jpg",
         "content_b64": base64.b64encode(b"\xff\xd8jpeg").decode(),
     }
@@ -829,7 +830,7 @@ def test_batch_member_can_be_taken_out_and_qualification_is_corrected_with_a_cop
     )
     assert done.status_code == 303
     _, declaration_id, data = calls(rpc, "correct_qualification")[0]
-    assert declaration_id == "d-1" and data == {
+    assert declaration_id == "d-1" and as_inline(client, data) == {
         "qualification_number": "D215000001",
         "copy": {"filename": "资质.pdf", "content_b64": base64.b64encode(b"%PDF-1.4").decode()},
     }
@@ -885,7 +886,7 @@ def test_an_appeal_is_answered_with_an_explanation_and_evidence(client, rpc):
         content_type="multipart/form-data",
     )
     assert response.status_code == 303 and "申辩已提交" in unquote(response.headers["Location"])
-    assert calls(rpc, "answer_appeal")[0][1:] == (
+    assert as_inline(client, calls(rpc, "answer_appeal")[0][1:]) == (
         "ap-1",
         {
             "explanation": "已于11月解除与乙公司的劳动合同",

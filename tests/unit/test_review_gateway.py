@@ -8,6 +8,7 @@ from werkzeug.test import Client
 
 from gateway.app import GatewayApp, menu_for
 from services.common.errors import Conflict, NotFound, ValidationFailed
+from tests.support.uploads import as_inline
 from tests.unit.test_gateway_app import FakeRpc, MemorySessions, account, sign_in_as
 
 CASE = {
@@ -287,7 +288,7 @@ def test_rectification_form_sends_the_uploaded_files_with_their_item_labels(clie
     assert response.status_code == 303
     ((_, _, (actor, rect_id, payload), _),) = calls(rpc, "submit_rectification")
     assert actor["kind"] == "enterprise" and rect_id == 7 and payload["statement"] == "已整改"
-    assert payload["evidence"] == [
+    assert as_inline(client, payload["evidence"]) == [
         {
             "filename": "检测报告.pdf",
             "content_b64": base64.b64encode(b"%PDF-1.4 report").decode(),

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway.clients.permits import PermitsClient
 from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.views.forms import api_upload
 from gateway.views.permits.common import API_ACTIONS, PermitsBase
 
 
@@ -66,7 +67,7 @@ class PermitsApi(PermitsBase):
             args.append(payload.get("reason") or "")
         elif method is PermitsClient.upload_signed_scan:
             args += [
-                {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""},
+                api_upload(payload),
                 version,
             ]
         elif method not in (PermitsClient.discard, PermitsClient.open_commitment):
@@ -92,7 +93,7 @@ class PermitsApi(PermitsBase):
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        upload = {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""}
+        upload = api_upload(payload)
         return json_response(
             self._permits(request).upload_material(actor, application_id, code, upload), 200
         )

@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.views.forms import api_upload
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.contracts.personnel import ACTIONS, ACTORS, STATUSES
 from services.common.errors import FieldErrors, ServiceError
@@ -246,5 +247,5 @@ def _base_of(actor: dict) -> str:
     return "/personal" if actor["kind"] in PERSON_KINDS else "/personnel"
 
 
-def _upload_body(payload: dict) -> dict[str, str]:
-    return {"filename": payload.get("filename") or "", "content_b64": payload.get("content_b64") or ""}
+def _upload_body(payload: dict) -> dict[str, Any]:
+    return api_upload(payload)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.common.attachments import read_transient
 from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import domain, eligibility, exam_import, records, views
@@ -167,15 +168,9 @@ EXAM_TYPE = "constructor_2"  # the type whose 初始注册 / 增项 check the ex
 def import_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
     """Admin import of an Excel sheet of passes: the valid rows are recorded (a pass already on
     record is counted, not doubled), the others come back row by row with the reasons."""
-    import base64
-    import binascii
-
     s.require_staff(deps, actor, admin=True)
     upload = (payload or {}).get("file") or {}
-    try:
-        data = base64.b64decode(str(upload.get("content_b64") or ""), validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
+    data = read_transient(upload)  # a claim check from the gateway (services/common/claims.py)
     t = deps.types.type(EXAM_TYPE)
     try:
         checked = exam_import.check_rows(
