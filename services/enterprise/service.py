@@ -49,6 +49,7 @@ from services.enterprise.events import (
 from services.enterprise.models import Attachment, ChangeRequest, Enterprise, Staff
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
 from services.enterprise.schemas import ChangeRequestSchema, ListQuerySchema, UploadSchema
+from services.enterprise.usecases import legacy
 
 log = logging.getLogger(__name__)
 OPEN_CASE_SERVICES = ("permits", "personnel")
@@ -723,6 +724,12 @@ class EnterpriseService(PlatformService):
             return {"deleted": str(row.id)}
 
     # ---- other services' view (docs/contracts.md) --------------------------------------------
+    @service_rpc
+    def staff_imported(self, actor_or_none: dict | None, enterprise_id: str, id_number: str) -> dict:
+        eid = self._authorise(actor_or_none, enterprise_id, domain.READ, "staff")
+        with self.db.unit_of_work() as uow:  # 信息补录's check (usecases/legacy.py)
+            return legacy.staff_imported(uow.session, eid, id_number)
+
     @service_rpc
     def records_for_precheck(self, actor_or_none: dict | None, enterprise_id: str) -> dict:
         eid = self._authorise(actor_or_none, enterprise_id, domain.READ, "precheck")

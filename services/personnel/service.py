@@ -79,6 +79,8 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
             settings=dict(config.get("personnel") or {}),
             render=self.renderers.run,
             may_read_case=lambda actor, case_ref: bool(self.review.may_read_case(actor, case_ref)["allowed"]),
+            staff_imported=lambda eid, number: bool(
+                self.enterprise.staff_imported(None, eid, number)["imported"]),
         )
 
     def _enterprise_records(self, enterprise_id: str) -> dict[str, Any]:

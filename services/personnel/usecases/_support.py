@@ -106,6 +106,8 @@ class Deps:
     render: Callable[..., Any] | None = None
     # may_read_case(actor, case_ref) -> bool: review's answer, whose desks hold a step of the case
     may_read_case: Callable[[dict, str], bool] | None = None
+    # staff_imported(enterprise_id, id_number) -> bool: enterprise's legacy import brought them (信息补录)
+    staff_imported: Callable[[str, str], bool] | None = None
 
 
 def summary(results: list[dict]) -> str:

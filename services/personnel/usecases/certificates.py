@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import domain, exam_import, records, views
+from services.personnel import domain, exam_import, records, supplement, views
 from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
@@ -61,6 +61,13 @@ def add_certificate_record(deps: Deps, actor: dict, person_id: str, data: dict) 
     """信息补录 of a certificate the enterprise already holds (imported from the old systems)."""
     eid = s.enterprise_for(deps, actor, write=True)
     cleaned = check_record_data(deps, load_or_fail(CertificateRecordSchema(), data))
+    with deps.begin() as uow:  # who it is (no RPC while a row is locked)
+        id_number = people.person_for_enterprise(deps, uow.repo, eid, person_id, actor).id_number
+    imported = deps.staff_imported(str(eid), id_number) if deps.staff_imported else False
+    if not imported:
+        deps.audit_alone("personnel.supplement_refused", actor, person_id, reason=supplement.NOT_IMPORTED,
+                         what="supplement")
+    supplement.check_supplement_person(imported)
     records_ = s.enterprise_records(deps, eid)
     with deps.begin() as uow:
         repo = uow.repo
