@@ -8,6 +8,7 @@ from gateway.views.account import AccountViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
 from gateway.views.home import HomeViews
+from gateway.views.imports import ImportViews
 from gateway.views.management import ManagementViews
 from gateway.views.notify import NotifyViews
 from gateway.views.permits import PermitsViews
@@ -16,4 +17,5 @@ from gateway.views.public import PublicViews
 from gateway.views.review import ReviewViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
+                                   ImportViews)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.attachments import AttachmentColumns
+from services.common.import_jobs import ImportJobMixin
 
 
 class Base(DeclarativeBase):
@@ -182,3 +183,10 @@ class ChangeHistory(Base):
     field: Mapped[str | None] = mapped_column(String(60), nullable=True)
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ImportJob(ImportJobMixin, Base):
+    """An admin's background import with its progress and rejected rows (services/common/import_jobs.py)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_created", "kind", "created_at"),)

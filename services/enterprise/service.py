@@ -32,6 +32,8 @@ from services.common.errors import (
     uuid_or_not_found,
 )
 from services.common.events import reliable_event_handler
+from services.common.import_jobs import ImportJobs
+from services.common.renderpool import Renderers
 from services.common.rpc import PlatformRpcProxy
 from services.common.schema_errors import load_or_fail
 from services.common.storage import ObjectStore
@@ -49,7 +51,7 @@ from services.enterprise.events import (
 from services.enterprise.models import Attachment, ChangeRequest, Enterprise, Staff
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
 from services.enterprise.schemas import ChangeRequestSchema, ListQuerySchema, UploadSchema
-from services.enterprise.usecases import legacy
+from services.enterprise.usecases import legacy, legacy_import
 
 log = logging.getLogger(__name__)
 OPEN_CASE_SERVICES = ("permits", "personnel")
@@ -159,6 +161,9 @@ class EnterpriseService(PlatformService):
     permits = PlatformRpcProxy("permits")
     personnel = PlatformRpcProxy("personnel")
     review = PlatformRpcProxy("review")
+    # CIP 旧数据导入 from the admin page: openpyxl in a worker process, the job in the background.
+    renderers = Renderers(legacy_import.PARSE_JOB, lazy=True)
+    import_jobs = ImportJobs()
 
     # ---- creation --------------------------------------------------------------------
     @reliable_event_handler("identity", "enterprise_account_registered")
@@ -724,6 +729,23 @@ class EnterpriseService(PlatformService):
             return {"deleted": str(row.id)}
 
     # ---- other services' view (docs/contracts.md) --------------------------------------------
+    # ---- CIP 旧数据导入 from the admin page (usecases/legacy_import.py, services/common/import_jobs.py)
+    @service_rpc
+    def import_legacy_staff(self, actor: dict, payload: dict) -> dict:
+        return legacy_import.start(self._imports(), actor, payload)
+
+    @service_rpc
+    def import_job(self, actor: dict, job_id: str) -> dict:
+        return legacy_import.job(self._imports(), actor, job_id)
+
+    @service_rpc
+    def import_report(self, actor: dict, job_id: str) -> dict:
+        return legacy_import.report(self._imports(), actor, job_id)
+
+    def _imports(self) -> legacy_import.Context:
+        return legacy_import.Context(self.db.unit_of_work, lambda: self.db.unit_of_work().session,
+                                     self.renderers.run, self.import_jobs.spawn, self.audit_alone)
+
     @service_rpc
     def staff_imported(self, actor_or_none: dict | None, enterprise_id: str, id_number: str) -> dict:
         eid = self._authorise(actor_or_none, enterprise_id, domain.READ, "staff")

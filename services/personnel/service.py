@@ -22,6 +22,7 @@ from nameko.timer import timer
 from services.common.base import PlatformService, service_rpc
 from services.common.config import load_config
 from services.common.events import reliable_event_handler
+from services.common.import_jobs import ImportJobs
 from services.common.renderpool import Renderers
 from services.common.review_cases import answer_entrypoints
 from services.common.rpc import PlatformRpcProxy
@@ -33,6 +34,7 @@ from services.personnel.usecases import (
     batches,
     certificates,
     declarations,
+    exam_register,
     expiry,
     lifecycle,
     people,
@@ -60,7 +62,8 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
     enterprise = PlatformRpcProxy("enterprise")
     review = PlatformRpcProxy("review")  # may_read_case: who reads a declaration's files
     # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
-    renderers = Renderers(registry.EXPORT_JOB, lazy=True)
+    renderers = Renderers(registry.EXPORT_JOB, exam_register.PARSE_JOB, lazy=True)
+    import_jobs = ImportJobs()  # 考试合格数据导入 runs in the background (usecases/exam_register.py)
 
     @cached_property
     def types(self) -> Catalogue:
@@ -78,6 +81,8 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
             audit_alone=self.audit_alone,
             settings=dict(config.get("personnel") or {}),
             render=self.renderers.run,
+            spawn=self.import_jobs.spawn,
+            unit_of_work=self.db.unit_of_work,
             may_read_case=lambda actor, case_ref: bool(self.review.may_read_case(actor, case_ref)["allowed"]),
             staff_imported=lambda eid, number: bool(
                 self.enterprise.staff_imported(None, eid, number)["imported"]),
@@ -132,7 +137,15 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
 
     @service_rpc
     def import_exam_passes(self, actor: dict, payload: dict) -> dict:
-        return certificates.import_exam_passes(self.deps, actor, payload)
+        return exam_register.start_import(self.deps, actor, payload)  # a job (services/common/import_jobs.py)
+
+    @service_rpc
+    def import_job(self, actor: dict, job_id: str) -> dict:
+        return exam_register.import_job(self.deps, actor, job_id)
+
+    @service_rpc
+    def import_report(self, actor: dict, job_id: str) -> dict:
+        return exam_register.import_report(self.deps, actor, job_id)
 
     @service_rpc
     def search_exam_passes(self, actor: dict, query: dict) -> dict:

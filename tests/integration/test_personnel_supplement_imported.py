@@ -46,7 +46,8 @@ def test_supplement_is_refused_for_a_person_the_enterprise_did_not_import(cluste
     assert cluster.personnel.get_person(a, someone["id"])["certificates"] == []
     with engines("personnel").connect() as conn:
         refusals = conn.execute(text(
-            "select count(*) from audit_log where action = 'personnel.supplement_refused' and subject_id = :s"),
+            "select count(*) from audit_log"
+            " where action = 'personnel.supplement_refused' and subject_id = :s"),
             {"s": someone["id"]}).scalar()
     assert refusals == 1
 

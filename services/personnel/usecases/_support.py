@@ -108,6 +108,9 @@ class Deps:
     may_read_case: Callable[[dict, str], bool] | None = None
     # staff_imported(enterprise_id, id_number) -> bool: enterprise's legacy import brought them (信息补录)
     staff_imported: Callable[[str, str], bool] | None = None
+    # background imports (services/common/import_jobs.py): spawn(fn) and a raw unit of work
+    spawn: Callable[[Callable[[], None]], None] | None = None
+    unit_of_work: Callable[[], AbstractContextManager[Any]] | None = None
 
 
 def summary(results: list[dict]) -> str:

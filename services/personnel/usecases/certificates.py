@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
+from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.schema_errors import load_or_fail
 from services.personnel import declarations as rules
-from services.personnel import domain, exam_import, records, supplement, views
+from services.personnel import domain, records, supplement, views
 from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
@@ -167,44 +167,6 @@ def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
         uow.audit("personnel.exam_passes.record", actor_id=actor.get("id"), added=added)
         uow.commit()
     return {"added": added}
-
-
-EXAM_TYPE = "constructor_2"  # the type whose 初始注册 / 增项 check the exam-pass register
-
-
-def import_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
-    """Admin import of an Excel sheet of passes: the valid rows are recorded (a pass already on
-    record is counted, not doubled), the others come back row by row with the reasons."""
-    import base64
-    import binascii
-
-    s.require_staff(deps, actor, admin=True)
-    upload = (payload or {}).get("file") or {}
-    try:
-        data = base64.b64decode(str(upload.get("content_b64") or ""), validate=True)
-    except (binascii.Error, ValueError):
-        data = b""
-    t = deps.types.type(EXAM_TYPE)
-    try:
-        checked = exam_import.check_rows(
-            exam_import.read_sheet(data), list((t.specialties or {}).get("choices") or []),
-            t.numbers["qualification_number"]["pattern"], _today())
-    except exam_import.SheetError as exc:
-        raise ValidationFailed(str(exc), {"file": [field_error("invalid", str(exc))]}) from None
-    added = already = 0
-    with deps.begin() as uow:
-        repo = uow.repo
-        for item in checked.passes:
-            if repo.has_exam_pass(item["id_number"], item["specialty"], item["certificate_number"]):
-                already += 1
-                continue
-            repo.add(ExamPass(**item))
-            added += 1
-        uow.audit("personnel.exam_passes.import", actor_id=actor.get("id"), added=added, already=already,
-                  rejected=len(checked.rejected), filename=str(upload.get("filename") or ""))
-        uow.commit()
-    return {"filename": upload.get("filename"), "rows": len(checked.passes) + len(checked.rejected),
-            "added": added, "already": already, "rejected": checked.rejected}
 
 
 def search_exam_passes(deps: Deps, actor: dict, query: dict) -> dict:
