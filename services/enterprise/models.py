@@ -94,6 +94,10 @@ class Staff(Base):
     training_history: Mapped[list] = mapped_column(JSON, default=list)
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A licence holder's key staff join / leave through review (usecases/key_staff.py):
+    # join_pending / leave_pending while the case runs, named by approval_ref.
+    approval: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    approval_ref: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -51,7 +51,7 @@ from services.enterprise.events import (
 from services.enterprise.models import Attachment, ChangeRequest, Enterprise, Staff
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
 from services.enterprise.schemas import ChangeRequestSchema, ListQuerySchema, UploadSchema
-from services.enterprise.usecases import legacy, legacy_import
+from services.enterprise.usecases import key_staff, legacy, legacy_import
 
 log = logging.getLogger(__name__)
 OPEN_CASE_SERVICES = ("permits", "personnel")
@@ -100,7 +100,8 @@ def staff_view(row: Staff, position: int | None = None) -> dict[str, Any]:
             "witness_phone": row.witness_phone, "certificates": list(row.certificates or []),
             "work_experience": list(row.work_experience or []),
             "training_history": list(row.training_history or []),
-            "imported": row.imported, "needs_completion": row.needs_completion}
+            "imported": row.imported, "needs_completion": row.needs_completion,
+            "approval": row.approval, "approval_label": key_staff.APPROVAL_LABELS.get(row.approval or "")}
 
 
 def project_view(row: Any, position: int | None = None) -> dict[str, Any]:
@@ -489,12 +490,36 @@ class EnterpriseService(PlatformService):
     @reliable_event_handler("review", "case_decided")
     def on_case_decided(self, body: dict) -> None:
         envelope = CASE_DECIDED.parse(body)
+        if key_staff.is_case(envelope["data"]["case_ref"]):  # 人员入职/离职申请 (usecases/key_staff.py)
+            return self._settle_staff(envelope["id"], envelope["data"], envelope["data"].get("decision"))
         self._settle_change(envelope["id"], envelope["data"], envelope["data"].get("decision"))
 
     @reliable_event_handler("review", "case_closed")
     def on_case_closed(self, body: dict) -> None:
         envelope = CASE_CLOSED.parse(body)
+        if key_staff.is_case(envelope["data"]["case_ref"]):
+            return self._settle_staff(envelope["id"], envelope["data"], "withdrawn")
         self._settle_change(envelope["id"], envelope["data"], "withdrawn")
+
+    def _settle_staff(self, event_id: str, data: dict, decision: str | None) -> None:
+        with self.db.unit_of_work() as uow:
+            key_staff.settle(uow, event_id, data, decision, self._changed)
+            uow.commit()
+
+    def _key_leaver_holds(self, actor: dict, eid: uuid.UUID, record_id: str) -> bool:
+        """A key staff member of a licence holder (asked before the transaction: no RPC under a lock)."""
+        with self.db.unit_of_work() as uow:
+            row = self._own_record(EnterpriseRepository(uow.session), actor, eid, "staff", record_id)
+            key = key_staff.is_key(row.category)
+        return key and self._holds_licence(eid)
+
+    def _holds_licence(self, eid: uuid.UUID) -> bool:
+        """permits' answer (fails closed: a key staff change waits until it can be asked)."""
+        try:
+            return bool(self.permits.holds_licence(str(eid))["holds"])
+        except (MethodNotFound, UnknownService, RemoteError) as exc:
+            log.warning("permits.holds_licence unavailable: %r", exc)
+            raise ServiceError(key_staff.UNKNOWN_MESSAGE, code="licence_unknown") from None
 
     def _settle_change(self, event_id: str, data: dict, outcome: str | None) -> None:
         """Review's answer about a change request: approved changes apply the locked fields."""
@@ -646,8 +671,10 @@ class EnterpriseService(PlatformService):
         eid = self._authorise(actor, enterprise_id, domain.WRITE, section)
         if not isinstance(payload, dict):
             raise ValidationFailed("请求格式不正确", {"_": [field_error("invalid", "请求格式不正确")]})
+        holds = section == "staff" and not payload.get("id") and key_staff.is_key(payload.get("category")) \
+            and self._holds_licence(eid)  # asked before the transaction (no RPC under a row lock)
         try:
-            return self._save_record(actor, eid, section, payload)
+            return self._save_record(actor, eid, section, payload, holds)
         except IntegrityError:  # two saves of one ID number raced past the check
             with self.db.unit_of_work() as uow:
                 repo = EnterpriseRepository(uow.session)
@@ -658,7 +685,8 @@ class EnterpriseService(PlatformService):
                     holder.id_number, {"category": holder.category, "name": holder.name,
                                        "row": repo.staff_row_of(holder)})) from None
 
-    def _save_record(self, actor: dict, eid: uuid.UUID, section: str, payload: dict) -> dict:
+    def _save_record(self, actor: dict, eid: uuid.UUID, section: str, payload: dict,
+                     holds_licence: bool = False) -> dict:
         with self.db.unit_of_work() as uow:
             enterprise = self._ensure(uow, eid)
             repo = EnterpriseRepository(uow.session)
@@ -677,8 +705,12 @@ class EnterpriseService(PlatformService):
                 repo.add(row)
                 changes = None
                 action = "create"
+                if section == "staff" and key_staff.needs_approval(row.category, holds_licence):
+                    key_staff.request(uow, enterprise, row, key_staff.JOIN, actor)
+                    action = "join_requested"
             else:
                 row = existing
+                key_staff.check_not_pending(row)
                 before = view(row)
                 if section == "staff" and cleaned["category"] != row.category:
                     row.row_no = repo.next_row_no(eid, cleaned["category"])
@@ -715,10 +747,18 @@ class EnterpriseService(PlatformService):
     @service_rpc
     def delete_record(self, actor: dict, enterprise_id: str, section: str, record_id: str) -> dict:
         eid = self._authorise(actor, enterprise_id, domain.WRITE, section)
+        holds = section == "staff" and self._key_leaver_holds(actor, eid, record_id)
         with self.db.unit_of_work() as uow:
             enterprise = self._ensure(uow, eid)
             repo = EnterpriseRepository(uow.session)
             row = self._own_record(repo, actor, eid, section, record_id, for_update=True)
+            key_staff.check_not_pending(row)
+            if holds and key_staff.needs_approval(row.category, holds):  # 人员离职申请, reviewed
+                pending = key_staff.request(uow, enterprise, row, key_staff.LEAVE, actor)
+                self._changed(uow, enterprise, actor, ["staff"], "staff", str(row.id), "leave_requested",
+                              None)
+                uow.commit()
+                return {"pending": str(row.id), **pending}
             before = SECTION_VIEWS[section](row)
             repo.delete_attachments_of(row.id)  # files stay in S3 for the audit trail
             repo.delete_record(row)
@@ -728,7 +768,6 @@ class EnterpriseService(PlatformService):
             uow.commit()
             return {"deleted": str(row.id)}
 
-    # ---- other services' view (docs/contracts.md) --------------------------------------------
     # ---- CIP 旧数据导入 from the admin page (usecases/legacy_import.py, services/common/import_jobs.py)
     @service_rpc
     def import_legacy_staff(self, actor: dict, payload: dict) -> dict:
@@ -746,6 +785,7 @@ class EnterpriseService(PlatformService):
         return legacy_import.Context(self.db.unit_of_work, lambda: self.db.unit_of_work().session,
                                      self.renderers.run, self.import_jobs.spawn, self.audit_alone)
 
+    # ---- other services' view (docs/contracts.md) --------------------------------------------
     @service_rpc
     def staff_imported(self, actor_or_none: dict | None, enterprise_id: str, id_number: str) -> dict:
         eid = self._authorise(actor_or_none, enterprise_id, domain.READ, "staff")
@@ -760,7 +800,7 @@ class EnterpriseService(PlatformService):
             row = repo.get(eid)
             if row is None:
                 raise NotFound(NOT_FOUND)
-            staff = repo.all_of("staff", eid)
+            staff = [s for s in repo.all_of("staff", eid) if s.approval != "join_pending"]  # not yet approved
             return {
                 "enterprise_id": str(row.id), "uscc": row.uscc, "name": row.name or "",
                 "enterprise_type": row.enterprise_type or "",
