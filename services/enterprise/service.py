@@ -506,6 +506,17 @@ class EnterpriseService(PlatformService):
             key_staff.settle(uow, event_id, data, decision, self._changed)
             uow.commit()
 
+    def _key_change_holds(self, actor: dict, eid: uuid.UUID, payload: dict) -> bool:
+        """A save touching a key staff member (new, or an edit to or from a key category) of a licence
+        holder; asked before the transaction (no RPC under a row lock)."""
+        if payload.get("id"):
+            with self.db.unit_of_work() as uow:
+                row = self._own_record(EnterpriseRepository(uow.session), actor, eid, "staff", payload["id"])
+                key = key_staff.is_key(row.category) or key_staff.is_key(payload.get("category"))
+        else:
+            key = key_staff.is_key(payload.get("category"))
+        return key and self._holds_licence(eid)
+
     def _key_leaver_holds(self, actor: dict, eid: uuid.UUID, record_id: str) -> bool:
         """A key staff member of a licence holder (asked before the transaction: no RPC under a lock)."""
         with self.db.unit_of_work() as uow:
@@ -671,8 +682,7 @@ class EnterpriseService(PlatformService):
         eid = self._authorise(actor, enterprise_id, domain.WRITE, section)
         if not isinstance(payload, dict):
             raise ValidationFailed("请求格式不正确", {"_": [field_error("invalid", "请求格式不正确")]})
-        holds = section == "staff" and not payload.get("id") and key_staff.is_key(payload.get("category")) \
-            and self._holds_licence(eid)  # asked before the transaction (no RPC under a row lock)
+        holds = section == "staff" and self._key_change_holds(actor, eid, payload)  # before the transaction
         try:
             return self._save_record(actor, eid, section, payload, holds)
         except IntegrityError:  # two saves of one ID number raced past the check
@@ -711,6 +721,8 @@ class EnterpriseService(PlatformService):
             else:
                 row = existing
                 key_staff.check_not_pending(row)
+                if section == "staff":
+                    key_staff.check_update(row, cleaned, holds_licence)
                 before = view(row)
                 if section == "staff" and cleaned["category"] != row.category:
                     row.row_no = repo.next_row_no(eid, cleaned["category"])

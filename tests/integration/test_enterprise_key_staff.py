@@ -90,6 +90,14 @@ def test_a_licence_holders_key_staff_join_and_leave_through_approval(cluster, en
     wait_for(lambda: roster(cluster, actor)["李安全"]["approval"] is None, timeout=60,
              what="the join approved")
     assert "李安全" in counted(cluster, actor)
+    # Edits: a title is fine; moving a key person out of their category is a 离职 in disguise.
+    approved = roster(cluster, actor)["李安全"]
+    edited = cluster.enterprise.save_record(actor, actor["id"], "staff", {**approved, "title": "高级工程师"})
+    assert edited["title"] == "高级工程师" and edited["approval"] is None
+    with pytest.raises(InvalidTransition) as swapped:
+        cluster.enterprise.save_record(actor, actor["id"], "staff",
+                                       {**approved, "category": "technical_staff"})
+    assert swapped.value.code == "key_staff_via_request"
 
     # 离职: the row stays (still counted) until approved; refused: stays for good.
     leave = cluster.enterprise.delete_record(actor, actor["id"], "staff", lead["id"])

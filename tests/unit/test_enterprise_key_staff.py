@@ -53,3 +53,21 @@ def test_a_join_marks_the_row_and_asks_review_for_a_case_with_the_id_number_mask
     assert data["title"] == "人员入职申请：安全负责人 李安全" and data["region_code"] == "150105"
     assert "150102199001011234" not in str(data) and data["fields"]["action"]["value"] == "人员入职申请"
     assert not key_staff.is_case("enterprise:change:1")
+
+
+@pytest.mark.parametrize("before, cleaned, refused", [
+    ("technical_staff", {"category": "technical_lead"}, True),     # into a key category
+    ("technical_lead", {"category": "technical_staff"}, True),     # out of one
+    ("technical_lead", {"category": "safety_lead"}, True),         # from one to the other
+    ("technical_lead", {"category": "technical_lead", "id_number": "X2"}, True),  # another person
+    ("technical_lead", {"category": "technical_lead", "title": "高级工程师"}, False),
+    ("technical_staff", {"category": "electrician", "id_number": "X2"}, False)])
+def test_a_licence_holder_cannot_swap_key_staff_by_editing(before, cleaned, refused):
+    row = SimpleNamespace(category=before, id_number="X1")
+    key_staff.check_update(row, cleaned, False)  # no licence: anything goes
+    if refused:
+        with pytest.raises(InvalidTransition) as caught:
+            key_staff.check_update(row, cleaned, True)
+        assert caught.value.code == "key_staff_via_request" and "人员入职申请" in str(caught.value)
+    else:
+        key_staff.check_update(row, cleaned, True)

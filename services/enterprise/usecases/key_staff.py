@@ -36,6 +36,8 @@ PENDING = {JOIN: "join_pending", LEAVE: "leave_pending"}
 APPROVAL_LABELS = {"join_pending": "入职审批中", "leave_pending": "离职审批中"}
 ACTION_LABELS = {JOIN: "人员入职申请", LEAVE: "人员离职申请"}
 PENDING_MESSAGE = "该人员的入职/离职申请正在审核中，审核完成前不能修改或删除"
+VIA_REQUEST_MESSAGE = ("持证企业的技术负责人、安全负责人变动须经审核：请通过新增人员（人员入职申请）"
+                       "或删除人员（人员离职申请）办理，不能直接修改人员类别或证件号码")
 UNKNOWN_MESSAGE = "暂时无法确认本单位的持证情况，请稍后再办理技术负责人、安全负责人的变动"
 
 
@@ -52,6 +54,19 @@ def check_not_pending(row: Any) -> None:
     """A row whose join or leave is under review is neither edited nor deleted meanwhile."""
     if getattr(row, "approval", None):
         raise InvalidTransition(PENDING_MESSAGE, code="staff_change_pending")
+
+
+def check_update(row: Any, cleaned: dict[str, Any], holds_licence: bool) -> None:
+    """A licence holder's edit may not swap a key person in or out past review: moving a row into or
+    out of 技术负责人 / 安全负责人, or giving a key person another ID number, is refused (code
+    ``key_staff_via_request``): the change is a 人员入职申请 (add the person) or 人员离职申请 (delete)."""
+    if not holds_licence:
+        return
+    category = cleaned.get("category", row.category)
+    crossing = is_key(category) != is_key(row.category) or (is_key(row.category) and category != row.category)
+    other_person = is_key(row.category) and cleaned.get("id_number", row.id_number) != row.id_number
+    if crossing or other_person:
+        raise InvalidTransition(VIA_REQUEST_MESSAGE, code="key_staff_via_request")
 
 
 def is_case(case_ref: str) -> bool:
