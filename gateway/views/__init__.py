@@ -10,6 +10,7 @@ from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
 from gateway.views.exports import ExportViews
 from gateway.views.home import HomeViews
+from gateway.views.imports import ImportViews
 from gateway.views.management import ManagementViews
 from gateway.views.notify import NotifyViews
 from gateway.views.permits import PermitsViews
@@ -21,4 +22,4 @@ from gateway.views.uploads import UploadViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
                                    ReviewViews, PermitsViews, PersonnelViews, ExportViews, DocumentViews,
-                                   HomeViews, DashboardViews, SafetyRecordViews, UploadViews)
+                                   HomeViews, DashboardViews, SafetyRecordViews, UploadViews, ImportViews)

@@ -161,21 +161,18 @@ class ManagementViews:
     def on_exam_passes(self, request: Request) -> Response:
         account = self.require(request, kinds=("reviewer", "admin"))
         actor = actor_from_account(account)
-        errors, status, result = {}, 200, None
+        errors, status = {}, 200
         if request.method == "POST":
             if account.get("kind") != "admin":
                 raise HTTPForbidden("只有管理员可以导入考试合格数据")
-            try:
-                upload = uploaded_file(request, "file")
-                if upload is None:
-                    raise ValidationFailed("请选择要导入的Excel文件", {
-                        "file": [{"code": "required", "message": "请选择要导入的Excel文件"}]})
-                result = self.call(request, "personnel", "import_exam_passes", actor, {"file": upload})
+            try:  # a background job (gateway/views/imports.py): its page shows the progress
+                job = self.start_import(request, "exam-passes", actor, uploaded_file(request, "file"))
+                return redirect(f"/admin/imports/exam-passes/{job['id']}", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
         query = request.args.get("q", "").strip()
         found = self.call(request, "personnel", "search_exam_passes", actor, {"q": query}) if query else None
-        return self.render(request, "exam_passes.html", status=status, result=result, errors=errors,
+        return self.render(request, "exam_passes.html", status=status, errors=errors,
                            query=query, found=found, admin=account.get("kind") == "admin")
 
     def on_admin_reset(self, request: Request, account_id: str) -> Response:

@@ -24,6 +24,11 @@ class ServiceTx:
     def __init__(self, uow: Any) -> None:
         self._uow = uow
 
+    @property
+    def session(self) -> Any:
+        """The SQLAlchemy session, for rule modules and read models that query on their own."""
+        return self._uow.session
+
     def add_event(self, spec: Any, data: dict[str, Any]) -> dict[str, Any]:
         return self._uow.add_event(spec, data)
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,6 +44,7 @@ from services.enterprise.models import (
 
 NAMESPACE = uuid.UUID("6f1c3f5e-3b59-4c2c-9a44-1f0e8f6c2a10")  # imported enterprises' ids
 BATCH_ROWS = 500
+MAX_PAGE_ROWS = 50_000  # the admin page's import (services/enterprise/usecases/legacy_import.py)
 # Column headers (the legacy export's Chinese ones, or these keys)
 HEADERS = {
     "统一社会信用代码": "uscc", "企业名称": "enterprise_name", "企业类型": "enterprise_type",
@@ -88,21 +90,42 @@ def _normalise_header(value: object) -> str:
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(file row number, values by column key); the header is row 1."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.active
-        rows = sheet.iter_rows(values_only=True)
-        header = [_normalise_header(v) for v in next(rows, [])]
-        for number, values in enumerate(rows, start=2):
-            yield number, {k: _cell(v) for k, v in zip(header, values, strict=False)}
-        workbook.close()
+        yield from _sheet_rows(path)
         return
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = [_normalise_header(v) for v in next(reader, [])]
         for number, values in enumerate(reader, start=2):
             yield number, {k: _cell(v) for k, v in zip(header, values, strict=False)}
+
+
+def _sheet_rows(source: Path | BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(source, read_only=True, data_only=True)
+    sheet = workbook.active
+    rows = sheet.iter_rows(values_only=True)
+    header = [_normalise_header(v) for v in next(rows, [])]
+    for number, values in enumerate(rows, start=2):
+        if any(v not in (None, "") for v in values):
+            yield number, {k: _cell(v) for k, v in zip(header, values, strict=False)}
+    workbook.close()
+
+
+def parse_xlsx(data: bytes) -> dict[str, Any]:
+    """The admin page's render job (a worker process of enterprise's render pool, never the
+    eventlet process): {"rows": [(row number, values)]}, or {"error"} for a file it cannot read."""
+    try:
+        rows = list(_sheet_rows(io.BytesIO(data)))
+    except Exception:  # a damaged or disguised file
+        return {"error": "Excel文件无法读取，请检查文件"}
+    if not rows:
+        return {"error": "文件中没有数据"}
+    if len(rows) > MAX_PAGE_ROWS:
+        return {"error": f"每次最多导入{MAX_PAGE_ROWS}行，请分批导入"}
+    if rows and not {"uscc", "id_number"} <= set(rows[0][1]):
+        return {"error": "表头缺少统一社会信用代码或证件号码（第1行应为列名）"}
+    return {"rows": rows}
 
 
 def _cell(value: object) -> str:
@@ -190,6 +213,11 @@ class Importer:
         filled = round(width * done / total)
         self.progress.write(f"\r导入进度 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         self.progress.flush()
+
+    def import_batch(self, rows: list[tuple[int, dict[str, str]]], outcome: Outcome,
+                     seen: dict[tuple[str, str], tuple[int, str, str]]) -> None:
+        """One batch of file rows, committed (the admin page's job drives the batches)."""
+        self._batch(rows, outcome, seen)
 
     def _batch(self, rows: list[tuple[int, dict[str, str]]], outcome: Outcome,
                seen: dict[tuple[str, str], tuple[int, str, str]]) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.attachments import AttachmentColumns
+from services.common.import_jobs import ImportJobMixin
 
 
 class Base(DeclarativeBase):
@@ -93,6 +94,10 @@ class Staff(Base):
     training_history: Mapped[list] = mapped_column(JSON, default=list)
     imported: Mapped[bool] = mapped_column(Boolean, default=False)
     needs_completion: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A licence holder's key staff join / leave through review (usecases/key_staff.py):
+    # join_pending / leave_pending while the case runs, named by approval_ref.
+    approval: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    approval_ref: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
@@ -182,3 +187,10 @@ class ChangeHistory(Base):
     field: Mapped[str | None] = mapped_column(String(60), nullable=True)
     old_value: Mapped[str | None] = mapped_column(Text, nullable=True)
     new_value: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ImportJob(ImportJobMixin, Base):
+    """An admin's background import with its progress and rejected rows (services/common/import_jobs.py)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_created", "kind", "created_at"),)

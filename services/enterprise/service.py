@@ -12,11 +12,23 @@ the first door.
 
 from __future__ import annotations
 
+from services.common.background import Background
 from services.common.base import PlatformService, service_rpc
 from services.common.events import reliable_event_handler
+from services.common.renderpool import Renderers
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
-from services.enterprise.usecases import _support, change_requests, profile, records, registration, selectors
+from services.enterprise.usecases import (
+    _support,
+    change_requests,
+    key_staff,
+    legacy,
+    legacy_import,
+    profile,
+    records,
+    registration,
+    selectors,
+)
 
 
 class EnterpriseService(PlatformService):
@@ -26,6 +38,9 @@ class EnterpriseService(PlatformService):
     permits = PlatformRpcProxy("permits")
     personnel = PlatformRpcProxy("personnel")
     review = PlatformRpcProxy("review")
+    # CIP 旧数据导入 from the admin page: openpyxl in a worker process, the job in the background.
+    renderers = Renderers(legacy_import.PARSE_JOB, lazy=True)
+    background = Background()
 
     @property
     def deps(self) -> _support.Deps:
@@ -38,7 +53,13 @@ class EnterpriseService(PlatformService):
             reviewer_may_read_enterprise=self.review.reviewer_may_read_enterprise,
             open_cases_call=lambda service, eid: getattr(self, service).open_cases_of.call_async(eid),
             audit_alone=self.audit_alone,
+            holds_licence=self.permits.holds_licence,
         )
+
+    def _imports(self) -> legacy_import.Context:
+        """CIP 旧数据导入's collaborators (usecases/legacy_import.py, services/common/import_jobs.py)."""
+        return legacy_import.Context(self.db.unit_of_work, lambda: self.db.unit_of_work().session,
+                                     self.renderers.run, self.background, self.audit_alone)
 
     @reliable_event_handler("identity", "enterprise_account_registered")
     def on_enterprise_account_registered(self, body: dict) -> None:
@@ -68,11 +89,13 @@ class EnterpriseService(PlatformService):
 
     @reliable_event_handler("review", "case_decided")
     def on_case_decided(self, body: dict) -> None:
-        change_requests.on_case_decided(self.deps, body)
+        if not key_staff.answer(self.deps, body):  # 人员入职/离职申请, else a change request
+            change_requests.on_case_decided(self.deps, body)
 
     @reliable_event_handler("review", "case_closed")
     def on_case_closed(self, body: dict) -> None:
-        change_requests.on_case_closed(self.deps, body)
+        if not key_staff.answer(self.deps, body, closed=True):
+            change_requests.on_case_closed(self.deps, body)
 
     @service_rpc
     def list_change_requests(self, actor: dict, enterprise_id: str) -> list[dict]:
@@ -111,6 +134,22 @@ class EnterpriseService(PlatformService):
     @service_rpc
     def delete_record(self, actor: dict, enterprise_id: str, section: str, record_id: str) -> dict:
         return records.delete_record(self.deps, actor, enterprise_id, section, record_id)
+
+    @service_rpc
+    def import_legacy_staff(self, actor: dict, payload: dict) -> dict:
+        return legacy_import.start(self._imports(), actor, payload)
+
+    @service_rpc
+    def import_job(self, actor: dict, job_id: str) -> dict:
+        return legacy_import.job(self._imports(), actor, job_id)
+
+    @service_rpc
+    def import_report(self, actor: dict, job_id: str) -> dict:
+        return legacy_import.report(self._imports(), actor, job_id)
+
+    @service_rpc
+    def staff_imported(self, actor_or_none: dict | None, enterprise_id: str, id_number: str) -> dict:
+        return legacy.staff_imported_for(self.deps, actor_or_none, enterprise_id, id_number)
 
     @service_rpc
     def records_for_precheck(self, actor_or_none: dict | None, enterprise_id: str) -> dict:

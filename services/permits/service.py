@@ -201,6 +201,10 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
     def open_cases_of(self, enterprise_id: str) -> dict:
         return selectors.open_cases_of(self.deps, enterprise_id)
 
+    @service_rpc
+    def holds_licence(self, enterprise_id: str) -> dict:
+        return selectors.holds_licence(self.deps, enterprise_id)  # key staff changes (enterprise)
+
     # ---- batches (申报批次) ---------------------------------------------------------------------
     @service_rpc
     def create_batch(self, actor: dict, name: str) -> dict:

@@ -112,3 +112,13 @@ def check_rows(rows: list[tuple[Any, ...]], specialties: list[str], number_patte
         out.passes.append({"id_number": id_number, "specialty": specialty, "certificate_number": number,
                            "name": _text(values.get("name")) or None, "passed_on": passed_on})
     return out
+
+
+def parse_sheet(data: bytes, specialties: list[str], number_pattern: str, today: date) -> dict[str, Any]:
+    """The render job (a worker process of personnel's render pool): {"passes", "rejected"}, or
+    {"error"} when the file as a whole cannot be read."""
+    try:
+        checked = check_rows(read_sheet(data), specialties, number_pattern, today)
+    except SheetError as exc:
+        return {"error": str(exc)}
+    return {"passes": checked.passes, "rejected": checked.rejected}

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.attachments import AttachmentColumns
+from services.common.import_jobs import ImportJobMixin
 
 # Statuses of a certificate record that bind the person (domain.ACTIVE_REGISTRATION_STATUSES
 # minus "declared", which lives on declarations).
@@ -327,3 +328,10 @@ class ExportJob(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ImportJob(ImportJobMixin, Base):
+    """An admin's background import with its progress and rejected rows (services/common/import_jobs.py)."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_created", "kind", "created_at"),)

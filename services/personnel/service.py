@@ -34,6 +34,7 @@ from services.personnel.usecases import (
     batches,
     certificates,
     declarations,
+    exam_register,
     expiry,
     exports,
     lifecycle,
@@ -62,8 +63,9 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
     enterprise = PlatformRpcProxy("enterprise")
     review = PlatformRpcProxy("review")  # may_read_case: who reads a declaration's files
     # openpyxl (up to 5,000 rows) runs in a worker process, started on the first export.
-    renderers = Renderers(registry.EXPORT_JOB, lazy=True)
-    background = Background()  # the register's export jobs (usecases/exports.py)
+    renderers = Renderers(registry.EXPORT_JOB, exam_register.PARSE_JOB, lazy=True)
+    # the register's export jobs (usecases/exports.py) and 考试合格数据导入 (usecases/exam_register.py)
+    background = Background()
 
     @cached_property
     def types(self) -> Catalogue:
@@ -81,8 +83,11 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
             audit_alone=self.audit_alone,
             settings=dict(config.get("personnel") or {}),
             render=self.renderers.run,
+            unit_of_work=self.db.unit_of_work,
             may_read_case=lambda actor, case_ref: bool(self.review.may_read_case(actor, case_ref)["allowed"]),
             spawn=self.background,
+            staff_imported=lambda eid, number: bool(
+                self.enterprise.staff_imported(None, eid, number)["imported"]),
         )
 
     def _enterprise_records(self, enterprise_id: str) -> dict[str, Any]:
@@ -134,7 +139,15 @@ class PersonnelService(answer_entrypoints(review_answers), PlatformService):  # 
 
     @service_rpc
     def import_exam_passes(self, actor: dict, payload: dict) -> dict:
-        return certificates.import_exam_passes(self.deps, actor, payload)
+        return exam_register.start_import(self.deps, actor, payload)  # a job (services/common/import_jobs.py)
+
+    @service_rpc
+    def import_job(self, actor: dict, job_id: str) -> dict:
+        return exam_register.import_job(self.deps, actor, job_id)
+
+    @service_rpc
+    def import_report(self, actor: dict, job_id: str) -> dict:
+        return exam_register.import_report(self.deps, actor, job_id)
 
     @service_rpc
     def search_exam_passes(self, actor: dict, query: dict) -> dict:

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.personnel.domain import key_person_changed
-from tests.support.enterprise import upload
+from tests.support.enterprise import decide_staff_change, upload
 from tests.support.permits import (
     CIP_ITEMS,
     CIP_STAFF,
@@ -150,7 +150,11 @@ def test_key_person_leaving_flags_the_licence_once_and_records_clear_it(
     assert page["at_risk"] == flagged["at_risk"]
 
     # The person is back in the records: enterprise.records_changed clears the flag.
-    cluster.enterprise.save_record(actor, actor["id"], "staff", staff("technical_lead", "王主要", "safety_a"))
+    # A licence holder's new 技术负责人 joins through approval (人员入职申请, issue 15 item 15).
+    back = cluster.enterprise.save_record(actor, actor["id"], "staff",
+                                          staff("technical_lead", "王主要", "safety_a"))
+    assert back["approval"] == "join_pending"
+    decide_staff_change(cluster, engines, back["id"])
     wait_for(lambda: cluster.permits.get_licence(actor, licence["id"])["at_risk"] is None,
              what="the flag cleared on records_changed")
     cleared = wait_for(lambda: [e for e in permits_events.of("licence_at_risk", licence_id=licence["id"])

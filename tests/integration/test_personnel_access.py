@@ -22,6 +22,7 @@ from tests.support.enterprise import scan_pdf, upload
 from tests.support.permits import new_enterprise
 from tests.support.personnel import (
     case_id_of,
+    imported_from_old_system,
     person_data,
     photo_png,
     report,
@@ -46,7 +47,9 @@ def _today():
 
 
 def _record(cluster, actor, name):
-    someone = cluster.personnel.create_person(actor, person_data(name))
+    data = person_data(name)
+    imported_from_old_system(cluster, actor, data)
+    someone = cluster.personnel.create_person(actor, data)
     cert = cluster.personnel.add_certificate_record(
         actor,
         someone["id"],

@@ -21,6 +21,7 @@ from tests.support.permits import Broker, new_enterprise
 from tests.support.personnel import (
     ADMIN,
     case_id_of,
+    imported_from_old_system,
     person_data,
     qualification_number,
     report,
@@ -252,7 +253,9 @@ def test_tsa_renewal_refused_outside_the_window_and_approved_inside(
 ):
     actor = new_enterprise(cluster, running_platform)
     records = cluster.enterprise.records_for_precheck(None, actor["id"])
-    someone = cluster.personnel.create_person(actor, person_data("李安全"))
+    data = person_data("李安全")
+    imported_from_old_system(cluster, actor, data)
+    someone = cluster.personnel.create_person(actor, data)
     far = add_months(today(), 6)
     cert = cluster.personnel.add_certificate_record(
         actor,

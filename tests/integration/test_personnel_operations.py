@@ -27,6 +27,7 @@ from tests.support.permits import Broker, new_enterprise
 from tests.support.personnel import (
     ADMIN,
     case_id_of,
+    imported_from_old_system,
     person_data,
     photo_png,
     qualification_number,
@@ -84,7 +85,9 @@ def through_city_and_province(cluster, engines, actor, declaration, revision=1):
 
 
 def imported(cluster, actor, name, type_code="constructor_2", **record):
-    someone = cluster.personnel.create_person(actor, person_data(name))
+    data = person_data(name)
+    imported_from_old_system(cluster, actor, data)
+    someone = cluster.personnel.create_person(actor, data)
     data = {"type_code": type_code, "valid_until": add_months(today(), 24).isoformat(), **record}
     if type_code == "constructor_2":
         data.setdefault("specialties", ["建筑工程"])

@@ -12,7 +12,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.config import nameko_config
 from tests.support.permits import new_enterprise
-from tests.support.personnel import person_data
+from tests.support.personnel import imported_from_old_system, person_data
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,9 @@ def a_free_day() -> date:
 
 def test_a_supplemented_certificate_is_reminded_before_it_expires(cluster, running_platform):
     actor = new_enterprise(cluster, running_platform)
-    someone = cluster.personnel.create_person(actor, person_data("王补录"))
+    data = person_data("王补录")
+    imported_from_old_system(cluster, actor, data)
+    someone = cluster.personnel.create_person(actor, data)
     day = a_free_day()
     number = f"蒙交安B{random.randrange(10**9, 10**10)}"
     cert = cluster.personnel.add_certificate_record(actor, someone["id"], {

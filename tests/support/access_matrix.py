@@ -72,6 +72,8 @@ group("personal", None, [  # 个人空间: persons only
 group("admin", None, [  # admins only
     "/admin/staff", "/api/v1/staff-accounts", "/admin/campaigns", "/api/v1/review/campaigns",
     "/admin/dead-letters", f"/todos/{ID}/done",
+    "/admin/legacy-import", f"/admin/imports/{ID}/{ID}(/report)?",
+    f"/api/v1/admin/imports/{ID}(/{ID}(/report)?)?",
 ], **{"*": DENY, "anonymous": LOGIN, "admin": ON})
 group("desk", None, [  # a desk's queue and its case operations: reviewers (an admin only with a desk)
     "/review/cases", f"/review/cases/{ID}/<any.*>",

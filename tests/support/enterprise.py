@@ -6,6 +6,7 @@ import base64
 import io
 import random
 from datetime import date
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -68,3 +69,29 @@ def open_case_for(config: dict, enterprise_id: str, region_code: str) -> None:
     from tests.support.review_producer import Producer, request_data
 
     Producer(config).request(request_data(region_code=region_code, enterprise_id=enterprise_id))
+
+
+def decide_staff_change(cluster: Any, engines: Any, staff_id: str, action: str = "approve") -> None:
+    """A province reviewer decides a licence holder's 人员入职/离职申请 of a key staff member
+    (enterprise usecases/key_staff.py): the review case named by the row's approval_ref."""
+    import uuid as _uuid
+
+    from sqlalchemy import text as _text
+
+    from tests.support.waiting import wait_for as _wait_for
+
+    with engines("enterprise").connect() as conn:
+        ref = conn.execute(_text("select approval_ref from staff where id = :id"), {"id": staff_id}).scalar()
+    assert ref is not None, "no staff change is pending for this row"
+
+    def case_id() -> Any:
+        with engines("review").connect() as conn:
+            return conn.execute(_text("select id from cases where case_ref = :r"),
+                                {"r": f"enterprise:staff_change:{ref}"}).scalar()
+
+    found = str(_wait_for(case_id, timeout=60, what="the staff change's review case"))
+    province = {"id": str(_uuid.uuid4()), "kind": "reviewer", "level": "province", "region_code": "150000",
+                "permissions": [], "enterprise_id": None, "name": "自治区审核员"}
+    cluster.review.claim(province, found)
+    comment = "同意" if action == "approve" else "不同意"
+    cluster.review.act(province, found, {"action": action, "comment": comment})

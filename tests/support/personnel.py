@@ -114,3 +114,60 @@ def status_becomes(cluster: Any, actor: dict, declaration_id: str, status: str, 
         timeout=timeout,
         what=f"declaration {declaration_id} to become {status}",
     )
+
+
+def imported_from_old_system(cluster: Any, actor: dict, person: dict) -> None:
+    """The enterprise's legacy import (CIP 旧数据导入, the admin command's Importer on the real
+    enterprise database) brought this person: 信息补录 is open to the enterprise for them."""
+    records = cluster.enterprise.records_for_precheck(None, actor["id"])
+    legacy_import_row(records["uscc"], records["name"], person["name"], person["id_number"])
+
+
+def imported_person(person_id: str) -> None:
+    """The same for a person already created (by id): their creator's legacy import brought them."""
+    from services.common.config import database_url
+    from services.common.database import make_engine
+    from tests.support import platform
+
+    config = platform.test_config()
+    found = {}
+    for component, sql in (
+        ("personnel", "select name, id_number, created_by_enterprise_id as eid from people where id = :id"),
+        ("enterprise", "select uscc, name as ename from enterprises where id = :eid"),
+    ):
+        engine = make_engine(database_url(config, component), pool_size=1)
+        try:
+            with engine.connect() as conn:
+                params = {"id": person_id, "eid": found.get("eid")}
+                found.update(conn.execute(text(sql), params).mappings().one())
+        finally:
+            engine.dispose()
+    legacy_import_row(found["uscc"], found["ename"], found["name"], found["id_number"])
+
+
+def legacy_import_row(uscc: str, enterprise_name: str | None, name: str, id_number: str) -> None:
+    """One staff row through the real Importer (services/enterprise/importer.py)."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from sqlalchemy.orm import sessionmaker
+
+    from services.common.config import database_url
+    from services.common.database import make_engine
+    from services.enterprise.importer import Importer
+    from tests.support import platform
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "staff.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["统一社会信用代码", "企业名称", "人员类别", "姓名", "证件类型", "证件号码"])
+            writer.writerow([uscc, enterprise_name or "旧数据企业", "专业技术人员", name, "居民身份证",
+                             id_number])
+        engine = make_engine(database_url(platform.test_config(), "enterprise"), pool_size=1)
+        try:
+            outcome = Importer(sessionmaker(engine, expire_on_commit=False)).run(path)
+        finally:
+            engine.dispose()
+    assert not outcome.rejected, outcome.rejected

@@ -193,7 +193,11 @@ def record_certificate(
     values: dict[str, str],
     specialties: tuple[str, ...] = (),
 ) -> str:
-    """信息补录 of an imported certificate on the person's page; the new record's id."""
+    """信息补录 of an imported certificate on the person's page; the new record's id (the person
+    comes through the enterprise's legacy import first: 信息补录 is only for imported people)."""
+    from tests.support.personnel import imported_person
+
+    imported_person(person_id)
     page.goto(base + f"/personnel/people/{person_id}/certificates")
     with page.expect_navigation():
         page.locator("#f-type_code").select_option(type_code)

@@ -173,7 +173,9 @@ OPENAPI_PATHS: dict[str, Any] = {
     "/api/v1/enterprise/{section}/{record_id}": {
         "get": _op("One record", schema="EnterpriseRecord", params=[_SECTION_PARAM, _ID]),
         "put": _op("Change a record", body="EnterpriseRecord", params=[_SECTION_PARAM, _ID]),
-        "delete": _op("Delete a record", params=[_SECTION_PARAM, _ID]),
+        "delete": _op("Delete a record (a licence holder's 技术负责人 / 安全负责人: files a 人员离职申请 "
+                      "for review instead and answers {pending, approval, case_ref})",
+                      params=[_SECTION_PARAM, _ID]),
     },
     "/api/v1/enterprises/{enterprise_id}": {
         "get": _op(

@@ -79,6 +79,8 @@ class Deps:
     # open_cases_call(service, enterprise_id) -> an async reply of <service>.open_cases_of
     open_cases_call: Callable[[str, str], Any]
     audit_alone: Callable[..., None]
+    # holds_licence(enterprise_id) -> permits' {"holds": bool} (key staff changes need approval then)
+    holds_licence: Callable[[str], dict] | None = None
 
 
 def _now() -> datetime:

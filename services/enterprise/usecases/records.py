@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from services.common.errors import FieldErrors, NotFound, ValidationFailed, field_error
 from services.enterprise import domain
 from services.enterprise.repository import SECTION_MODELS, EnterpriseRepository
+from services.enterprise.usecases import key_staff
 from services.enterprise.usecases._support import (
     RECORD_NOT_FOUND,
     Deps,
@@ -28,8 +29,9 @@ def save_record(deps: Deps, actor: dict, enterprise_id: str, section: str, paylo
     eid = _authorise(deps, actor, enterprise_id, domain.WRITE, section)
     if not isinstance(payload, dict):
         raise ValidationFailed("请求格式不正确", {"_": [field_error("invalid", "请求格式不正确")]})
+    holds = section == "staff" and key_staff.change_holds(deps, actor, eid, payload)  # before the lock
     try:
-        return _save_record(deps, actor, eid, section, payload)
+        return _save_record(deps, actor, eid, section, payload, holds)
     except IntegrityError:  # two saves of one ID number raced past the check
         with deps.begin() as uow:
             repo = uow.repo
@@ -41,7 +43,8 @@ def save_record(deps: Deps, actor: dict, enterprise_id: str, section: str, paylo
                                    "row": repo.staff_row_of(holder)})) from None
 
 
-def _save_record(deps: Deps, actor: dict, eid: uuid.UUID, section: str, payload: dict) -> dict:
+def _save_record(deps: Deps, actor: dict, eid: uuid.UUID, section: str, payload: dict,
+                 holds_licence: bool = False) -> dict:
     with deps.begin() as uow:
         enterprise = _ensure(deps, uow, eid)
         repo = uow.repo
@@ -60,8 +63,14 @@ def _save_record(deps: Deps, actor: dict, eid: uuid.UUID, section: str, payload:
             repo.add(row)
             changes = None
             action = "create"
+            if section == "staff" and key_staff.needs_approval(row.category, holds_licence):
+                key_staff.request(uow, enterprise, row, key_staff.JOIN, actor)
+                action = "join_requested"
         else:
             row = existing
+            key_staff.check_not_pending(row)
+            if section == "staff":
+                key_staff.check_update(row, cleaned, holds_licence)
             before = view(row)
             if section == "staff" and cleaned["category"] != row.category:
                 row.row_no = repo.next_row_no(eid, cleaned["category"])
@@ -99,10 +108,17 @@ def _clean(repo: EnterpriseRepository, eid: uuid.UUID, section: str, payload: di
 
 def delete_record(deps: Deps, actor: dict, enterprise_id: str, section: str, record_id: str) -> dict:
     eid = _authorise(deps, actor, enterprise_id, domain.WRITE, section)
+    holds = section == "staff" and key_staff.leaver_holds(deps, actor, eid, record_id)  # before the lock
     with deps.begin() as uow:
         enterprise = _ensure(deps, uow, eid)
         repo = uow.repo
         row = _own_record(deps, repo, actor, eid, section, record_id, for_update=True)
+        key_staff.check_not_pending(row)
+        if holds and key_staff.needs_approval(row.category, holds):  # 人员离职申请, reviewed
+            pending = key_staff.request(uow, enterprise, row, key_staff.LEAVE, actor)
+            _changed(uow, enterprise, actor, ["staff"], "staff", str(row.id), "leave_requested", None)
+            uow.commit()
+            return {"pending": str(row.id), **pending}
         before = SECTION_VIEWS[section](row)
         repo.delete_attachments_of(row.id)  # files stay in S3 for the audit trail
         repo.delete_record(row)

@@ -182,3 +182,11 @@ def credit_register(deps: Deps, actor: dict) -> list[dict[str, Any]]:
             }
             for r in uow.credit.all()
         ]
+
+
+def holds_licence(deps: Deps, enterprise_id: str) -> dict:
+    """Whether the enterprise holds a licence now (valid or suspended): a 持证企业, whose key staff
+    join and leave through approval (seed 003 人员变更申请; enterprise usecases/key_staff.py)."""
+    eid = uuid_or_not_found(enterprise_id, "企业不存在")
+    with deps.begin() as uow:
+        return {"holds": any(lic.status in ("valid", "suspended") for lic in uow.licences.of_enterprise(eid))}

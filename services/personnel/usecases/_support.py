@@ -108,6 +108,10 @@ class Deps:
     may_read_case: Callable[[dict, str], bool] | None = None
     # spawn(work, *args): run in the background (the service's managed green thread); None: now
     spawn: Callable[..., Any] | None = None
+    # staff_imported(enterprise_id, id_number) -> bool: enterprise's legacy import brought them (信息补录)
+    staff_imported: Callable[[str, str], bool] | None = None
+    # background imports (services/common/import_jobs.py): a raw unit of work
+    unit_of_work: Callable[[], AbstractContextManager[Any]] | None = None
 
 
 def summary(results: list[dict]) -> str:

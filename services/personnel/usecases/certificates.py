@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.common.attachments import read_transient
-from services.common.errors import Conflict, NotFound, ValidationFailed, field_error
+from services.common.errors import Conflict, NotFound, ValidationFailed
 from services.common.schema_errors import load_or_fail
-from services.personnel import domain, eligibility, exam_import, records, views
+from services.personnel import domain, eligibility, records, supplement, views
 from services.personnel.events import CERTIFICATE_RECORDED
 from services.personnel.models import Certificate, ExamPass
 from services.personnel.schemas import CertificateRecordSchema, ExamPassesSchema, ReRegistrationLookupSchema
@@ -61,6 +60,13 @@ def add_certificate_record(deps: Deps, actor: dict, person_id: str, data: dict) 
     """信息补录 of a certificate the enterprise already holds (imported from the old systems)."""
     eid = s.enterprise_for(deps, actor, write=True)
     cleaned = check_record_data(deps, load_or_fail(CertificateRecordSchema(), data))
+    with deps.begin() as uow:  # who it is (no RPC while a row is locked)
+        id_number = people.person_for_enterprise(deps, uow.repo, eid, person_id, actor).id_number
+    imported = deps.staff_imported(str(eid), id_number) if deps.staff_imported else False
+    if not imported:
+        deps.audit_alone("personnel.supplement_refused", actor, person_id, reason=supplement.NOT_IMPORTED,
+                         what="supplement")
+    supplement.check_supplement_person(imported)
     records_ = s.enterprise_records(deps, eid)
     with deps.begin() as uow:
         repo = uow.repo
@@ -160,38 +166,6 @@ def record_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
         uow.audit("personnel.exam_passes.record", actor_id=actor.get("id"), added=added)
         uow.commit()
     return {"added": added}
-
-
-EXAM_TYPE = "constructor_2"  # the type whose 初始注册 / 增项 check the exam-pass register
-
-
-def import_exam_passes(deps: Deps, actor: dict, payload: dict) -> dict:
-    """Admin import of an Excel sheet of passes: the valid rows are recorded (a pass already on
-    record is counted, not doubled), the others come back row by row with the reasons."""
-    s.require_staff(deps, actor, admin=True)
-    upload = (payload or {}).get("file") or {}
-    data = read_transient(upload)  # a claim check from the gateway (services/common/claims.py)
-    t = deps.types.type(EXAM_TYPE)
-    try:
-        checked = exam_import.check_rows(
-            exam_import.read_sheet(data), list((t.specialties or {}).get("choices") or []),
-            t.numbers["qualification_number"]["pattern"], _today())
-    except exam_import.SheetError as exc:
-        raise ValidationFailed(str(exc), {"file": [field_error("invalid", str(exc))]}) from None
-    added = already = 0
-    with deps.begin() as uow:
-        repo = uow.repo
-        for item in checked.passes:
-            if repo.has_exam_pass(item["id_number"], item["specialty"], item["certificate_number"]):
-                already += 1
-                continue
-            repo.add(ExamPass(**item))
-            added += 1
-        uow.audit("personnel.exam_passes.import", actor_id=actor.get("id"), added=added, already=already,
-                  rejected=len(checked.rejected), filename=str(upload.get("filename") or ""))
-        uow.commit()
-    return {"filename": upload.get("filename"), "rows": len(checked.passes) + len(checked.rejected),
-            "added": added, "already": already, "rejected": checked.rejected}
 
 
 def search_exam_passes(deps: Deps, actor: dict, query: dict) -> dict:

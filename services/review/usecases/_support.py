@@ -61,11 +61,6 @@ class Tx(ServiceTx):
     def add_all(self, rows: list[Any]) -> None:
         self._uow.session.add_all(rows)
 
-    @property
-    def session(self) -> Any:
-        """For the read models that query with SQL of their own (the 统计看板)."""
-        return self._uow.session
-
 
 def transaction(db: Any) -> AbstractContextManager[Tx]:
     """``Deps.begin`` over the service's Database provider."""
