@@ -395,7 +395,8 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()
                   if may_use(kind, actor["permissions"], module, False)]
-        items += [("/cases", "审核进度"), ("/messages", "我的消息"), ("/todos", "我的待办")]
+        items += [("/applications", "申请业务"), ("/cases", "审核进度"), ("/rectifications", "我的整改"),
+                  ("/messages", "我的消息"), ("/todos", "我的待办")]
         if kind == "enterprise":
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
@@ -406,7 +407,9 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
     if kind == "reviewer" or (actor.get("level") and actor.get("region_code")):
         items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
     items += [("/review/workload", "工作量统计"), ("/review/delegations", "委托办理"),
-              ("/ratings/stats", "好差评"), ("/personnel/registered", "注册人员查询"),
+              ("/ratings/visit", "好差评·一次一评"), ("/ratings/case", "好差评·一事一评"),
+              ("/ratings/stats", "好差评统计"), ("/review/accounts", "重置企业密码"),
+              ("/personnel/registered", "注册人员查询"),
               ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))

@@ -5,6 +5,7 @@ endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSE
 """
 
 from gateway.views.account import AccountViews
+from gateway.views.accountreset import AccountResetViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
 from gateway.views.home import HomeViews
@@ -13,7 +14,10 @@ from gateway.views.notify import NotifyViews
 from gateway.views.permits import PermitsViews
 from gateway.views.personnel import PersonnelViews
 from gateway.views.public import PublicViews
+from gateway.views.ratingmenu import RatingMenuViews
 from gateway.views.review import ReviewViews
+from gateway.views.seedscreens import SeedScreenViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
-                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews)
+                                   ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
+                                   SeedScreenViews, RatingMenuViews, AccountResetViews)

@@ -62,6 +62,7 @@ from services.identity.schemas import (
     SubAccountSchema,
     TotpCodeSchema,
 )
+from services.identity.usecases import staff_reset
 
 log = logging.getLogger(__name__)
 _hasher = passwords.HASHER  # argon2id, parameters argued in services/identity/passwords.py
@@ -604,6 +605,14 @@ class IdentityService(PlatformService):
             audit.record(uow.session, "password.admin_reset", actor_id=actor_id, subject_id=account.id)
             uow.commit()
             return {"login": account.login, "temporary_password": temporary}
+
+    @service_rpc
+    def find_enterprise_account(self, actor_id: str, login: str) -> dict:
+        return staff_reset.find_account(self, actor_id, login)  # 重置密码: find by USCC / username
+
+    @service_rpc
+    def staff_reset_password_by_mail(self, actor_id: str, account_id: str) -> dict:
+        return staff_reset.reset_by_mail(self, actor_id, account_id)  # reset link mailed
 
     # ---- sub-accounts (CIP 子账号) --------------------------------------------------------
     @service_rpc

@@ -78,6 +78,7 @@ from services.review.schemas import (
     SelfInspectionSubmitSchema,
     WorkloadQuerySchema,
 )
+from services.review.usecases import rectifications
 
 log = logging.getLogger(__name__)
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -200,6 +201,7 @@ def summary(case: Case) -> dict[str, Any]:
     data.update(
         type_label=spec.label if spec else case.case_type,
         step_label=step.label if step else case.step_key,
+        stage=step.stage if step else None,  # accept / form_review / review / approval / issue
         level_label=domain.LEVELS.get(case.level, case.level),
         status_label=domain.STATUS_LABELS.get(case.status, case.status),
     )
@@ -934,6 +936,10 @@ class ReviewService(PlatformService):
         with self.db.unit_of_work() as uow:
             return {"cases": [summary(c) | {"clock": clock_view(c)}
                               for c in CaseRepository(uow.session).for_enterprise(enterprise_id)]}
+
+    @service_rpc
+    def enterprise_rectifications(self, actor: dict) -> dict:
+        return rectifications.enterprise_rectifications(self.db, actor)  # 我的整改
 
     @service_rpc
     def todos(self, actor: dict) -> dict:

@@ -99,7 +99,7 @@ group("case_history", None, [  # 审核进度's history of one case: the owner, 
     "/cases/<path:case_key>/history", "/api/v1/review/my-cases/<path:case_key>/history",
 ], **{"*": ON, "anonymous": LOGIN, "person": DENY})
 group("enterprise_side", None, [  # the enterprise's own cases (审核进度), rectifications, self-inspections
-    "/cases", "/rectifications/.*", "/self-inspections/.*",
+    "/cases", "/applications", "/rectifications", "/rectifications/.*", "/self-inspections/.*",
     "/api/v1/review/(my-cases|todos|rectifications|self-inspections)(/.*)?",
 ], **{"*": DENY, "anonymous": LOGIN, "other_enterprise": ON, "sub": ON})
 group("directory", None, ["/api/v1/organisations"],  # 单位 search (transfers, declarations)
