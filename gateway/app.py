@@ -377,6 +377,10 @@ def holiday_notice_warnings(years: list[int]) -> list[str]:
             for year in years]
 
 
+# 通知公告 and 办事指南 (gateway/views/notices.py): in every menu, signed in or not.
+READING = (("/notices", "通知公告"), ("/guides", "办事指南"))
+
+
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:
     """The left menu (企业空间 / 审核工作台) for whoever is signed in."""
     if session is not None and session.get("stage") == "registering":
@@ -386,17 +390,17 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
                 ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if actor is None:
         return [("/", "首页"), ("/login", "登录"), ("/register", "新用户注册"),
-                ("/register/person", "个人用户注册")]
+                ("/register/person", "个人用户注册"), *READING]
     kind = actor["kind"]
     if kind == KIND_PERSON:  # 个人空间: the personnel pages for persons hang under /personal
-        return [("/personal", "个人首页"), ("/messages", "我的消息"), ("/account", "账号信息"),
+        return [("/personal", "个人首页"), ("/messages", "我的消息"), *READING, ("/account", "账号信息"),
                 ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if kind in ("enterprise", "sub"):
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()
                   if may_use(kind, actor["permissions"], module, False)]
         items += [("/applications", "申请业务"), ("/cases", "审核进度"), ("/rectifications", "我的整改"),
-                  ("/messages", "我的消息"), ("/todos", "我的待办")]
+                  ("/messages", "我的消息"), ("/todos", "我的待办"), *READING]
         if kind == "enterprise":
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
@@ -416,4 +420,4 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items.append(("/admin/campaigns", "企业自查"))
         items.append(("/admin/licences", "证书管理"))
         items.append(("/admin/exam-passes", "考试合格数据"))
-    return items + [("/account/security", "安全设置"), ("/password/change", "修改密码")]
+    return items + [*READING, ("/account/security", "安全设置"), ("/password/change", "修改密码")]

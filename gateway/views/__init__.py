@@ -10,6 +10,7 @@ from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
 from gateway.views.home import HomeViews
 from gateway.views.management import ManagementViews
+from gateway.views.notices import NoticeGuideViews
 from gateway.views.notify import NotifyViews
 from gateway.views.permits import PermitsViews
 from gateway.views.personnel import PersonnelViews
@@ -20,4 +21,4 @@ from gateway.views.seedscreens import SeedScreenViews
 
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
                                    ReviewViews, PermitsViews, PersonnelViews, DocumentViews, HomeViews,
-                                   SeedScreenViews, RatingMenuViews, AccountResetViews)
+                                   SeedScreenViews, RatingMenuViews, AccountResetViews, NoticeGuideViews)

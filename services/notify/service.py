@@ -49,6 +49,7 @@ from services.notify.schemas import (
     RatingTokenSchema,
     TodoSchema,
 )
+from services.notify.usecases import notices
 from services.notify.writer import EffectWriter, mail_templates, new_token
 
 log = logging.getLogger(__name__)
@@ -637,6 +638,23 @@ class NotifyService(PlatformService):
             result = RatingSchema().dump(rating)
             uow.commit()
             return result
+
+    # ---- 通知公告 (services/notify/usecases/notices.py) --------------------------------------------
+    @service_rpc
+    def list_notices(self) -> dict:
+        return notices.list_notices(self.db)
+
+    @service_rpc
+    def get_notice(self, notice_id: str) -> dict:
+        return notices.get_notice(self.db, notice_id)
+
+    @service_rpc
+    def publish_notice(self, actor: dict, payload: dict) -> dict:
+        return notices.publish_notice(self.db, actor, payload)
+
+    @service_rpc
+    def withdraw_notice(self, actor: dict, notice_id: str) -> dict:
+        return notices.withdraw_notice(self.db, actor, notice_id)
 
     @service_rpc
     def rating_stats(self, actor: dict) -> dict:
