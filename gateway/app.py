@@ -394,6 +394,10 @@ def holiday_notice_warnings(years: list[int]) -> list[str]:
             for year in years]
 
 
+# 通知公告 and 办事指南 (gateway/views/notices.py): in every menu, signed in or not.
+READING = (("/notices", "通知公告"), ("/guides", "办事指南"))
+
+
 def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str]]:
     """The left menu (企业空间 / 审核工作台) for whoever is signed in."""
     if session is not None and session.get("stage") == "registering":
@@ -403,16 +407,17 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
                 ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if actor is None:
         return [("/", "首页"), ("/login", "登录"), ("/register", "新用户注册"),
-                ("/register/person", "个人用户注册")]
+                ("/register/person", "个人用户注册"), *READING]
     kind = actor["kind"]
     if kind == KIND_PERSON:  # 个人空间: the personnel pages for persons hang under /personal
-        return [("/personal", "个人首页"), ("/messages", "我的消息"), ("/account", "账号信息"),
+        return [("/personal", "个人首页"), ("/messages", "我的消息"), *READING, ("/account", "账号信息"),
                 ("/account/security", "安全设置"), ("/password/change", "修改密码")]
     if kind in ("enterprise", "sub"):
         items = [("/", "首页")]
         items += [(f"/{module}", label) for module, label in MODULES.items()
                   if may_use(kind, actor["permissions"], module, False)]
-        items += [("/cases", "审核进度"), ("/messages", "我的消息"), ("/todos", "我的待办")]
+        items += [("/applications", "申请业务"), ("/cases", "审核进度"), ("/rectifications", "我的整改"),
+                  ("/messages", "我的消息"), ("/todos", "我的待办"), *READING]
         if kind == "enterprise":
             items += [("/account", "账号信息"), ("/account/users", "账号管理")]
         items += [("/account/security", "安全设置"), ("/password/change", "修改密码")]
@@ -424,7 +429,9 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items += [("/review/cases", "审核工作台"), ("/review/registrations", "注册审核")]
     items += [("/review/dashboard", "统计看板"), ("/review/workload", "工作量统计"),
               ("/review/delegations", "委托办理"),
-              ("/ratings/stats", "好差评"), ("/personnel/registered", "注册人员查询"),
+              ("/ratings/visit", "好差评·一次一评"), ("/ratings/case", "好差评·一事一评"),
+              ("/ratings/stats", "好差评统计"), ("/review/accounts", "重置企业密码"),
+              ("/personnel/registered", "注册人员查询"),
               ("/messages", "我的消息"), ("/todos", "我的待办")]
     if kind == "admin":
         items.append(("/admin/staff", "审核人员管理"))
@@ -433,4 +440,4 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items.append(("/admin/safety-records", "安全生产事故记录"))
         items.append(("/admin/exam-passes", "考试合格数据"))
         items.append(("/admin/legacy-import", "旧数据导入"))
-    return items + [("/account/security", "安全设置"), ("/password/change", "修改密码")]
+    return items + [*READING, ("/account/security", "安全设置"), ("/password/change", "修改密码")]

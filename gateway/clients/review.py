@@ -67,6 +67,9 @@ class ReviewClient(ServiceClient):
 
 
     # ---- the enterprise"s side ---------------------------------------------------------------------
+    def enterprise_rectifications(self, actor: Actor) -> Row:
+        return self._rpc("enterprise_rectifications", actor)
+
     def enterprise_cases(self, actor: Actor) -> Row:
         return self._rpc("enterprise_cases", actor)
 

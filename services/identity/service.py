@@ -19,6 +19,7 @@ from services.identity.usecases import (
     registration_review,
     selectors,
     sign_in,
+    staff_reset,
 )
 
 
@@ -118,6 +119,14 @@ class IdentityService(PlatformService):
         """A reviewer/admin resets a password (TSA): a temporary one, changed at next login.
         Who may whom: domain.reset_refusal, and a reviewer only within the desk's jurisdiction."""
         return credentials.admin_reset_password(self.deps, actor_id, account_id)
+
+    @service_rpc
+    def find_enterprise_account(self, actor_id: str, login: str) -> dict:
+        return staff_reset.find_account(self, actor_id, login)  # 重置密码: find by USCC / username
+
+    @service_rpc
+    def staff_reset_password_by_mail(self, actor_id: str, account_id: str) -> dict:
+        return staff_reset.reset_by_mail(self, actor_id, account_id)  # reset link mailed
 
     @service_rpc
     def create_sub_account(self, actor_id: str, payload: dict) -> dict:

@@ -26,6 +26,7 @@ from services.notify.usecases import (
     account_events,
     case_events,
     inbox,
+    notices,
     operations,
     ratings,
     register_events,
@@ -262,6 +263,23 @@ class NotifyService(PlatformService):
         """One rating: 1-5 with reasons and comment, the rater's mobile; one per mobile per 5 days.
         A poor rating (≤ 2) opens a follow-up to-do for the admins."""
         return ratings.submit_rating(self.deps, token, payload, rater_account_id)
+
+    # ---- 通知公告 (services/notify/usecases/notices.py) --------------------------------------------
+    @service_rpc
+    def list_notices(self) -> dict:
+        return notices.list_notices(self.db)
+
+    @service_rpc
+    def get_notice(self, notice_id: str) -> dict:
+        return notices.get_notice(self.db, notice_id)
+
+    @service_rpc
+    def publish_notice(self, actor: dict, payload: dict) -> dict:
+        return notices.publish_notice(self.db, actor, payload)
+
+    @service_rpc
+    def withdraw_notice(self, actor: dict, notice_id: str) -> dict:
+        return notices.withdraw_notice(self.db, actor, notice_id)
 
     @service_rpc
     def rating_stats(self, actor: dict) -> dict:

@@ -29,6 +29,7 @@ from services.review.usecases import (
     desk,
     enterprise_side,
     intake,
+    rectifications,
     selectors,
     sweeps,
 )
@@ -177,6 +178,10 @@ class ReviewService(PlatformService):
     @service_rpc
     def enterprise_cases(self, actor: dict) -> dict:
         return selectors.enterprise_cases(self.deps, actor)
+
+    @service_rpc
+    def enterprise_rectifications(self, actor: dict) -> dict:
+        return rectifications.enterprise_rectifications(self.db, actor)  # 我的整改
 
     @service_rpc
     def todos(self, actor: dict) -> dict:

@@ -50,6 +50,7 @@ group("public", None, [
     "/verify-email", "/password/forgot", "/password/reset", "/register/person",
     "/api/v1/accounts/person", "/api/v1/session/totp", "/api/v1/password/(forgot|reset)",
     f"/verify/{ID}", f"/api/v1/verify/{ID}", f"/rate/{ID}", "/api/v1/ratings/<token>", "/logout",
+    "/notices", f"/notices/{ID}", "/guides", f"/guides/{ID}",  # 通知公告, 办事指南: everyone reads
 ], **{"*": PUBLIC})
 group("totp_step", None, ["/login/totp"], **{"*": LOGIN})  # without a password first: back to 登录
 group("files", None, [  # a file: its owner and the case's desks; everybody else 404 (or 403)
@@ -71,7 +72,7 @@ group("personal", None, [  # 个人空间: persons only
 ], **{"*": DENY, "anonymous": LOGIN, "person": ON})
 group("admin", None, [  # admins only
     "/admin/staff", "/api/v1/staff-accounts", "/admin/campaigns", "/api/v1/review/campaigns",
-    "/admin/dead-letters", f"/todos/{ID}/done",
+    "/admin/dead-letters", f"/todos/{ID}/done", "/admin/notices", f"/admin/notices/{ID}/withdraw",
     "/admin/legacy-import", f"/admin/imports/{ID}/{ID}(/report)?",
     f"/api/v1/admin/imports/{ID}(/{ID}(/report)?)?",
 ], **{"*": DENY, "anonymous": LOGIN, "admin": ON})
@@ -104,7 +105,7 @@ group("case_history", None, [  # 审核进度's history of one case: the owner, 
     "/cases/<path:case_key>/history", "/api/v1/review/my-cases/<path:case_key>/history",
 ], **{"*": ON, "anonymous": LOGIN, "person": DENY})
 group("enterprise_side", None, [  # the enterprise's own cases (审核进度), rectifications, self-inspections
-    "/cases", "/rectifications/.*", "/self-inspections/.*",
+    "/cases", "/applications", "/rectifications", "/rectifications/.*", "/self-inspections/.*",
     "/api/v1/review/(my-cases|todos|rectifications|self-inspections)(/.*)?",
 ], **{"*": DENY, "anonymous": LOGIN, "other_enterprise": ON, "sub": ON})
 group("directory", None, ["/api/v1/organisations"],  # 单位 search (transfers, declarations)

@@ -69,6 +69,6 @@ def test_nobody_else_opens_the_personal_home(client):
 
 def test_person_menu_and_landing():
     assert [href for href, _ in menu_for(PERSON, None)] == [
-        "/personal", "/messages", "/account", "/account/security", "/password/change"]
+        "/personal", "/messages", "/notices", "/guides", "/account", "/account/security", "/password/change"]
     app = GatewayApp(FakeRpc(), MemorySessions(), {"gateway": {}})
     assert app.landing_for(PERSON) == "/personal"

@@ -221,8 +221,9 @@ def test_reviewer_menu_has_the_console_and_admins_the_campaigns():
     admin = [label for _, label in menu_for({"kind": "admin", "permissions": []}, None)]
     assert reviewer[:3] == ["首页", "审核工作台", "注册审核"] and "企业自查" not in reviewer
     assert "企业自查" in admin and "工作量统计" in admin
-    # 好差评 (rating statistics) is in the staff menus; an admin without a desk reviews no queue.
-    assert "好差评" in reviewer and "好差评" in admin
+    # 好差评 (一次一评, 一事一评, statistics) is in the staff menus; an admin without a desk reviews no queue.
+    for entry in ("好差评·一次一评", "好差评·一事一评", "好差评统计"):
+        assert entry in reviewer and entry in admin
     assert "审核工作台" not in admin and "注册审核" not in admin and "委托办理" in admin
     desk_admin = [label for _, label in menu_for(
         {"kind": "admin", "permissions": [], "level": "province", "region_code": "150000"}, None)]

@@ -53,6 +53,7 @@ def summary(case: Case) -> dict[str, Any]:
     data.update(
         type_label=spec.label if spec else case.case_type,
         step_label=step.label if step else case.step_key,
+        stage=step.stage if step else None,  # accept / form_review / review / approval / issue
         level_label=domain.LEVELS.get(case.level, case.level),
         status_label=domain.STATUS_LABELS.get(case.status, case.status),
     )
