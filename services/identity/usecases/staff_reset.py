@@ -66,7 +66,7 @@ def _owner(account: Any) -> str | None:
 
 
 def _refuse(service: Any, actor_id: str, subject: object, reason: str, action: str) -> None:
-    with service.db.unit_of_work() as uow:
+    with service.deps.begin() as uow:
         audit.record(uow.session, action, actor_id=actor_id, subject_id=str(subject) if subject else None,
                      reason=reason)
         uow.commit()
@@ -76,7 +76,7 @@ def find_account(service: Any, actor_id: str, login: str) -> dict[str, Any]:
     """The enterprise account (or sub-account) with this login, if the staff member may reset it."""
     if not isinstance(login, str) or not login.strip():
         raise ValidationFailed.from_fields({"login": [field_error("required", LOGIN_REQUIRED)]})
-    with service.db.unit_of_work() as uow:
+    with service.deps.begin() as uow:
         staff = _support._require_staff(uow, actor_id)
         staff_view = _staff_dict(staff)
         account = AccountRepository(uow.session).by_any_login(domain.login_candidates(login))
@@ -95,7 +95,7 @@ def find_account(service: Any, actor_id: str, login: str) -> dict[str, Any]:
 
 
 def reset_by_mail(service: Any, actor_id: str, account_id: str) -> dict[str, Any]:
-    with service.db.unit_of_work() as uow:
+    with service.deps.begin() as uow:
         staff = _support._require_staff(uow, actor_id)
         staff_view = _staff_dict(staff)
         target = _support._get(uow, account_id)
@@ -109,7 +109,7 @@ def reset_by_mail(service: Any, actor_id: str, account_id: str) -> dict[str, Any
     if not owner or not desk_covers(service, staff_view, owner):  # asked before any lock
         _refuse(service, actor_id, target_id, "jurisdiction", "password.admin_reset_refused")
         raise NotFound(NOT_FOUND)
-    with service.db.unit_of_work() as uow:
+    with service.deps.begin() as uow:
         account = _support._get(uow, account_id, for_update=True)
         # Nobody knows the new password: the account sets its own through the mailed link.
         account.password_hash = _hash_password(secrets.token_urlsafe(32) + "!7aA")
