@@ -18,6 +18,7 @@ from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id, random_uscc
+from tests.support.personnel import imported_person
 from tests.support.personnel_pages import (
     add_person,
     declaration_id,
@@ -60,6 +61,7 @@ def test_transfer_out_from_a_and_in_at_b_through_review(
     # ---- 1. A: the person and the imported certificate (信息补录).
     sign_in(page, base, a["uscc"])
     person_id = add_person(page, base, name, id_number, random_mobile(rng))
+    imported_person(person_id)  # 信息补录 is only for people the legacy import brought
     with page.expect_navigation():
         page.get_by_role("link", name="信息补录（旧系统证书）").click()
     with page.expect_navigation():
