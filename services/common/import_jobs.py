@@ -4,8 +4,8 @@ issue 16 item 9).
 
 - A service keeps its jobs in its own ``import_jobs`` table (a model of :class:`ImportJobMixin`).
   The admin's upload is checked at once (an .xlsx, not too large: :func:`read_upload`), stored in
-  the job row and the RPC answers with the job (``queued``); :class:`ImportJobs` (a nameko
-  DependencyProvider) runs :func:`run` in a managed thread of the service's container.
+  the job row and the RPC answers with the job (``queued``); the service's ``Background``
+  provider (services/common/background.py) runs :func:`run` in a managed thread of its container.
 - :func:`run` parses the whole file with ``parse(data)`` (the service passes a function that runs
   openpyxl in its render pool, services/common/renderpool.py: never in the eventlet process or a
   tpool thread), then writes the rows in batches with ``apply(batch)``, each batch committed and
