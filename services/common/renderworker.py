@@ -79,7 +79,16 @@ def resolve(job: str) -> Callable[..., Any]:
 
 
 def rss_kb() -> int:
-    """The worker's peak resident set size (kB on Linux)."""
+    """The worker's own peak resident set size in kB: ``VmHWM`` of /proc/self/status. Not
+    ``ru_maxrss``: Linux carries that over fork and exec, so a worker started by a process of
+    600 MB reported 600 MB after its first job and was retired after every job."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 

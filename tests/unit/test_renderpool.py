@@ -239,3 +239,19 @@ def test_settings_come_from_the_render_section_of_the_config():
     tuned = load_config("local", environ={"QLP_RENDER__WORKERS": "1", "QLP_RENDER__TIMEOUT_SECONDS": "5"})
     settings = RenderSettings.from_config(tuned["render"])
     assert (settings.workers, settings.timeout_seconds, settings.max_jobs) == (1, 5.0, 200)
+
+
+def test_a_worker_measures_its_own_peak_not_the_one_it_inherited():
+    """ru_maxrss survives fork and exec: a worker started by a big process looked as big as its
+    parent and was retired after every job. The worker reads its own high-water mark."""
+    code = ("import resource, subprocess, sys; ballast = bytearray(300 * 1024 * 1024); "
+            "ballast[::4096] = b'x' * len(ballast[::4096]); "
+            "print(subprocess.run([sys.executable, '-c', 'from services.common.renderworker import rss_kb; "
+            "import resource; print(rss_kb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)'], "
+            "capture_output=True, text=True, check=True).stdout)")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=120, cwd=root).stdout.split()
+    own_kb, inherited_kb = int(out[0]), int(out[1])
+    assert inherited_kb > 300 * 1024  # the quirk this guards against is real on this kernel
+    assert own_kb < 200 * 1024
