@@ -100,28 +100,28 @@ class PlatformRpcConsumer(RpcConsumer):
         super().start()
 
     def handle_message(self, body: Any, message: Any) -> None:
-        late = expired(message.headers)
-        if late is not None:
-            method = message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
-            service = self.container.service_name
-            RPC_REQUESTS_EXPIRED.labels(service, method).inc()
-            log.warning("RPC request %s.%s dropped unrun: its caller gave up %.1f s ago",
-                        service, method, late)
-            self.queue_consumer.ack_message(message)  # no reply: nobody listens any more
-            return
-        super().handle_message(body, message)
+        if not self._dropped_late(message, RPC_REQUESTS_EXPIRED,
+                                  "RPC request %s.%s dropped unrun: its caller gave up %.1f s ago"):
+            super().handle_message(body, message)
 
     def handle_result(self, message: Any, result: Any, exc_info: tuple | None) -> tuple:
-        late = expired(message.headers)
-        if late is not None:
-            method = message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
-            service = self.container.service_name
-            RPC_REPLIES_DROPPED.labels(service, method).inc()
-            log.warning("reply of %s.%s not sent: it finished %.1f s after its caller gave up",
-                        service, method, late)
-            self.queue_consumer.ack_message(message)
+        if self._dropped_late(message, RPC_REPLIES_DROPPED,
+                              "reply of %s.%s not sent: it finished %.1f s after its caller gave up"):
             return result, exc_info
         return super().handle_result(message, result, exc_info)
+
+    def _dropped_late(self, message: Any, counter: Counter, text: str) -> bool:
+        """A request past its caller's deadline is acknowledged, counted and logged, and nothing
+        more happens to it (not run; or run, but not answered): nobody listens any more."""
+        late = expired(message.headers)
+        if late is None:
+            return False
+        method = message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
+        service = self.container.service_name
+        counter.labels(service, method).inc()
+        log.warning(text, service, method, late)
+        self.queue_consumer.ack_message(message)
+        return True
 
 
 class PlatformRpc(Rpc):
