@@ -332,7 +332,7 @@ class GatewayApp(*VIEW_CLASSES):
         if cached and cached[0] > now:
             return cached[1]
         try:
-            account = self.call(request, "identity", "session_account", account_id)
+            account = self.clients(request).identity.session_account(account_id)
         except NotFound:
             return None
         self._accounts[account_id] = (now + ACCOUNT_CACHE_SECONDS, account)

@@ -1,4 +1,5 @@
-"""What every typed service client shares: the request's ``call`` and the service's name."""
+"""What every typed service client shares: the request's ``call``, the service's name, and the
+two RPCs every platform service has (services/common/base.py: ``health``, ``echo``)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,10 @@ class ServiceClient:
 
     def _rpc(self, method: str, *args: Any) -> Any:
         return self._call(self.service, method, *args)
+
+    # ---- every PlatformService's own RPCs ----------------------------------------------------------
+    def health(self) -> Row:
+        return self._rpc("health")
+
+    def echo(self, payload: object) -> object:
+        return self._rpc("echo", payload)

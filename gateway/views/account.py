@@ -154,7 +154,7 @@ class AccountViews:
             return self.render(request, "login.html", form={}, errors={}, next=next_path)
         form = kept(request, ("login",))
         try:
-            result = self.call(request, "identity", "login", {
+            result = self.clients(request).identity.login({
                 "login": request.form.get("login", ""), "password": request.form.get("password", ""),
                 "ip": client_ip(request)})
         except (Unauthenticated, ValidationFailed) as exc:
@@ -181,7 +181,7 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "login_totp.html", errors={})
         try:
-            result = self.call(request, "identity", "verify_second_factor", {
+            result = self.clients(request).identity.verify_second_factor({
                 "account_id": pending, "code": request.form.get("code", ""), "ip": client_ip(request)})
         except (Unauthenticated, ValidationFailed) as exc:
             errors = exc.fields or {"code": [{"code": exc.code, "message": exc.message}]}
@@ -198,7 +198,7 @@ class AccountViews:
     # ---- e-mail verification and registration status ------------------------------------
     def on_verify_email(self, request: Request) -> Response:
         try:
-            account = self.call(request, "identity", "verify_email", request.args.get("token", ""))
+            account = self.clients(request).identity.verify_email(request.args.get("token", ""))
         except ValidationFailed as exc:
             return self.render(request, "verify_email.html", status=400, ok=False, message=exc.message)
         return self.render(request, "verify_email.html", ok=True, account=account,
@@ -206,7 +206,7 @@ class AccountViews:
 
     def on_resend_verification(self, request: Request) -> Response:
         actor = self.require(request, allow_registering=True)
-        self.call(request, "identity", "resend_verification", actor["id"])
+        self.clients(request).identity.resend_verification(actor["id"])
         return self.render(request, "notice.html", title="验证邮件已重新发送",
                            message=f"验证邮件已发送到 {actor['email']}，请查收。旧的验证链接已失效。")
 
@@ -219,7 +219,7 @@ class AccountViews:
         actor = self.require(request, kinds=("enterprise",))
         form = kept(request, ("contact_name", "email"))
         try:
-            self.call(request, "identity", "resubmit_registration", actor["id"], form)
+            self.clients(request).identity.resubmit_registration(actor["id"], form)
         except ValidationFailed as exc:
             return self.render(request, "account.html", status=422, account=actor, errors=exc.fields,
                                form=form, status_label=STATUS_LABELS.get(actor["status"]))
@@ -237,7 +237,7 @@ class AccountViews:
         form = kept(request, PERSON_FIELDS)
         form_key = request.form.get("form_key", "") or uuid.uuid4().hex
         try:
-            account = self.call(request, "identity", "register_person", {
+            account = self.clients(request).identity.register_person({
                 **form, "password": request.form.get("password", ""),
                 "password_confirm": request.form.get("password_confirm", ""),
                 "request_key": form_key})
@@ -264,7 +264,7 @@ class AccountViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
-        return json_response(self.call(request, "identity", "register_person", payload), 201)
+        return json_response(self.clients(request).identity.register_person(payload), 201)
 
     # ---- passwords ---------------------------------------------------------------------
     def on_password_change(self, request: Request) -> Response:
@@ -273,7 +273,7 @@ class AccountViews:
             return self.render(request, "password_change.html", errors={},
                                forced=actor.get("must_change_password"))
         try:
-            account = self.call(request, "identity", "change_password", {
+            account = self.clients(request).identity.change_password({
                 "account_id": actor["id"],
                 "current_password": request.form.get("current_password", ""),
                 "new_password": request.form.get("new_password", ""),
@@ -289,7 +289,7 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "password_forgot.html", form={}, errors={})
         form = kept(request, ("login",))
-        self.call(request, "identity", "request_password_reset", form["login"])
+        self.clients(request).identity.request_password_reset(form["login"])
         return self.render(request, "notice.html", title="重置邮件已发送",
                            message="如果该账号存在，重置密码的链接已发送到注册邮箱，30分钟内有效。")
 
@@ -298,7 +298,7 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "password_reset.html", token=token, errors={})
         try:
-            result = self.call(request, "identity", "reset_password", {
+            result = self.clients(request).identity.reset_password({
                 "token": token, "new_password": request.form.get("new_password", ""),
                 "new_password_confirm": request.form.get("new_password_confirm", "")})
         except ValidationFailed as exc:
@@ -314,12 +314,12 @@ class AccountViews:
         if request.method == "GET":
             return self.render(request, "security.html", account=actor, enrolment=None, errors={})
         if request.form.get("action") == "begin":
-            enrolment = self.call(request, "identity", "begin_totp_enrolment", actor["id"])
+            enrolment = self.clients(request).identity.begin_totp_enrolment(actor["id"])
             enrolment["qr"] = qr_svg(enrolment["otpauth_uri"])
             return self.render(request, "security.html", account=actor, enrolment=enrolment, errors={})
         try:
-            result = self.call(request, "identity", "confirm_totp_enrolment", actor["id"],
-                               request.form.get("code", ""))
+            result = self.clients(request).identity.confirm_totp_enrolment(actor["id"],
+                                                                           request.form.get("code", ""))
         except ValidationFailed as exc:
             enrolment = {"secret": request.form.get("secret", ""),
                          "otpauth_uri": request.form.get("otpauth_uri", "")}
@@ -340,7 +340,7 @@ class AccountViews:
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        result = self.call(request, "identity", "login", {
+        result = self.clients(request).identity.login({
             "login": payload.get("login") or "", "password": payload.get("password") or "",
             "ip": client_ip(request)})
         if result["needs_totp"]:
@@ -358,7 +358,7 @@ class AccountViews:
         if not pending:
             return json_response({"error": {"code": "no_pending_login", "message": "请先输入账号和密码"}},
                                  409)
-        result = self.call(request, "identity", "verify_second_factor", {
+        result = self.clients(request).identity.verify_second_factor({
             "account_id": pending, "code": payload.get("code") or "", "ip": client_ip(request)})
         self.sign_in(request, result["account"])
         return json_response({"account": result["account"], "csrf_token": request.session.csrf_token},
@@ -369,7 +369,7 @@ class AccountViews:
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        account = self.call(request, "identity", "change_password", {**payload, "account_id": actor["id"]})
+        account = self.clients(request).identity.change_password({**payload, "account_id": actor["id"]})
         self.sign_in(request, account)
         return json_response({"account": account}, 200)
 
@@ -377,11 +377,11 @@ class AccountViews:
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self.call(request, "identity", "request_password_reset",
-                                       payload.get("login") or ""), 202)
+        login = payload.get("login") or ""
+        return json_response(self.clients(request).identity.request_password_reset(login), 202)
 
     def on_api_password_reset(self, request: Request) -> Response:
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self.call(request, "identity", "reset_password", payload), 200)
+        return json_response(self.clients(request).identity.reset_password(payload), 200)

@@ -34,8 +34,8 @@ class AccountResetViews:
         status = 200
         if login:
             try:
-                found = self.call(request, "identity", "find_enterprise_account",  # type: ignore[attr-defined]
-                                  actor["id"], login)
+                found = self.clients(request).identity.find_enterprise_account(  # type: ignore[attr-defined]
+                    actor["id"], login)
             except NotFound as exc:
                 errors, status = {"login": [{"code": "not_found", "message": exc.message}]}, 404
             except ValidationFailed as exc:
@@ -45,8 +45,8 @@ class AccountResetViews:
 
     def on_review_account_reset(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=STAFF)  # type: ignore[attr-defined]
-        result = self.call(request, "identity", "staff_reset_password_by_mail",  # type: ignore[attr-defined]
-                           actor["id"], account_id)
+        result = self.clients(request).identity.staff_reset_password_by_mail(  # type: ignore[attr-defined]
+            actor["id"], account_id)
         self.forget_account(account_id)  # type: ignore[attr-defined]
         flash(request, f"已重置账号 {result['login']} 的密码，重置链接已发送至 {result['email']}。"
                        "原密码已失效，该账号须通过邮件中的链接设置新密码后方可登录。")

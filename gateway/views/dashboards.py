@@ -117,7 +117,8 @@ class DashboardViews:
         except ValidationFailed as exc:  # a bad period: say so, show the default period
             errors, status = exc.fields, 422
             board = self.clients(request).review.dashboard(actor, {})  # type: ignore[attr-defined]
-        got = self.gather(request, {"ratings": ("notify", "rating_stats", (actor,))})  # type: ignore[attr-defined]
+        got = self.gather(  # type: ignore[attr-defined]
+            request, {"ratings": (self.clients(request).notify.rating_stats, (actor,))})  # type: ignore[attr-defined]
         stats = got["ratings"]
         today = date.fromisoformat(board["period"]["to"])
         ratings = None if not isinstance(stats, dict) else ratings_series(stats.get("by_month") or [], today)

@@ -96,7 +96,7 @@ class DocumentViews:
         if service is None:
             raise NotFound()
         actor = self.actor_for_rpc(request)  # type: ignore[attr-defined]
-        link = self.call(request, service, "attachment_url", actor, attachment_id)  # type: ignore[attr-defined]
+        link = self.clients(request).of(service).attachment_url(actor, attachment_id)  # type: ignore[attr-defined]
         content_type = str(link.get("content_type") or "application/octet-stream")
         try:
             upstream = requests.get(link["url"], stream=True, timeout=FETCH_TIMEOUT_SECONDS)

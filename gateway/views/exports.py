@@ -30,12 +30,12 @@ class ExportViews:
     def on_personnel_export_job(self, request: Request) -> Response:
         actor = self._pn_actor(request, staff=True)
         filters = self._registered_filters(request)
-        job = self.call(request, "personnel", "start_export", actor, filters)
+        job = self.clients(request).personnel.start_export(actor, filters)
         return redirect(f"/personnel/exports/{quote(job['id'])}", code=303)
 
     def on_personnel_export_status(self, request: Request, job_id: str) -> Response:
         actor = self._pn_actor(request, staff=True)
-        job = self.call(request, "personnel", "export_status", actor, job_id)
+        job = self.clients(request).personnel.export_status(actor, job_id)
         response = self.render(request, "personnel_export_job.html", job=job)
         if job["status"] == "running":
             response.headers["Refresh"] = str(REFRESH_SECONDS)
@@ -43,7 +43,7 @@ class ExportViews:
 
     def on_personnel_export_download(self, request: Request, job_id: str) -> Response:
         actor = self._pn_actor(request, staff=True)
-        job = self.call(request, "personnel", "export_status", actor, job_id)
+        job = self.clients(request).personnel.export_status(actor, job_id)
         if not job.get("download_url"):
             return redirect(f"/personnel/exports/{quote(job['id'])}", code=303)
         return redirect(job["download_url"], code=303)

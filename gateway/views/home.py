@@ -85,14 +85,16 @@ def _day(value: object) -> date | None:
 class HomeViews:
     ROUTES: list = []  # "/" is PublicViews.on_index, which hands signed-in people to start_page
 
-    def gather(self, request: Request, calls: dict[str, tuple[str, str, tuple]]) -> dict[str, Any]:
-        """Every call at once (one RPC each, in parallel); UNAVAILABLE for one that fails."""
-        def one(item: tuple[str, tuple[str, str, tuple]]) -> tuple[str, Any]:
-            name, (service, method, args) = item
+    def gather(self, request: Request, calls: dict[str, tuple[Callable[..., Any], tuple]]) -> dict[str, Any]:
+        """Every call at once (one RPC each, in parallel); UNAVAILABLE for one that fails.
+        ``calls`` maps a panel to a typed client's method (``clients.review.workload``) and its
+        arguments."""
+        def one(item: tuple[str, tuple[Callable[..., Any], tuple]]) -> tuple[str, Any]:
+            name, (method, args) = item
             try:
-                return name, self.call(request, service, method, *args)
+                return name, method(*args)
             except Exception as exc:  # a panel says so; the page still renders
-                log.warning("start page: %s.%s failed: %s", service, method, exc)
+                log.warning("start page: %s failed: %s", method.__qualname__, exc)
                 return name, UNAVAILABLE
         if not calls:
             return {}
@@ -113,15 +115,16 @@ class HomeViews:
     def _enterprise_home(self, request: Request, account: dict, actor: dict) -> Response:
         def allowed(module: str) -> bool:
             return may_use(account["kind"], account["permissions"], module, False)
-        calls: dict[str, tuple[str, str, tuple]] = {
-            "todos": ("notify", "list_todos", (actor, False)),
-            "cases": ("review", "enterprise_cases", (actor,)),
+        clients = self.clients(request)
+        calls: dict[str, tuple[Callable[..., Any], tuple]] = {
+            "todos": (clients.notify.list_todos, (actor, False)),
+            "cases": (clients.review.enterprise_cases, (actor,)),
         }
         if allowed("personnel"):
-            calls["expiring"] = ("personnel", "expiring", (actor, {"within_days": 90}))
+            calls["expiring"] = (clients.personnel.expiring, (actor, {"within_days": 90}))
         if allowed("permits"):
-            calls["licences"] = ("permits", "my_licences", (actor,))
-            calls["drafts"] = ("permits", "list_applications", (actor, {"state_group": "pending"}))
+            calls["licences"] = (clients.permits.my_licences, (actor,))
+            calls["drafts"] = (clients.permits.list_applications, (actor, {"state_group": "pending"}))
         got = self.gather(request, calls)
         today = beijing_today()
         panels: dict[str, Any] = {}
@@ -137,10 +140,11 @@ class HomeViews:
 
     def _reviewer_home(self, request: Request, account: dict, actor: dict) -> Response:
         actor["name"] = account.get("contact_name") or account.get("login")
+        clients = self.clients(request)
         got = self.gather(request, {
-            "workload": ("review", "workload", (actor,)),
-            "due": ("review", "queue", (actor, {"status": "active", "sort": "due", "limit": 50})),
-            "todos": ("notify", "list_todos", (actor, False)),
+            "workload": (clients.review.workload, (actor,)),
+            "due": (clients.review.queue, (actor, {"status": "active", "sort": "due", "limit": 50})),
+            "todos": (clients.notify.list_todos, (actor, False)),
         })
         today = beijing_today()
         workload, due = got["workload"], got["due"]
@@ -156,7 +160,7 @@ class HomeViews:
                            unavailable=UNAVAILABLE, shown=SHOWN)
 
     def _admin_home(self, request: Request, account: dict, actor: dict) -> Response:
-        got = self.gather(request, {"workload": ("review", "workload", (actor,))})
+        got = self.gather(request, {"workload": (self.clients(request).review.workload, (actor,))})
         workload = got["workload"]
         desks = UNAVAILABLE if workload is UNAVAILABLE else workload.get("desks") or []
         totals = None if desks is UNAVAILABLE else desk_summary({"desks": desks}, [], beijing_today())

@@ -101,12 +101,12 @@ class ManagementViews:
             form = kept(request, SUB_FIELDS)
             form["permissions"] = request.form.getlist("permissions")
             try:
-                self.call(request, "identity", "create_sub_account", actor["id"], {
+                self.clients(request).identity.create_sub_account(actor["id"], {
                     **form, "password": request.form.get("password", "")})
                 return redirect("/account/users", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
-        users = self.call(request, "identity", "list_sub_accounts", actor["id"])
+        users = self.clients(request).identity.list_sub_accounts(actor["id"])
         return self.render(request, "sub_accounts.html", status=status, users=users, form=form,
                            errors=errors, modules=MODULES)
 
@@ -117,19 +117,18 @@ class ManagementViews:
             changes["disabled"] = request.form["action"] == "disable"
         else:
             changes["permissions"] = request.form.getlist("permissions")
-        self.call(request, "identity", "set_sub_account", actor["id"], account_id, changes)
+        self.clients(request).identity.set_sub_account(actor["id"], account_id, changes)
         self.forget_account(account_id)
         return redirect("/account/users", code=303)
 
     def on_api_sub_accounts(self, request: Request) -> Response:
         actor = self.require(request, kinds=("enterprise",))
         if request.method == "GET":
-            return json_response(self.call(request, "identity", "list_sub_accounts", actor["id"]), 200)
+            return json_response(self.clients(request).identity.list_sub_accounts(actor["id"]), 200)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self.call(request, "identity", "create_sub_account", actor["id"], payload),
-                             201)
+        return json_response(self.clients(request).identity.create_sub_account(actor["id"], payload), 201)
 
     def on_api_sub_account(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("enterprise",))
@@ -137,7 +136,7 @@ class ManagementViews:
         if payload is None:
             return json_response(INVALID_JSON, 400)
         changes = {k: payload[k] for k in ("permissions", "disabled") if k in payload}
-        result = self.call(request, "identity", "set_sub_account", actor["id"], account_id, changes)
+        result = self.clients(request).identity.set_sub_account(actor["id"], account_id, changes)
         self.forget_account(account_id)
         return json_response(result, 200)
 
@@ -148,12 +147,12 @@ class ManagementViews:
         if request.method == "POST":
             form = kept(request, STAFF_FIELDS)
             try:
-                self.call(request, "identity", "create_staff_account", actor["id"], {
+                self.clients(request).identity.create_staff_account(actor["id"], {
                     **form, "password": request.form.get("password", "")})
                 return redirect("/admin/staff", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
-        staff = self.call(request, "identity", "list_staff_accounts", actor["id"])
+        staff = self.clients(request).identity.list_staff_accounts(actor["id"])
         return self.render(request, "staff.html", status=status, staff=staff, form=form, errors=errors,
                            levels=LEVEL_LABELS, reset=reset)
 
@@ -171,13 +170,13 @@ class ManagementViews:
             except ValidationFailed as exc:
                 errors, status = exc.fields, 422
         query = request.args.get("q", "").strip()
-        found = self.call(request, "personnel", "search_exam_passes", actor, {"q": query}) if query else None
+        found = self.clients(request).personnel.search_exam_passes(actor, {"q": query}) if query else None
         return self.render(request, "exam_passes.html", status=status, errors=errors,
                            query=query, found=found, admin=account.get("kind") == "admin")
 
     def on_admin_reset(self, request: Request, account_id: str) -> Response:
         actor = self.require(request, kinds=("reviewer", "admin"))
-        result = self.call(request, "identity", "admin_reset_password", actor["id"], account_id)
+        result = self.clients(request).identity.admin_reset_password(actor["id"], account_id)
         self.forget_account(account_id)
         return self.render(request, "notice.html", title="密码已重置",
                            message=f"账号 {result['login']} 的临时密码为：{result['temporary_password']}"
@@ -186,12 +185,11 @@ class ManagementViews:
     def on_api_staff(self, request: Request) -> Response:
         actor = self.require(request, kinds=("admin",))
         if request.method == "GET":
-            return json_response(self.call(request, "identity", "list_staff_accounts", actor["id"]), 200)
+            return json_response(self.clients(request).identity.list_staff_accounts(actor["id"]), 200)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
-        return json_response(self.call(request, "identity", "create_staff_account", actor["id"],
-                                       payload), 201)
+        return json_response(self.clients(request).identity.create_staff_account(actor["id"], payload), 201)
 
     # ---- registration review (TSA): a review case, worked in the review console ---------
     def on_registrations(self, request: Request) -> Response:

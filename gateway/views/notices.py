@@ -47,7 +47,7 @@ class NoticeGuideViews:
     def _notices_page(self, request: Request, errors: dict | None = None, form: Any = None,
                       status: int = 200) -> Response:
         account = self.current_actor(request)  # type: ignore[attr-defined]
-        listing = self.call(request, "notify", "list_notices")  # type: ignore[attr-defined]
+        listing = self.clients(request).notify.list_notices()  # type: ignore[attr-defined]
         return self.render(request, "notices.html", status=status,  # type: ignore[attr-defined]
                            notices=listing["notices"], admin=bool(account and account["kind"] == "admin"),
                            errors=errors or {}, form=form or {})
@@ -57,7 +57,7 @@ class NoticeGuideViews:
 
     def on_notice_detail(self, request: Request, notice_id: str) -> Response:
         account = self.current_actor(request)  # type: ignore[attr-defined]
-        notice = self.call(request, "notify", "get_notice", notice_id)  # type: ignore[attr-defined]
+        notice = self.clients(request).notify.get_notice(notice_id)  # type: ignore[attr-defined]
         return self.render(request, "notice_detail.html", notice=notice,  # type: ignore[attr-defined]
                            admin=bool(account and account["kind"] == "admin"))
 
@@ -71,7 +71,7 @@ class NoticeGuideViews:
         actor = self._admin_actor(request)
         form = {k: request.form.get(k, "") for k in ("title", "body")}
         try:
-            self.call(request, "notify", "publish_notice", actor, form)  # type: ignore[attr-defined]
+            self.clients(request).notify.publish_notice(actor, form)  # type: ignore[attr-defined]
         except ValidationFailed as exc:
             return self._notices_page(request, exc.fields, form, 422)
         flash(request, "公告已发布。")
@@ -79,7 +79,7 @@ class NoticeGuideViews:
 
     def on_notice_withdraw(self, request: Request, notice_id: str) -> Response:
         actor = self._admin_actor(request)
-        self.call(request, "notify", "withdraw_notice", actor, notice_id)  # type: ignore[attr-defined]
+        self.clients(request).notify.withdraw_notice(actor, notice_id)  # type: ignore[attr-defined]
         flash(request, "公告已撤回。")
         return redirect("/notices", code=303)
 

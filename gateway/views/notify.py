@@ -133,7 +133,7 @@ class NotifyViews:
                 or "notify" in getattr(request, "unavailable_services", ()):
             return None
         try:
-            counts = self.call(request, "notify", "unread_counts", actor_from_account(account))
+            counts = self.clients(request).notify.unread_counts(actor_from_account(account))
         except Exception as exc:  # any failure: the page is shown without badges
             backoff = float(self.config.get("gateway", {}).get("counts_backoff_seconds",
                                                                COUNTS_BACKOFF_SECONDS))
@@ -158,51 +158,51 @@ class NotifyViews:
         recipient = self._recipient(request)
         if recipient is None:
             return redirect("/login?next=/messages", code=303)
-        result = self.call(request, "notify", "list_messages", recipient)
+        result = self.clients(request).notify.list_messages(recipient)
         # The badges from this answer (the messages are read now): no second call.
         request.notify_counts = {"messages": 0, "todos": result.get("todos_open") or 0}
         return self.render(request, "messages.html", messages=result["messages"], unread=result["unread"])
 
     def on_api_messages(self, request: Request) -> Response:
         self.require(request, allow_registering=True)
-        return json_response(self.call(request, "notify", "list_messages", self._recipient(request)), 200)
+        return json_response(self.clients(request).notify.list_messages(self._recipient(request)), 200)
 
     def on_api_notify_counts(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, allow_registering=True)
-        return json_response(self.call(request, "notify", "unread_counts", actor), 200)
+        return json_response(self.clients(request).notify.unread_counts(actor), 200)
 
     # ---- 我的待办 -------------------------------------------------------------------------------------
     def on_todos(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request)
         show_all = request.args.get("all") == "1"
-        result = self.call(request, "notify", "list_todos", actor, show_all)
+        result = self.clients(request).notify.list_todos(actor, show_all)
         return self.render(request, "todos.html", todos=result["todos"], open_count=result["open"],
                            show_all=show_all, kinds=TODO_KINDS, staff=actor["kind"] in STAFF)
 
     def on_todo(self, request: Request, todo_id: str) -> Response:
         actor = self.actor_for_rpc(request)
-        todo = self.call(request, "notify", "open_todo", actor, todo_id)
+        todo = self.clients(request).notify.open_todo(actor, todo_id)
         return self.render(request, "todo.html", todo=todo, kinds=TODO_KINDS)
 
     def on_todo_done(self, request: Request, todo_id: str) -> Response:
         actor = self.actor_for_rpc(request, kinds=("admin",))
-        self.call(request, "notify", "complete_todo", actor, todo_id)
+        self.clients(request).notify.complete_todo(actor, todo_id)
         return redirect("/todos", code=303)
 
     def on_api_todos(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request)
-        return json_response(self.call(request, "notify", "list_todos", actor,
-                                       request.args.get("all") == "1"), 200)
+        return json_response(self.clients(request).notify.list_todos(actor,
+                                                                     request.args.get("all") == "1"), 200)
 
     def on_api_todo(self, request: Request, todo_id: str) -> Response:
         actor = self.actor_for_rpc(request)
-        return json_response(self.call(request, "notify", "open_todo", actor, todo_id), 200)
+        return json_response(self.clients(request).notify.open_todo(actor, todo_id), 200)
 
     # ---- 好差评: the public rating page -------------------------------------------------------------
     def on_rate(self, request: Request, token: str) -> Response:
         account = self.current_actor(request)  # optional: a QR code is scanned by anyone
         try:
-            form_info = self.call(request, "notify", "rating_form", token)
+            form_info = self.clients(request).notify.rating_form(token)
         except NotFound:
             return self.render(request, "error.html", status=404, message="评价链接无效或已过期。")
         context: dict[str, Any] = {"info": form_info, "reasons": RATING_REASONS, "errors": {},
@@ -213,8 +213,8 @@ class NotifyViews:
         payload = rating_payload(request.form)
         context["form"] = payload
         try:
-            done = self.call(request, "notify", "submit_rating", token, payload,
-                             str(account["id"]) if account else None)
+            done = self.clients(request).notify.submit_rating(token, payload,
+                                                              str(account["id"]) if account else None)
         except ValidationFailed as exc:
             return self.render(request, "rating.html", status=422, **{**context, "errors": exc.fields})
         except Conflict as exc:
@@ -224,13 +224,13 @@ class NotifyViews:
 
     def on_api_rating(self, request: Request, token: str) -> Response:
         if request.method == "GET":
-            return json_response(self.call(request, "notify", "rating_form", token), 200)
+            return json_response(self.clients(request).notify.rating_form(token), 200)
         payload = json_body(request)
         if payload is None:
             return json_response(INVALID_JSON, 400)
         account = self.current_actor(request)
-        return json_response(self.call(request, "notify", "submit_rating", token, payload,
-                                       str(account["id"]) if account else None), 201)
+        rater = str(account["id"]) if account else None
+        return json_response(self.clients(request).notify.submit_rating(token, payload, rater), 201)
 
     # ---- 好差评: QR codes and statistics for reviewer desks ----------------------------------------------
     def public_url(self) -> str:
@@ -248,7 +248,7 @@ class NotifyViews:
                        "business_type": form["business_type"] or None,
                        "reviewer_name": (account or {}).get("contact_name") or (account or {}).get("login")}
             try:
-                token = self.call(request, "notify", "create_rating_token", actor, payload)
+                token = self.clients(request).notify.create_rating_token(actor, payload)
             except ValidationFailed as exc:
                 return self.render(request, "rating_qr.html", status=422, **{**context, "errors": exc.fields})
             url = f"{self.public_url()}/rate/{token['token']}"
@@ -257,7 +257,7 @@ class NotifyViews:
 
     def on_rating_stats(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)
-        stats = self.call(request, "notify", "rating_stats", actor)
+        stats = self.clients(request).notify.rating_stats(actor)
         named = {"business_type": business_label, "reviewer": reviewer_label}  # names, not codes
         titles = {"reviewer": "按审核人员的平均评分", "business_type": "按业务类型的平均评分",
                   "month": "按月份的平均评分"}
@@ -269,16 +269,16 @@ class NotifyViews:
 
     def on_api_rating_stats(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)
-        return json_response(self.call(request, "notify", "rating_stats", actor), 200)
+        return json_response(self.clients(request).notify.rating_stats(actor), 200)
 
     def on_rating_detail(self, request: Request, rating_id: str) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)
-        rating = self.call(request, "notify", "get_rating", actor, rating_id)
+        rating = self.clients(request).notify.get_rating(actor, rating_id)
         return self.render(request, "rating_detail.html", rating=rating, reasons=RATING_REASONS,
                            modes=RATING_MODES)
 
     # ---- dead letters ---------------------------------------------------------------------------------
     def on_dead_letters(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=("admin",))
-        listing = self.call(request, "notify", "dead_letters", actor, 50)
+        listing = self.clients(request).notify.dead_letters(actor, 50)
         return self.render(request, "dead_letters.html", listing=listing)

@@ -51,7 +51,7 @@ class PublicViews:
                    "password_confirm": request.form.get("password_confirm", ""),
                    "request_key": form_key}
         try:
-            account = self.call(request, "identity", "register_account", payload)
+            account = self.clients(request).identity.register_account(payload)
         except ValidationFailed as exc:
             # Keep what was typed (never the password) and show each message by its field.
             return self.render(request, "register.html", status=422, form=form,
@@ -72,7 +72,7 @@ class PublicViews:
     def on_healthz(self, request: Request) -> Response:
         def probe(name: str) -> str:
             try:
-                return self.call(request, name, "health")["status"]
+                return self.clients(request).of(name).health()["status"]
             except (ServiceUnavailable, ServiceError) as exc:
                 return f"unavailable: {exc}"
             except Exception as exc:  # a RemoteError: the service answered but is broken
@@ -86,7 +86,7 @@ class PublicViews:
                              200 if healthy else 503)
 
     def on_echo(self, request: Request) -> Response:
-        return json_response(self.call(request, "identity", "echo", request.args.get("v", "")), 200)
+        return json_response(self.clients(request).identity.echo(request.args.get("v", "")), 200)
 
     # ---- JSON API -------------------------------------------------------------------
     def on_api_openapi(self, request: Request) -> Response:
@@ -98,5 +98,5 @@ class PublicViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
-        account = self.call(request, "identity", "register_account", payload)
+        account = self.clients(request).identity.register_account(payload)
         return json_response(account, 201)

@@ -79,8 +79,8 @@ class RatingMenuViews:
                        "business_type": (form["business_type"] or None) if mode == "visit" else None,
                        "reviewer_name": account.get("contact_name") or account.get("login")}
             try:
-                token = self.call(request, "notify", "create_rating_token",  # type: ignore[attr-defined]
-                                  actor, payload)
+                token = self.clients(request).notify.create_rating_token(  # type: ignore[attr-defined]
+                    actor, payload)
             except ValidationFailed as exc:
                 return self.render(request, "rating_mode.html", status=422,  # type: ignore[attr-defined]
                                    **{**context, "errors": exc.fields})

@@ -48,8 +48,8 @@ class SeedScreenViews:
             raise HTTPNotFound()
         page = max(1, request.args.get("page", 1, type=int) or 1)
         query: dict[str, Any] = {"page": page, "per_page": PAGE_SIZE}
-        listing = self.call(request, "enterprise", "list_records", actor,  # type: ignore[attr-defined]
-                            str(enterprise_id), section, query)
+        listing = self.clients(request).enterprise.list_records(actor,  # type: ignore[attr-defined]
+                                                                str(enterprise_id), section, query)
         items = []
         for item in listing.get("items") or []:
             if section == "staff":  # lists mask the 身份证号 (issue 16 item 8)

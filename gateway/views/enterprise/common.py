@@ -171,7 +171,7 @@ class EnterpriseBase:
     def _reference(self, request: Request) -> dict:
         cached = getattr(self, "_enterprise_reference", None)
         if cached is None:
-            cached = self.call(request, "enterprise", "reference_data")
+            cached = self.clients(request).enterprise.reference_data()
             self._enterprise_reference = cached
         return cached
 

@@ -43,15 +43,15 @@ class EnterprisePages(EnterpriseBase):
             files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
             if not errors:
                 try:
-                    self.call(
-                        request, "enterprise", "update_basic_info", actor, eid, {**form, "files": files}
+                    self.clients(request).enterprise.update_basic_info(
+                        actor, eid, {**form, "files": files}
                     )
                     return redirect("/enterprise?saved=1", code=303)
                 except ValidationFailed as exc:
                     errors = exc.fields
             status = 422 if errors and status == 200 else status
-        enterprise = self.call(request, "enterprise", "get_enterprise", actor, eid)
-        summary = self.call(request, "enterprise", "summary", actor, eid)
+        enterprise = self.clients(request).enterprise.get_enterprise(actor, eid)
+        summary = self.clients(request).enterprise.summary(actor, eid)
         return self._page(
             request,
             "enterprise_basic.html",
@@ -68,7 +68,7 @@ class EnterprisePages(EnterpriseBase):
     def on_enterprise_organisations(self, request: Request) -> Response:
         actor = self._ent_actor(request)
         query = request.args.get("q", "").strip()
-        found = self.call(request, "enterprise", "search_organisations", actor, query) if query else []
+        found = self.clients(request).enterprise.search_organisations(actor, query) if query else []
         return self._page(
             request, "enterprise_organisations.html", actor, query=query, found=found, tab="basic"
         )
@@ -96,10 +96,7 @@ class EnterprisePages(EnterpriseBase):
             changes = {k: v for k, v in form.items() if v and k != "reason"}
             try:
                 files = {"business_licence": uploaded_file(request, "business_licence")}
-                self.call(
-                    request,
-                    "enterprise",
-                    "request_change",
+                self.clients(request).enterprise.request_change(
                     actor,
                     eid,
                     {"changes": changes, "reason": form.get("reason") or None,
@@ -109,11 +106,11 @@ class EnterprisePages(EnterpriseBase):
             except ServiceError as exc:
                 errors = exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}
                 status = 422 if isinstance(exc, ValidationFailed) else 409
-        enterprise = self.call(request, "enterprise", "get_enterprise", actor, eid)
-        requests_ = self.call(request, "enterprise", "list_change_requests", actor, eid)
+        enterprise = self.clients(request).enterprise.get_enterprise(actor, eid)
+        requests_ = self.clients(request).enterprise.list_change_requests(actor, eid)
         page = max(1, request.args.get("page", 1, type=int) or 1)
-        history = self.call(
-            request, "enterprise", "change_history", actor, eid, {"page": page, "per_page": 50}
+        history = self.clients(request).enterprise.change_history(
+            actor, eid, {"page": page, "per_page": 50}
         )
         return self._page(
             request,
@@ -140,7 +137,7 @@ class EnterprisePages(EnterpriseBase):
         }
         if section == "staff" and category != "summary":
             query["category"] = category
-        listing = self.call(request, "enterprise", "list_records", actor, eid, section, query)
+        listing = self.clients(request).enterprise.list_records(actor, eid, section, query)
         pages = max(1, -(-listing["total"] // ROSTER_PAGE))
         return self._page(
             request,
@@ -169,7 +166,7 @@ class EnterprisePages(EnterpriseBase):
         errors: FieldErrors = {}
         status = 200
         record = (
-            self.call(request, "enterprise", "get_record", actor, eid, section, record_id)
+            self.clients(request).enterprise.get_record(actor, eid, section, record_id)
             if record_id
             else {"category": request.args.get("category") or "technical_lead", "id_type": "resident_id"}
         )
@@ -183,20 +180,14 @@ class EnterprisePages(EnterpriseBase):
             upload = _upload_from(request, "attachment", errors) if section in OWNER_PURPOSE else None
             if not errors:
                 try:
-                    saved = self.call(
-                        request,
-                        "enterprise",
-                        "save_record",
+                    saved = self.clients(request).enterprise.save_record(
                         actor,
                         eid,
                         section,
                         {k: v for k, v in form.items() if k != "attachments"},
                     )
                     if upload is not None:
-                        self.call(
-                            request,
-                            "enterprise",
-                            "upload_attachment",
+                        self.clients(request).enterprise.upload_attachment(
                             actor,
                             eid,
                             {"purpose": OWNER_PURPOSE[section], "owner_id": saved["id"], "file": upload},
@@ -227,7 +218,7 @@ class EnterprisePages(EnterpriseBase):
 
     def on_enterprise_record_delete(self, request: Request, section: str, record_id: str) -> Response:
         actor = self._ent_actor(request, write=True)
-        self.call(request, "enterprise", "delete_record", actor, actor["enterprise_id"], section, record_id)
+        self.clients(request).enterprise.delete_record(actor, actor["enterprise_id"], section, record_id)
         back = request.form.get("back", "")
         return redirect(
             back if back.startswith(f"/enterprise/{section}") else f"/enterprise/{section}", code=303
@@ -247,17 +238,17 @@ class EnterprisePages(EnterpriseBase):
             form = {name: request.form[name] for name in BASIC_FIELDS if name in request.form}
             files = {n: u for n in FILE_FIELDS if (u := _upload_from(request, n, errors))}
             try:
-                self.call(
-                    request, "enterprise", "save_registration_profile", actor, {**form, "files": files}
+                self.clients(request).enterprise.save_registration_profile(
+                    actor, {**form, "files": files}
                 )
                 if not errors and request.form.get("action") == "submit":
-                    self.call(request, "enterprise", "submit_registration_profile", actor)
+                    self.clients(request).enterprise.submit_registration_profile(actor)
                     submitted = True
             except ServiceError as exc:
                 errors = {**errors, **(exc.fields or {"_": [{"code": exc.code, "message": exc.message}]})}
             if errors:
                 status = 422
-        profile = self.call(request, "enterprise", "registration_profile", actor, actor["enterprise_id"])
+        profile = self.clients(request).enterprise.registration_profile(actor, actor["enterprise_id"])
         if request.method == "POST" and not errors:
             form = {}
         return self.render(
@@ -276,5 +267,5 @@ class EnterprisePages(EnterpriseBase):
     def on_enterprise_file(self, request: Request, attachment_id: str) -> Response:
         account = self.require(request, allow_registering=True)
         actor = actor_from_account(account)
-        result = self.call(request, "enterprise", "attachment_url", actor, attachment_id)
+        result = self.clients(request).enterprise.attachment_url(actor, attachment_id)
         return redirect(result["url"], code=303)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.clients.personnel import PersonnelClient
 from gateway.views.forms import api_upload
 from services.common.access import READ_ONLY, actor_from_account
 from services.common.contracts.personnel import ACTIONS, ACTORS, STATUSES
@@ -189,8 +190,9 @@ class PersonnelBase:
     def _person_actor(self, request: Request) -> dict:
         return actor_from_account(self.require(request, kinds=PERSON_KINDS))
 
-    def _pn(self, request: Request, method: str, *args: Any) -> Any:
-        return self.call(request, "personnel", method, *args)
+    def _pn(self, request: Request) -> PersonnelClient:
+        """The personnel service for this request (gateway/clients/personnel.py)."""
+        return self.clients(request).personnel
 
     @staticmethod
     def _pn_read_only(actor: dict) -> bool:
@@ -200,7 +202,7 @@ class PersonnelBase:
         """The certificate-type catalogue (static data: asked once per gateway process)."""
         cached = getattr(self, "_personnel_catalogue", None)
         if cached is None:
-            cached = self._pn(request, "catalogue", actor)
+            cached = self._pn(request).catalogue(actor)
             self._personnel_catalogue = cached
         return cached
 

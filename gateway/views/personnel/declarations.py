@@ -43,7 +43,7 @@ class PersonnelDeclarationPages(PersonnelBase):
         error: str = "",
     ) -> Response:
         """One declaration, for its enterprise (/personnel/…) or its person (/personal/…)."""
-        declaration = self._pn(request, "get_declaration", actor, declaration_id)
+        declaration = self._pn(request).get_declaration(actor, declaration_id)
         type_ = self._type(request, actor, declaration["type_code"])
         context = {
             "d": declaration,
@@ -80,9 +80,7 @@ class PersonnelDeclarationPages(PersonnelBase):
         form = _form_values(request)
         version = request.form.get("version", "")
         try:
-            self._pn(
-                request,
-                "update_declaration",
+            self._pn(request).update_declaration(
                 actor,
                 declaration_id,
                 {"form": form, "expected_version": int(version) if version.isdigit() else None},
@@ -103,7 +101,7 @@ class PersonnelDeclarationPages(PersonnelBase):
         code = request.form.get("code", "")
         try:
             upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
-            self._pn(request, "upload_declaration_attachment", actor, declaration_id, code, upload)
+            self._pn(request).upload_declaration_attachment(actor, declaration_id, code, upload)
         except ServiceError as exc:
             message = _message_of(exc)
             return self._declaration_page(
@@ -131,14 +129,11 @@ class PersonnelDeclarationPages(PersonnelBase):
         }
         try:
             if action in ("delete", "return"):
-                method = "delete_declarations" if action == "delete" else "return_declarations"
-                result = self._pn(
-                    request,
-                    method,
-                    actor,
-                    {"ids": [declaration_id], "reason": reason}
-                    if action == "return"
-                    else {"ids": [declaration_id]},
+                personnel = self._pn(request)
+                result = (
+                    personnel.delete_declarations(actor, {"ids": [declaration_id]})
+                    if action == "delete"
+                    else personnel.return_declarations(actor, {"ids": [declaration_id], "reason": reason})
                 )
                 failed = [r for r in result["results"] if not r["ok"]]
                 if failed:
@@ -146,13 +141,11 @@ class PersonnelDeclarationPages(PersonnelBase):
                         request, actor, declaration_id, status=409, error=failed[0]["message"]
                     )
             elif action == "cancel":
-                self._pn(request, "cancel_declaration", actor, declaration_id, reason)
+                self._pn(request).cancel_declaration(actor, declaration_id, reason)
             elif action == "resubmit":
-                self._pn(request, "resubmit_declaration", actor, declaration_id)
+                self._pn(request).resubmit_declaration(actor, declaration_id)
             else:
-                self._pn(
-                    request,
-                    "decide_withdrawal",
+                self._pn(request).decide_withdrawal(
                     actor,
                     declaration_id,
                     {"agree": action == "agree_withdrawal", "reason": reason},
@@ -169,9 +162,7 @@ class PersonnelDeclarationPages(PersonnelBase):
         actor = self._pn_actor(request, write=True)
         try:
             copy = uploaded_file(request, "copy")
-            self._pn(
-                request,
-                "correct_qualification",
+            self._pn(request).correct_qualification(
                 actor,
                 declaration_id,
                 {"qualification_number": request.form.get("qualification_number", "").strip(), "copy": copy},
@@ -185,7 +176,7 @@ class PersonnelDeclarationPages(PersonnelBase):
     def on_personnel_history(self, request: Request, declaration_id: str) -> Response:
         """申报跟踪 / 审核历史: review's case_history of the declaration's case."""
         actor = self._pn_actor(request, staff=True)
-        declaration = self._pn(request, "get_declaration", actor, declaration_id)
+        declaration = self._pn(request).get_declaration(actor, declaration_id)
         case = None
         if declaration.get("reported_at"):
             account = self.require(request)
@@ -200,12 +191,12 @@ class PersonnelDeclarationPages(PersonnelBase):
 
     def on_personnel_print(self, request: Request, declaration_id: str) -> Response:
         actor = self._pn_actor(request, staff=True)
-        declaration = self._pn(request, "get_declaration", actor, declaration_id)
+        declaration = self._pn(request).get_declaration(actor, declaration_id)
         return self._pn_page(request, "personnel_print.html", actor, d=declaration)
 
     def on_personnel_file(self, request: Request, attachment_id: str) -> Response:
         actor = actor_from_account(self.require(request))
-        return redirect(self._pn(request, "attachment_url", actor, attachment_id)["url"], code=303)
+        return redirect(self._pn(request).attachment_url(actor, attachment_id)["url"], code=303)
 
     # ---- 申报列表, batches, reporting -------------------------------------------------------------
     def _lists(self, request: Request, actor: dict, reported: bool, mode: str) -> dict[str, Any]:
@@ -214,13 +205,13 @@ class PersonnelDeclarationPages(PersonnelBase):
         }
         if mode == "batch":
             return {
-                "batches": self._pn(request, "list_batches", actor, {"reported": reported})["items"],
+                "batches": self._pn(request).list_batches(actor, {"reported": reported})["items"],
                 "declarations": [],
                 "next_cursor": None,
             }
         # 单个 lists every declaration one by one, batched or not (seed 001: tracking, 审核历史 and
         # printing happen in 已上报（单个）); 批次 lists the batches.
-        page = self._pn(request, "list_declarations", actor, {**query, "reported": reported, "limit": 50})
+        page = self._pn(request).list_declarations(actor, {**query, "reported": reported, "limit": 50})
         return {"batches": [], "declarations": page["items"], "next_cursor": page.get("next_cursor")}
 
     def _lists_page(
@@ -264,9 +255,7 @@ class PersonnelDeclarationPages(PersonnelBase):
             return redirect("/personnel/commitment?" + urlencode({"ids": ",".join(ids)}), code=303)
         try:
             if action == "batch":
-                batch = self._pn(
-                    request,
-                    "create_batch",
+                batch = self._pn(request).create_batch(
                     actor,
                     {"title": request.form.get("title", "").strip() or "申报批次", "declaration_ids": ids},
                 )
@@ -275,11 +264,9 @@ class PersonnelDeclarationPages(PersonnelBase):
                     notice=f"已组成批次“{batch['title']}”（{len(ids)}项）",
                 )
             if action == "delete":
-                results = self._pn(request, "delete_declarations", actor, {"ids": ids})["results"]
+                results = self._pn(request).delete_declarations(actor, {"ids": ids})["results"]
             elif action == "return":
-                results = self._pn(
-                    request,
-                    "return_declarations",
+                results = self._pn(request).return_declarations(
                     actor,
                     {"ids": ids, "reason": request.form.get("reason", "").strip()},
                 )["results"]
@@ -295,11 +282,11 @@ class PersonnelDeclarationPages(PersonnelBase):
             return redirect("/personnel/commitment?" + urlencode({"batch": batch_id}), code=303)
         try:
             if action == "remove":
-                self._pn(request, "remove_from_batch", actor, batch_id, {"declaration_ids": _ids(request)})
+                self._pn(request).remove_from_batch(actor, batch_id, {"declaration_ids": _ids(request)})
                 return self._pn_back("/personnel/declarations?mode=batch", notice="已移出批次")
-            batch = self._pn(request, "get_batch", actor, batch_id)
-            results = self._pn(
-                request, "delete_declarations", actor, {"ids": [d["id"] for d in batch["declarations"]]}
+            batch = self._pn(request).get_batch(actor, batch_id)
+            results = self._pn(request).delete_declarations(
+                actor, {"ids": [d["id"] for d in batch["declarations"]]}
             )["results"]
         except ServiceError as exc:
             return self._lists_page(request, actor, False, "batch", status=422, error=_message_of(exc))
@@ -315,13 +302,11 @@ class PersonnelDeclarationPages(PersonnelBase):
         if not batch_id and not ids:
             return self._pn_back("/personnel/declarations", error="请先勾选要上报的申报")
         if request.method == "GET":
-            letter = self._pn(request, "open_commitment", actor, target)
+            letter = self._pn(request).open_commitment(actor, target)
             return self._commitment_page(request, actor, letter, batch_id, ids)
         letter = {k: request.form.get(k, "") for k in ("token", "opened_at", "seconds_required", "text")}
         try:
-            result = self._pn(
-                request,
-                "report",
+            result = self._pn(request).report(
                 actor,
                 {
                     **target,
@@ -354,9 +339,9 @@ class PersonnelDeclarationPages(PersonnelBase):
         error: str = "",
     ) -> Response:
         declarations = (
-            self._pn(request, "get_batch", actor, batch_id)["declarations"]
+            self._pn(request).get_batch(actor, batch_id)["declarations"]
             if batch_id
-            else [self._pn(request, "get_declaration", actor, i) for i in ids]
+            else [self._pn(request).get_declaration(actor, i) for i in ids]
         )
         return self._pn_page(
             request,

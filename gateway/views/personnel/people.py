@@ -28,8 +28,8 @@ class PersonnelPeoplePages(PersonnelBase):
     # ---- 人员管理 home, people ------------------------------------------------------------------
     def on_personnel_home(self, request: Request) -> Response:
         actor = self._pn_actor(request)
-        pending = self._pn(request, "list_declarations", actor, {"reported": False, "limit": 10})
-        expiring = self._pn(request, "expiring", actor, {"within_days": 90})
+        pending = self._pn(request).list_declarations(actor, {"reported": False, "limit": 10})
+        expiring = self._pn(request).expiring(actor, {"within_days": 90})
         return self._pn_page(
             request,
             "personnel_home.html",
@@ -42,7 +42,7 @@ class PersonnelPeoplePages(PersonnelBase):
     def on_personnel_people(self, request: Request) -> Response:
         actor = self._pn_actor(request)
         query = {k: request.args[k] for k in ("q", "type_code", "status", "cursor") if request.args.get(k)}
-        page = self._pn(request, "list_people", actor, {**query, "limit": 50})
+        page = self._pn(request).list_people(actor, {**query, "limit": 50})
         return self._pn_page(
             request,
             "personnel_people.html",
@@ -66,16 +66,16 @@ class PersonnelPeoplePages(PersonnelBase):
             data = {k: v for k, v in form.items() if v}
             try:
                 if person_id is None:
-                    person = self._pn(request, "create_person", actor, data)
+                    person = self._pn(request).create_person(actor, data)
                 else:
-                    person = self._pn(request, "update_person", actor, person_id, data)
+                    person = self._pn(request).update_person(actor, person_id, data)
             except ServiceError as exc:
                 errors = _errors_of(exc)
             else:
                 notice = "人员信息已保存" if person_id else "人员已添加，可继续上传照片或办理申报"
                 return self._pn_back(f"/personnel/people/{person['id']}", notice=notice)
         elif person_id is not None:
-            form = self._pn(request, "get_person", actor, person_id)
+            form = self._pn(request).get_person(actor, person_id)
         else:
             form = {"id_type": "resident_id"}
         return self._pn_page(
@@ -90,7 +90,7 @@ class PersonnelPeoplePages(PersonnelBase):
 
     def on_personnel_person(self, request: Request, person_id: str) -> Response:
         actor = self._pn_actor(request)
-        person = self._pn(request, "get_person", actor, person_id)
+        person = self._pn(request).get_person(actor, person_id)
         return self._pn_page(
             request,
             "personnel_person.html",
@@ -104,7 +104,7 @@ class PersonnelPeoplePages(PersonnelBase):
         actor = self._pn_actor(request, write=True)
         try:
             upload = uploaded_file(request, "file") or {"filename": "", "content_b64": ""}
-            person = self._pn(request, "upload_photo", actor, person_id, upload)
+            person = self._pn(request).upload_photo(actor, person_id, upload)
         except ServiceError as exc:
             return self._pn_back(f"/personnel/people/{person_id}", error=_message_of(exc))
         warnings = (person.get("photo") or {}).get("warnings") or []
@@ -125,8 +125,8 @@ class PersonnelPeoplePages(PersonnelBase):
         self, request: Request, person_id: str | None, certificate_id: str | None
     ) -> Response:
         actor = self._pn_actor(request, write=request.method == "POST")
-        certificate = self._pn(request, "certificate", actor, certificate_id) if certificate_id else None
-        person = certificate["person"] if certificate else self._pn(request, "get_person", actor, person_id)
+        certificate = self._pn(request).certificate(actor, certificate_id) if certificate_id else None
+        person = certificate["person"] if certificate else self._pn(request).get_person(actor, person_id)
         errors: FieldErrors = {}
         form: dict[str, Any] = (
             dict(certificate) if certificate else {"type_code": request.args.get("type_code", "")}
@@ -139,15 +139,13 @@ class PersonnelPeoplePages(PersonnelBase):
                 if certificate:
                     data.pop("type_code", None)
                     version = request.form.get("version", "")
-                    self._pn(
-                        request,
-                        "update_certificate_record",
+                    self._pn(request).update_certificate_record(
                         actor,
                         certificate["id"],
                         {**data, "expected_version": int(version) if version.isdigit() else None},
                     )
                 else:
-                    self._pn(request, "add_certificate_record", actor, person["id"], data)
+                    self._pn(request).add_certificate_record(actor, person["id"], data)
             except ServiceError as exc:
                 errors = _errors_of(exc)
                 form["type_code"] = certificate["type_code"] if certificate else form["type_code"]
@@ -166,7 +164,7 @@ class PersonnelPeoplePages(PersonnelBase):
 
     def on_personnel_certificate(self, request: Request, certificate_id: str) -> Response:
         actor = self._pn_actor(request)
-        certificate = self._pn(request, "certificate", actor, certificate_id)
+        certificate = self._pn(request).certificate(actor, certificate_id)
         type_ = self._type(request, actor, certificate["type_code"])
         return self._pn_page(
             request,
@@ -182,9 +180,7 @@ class PersonnelPeoplePages(PersonnelBase):
         """调出: the old employer picks the new one by its USCC."""
         actor = self._pn_actor(request, write=True)
         try:
-            self._pn(
-                request,
-                "transfer_out",
+            self._pn(request).transfer_out(
                 actor,
                 {"certificate_id": certificate_id, "to_uscc": request.form.get("to_uscc", "").strip()},
             )
@@ -198,7 +194,7 @@ class PersonnelPeoplePages(PersonnelBase):
     def on_personnel_type(self, request: Request, type_code: str) -> Response:
         actor = self._pn_actor(request)
         type_ = self._type(request, actor, type_code)
-        people = self._pn(request, "list_people", actor, {"type_code": type_code, "limit": 200})["items"]
+        people = self._pn(request).list_people(actor, {"type_code": type_code, "limit": 200})["items"]
         certificates = [c for p in people for c in p.get("certificates") or [] if c["type_code"] == type_code]
         return self._pn_page(request, "personnel_type.html", actor, type=type_, certificates=certificates)
 
@@ -215,9 +211,7 @@ class PersonnelPeoplePages(PersonnelBase):
         found, form = None, _form_values(request)
         if kind == "re_registration" and request.args.get("name"):
             try:
-                found = self._pn(
-                    request,
-                    "find_for_re_registration",
+                found = self._pn(request).find_for_re_registration(
                     actor,
                     {
                         "type_code": type_code,
@@ -234,7 +228,7 @@ class PersonnelPeoplePages(PersonnelBase):
                 {"person_id": person_id} if kind in NEW_KINDS else {"certificate_id": certificate_id}
             )
             try:
-                declaration = self._pn(request, "new_declaration", actor, payload)
+                declaration = self._pn(request).new_declaration(actor, payload)
             except ServiceError as exc:
                 errors = _errors_of(exc)
             else:
@@ -244,14 +238,12 @@ class PersonnelPeoplePages(PersonnelBase):
                 )
         # 重新注册: the record found by name + ID number may be another (former) employer's.
         certificate = found or (
-            self._pn(request, "certificate", actor, certificate_id) if certificate_id else None
+            self._pn(request).certificate(actor, certificate_id) if certificate_id else None
         )
         candidates = (
             []
             if (certificate or kind == "re_registration")
-            else self._pn(
-                request,
-                "list_people",
+            else self._pn(request).list_people(
                 actor,
                 {
                     **({} if kind in NEW_KINDS else {"type_code": type_code}),

@@ -30,9 +30,9 @@ class PersonalPages(PersonnelBase):
         errors: FieldErrors | None = None,
         form: dict | None = None,
     ) -> Response:
-        declarations = self._pn(request, "my_declarations", actor)["items"]
-        certificates = self._pn(request, "my_certificates", actor)["items"]
-        transfers = self._pn(request, "my_transfers", actor)["items"]
+        declarations = self._pn(request).my_declarations(actor)["items"]
+        certificates = self._pn(request).my_certificates(actor)["items"]
+        transfers = self._pn(request).my_transfers(actor)["items"]
         catalogue = self._catalogue(request, actor)
         consent = {t["code"] for t in catalogue["types"] for op in t["operations"] if op.get("consent")}
         return self.render(
@@ -79,7 +79,7 @@ class PersonalPages(PersonnelBase):
             }
             payload.update({"person": person} if kind in NEW_KINDS else {"certificate_id": certificate_id})
             try:
-                declaration = self._pn(request, "new_personal_declaration", actor, payload)
+                declaration = self._pn(request).new_personal_declaration(actor, payload)
             except ServiceError as exc:
                 errors = _errors_of(exc)
             else:
@@ -88,7 +88,7 @@ class PersonalPages(PersonnelBase):
                     notice="个人申报已保存，请上传附件；单位上报后进入审核",
                 )
         certificates = [
-            c for c in self._pn(request, "my_certificates", actor)["items"] if c["type_code"] == type_code
+            c for c in self._pn(request).my_certificates(actor)["items"] if c["type_code"] == type_code
         ]
         certificate = next((c for c in certificates if c["id"] == certificate_id), None)
         return self.render(
@@ -120,14 +120,14 @@ class PersonalPages(PersonnelBase):
         actor = self._person_actor(request)
         try:
             if action == "delete":
-                result = self._pn(request, "delete_declarations", actor, {"ids": [declaration_id]})
+                result = self._pn(request).delete_declarations(actor, {"ids": [declaration_id]})
                 failed = [r for r in result["results"] if not r["ok"]]
                 if failed:
                     return self._declaration_page(
                         request, actor, declaration_id, status=409, error=failed[0]["message"]
                     )
                 return self._pn_back("/personal/declarations", notice="申报已删除")
-            self._pn(request, "redeclare_declaration", actor, declaration_id)
+            self._pn(request).redeclare_declaration(actor, declaration_id)
         except ServiceError as exc:
             return self._declaration_page(request, actor, declaration_id, status=409, error=_message_of(exc))
         return self._pn_back(
@@ -137,8 +137,8 @@ class PersonalPages(PersonnelBase):
     def on_personal_withdraw(self, request: Request, declaration_id: str) -> Response:
         actor = self._person_actor(request)
         try:
-            self._pn(
-                request, "request_withdrawal", actor, declaration_id, request.form.get("reason", "").strip()
+            self._pn(request).request_withdrawal(
+                actor, declaration_id, request.form.get("reason", "").strip()
             )
         except ServiceError as exc:
             return self._personal_page(request, actor, status=409, error=_message_of(exc))
@@ -152,7 +152,7 @@ class PersonalPages(PersonnelBase):
             )
         form = {k: request.form.get(k, "").strip() for k in ("certificate_id", "direction", "to_uscc")}
         try:
-            self._pn(request, "request_transfer", actor, {k: v for k, v in form.items() if v})
+            self._pn(request).request_transfer(actor, {k: v for k, v in form.items() if v})
         except ServiceError as exc:
             return self._personal_page(
                 request, actor, status=422, error=_message_of(exc), errors=_errors_of(exc), form=form

@@ -27,8 +27,8 @@ class PersonnelRegistryPages(PersonnelBase):
     # ---- transfers, persons' requests ---------------------------------------------------------
     def on_personnel_transfers(self, request: Request) -> Response:
         actor = self._pn_actor(request)
-        incoming = self._pn(request, "list_transfers", actor, {"direction": "incoming"})["items"]
-        outgoing = self._pn(request, "list_transfers", actor, {"direction": "outgoing"})["items"]
+        incoming = self._pn(request).list_transfers(actor, {"direction": "incoming"})["items"]
+        outgoing = self._pn(request).list_transfers(actor, {"direction": "outgoing"})["items"]
         return self._pn_page(
             request,
             "personnel_transfers.html",
@@ -43,17 +43,17 @@ class PersonnelRegistryPages(PersonnelBase):
         actor = self._pn_actor(request, write=True)
         try:
             if action == "accept":
-                declaration = self._pn(request, "accept_transfer", actor, transfer_id)
+                declaration = self._pn(request).accept_transfer(actor, transfer_id)
                 return self._pn_back(
                     f"/personnel/declarations/{declaration['id']}",
                     notice="已接收调入，请补充调入申报材料后上报",
                 )
             if action == "return":
-                self._pn(
-                    request, "return_transfer", actor, transfer_id, request.form.get("reason", "").strip()
+                self._pn(request).return_transfer(
+                    actor, transfer_id, request.form.get("reason", "").strip()
                 )
             else:
-                self._pn(request, "cancel_transfer", actor, transfer_id)
+                self._pn(request).cancel_transfer(actor, transfer_id)
         except ServiceError as exc:
             return self._pn_back("/personnel/transfers", error=_message_of(exc))
         return self._pn_back(
@@ -72,9 +72,7 @@ class PersonnelRegistryPages(PersonnelBase):
                 if not ids:
                     error = "请先勾选申请"
                 elif request.form.get("what") == "transfers":
-                    results = self._pn(
-                        request,
-                        "decide_transfers",
+                    results = self._pn(request).decide_transfers(
                         actor,
                         {"ids": ids, "decision": decision, "reason": reason},
                     )["results"]
@@ -86,12 +84,10 @@ class PersonnelRegistryPages(PersonnelBase):
                 error = _message_of(exc)
         transfers = [
             t
-            for t in self._pn(request, "list_transfers", actor, {"direction": None})["items"]
+            for t in self._pn(request).list_transfers(actor, {"direction": None})["items"]
             if t.get("mode") == "consent"
         ]
-        withdrawals = self._pn(
-            request,
-            "list_declarations",
+        withdrawals = self._pn(request).list_declarations(
             actor,
             {"reported": True, "status": "withdrawal_requested", "limit": 200},
         )["items"]
@@ -110,8 +106,8 @@ class PersonnelRegistryPages(PersonnelBase):
         self, request: Request, actor: dict, declaration_id: str, agree: bool, reason: str
     ) -> dict:
         try:
-            d = self._pn(
-                request, "decide_withdrawal", actor, declaration_id, {"agree": agree, "reason": reason}
+            d = self._pn(request).decide_withdrawal(
+                actor, declaration_id, {"agree": agree, "reason": reason}
             )
         except ServiceError as exc:
             return {"id": declaration_id, "ok": False, "code": exc.code, "message": exc.message}
@@ -130,7 +126,7 @@ class PersonnelRegistryPages(PersonnelBase):
         query: dict[str, Any] = {"within_days": int(days) if days.isdigit() else 90}
         if request.args.get("type_code"):
             query["type_code"] = request.args["type_code"]
-        items = self._pn(request, "expiring", actor, query)["items"]
+        items = self._pn(request).expiring(actor, query)["items"]
         return self._pn_page(request, "personnel_expiring.html", actor, items=items, query=query)
 
     def _registered_filters(self, request: Request) -> dict[str, Any]:
@@ -139,9 +135,7 @@ class PersonnelRegistryPages(PersonnelBase):
     def on_personnel_registered(self, request: Request) -> Response:
         actor = self._pn_actor(request, staff=True)
         filters = self._registered_filters(request)
-        page = self._pn(
-            request,
-            "search_registered",
+        page = self._pn(request).search_registered(
             actor,
             {
                 **filters,
@@ -163,14 +157,14 @@ class PersonnelRegistryPages(PersonnelBase):
     def on_personnel_export(self, request: Request) -> Response:
         actor = self._pn_actor(request, staff=True)
         return _xlsx_response(
-            self._pn(request, "export_registered", actor, self._registered_filters(request))
+            self._pn(request).export_registered(actor, self._registered_filters(request))
         )
 
     def on_personnel_appeals(self, request: Request) -> Response:
         """申辩管理: the enterprise answers; reviewers and admins see their region's and decide."""
         actor = self._pn_actor(request, staff=True)
         status = request.args.get("status") or None
-        appeals = self._pn(request, "list_appeals", actor, {"status": status} if status else {})["items"]
+        appeals = self._pn(request).list_appeals(actor, {"status": status} if status else {})["items"]
         return self._pn_page(
             request,
             "personnel_appeals.html",
@@ -187,8 +181,8 @@ class PersonnelRegistryPages(PersonnelBase):
         actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
         fields = ("enterprise_id", "person_id", "kind", "detail", "deadline")
         try:
-            self._pn(
-                request, "raise_anomaly", actor, {k: request.form.get(k, "").strip() or None for k in fields}
+            self._pn(request).raise_anomaly(
+                actor, {k: request.form.get(k, "").strip() or None for k in fields}
             )
         except ServiceError as exc:
             return self._pn_back("/personnel/registered", error=_message_of(exc))
@@ -197,9 +191,7 @@ class PersonnelRegistryPages(PersonnelBase):
     def on_personnel_appeal_close(self, request: Request, appeal_id: str) -> Response:
         actor = actor_from_account(self.require(request, kinds=STAFF_KINDS))
         try:
-            self._pn(
-                request,
-                "close_appeal",
+            self._pn(request).close_appeal(
                 actor,
                 appeal_id,
                 {
@@ -215,9 +207,7 @@ class PersonnelRegistryPages(PersonnelBase):
         actor = self._pn_actor(request, write=True)
         try:
             evidence = [uploaded_file(request, "evidence")] if request.files.get("evidence") else []
-            self._pn(
-                request,
-                "answer_appeal",
+            self._pn(request).answer_appeal(
                 actor,
                 appeal_id,
                 {

@@ -72,7 +72,7 @@ class ReviewPages(ReviewBase):
     ) -> Response:
         actor = self.review_actor(request)
         case = self._review(request).case_detail(actor, case_id)
-        colleagues = (self.call(request, "identity", "desk_staff", actor["id"])
+        colleagues = (self.clients(request).identity.desk_staff(actor["id"])
                       if case.get("queue") == "active" else [])
         return self.render(
             request,
@@ -194,10 +194,10 @@ class ReviewPages(ReviewBase):
         """Whom a delegation can name (a picker, not an account id): a reviewer's colleagues at
         the desk; for an admin every reviewer."""
         if actor.get("kind") == "admin":
-            staff = [s for s in self.call(request, "identity", "list_staff_accounts", actor["id"]) or []
+            staff = [s for s in self.clients(request).identity.list_staff_accounts(actor["id"]) or []
                      if s.get("kind") == "reviewer" and s.get("status") != "disabled"]
         else:
-            staff = [s for s in self.call(request, "identity", "desk_staff", actor["id"]) or []
+            staff = [s for s in self.clients(request).identity.desk_staff(actor["id"]) or []
                      if str(s.get("id")) != str(actor["id"])]
         return [{"id": str(s["id"]), "name": f"{s.get('contact_name') or s.get('login')}（{s.get('login')}）"}
                 for s in staff]
