@@ -78,6 +78,11 @@ CHANGE_STATUS_LABELS = {CHANGE_PENDING: "待审核", CHANGE_APPROVED: "已通过
 
 
 PROFILE_STATUS_LABELS = {PROFILE_DRAFT: "草稿（未提交）", PROFILE_SUBMITTED: "已提交"}
+# A licence holder's key staff row while its 人员入职/离职申请 is reviewed (usecases/key_staff.py);
+# here so the record views label it without importing the use case.
+STAFF_JOIN_PENDING = "join_pending"
+STAFF_LEAVE_PENDING = "leave_pending"
+APPROVAL_LABELS = {STAFF_JOIN_PENDING: "入职审批中", STAFF_LEAVE_PENDING: "离职审批中"}
 
 
 def value_label(field: str | None, value: object) -> str:

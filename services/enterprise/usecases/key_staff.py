@@ -29,13 +29,13 @@ from services.enterprise import domain
 from services.enterprise import history as history_rules
 from services.enterprise.events import CASE_CLOSED, CASE_DECIDED, REVIEW_REQUESTED
 from services.enterprise.models import Enterprise, Staff
+from services.enterprise.usecases._support import _changed, _own_record
 
 KEY_CATEGORIES = ("technical_lead", "safety_lead")
 CASE_PREFIX = "enterprise:staff_change:"
 CASE_TYPE = "enterprise.staff_change"
 JOIN, LEAVE = "join", "leave"
-PENDING = {JOIN: "join_pending", LEAVE: "leave_pending"}
-APPROVAL_LABELS = {"join_pending": "入职审批中", "leave_pending": "离职审批中"}
+PENDING = {JOIN: domain.STAFF_JOIN_PENDING, LEAVE: domain.STAFF_LEAVE_PENDING}
 ACTION_LABELS = {JOIN: "人员入职申请", LEAVE: "人员离职申请"}
 PENDING_MESSAGE = "该人员的入职/离职申请正在审核中，审核完成前不能修改或删除"
 VIA_REQUEST_MESSAGE = ("持证企业的技术负责人、安全负责人变动须经审核：请通过新增人员（人员入职申请）"
@@ -96,7 +96,7 @@ def request(uow: Any, enterprise: Enterprise, row: Staff, action: str, actor: di
                    "title": {"label": "职称", "value": row.title or "无"}}})
     audit.record(uow.session, f"enterprise.staff_{action}_requested", actor_id=actor.get("id"),
                  subject_id=str(enterprise.id), record_id=str(row.id), approval_ref=str(ref))
-    return {"approval": row.approval, "approval_label": APPROVAL_LABELS[row.approval],
+    return {"approval": row.approval, "approval_label": domain.APPROVAL_LABELS[row.approval],
             "case_ref": f"{CASE_PREFIX}{ref}"}
 
 
@@ -135,8 +135,6 @@ def settle(uow: Any, event_id: str, data: dict[str, Any], decision: str | None, 
 
 def answer(deps: Any, body: dict[str, Any], closed: bool = False) -> bool:
     """Review's answer about a 人员入职/离职申请; False when the case is not one (a change request)."""
-    from services.enterprise.usecases._support import _changed  # _support's views import this module
-
     envelope = (CASE_CLOSED if closed else CASE_DECIDED).parse(body)
     data = envelope["data"]
     if not is_case(data["case_ref"]):
@@ -159,8 +157,6 @@ def holds_licence(deps: Any, eid: uuid.UUID) -> bool:
 def change_holds(deps: Any, actor: dict, eid: uuid.UUID, payload: dict) -> bool:
     """A save touching a key staff member (new, or an edit to or from a key category) of a
     licence holder; asked before the transaction."""
-    from services.enterprise.usecases._support import _own_record
-
     if payload.get("id"):
         with deps.begin() as uow:
             row = _own_record(deps, uow.repo, actor, eid, "staff", payload["id"])
@@ -172,8 +168,6 @@ def change_holds(deps: Any, actor: dict, eid: uuid.UUID, payload: dict) -> bool:
 
 def leaver_holds(deps: Any, actor: dict, eid: uuid.UUID, record_id: str) -> bool:
     """A key staff member of a licence holder (asked before the transaction)."""
-    from services.enterprise.usecases._support import _own_record
-
     with deps.begin() as uow:
         row = _own_record(deps, uow.repo, actor, eid, "staff", record_id)
         key = is_key(row.category)

@@ -123,7 +123,8 @@ def records_for_precheck(deps: Deps, actor_or_none: dict | None, enterprise_id: 
         row = repo.get(eid)
         if row is None:
             raise NotFound(NOT_FOUND)
-        staff = [s for s in repo.all_of("staff", eid) if s.approval != "join_pending"]  # not yet approved
+        staff = [s for s in repo.all_of("staff", eid)
+                 if s.approval != domain.STAFF_JOIN_PENDING]  # a joiner not yet approved
         return {
             "enterprise_id": str(row.id), "uscc": row.uscc, "name": row.name or "",
             "enterprise_type": row.enterprise_type or "",

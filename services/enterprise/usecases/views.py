@@ -9,7 +9,6 @@ from typing import Any
 from services.enterprise import domain
 from services.enterprise import history as history_rules
 from services.enterprise.models import ChangeRequest, Enterprise, Staff
-from services.enterprise.usecases import key_staff
 
 
 def _iso(value: date | datetime | None) -> str | None:
@@ -49,7 +48,7 @@ def staff_view(row: Staff, position: int | None = None) -> dict[str, Any]:
             "work_experience": list(row.work_experience or []),
             "training_history": list(row.training_history or []),
             "imported": row.imported, "needs_completion": row.needs_completion,
-            "approval": row.approval, "approval_label": key_staff.APPROVAL_LABELS.get(row.approval or "")}
+            "approval": row.approval, "approval_label": domain.APPROVAL_LABELS.get(row.approval or "")}
 
 
 def project_view(row: Any, position: int | None = None) -> dict[str, Any]:
