@@ -23,6 +23,29 @@ def test_every_api_route_and_method_is_documented():
     assert missing == []
 
 
+def test_every_documented_operation_is_a_route():
+    """The tables (gateway/views/*/openapi.py, OPENAPI_OPERATIONS) name routes by hand: a typo
+    would document a path nobody serves and leave the real one out."""
+    routes = {(path, method) for path, methods in api_routes() for method in methods}
+    documented = {(path, method) for path, ops in document()["paths"].items() for method in ops
+                  if path.startswith("/api/v1/")}
+    assert documented - routes == set()
+
+
+def test_the_document_is_built_without_clashing_schema_names():
+    """Two marshmallow schemas of one class name would become X and X1 (apispec only warns)."""
+    import warnings
+
+    from gateway.openapi import _document
+
+    _document.cache_clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        doc = _document()
+    assert {"Error", "Enterprise", "Declaration", "PermitApplication", "MessageList", "Todo"} \
+        <= set(doc["components"]["schemas"])
+
+
 def test_every_schema_reference_resolves():
     doc = document()
     names = set(doc["components"]["schemas"])
