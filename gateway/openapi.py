@@ -22,8 +22,10 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
+from werkzeug.routing import Rule
 
 from gateway.apischemas.common import Error
+from gateway.queries import QUERY_SCHEMAS
 
 # A request or answer body: a marshmallow schema (class, or instance such as ``X(many=True)``),
 # or, for a body that is not JSON, {content type: schema}.
@@ -41,6 +43,7 @@ ERROR_STATUS = {
 OK_STATUS = {200: "ok", 201: "created", 202: "accepted", 204: "no content",
              303: "redirect to a short-lived download URL"}
 _PATH_VARIABLE = re.compile(r"{([^}]+)}")
+_WERKZEUG_VARIABLE = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 
 def path_param(name: str, description: str = "", enum: list[str] | tuple[str, ...] | None = None) -> dict:
@@ -126,16 +129,45 @@ def document() -> dict[str, Any]:
 def _document() -> dict[str, Any]:
     from gateway.views import VIEW_CLASSES  # the views import gateway helpers: import late
 
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="资质许可网上办理平台 API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()])
+                   plugins=[plugin])
     spec.components.schema("Error", schema=Error)
+    endpoints = {(route, method): rule.endpoint for views in VIEW_CLASSES for rule in views.ROUTES
+                 for route, methods in [api_route(rule)] for method in methods}
     paths: dict[str, dict[str, Any]] = {}
     for views in VIEW_CLASSES:
         for entry in getattr(views, "OPENAPI_OPERATIONS", ()):
             operations = paths.setdefault(entry.path, {})
             if entry.method in operations:
                 raise ValueError(f"{entry.route} is documented twice")
-            operations[entry.method] = entry.operation()
+            operation = entry.operation()
+            checked = QUERY_SCHEMAS.get(endpoints.get((entry.path, entry.method), ""))
+            if checked is not None and entry.method == "get":
+                _add_checked_query(operation, checked, plugin)
+            operations[entry.method] = operation
     for route, operations in paths.items():
         spec.path(path=route, operations=operations)
     return spec.to_dict()
+
+
+def api_route(rule: Rule) -> tuple[str, set[str]]:
+    """A Werkzeug rule as the document names it: its path with {variables}, its methods."""
+    methods = {m.lower() for m in (rule.methods or {"GET"})} - {"head", "options"}
+    return _WERKZEUG_VARIABLE.sub(r"{\1}", rule.rule), methods or {"get"}
+
+
+def _add_checked_query(operation: dict[str, Any], checked: type[Schema], plugin: MarshmallowPlugin) -> None:
+    """The query parameters gateway/queries.py checks for this route (they win over the table's
+    own of the same name) and its 422 invalid_query."""
+    def expand(param: dict) -> list[dict]:
+        if param.get("in") == "query" and "name" not in param:
+            return plugin.converter.schema2parameters(param["schema"], location="query")
+        return [param]
+
+    params = {(p["name"], p["in"]): p for param in operation.get("parameters", []) for p in expand(param)}
+    for param in plugin.converter.schema2parameters(checked, location="query"):
+        params[(param["name"], "query")] = param
+    operation["parameters"] = list(params.values())
+    operation["responses"].setdefault("422", {"description": ERROR_STATUS[422],
+                                              "content": {"application/json": {"schema": Error}}})
