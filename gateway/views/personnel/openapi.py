@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.apischemas.common import AnyObject, FileUpload, Reason
-from gateway.openapi import Op, path_param
+from gateway.openapi import Body, Op, path_param
 from gateway.views.personnel.apischemas import (
     AppealAnswer,
     AppealDecision,
@@ -37,16 +37,16 @@ P = "/api/v1/personnel"
 DECLARATION = f"{P}/declarations/{{declaration_id}}"
 
 
-def _read(route: str, summary: str, result: object = AnyObject, errors: tuple[int, ...] = READ) -> Op:
-    return Op(f"GET {P}{route}", summary, result=result, errors=errors)  # type: ignore[arg-type]
+def _read(route: str, summary: str, result: Body = AnyObject, errors: tuple[int, ...] = READ) -> Op:
+    return Op(f"GET {P}{route}", summary, result=result, errors=errors)
 
 
-def _write(route: str, summary: str, body: object, result: object = AnyObject, ok: int = 200,
-           action: tuple[str, tuple[str, ...]] | None = None) -> Op:
+def _write(route: str, summary: str, body: Body, result: Body = AnyObject, ok: int = 200,
+           action: tuple[str, tuple[str, ...]] | None = None, method: str = "POST") -> Op:
     """A change (CSRF header, the write refusals); ``action`` = (description, choices) of {action}."""
     params = (path_param("action", action[0], enum=action[1]),) if action else ()
-    return Op(f"POST {P}{route}" if " " not in route else route.replace(" ", f" {P}", 1), summary,
-              body=body, result=result, ok=ok, csrf=True, errors=WRITE, params=params)  # type: ignore[arg-type]
+    return Op(f"{method} {P}{route}", summary, body=body, result=result, ok=ok, csrf=True, errors=WRITE,
+              params=params)
 
 
 OPERATIONS = [
@@ -58,24 +58,24 @@ OPERATIONS = [
     _write("/people", "Add a person (ID number with the GB 11643 check; 422 per field)", PersonInput,
            Person, ok=201),
     _read("/people/{person_id}", "A person with certificates, open declarations and transfers", Person),
-    _write("PATCH /people/{person_id}", "Change a person (409 open_declaration while a reported "
-           "declaration is open)", PersonInput, Person),
+    _write("/people/{person_id}", "Change a person (409 open_declaration while a reported "
+           "declaration is open)", PersonInput, Person, method="PATCH"),
     _write("/people/{person_id}/photo", "Upload the photo (jpg/png under 1 MB; a warning when the "
            "background is not one colour)", FileUpload, Person),
     _write("/people/{person_id}/certificates", "信息补录: record a certificate the enterprise holds from "
            "the old system (409 employed_elsewhere names the holder)", CertificateInput, Certificate, ok=201),
     _read("/certificates/{certificate_id}", "A certificate record with its history", Certificate),
-    _write("PATCH /certificates/{certificate_id}", "信息补录 edit of an imported record (needs "
+    _write("/certificates/{certificate_id}", "信息补录 edit of an imported record (needs "
            "expected_version; refused once a declaration was reported: supplement_closed / "
-           "open_declaration)", CertificateInput, Certificate),
+           "open_declaration)", CertificateInput, Certificate, method="PATCH"),
     _read("/declarations", "申报列表: ?reported=1|0 (已上报 / 待上报), ?batch=1|0 (批次 / 单个), ?batch_id, "
           "?type_code, ?kind, ?status, ?q, ?limit, ?cursor", DeclarationPage),
     _write("/declarations", "Start a declaration: {type_code, kind, person_id | person | certificate_id, "
            "form}; eligibility is checked (Chinese message and code)", NewDeclaration, Declaration, ok=201),
     _read("/declarations/{declaration_id}", "A declaration with fields, attachments, history and allowed "
           "actions", Declaration),
-    _write("PATCH /declarations/{declaration_id}", "Save a draft's form ({form, expected_version}; 409 "
-           "stale_version); in 补正 only the reopened fields", DraftForm, Declaration),
+    _write("/declarations/{declaration_id}", "Save a draft's form ({form, expected_version}; 409 "
+           "stale_version); in 补正 only the reopened fields", DraftForm, Declaration, method="PATCH"),
     _write("/declarations/{declaration_id}/attachments/{code}", "Upload a required material (catalogue "
            "code; jpg/png under 2 MB or PDF, checked by content)", FileUpload, Declaration),
     _write("/declarations/{declaration_id}/{action}", "resubmit (after 补正), cancel ({reason}: 取消申请), "
