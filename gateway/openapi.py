@@ -1,40 +1,36 @@
-"""The OpenAPI document of the JSON API.
+"""The OpenAPI document of the JSON API, generated with apispec from marshmallow schemas.
 
-The account and health entries are here; every other view mixin (gateway/views/) describes
-its own routes in class attributes ``OPENAPI_PATHS`` (path → operations) and
-``OPENAPI_SCHEMAS`` (component schemas), which ``document()`` merges. A unit test checks
-that every ``/api/`` route appears in the document.
+Every view mixin (gateway/views/) lists its API operations in a class attribute
+``OPENAPI_OPERATIONS``: a table of ``Op`` entries (an area package keeps its table in
+``gateway/views/<area>/openapi.py``, next to its ``routes.py``). An entry names the route
+("METHOD /api/v1/path/{var}"), a summary, the request and answer bodies as marshmallow schemas
+(``gateway/apischemas/``), the success status and the error statuses (``ERROR_STATUS``, the
+statuses of gateway/errors.py's table). ``document()`` feeds them to an ``APISpec`` with the
+marshmallow plugin, which turns each schema into a component. A unit test checks that every
+``/api/`` route appears in the document; the fuzz tier (tests/integration/test_api_fuzz.py)
+checks the answers against it.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import re
+from dataclasses import dataclass
 from typing import Any
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message"],
-            "properties": {
-                "code": {"type": "string", "description": "stable machine-readable code"},
-                "message": {"type": "string", "description": "zh-CN message for people"},
-                "fields": {
-                    "type": "object",
-                    "description": "per field: a list of {code, message}",
-                    "additionalProperties": {
-                        "type": "array",
-                        "items": {"type": "object", "properties": {
-                            "code": {"type": "string"}, "message": {"type": "string"}}},
-                    },
-                },
-            },
-        }
-    },
-}
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema
+from werkzeug.routing import Rule
 
+from gateway.apischemas.common import Error
+from gateway.queries import QUERY_SCHEMAS
 
-ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+# A request or answer body: a marshmallow schema (class, or instance such as ``X(many=True)``),
+# or, for a body that is not JSON, {content type: schema}.
+Body = type[Schema] | Schema | dict[str, Any] | None
+
 ERROR_STATUS = {
     400: "not JSON, or a page/API request the server cannot read",
     401: "not signed in (or wrong credentials)",
@@ -44,110 +40,134 @@ ERROR_STATUS = {
     422: "invalid fields: error.fields lists a {code, message} per field",
     503: "a service is unavailable; nothing was changed",
 }
-CSRF_HEADER = {"name": "X-CSRF-Token", "in": "header", "required": True,
-               "schema": {"type": "string"},
-               "description": "the session's token (GET /api/v1/session returns it)"}
+OK_STATUS = {200: "ok", 201: "created", 202: "accepted", 204: "no content",
+             303: "redirect to a short-lived download URL"}
+_PATH_VARIABLE = re.compile(r"{([^}]+)}")
+_WERKZEUG_VARIABLE = re.compile(r"<(?:[^:>]+:)?([^>]+)>")
 
 
-def ref(name: str) -> dict[str, Any]:
-    return {"$ref": f"#/components/schemas/{name}"}
+def path_param(name: str, description: str = "", enum: list[str] | tuple[str, ...] | None = None) -> dict:
+    """A path parameter (every ``{name}`` of a route is one; this adds a description or choices)."""
+    schema: dict[str, Any] = {"type": "string"}
+    if enum is not None:
+        schema["enum"] = list(enum)
+    param = {"name": name, "in": "path", "required": True, "schema": schema}
+    return {**param, "description": description} if description else param
 
 
-def operation(summary: str, *, body: dict | str | None = None, ok: int = 200,
-              result: dict | str | None = None, errors: tuple[int, ...] = (401, 503),
-              csrf: bool = False, parameters: list[dict] | None = None) -> dict[str, Any]:
-    """One OpenAPI operation; ``body``/``result`` are a schema or a component name."""
-    def schema(value: dict | str) -> dict:
-        return ref(value) if isinstance(value, str) else value
-
-    responses: dict[str, Any] = {str(ok): {"description": "ok"}}
-    if result is not None:
-        responses[str(ok)]["content"] = {"application/json": {"schema": schema(result)}}
-    for status in errors:
-        responses[str(status)] = {"description": ERROR_STATUS[status], "content": ERROR_CONTENT}
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
-    params = list(parameters or [])
-    if csrf:
-        params.append(CSRF_HEADER)
-    if params:
-        op["parameters"] = params
-    if body is not None:
-        op["requestBody"] = {"required": True,
-                             "content": {"application/json": {"schema": schema(body)}}}
-    return op
+def query(schema: type[Schema]) -> dict:
+    """The query parameters a marshmallow schema declares (apispec expands it)."""
+    return {"in": "query", "schema": schema}
 
 
-def path_id(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"},
+def header(name: str, description: str, *, required: bool = False) -> dict:
+    return {"name": name, "in": "header", "required": required, "schema": {"type": "string"},
             "description": description}
 
 
+CSRF_HEADER = header("X-CSRF-Token", "the session's token (GET /api/v1/session returns it)", required=True)
+IDEMPOTENCY_HEADER = header("X-Idempotency-Key", "repeating a request with the same key returns the "
+                                                 "same result")
+
+
+@dataclass(frozen=True)
+class Op:
+    """One API operation: ``Op("POST /api/v1/x/{id}", "what it does", body=In, result=Out, ...)``."""
+
+    route: str
+    summary: str
+    body: Body = None
+    result: Body = None
+    ok: int = 200
+    errors: tuple[int, ...] = (401, 503)
+    csrf: bool = False
+    params: tuple[dict, ...] = ()
+    # other answers that are not the error body: (status, description, body or None)
+    answers: tuple[tuple[int, str, Body], ...] = ()
+
+    @property
+    def method(self) -> str:
+        return self.route.split(" ", 1)[0].lower()
+
+    @property
+    def path(self) -> str:
+        return self.route.split(" ", 1)[1]
+
+    def operation(self) -> dict[str, Any]:
+        responses: dict[str, Any] = {str(self.ok): {"description": OK_STATUS.get(self.ok, "ok")}}
+        if self.result is not None:
+            responses[str(self.ok)]["content"] = _content(self.result)
+        for status in self.errors:
+            responses[str(status)] = {"description": ERROR_STATUS[status],
+                                      "content": {"application/json": {"schema": Error}}}
+        for status, description, body in self.answers:
+            responses[str(status)] = {"description": description,
+                                      **({"content": _content(body)} if body is not None else {})}
+        named = {p.get("name") for p in self.params}
+        params = [path_param(name) for name in _PATH_VARIABLE.findall(self.path) if name not in named]
+        params += [*self.params, *([CSRF_HEADER] if self.csrf else [])]
+        op: dict[str, Any] = {"summary": self.summary, "responses": responses}
+        if params:
+            op["parameters"] = params
+        if self.body is not None:
+            op["requestBody"] = {"required": True, "content": _content(self.body)}
+        return op
+
+
+def _content(body: Body) -> dict[str, Any]:
+    if isinstance(body, dict):
+        return {kind: {"schema": schema} for kind, schema in body.items()}
+    return {"application/json": {"schema": body}}
+
+
 def document() -> dict[str, Any]:
+    """The document (a fresh copy: callers may change it)."""
+    return copy.deepcopy(_document())
+
+
+@functools.cache
+def _document() -> dict[str, Any]:
     from gateway.views import VIEW_CLASSES  # the views import gateway helpers: import late
 
-    base = _base_document()
+    plugin = MarshmallowPlugin()
+    spec = APISpec(title="资质许可网上办理平台 API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[plugin])
+    spec.components.schema("Error", schema=Error)
+    endpoints = {(route, method): rule.endpoint for views in VIEW_CLASSES for rule in views.ROUTES
+                 for route, methods in [api_route(rule)] for method in methods}
+    paths: dict[str, dict[str, Any]] = {}
     for views in VIEW_CLASSES:
-        for path, operations in getattr(views, "OPENAPI_PATHS", {}).items():
-            base["paths"].setdefault(path, {}).update(operations)
-        base["components"]["schemas"].update(getattr(views, "OPENAPI_SCHEMAS", {}))
-    return base
+        for entry in getattr(views, "OPENAPI_OPERATIONS", ()):
+            operations = paths.setdefault(entry.path, {})
+            if entry.method in operations:
+                raise ValueError(f"{entry.route} is documented twice")
+            operation = entry.operation()
+            checked = QUERY_SCHEMAS.get(endpoints.get((entry.path, entry.method), ""))
+            if checked is not None and entry.method == "get":
+                _add_checked_query(operation, checked, plugin)
+            operations[entry.method] = operation
+    for route, operations in paths.items():
+        spec.path(path=route, operations=operations)
+    return spec.to_dict()
 
 
-def _base_document() -> dict[str, Any]:
-    error = ERROR_CONTENT
-    return {
-        "openapi": "3.0.3",
-        "info": {"title": "资质许可网上办理平台 API", "version": "1.0.0"},
-        "paths": {
-            "/api/v1/accounts": {
-                "post": {
-                    "summary": "Register an enterprise account (step 1)",
-                    "parameters": [{"name": "X-Idempotency-Key", "in": "header",
-                                    "required": False, "schema": {"type": "string"},
-                                    "description": "repeating a request with the same key "
-                                                   "returns the same account"}],
-                    "requestBody": {"required": True, "content": {"application/json": {
-                        "schema": {"$ref": "#/components/schemas/RegisterAccount"}}}},
-                    "responses": {
-                        "201": {"description": "created", "content": {"application/json": {
-                            "schema": {"$ref": "#/components/schemas/Account"}}}},
-                        "400": {"description": "not JSON", "content": error},
-                        "422": {"description": "invalid fields", "content": error},
-                        "503": {"description": "service unavailable", "content": error},
-                    },
-                }
-            },
-            "/api/v1/messages": {
-                "get": {
-                    "summary": "The signed-in account's messages (我的消息)",
-                    "responses": {"200": {"description": "messages"},
-                                  "401": {"description": "not signed in", "content": error}},
-                }
-            },
-            "/healthz": {"get": {"summary": "Health of all six services",
-                                 "responses": {"200": {"description": "all healthy"},
-                                               "503": {"description": "degraded"}}}},
-        },
-        "components": {
-            "schemas": {
-                "Error": ERROR_SCHEMA,
-                "RegisterAccount": {
-                    "type": "object",
-                    "required": ["uscc", "contact_name", "contact_mobile", "email", "password"],
-                    "properties": {
-                        "uscc": {"type": "string", "description": "18 chars, GB 32100 check"},
-                        "contact_name": {"type": "string"},
-                        "contact_mobile": {"type": "string", "pattern": "^1[3-9]\\d{9}$"},
-                        "email": {"type": "string", "format": "email"},
-                        "password": {"type": "string", "minLength": 8},
-                    },
-                },
-                "Account": {
-                    "type": "object",
-                    "properties": {k: {"type": "string"} for k in (
-                        "id", "uscc", "contact_name", "contact_mobile", "email", "status",
-                        "created_at")},
-                },
-            }
-        },
-    }
+def api_route(rule: Rule) -> tuple[str, set[str]]:
+    """A Werkzeug rule as the document names it: its path with {variables}, its methods."""
+    methods = {m.lower() for m in (rule.methods or {"GET"})} - {"head", "options"}
+    return _WERKZEUG_VARIABLE.sub(r"{\1}", rule.rule), methods or {"get"}
+
+
+def _add_checked_query(operation: dict[str, Any], checked: type[Schema], plugin: MarshmallowPlugin) -> None:
+    """The query parameters gateway/queries.py checks for this route (they win over the table's
+    own of the same name) and its 422 invalid_query."""
+    def expand(param: dict) -> list[dict]:
+        if param.get("in") == "query" and "name" not in param:
+            return plugin.converter.schema2parameters(param["schema"], location="query")
+        return [param]
+
+    params = {(p["name"], p["in"]): p for param in operation.get("parameters", []) for p in expand(param)}
+    for param in plugin.converter.schema2parameters(checked, location="query"):
+        params[(param["name"], "query")] = param
+    operation["parameters"] = list(params.values())
+    operation["responses"].setdefault("422", {"description": ERROR_STATUS[422],
+                                              "content": {"application/json": {"schema": Error}}})

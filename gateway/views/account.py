@@ -14,8 +14,19 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.account import (
+    Login,
+    LoginResult,
+    PasswordChange,
+    PasswordForgot,
+    PasswordReset,
+    PersonAccount,
+    RegisterPerson,
+    SessionAccount,
+    TotpCode,
+)
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
-from gateway.openapi import operation, ref
+from gateway.openapi import IDEMPOTENCY_HEADER, Op
 from gateway.views.forms import kept
 from services.common.access import PERSONAL
 from services.common.errors import Unauthenticated, ValidationFailed
@@ -47,83 +58,27 @@ def qr_svg(data: str) -> Markup:
 
 
 class AccountViews:
-    OPENAPI_PATHS = {
-        "/api/v1/session": {
-            "get": operation("The signed-in account and the session's CSRF token",
-                             result="SessionAccount", errors=(401,)),
-            "post": operation("Log in with USCC or username + password (a new session id); "
-                              "needs_totp: send the code to /api/v1/session/totp",
-                              body="Login", result="LoginResult", errors=(400, 401, 422, 503)),
-            "delete": operation("Log out: the session is destroyed server-side", ok=204,
-                                csrf=True, errors=(403,)),
-        },
-        "/api/v1/session/totp": {
-            "post": operation("Second login step: a current TOTP code (each code once) or an "
-                              "unused recovery code", body={"type": "object", "required": ["code"],
-                                                            "properties": {"code": {"type": "string"}}},
-                              result="LoginResult", errors=(400, 401, 409, 503)),
-        },
-        "/api/v1/accounts/person": {
-            "post": operation("Register a person's own account (个人用户; login = the normalised "
-                              "ID number); a verification link is mailed, no registration review",
-                              body="RegisterPerson", ok=201, result="PersonAccount",
-                              parameters=[{"name": "X-Idempotency-Key", "in": "header",
-                                           "required": False, "schema": {"type": "string"},
-                                           "description": "repeating a request with the same key "
-                                                          "returns the same account"}],
-                              errors=(400, 422, 503)),
-        },
-        "/api/v1/password/change": {
-            "post": operation("Change the password (needs the current one); other sessions end",
-                              body="PasswordChange", result="SessionAccount", csrf=True,
-                              errors=(400, 401, 403, 422, 503)),
-        },
-        "/api/v1/password/forgot": {
-            "post": operation("Mail a single-use reset link (30 minutes) if the account exists; "
-                              "the answer is the same either way",
-                              body={"type": "object", "properties": {"login": {"type": "string"}}},
-                              ok=202, errors=(400, 503)),
-        },
-        "/api/v1/password/reset": {
-            "post": operation("Set a new password with the token from the reset mail",
-                              body="PasswordReset", errors=(400, 422, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "Login": {"type": "object", "required": ["login", "password"], "properties": {
-            "login": {"type": "string", "description": "USCC or username"},
-            "password": {"type": "string"}}},
-        "LoginResult": {"type": "object", "properties": {
-            "needs_totp": {"type": "boolean"}, "account": ref("SessionAccount"),
-            "csrf_token": {"type": "string"}}},
-        "SessionAccount": {"type": "object", "properties": {
-            **{k: {"type": "string"} for k in ("id", "kind", "login", "uscc", "contact_name", "email",
-                                              "status", "level", "region_code",
-                                              "enterprise_account_id", "id_type", "id_number")},
-            "permissions": {"type": "array", "items": {"type": "string"}},
-            "must_change_password": {"type": "boolean"}, "totp_enabled": {"type": "boolean"}}},
-        "RegisterPerson": {"type": "object",
-                           "required": ["name", "id_number", "mobile", "email", "password"],
-                           "properties": {
-                               "name": {"type": "string"},
-                               "id_type": {"type": "string", "enum": list(ID_TYPES),
-                                           "default": "resident_id"},
-                               "id_number": {"type": "string",
-                                             "description": "resident IDs: GB 11643 check"},
-                               "mobile": {"type": "string", "pattern": "^1[3-9]\\d{9}$"},
-                               "email": {"type": "string", "format": "email"},
-                               "password": {"type": "string", "minLength": 8}}},
-        "PersonAccount": {"type": "object", "properties": {k: {"type": "string"} for k in (
-            "id", "kind", "login", "name", "id_type", "id_number", "mobile", "email", "status",
-            "created_at")}},
-        "PasswordChange": {"type": "object",
-                           "required": ["current_password", "new_password"],
-                           "properties": {k: {"type": "string"} for k in (
-                               "current_password", "new_password", "new_password_confirm")}},
-        "PasswordReset": {"type": "object", "required": ["token", "new_password"],
-                          "properties": {k: {"type": "string"} for k in (
-                              "token", "new_password", "new_password_confirm")}},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/session", "The signed-in account and the session's CSRF token",
+           result=SessionAccount, errors=(401,)),
+        Op("POST /api/v1/session", "Log in with USCC or username + password (a new session id); "
+           "needs_totp: send the code to /api/v1/session/totp", body=Login, result=LoginResult,
+           errors=(400, 401, 422, 503)),
+        Op("DELETE /api/v1/session", "Log out: the session is destroyed server-side", ok=204, csrf=True,
+           errors=(403,)),
+        Op("POST /api/v1/session/totp", "Second login step: a current TOTP code (each code once) or an "
+           "unused recovery code", body=TotpCode, result=LoginResult, errors=(400, 401, 409, 503)),
+        Op("POST /api/v1/accounts/person", "Register a person's own account (个人用户; login = the "
+           "normalised ID number); a verification link is mailed, no registration review",
+           body=RegisterPerson, ok=201, result=PersonAccount, params=(IDEMPOTENCY_HEADER,),
+           errors=(400, 422, 503)),
+        Op("POST /api/v1/password/change", "Change the password (needs the current one); other sessions end",
+           body=PasswordChange, result=SessionAccount, csrf=True, errors=(400, 401, 403, 422, 503)),
+        Op("POST /api/v1/password/forgot", "Mail a single-use reset link (30 minutes) if the account "
+           "exists; the answer is the same either way", body=PasswordForgot, ok=202, errors=(400, 503)),
+        Op("POST /api/v1/password/reset", "Set a new password with the token from the reset mail",
+           body=PasswordReset, errors=(400, 422, 503)),
+    ]
 
     ROUTES = [
         Rule("/login", endpoint="login", methods=["GET", "POST"]),

@@ -16,21 +16,15 @@ from markupsafe import Markup
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.admin import ReviewDashboard
 from gateway.dashboard_charts import NARROW, WIDTH, ratings_series, svg_limit_bars, svg_lines
 from gateway.http import json_response
-from gateway.openapi import operation
+from gateway.openapi import Op
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
 from services.common.regions import desk_name
 
 STAFF = ("reviewer", "admin")
-_NUMBER = {"type": "number", "nullable": True}
-_COUNTS = {k: {"type": "integer", "nullable": True} for k in ("active", "unclaimed", "waiting", "overdue")}
-_PROCESSING_ROW = {"type": "object", "properties": {
-    "business_type": {"type": "string"}, "level": {"type": "string"}, "desk_region": {"type": "string"},
-    "done": {"type": "integer"}, "average_days": _NUMBER, "max_days": {"type": "integer"},
-    "average_limit_days": _NUMBER, "over_limit": {"type": "integer"}, "within_limit": {"type": "integer"},
-    "share_of_limit": {"type": "integer", "nullable": True}}}
 
 
 def query_of(request: Request) -> dict[str, str]:
@@ -73,30 +67,12 @@ class DashboardViews:
         Rule("/review/dashboard", endpoint="review_dashboard", methods=["GET"]),
         Rule("/api/v1/review/dashboard", endpoint="api_review_dashboard", methods=["GET"]),
     ]
-    OPENAPI_PATHS = {
-        "/api/v1/review/dashboard": {
-            "get": operation(
-                "统计看板: processing time against the legal limit per business type and desk, and "
-                "the backlog and overdue counts over time (?from=&to= dates, default the last 90 "
-                "days; ?desk=level:region for admins, a reviewer sees their desk)",
-                result="ReviewDashboard", errors=(401, 403, 422, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "ReviewDashboard": {"type": "object", "properties": {
-            "period": {"type": "object", "properties": {"from": {"type": "string", "format": "date"},
-                                                        "to": {"type": "string", "format": "date"}}},
-            "desk": {"type": "object", "nullable": True, "properties": {
-                "level": {"type": "string"}, "desk_region": {"type": "string"}}},
-            "processing": {"type": "object", "properties": {
-                "by_type": {"type": "array", "items": _PROCESSING_ROW},
-                "by_type_and_desk": {"type": "array", "items": _PROCESSING_ROW}}},
-            "backlog": {"type": "array", "items": {"type": "object", "properties": {
-                "day": {"type": "string", "format": "date"}, **_COUNTS}}},
-            "desks_now": {"type": "array", "items": {"type": "object", "properties": {
-                "level": {"type": "string"}, "desk_region": {"type": "string"}, **_COUNTS}}},
-        }},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/review/dashboard", "统计看板: processing time against the legal limit per business "
+           "type and desk, and the backlog and overdue counts over time (?from=&to= dates, default the "
+           "last 90 days; ?desk=level:region for admins, a reviewer sees their desk)",
+           result=ReviewDashboard, errors=(401, 403, 422, 503)),
+    ]
 
     def _dashboard_actor(self, request: Request) -> dict:
         account = self.require(request, kinds=STAFF)  # type: ignore[attr-defined]

@@ -18,10 +18,11 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.admin import ImportJob, ImportStart
 from gateway.clients.enterprise import EnterpriseClient
 from gateway.clients.personnel import PersonnelClient
 from gateway.http import INVALID_JSON, json_body, json_response
-from gateway.openapi import operation, path_id
+from gateway.openapi import Op, path_param
 from gateway.views.forms import uploaded_file
 from services.common.access import actor_from_account
 from services.common.errors import ValidationFailed
@@ -36,17 +37,8 @@ KINDS: dict[str, dict[str, Any]] = {  # "start": the client method (from its cla
 }
 REFRESH_SECONDS = 2
 NO_FILE = "请选择要导入的Excel文件"
-JOB_SCHEMA = {"type": "object", "properties": {
-    "id": {"type": "string"}, "kind": {"type": "string"}, "filename": {"type": "string"},
-    "status": {"type": "string", "enum": ["queued", "running", "done", "failed", "interrupted"]},
-    "status_label": {"type": "string"}, "running": {"type": "boolean"},
-    "total": {"type": "integer"}, "done": {"type": "integer"}, "percent": {"type": "integer"},
-    "summary": {"type": "object"}, "rejected_count": {"type": "integer"},
-    "rejected": {"type": "array", "items": {"type": "object"}},
-    "error": {"type": ["string", "null"]}, "created_at": {"type": "string"},
-    "finished_at": {"type": ["string", "null"]}}}
-KIND_PARAM = path_id("kind", "exam-passes (考试合格数据) or legacy-staff (CIP 旧数据导入)")
-JOB_PARAM = path_id("job_id", "the import job")
+KIND_PARAM = path_param("kind", "exam-passes (考试合格数据) or legacy-staff (CIP 旧数据导入)")
+JOB_PARAM = path_param("job_id", "the import job")
 
 
 def _kind(kind: str) -> dict[str, Any]:
@@ -65,25 +57,16 @@ def csv_download(report: dict[str, Any]) -> Response:
 
 
 class ImportViews:
-    OPENAPI_PATHS = {
-        "/api/v1/admin/imports/{kind}": {
-            "post": operation("Admins: start an import {file: {filename, content_b64}} (.xlsx); it runs in "
-                              "the background (poll the job)", parameters=[KIND_PARAM],
-                              body={"type": "object", "required": ["file"], "properties": {"file": {
-                                  "type": "object", "properties": {"filename": {"type": "string"},
-                                                                   "content_b64": {"type": "string"}}}}},
-                              ok=202, result=JOB_SCHEMA, csrf=True, errors=(400, 401, 403, 404, 422, 503)),
-        },
-        "/api/v1/admin/imports/{kind}/{job_id}": {
-            "get": operation("An import job: status, progress (done/total, percent), counts, rejected rows",
-                             parameters=[KIND_PARAM, JOB_PARAM], result=JOB_SCHEMA,
-                             errors=(401, 403, 404, 503)),
-        },
-        "/api/v1/admin/imports/{kind}/{job_id}/report": {
-            "get": operation("The job's rejected rows as CSV (行号, the file's columns, 原因)",
-                             parameters=[KIND_PARAM, JOB_PARAM], errors=(401, 403, 404, 503)),
-        },
-    }
+    OPENAPI_OPERATIONS = [
+        Op("POST /api/v1/admin/imports/{kind}", "Admins: start an import {file: {filename, content_b64}} "
+           "(.xlsx); it runs in the background (poll the job)", params=(KIND_PARAM,), body=ImportStart,
+           ok=202, result=ImportJob, csrf=True, errors=(400, 401, 403, 404, 422, 503)),
+        Op("GET /api/v1/admin/imports/{kind}/{job_id}", "An import job: status, progress (done/total, "
+           "percent), counts, rejected rows", params=(KIND_PARAM, JOB_PARAM), result=ImportJob,
+           errors=(401, 403, 404, 503)),
+        Op("GET /api/v1/admin/imports/{kind}/{job_id}/report", "The job's rejected rows as CSV (行号, the "
+           "file's columns, 原因)", params=(KIND_PARAM, JOB_PARAM), errors=(401, 403, 404, 503)),
+    ]
     ROUTES = [
         Rule("/admin/legacy-import", endpoint="legacy_import", methods=["GET", "POST"]),
         Rule("/admin/imports/<kind>/<job_id>", endpoint="import_job", methods=["GET"]),

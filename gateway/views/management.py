@@ -8,8 +8,9 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.account import SessionAccount, StaffAccount, SubAccount, SubAccountChange
 from gateway.http import INVALID_JSON, json_body, json_response
-from gateway.openapi import operation, path_id, ref
+from gateway.openapi import Op, path_param
 from gateway.views.forms import kept, uploaded_file
 from services.common.access import MODULES, actor_from_account
 from services.common.errors import ValidationFailed
@@ -20,56 +21,22 @@ SUB_FIELDS = ("username", "contact_name", "email")
 
 
 class ManagementViews:
-    OPENAPI_PATHS = {
-        "/api/v1/modules/{module}": {
-            "get": operation("Whether the signed-in account may use a module (?write=1: change it)",
-                             parameters=[path_id("module", "enterprise, personnel or permits")],
-                             errors=(401, 403, 404)),
-        },
-        "/api/v1/sub-accounts": {
-            "get": operation("The enterprise's sub-accounts (main account only)",
-                             result={"type": "array", "items": ref("SessionAccount")},
-                             errors=(401, 403)),
-            "post": operation("Create a sub-account with module permissions", body="SubAccount",
-                              ok=201, result="SessionAccount", csrf=True,
-                              errors=(400, 401, 403, 422, 503)),
-        },
-        "/api/v1/sub-accounts/{account_id}": {
-            "patch": operation("Change a sub-account's permissions or disable it (its sessions end)",
-                               parameters=[path_id("account_id", "the sub-account")],
-                               body={"type": "object", "properties": {
-                                   "permissions": {"type": "array", "items": {"type": "string"}},
-                                   "disabled": {"type": "boolean"}}},
-                               result="SessionAccount", csrf=True,
-                               errors=(400, 401, 403, 404, 422, 503)),
-        },
-        "/api/v1/staff-accounts": {
-            "get": operation("Reviewer and admin accounts (admins only)",
-                             result={"type": "array", "items": ref("SessionAccount")},
-                             errors=(401, 403)),
-            "post": operation("Create a reviewer (level + region) or admin account", body="StaffAccount",
-                              ok=201, result="SessionAccount", csrf=True,
-                              errors=(400, 401, 403, 422, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "SubAccount": {"type": "object",
-                       "required": ["username", "contact_name", "email", "password", "permissions"],
-                       "properties": {
-                           **{k: {"type": "string"} for k in ("username", "contact_name", "email",
-                                                             "password")},
-                           "permissions": {"type": "array", "items": {
-                               "type": "string",
-                               "enum": ["enterprise", "personnel", "permits", "read_only"]}}}},
-        "StaffAccount": {"type": "object",
-                         "required": ["kind", "username", "contact_name", "email", "password"],
-                         "properties": {
-                             "kind": {"type": "string", "enum": ["reviewer", "admin"]},
-                             **{k: {"type": "string"} for k in ("username", "contact_name", "email",
-                                                               "password")},
-                             "level": {"type": "string", "enum": ["city", "province", "ministry"]},
-                             "region_code": {"type": "string", "pattern": "^\\d{6}$"}}},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/modules/{module}", "Whether the signed-in account may use a module (?write=1: "
+           "change it)", params=(path_param("module", "enterprise, personnel or permits"),),
+           errors=(401, 403, 404)),
+        Op("GET /api/v1/sub-accounts", "The enterprise's sub-accounts (main account only)",
+           result=SessionAccount(many=True), errors=(401, 403)),
+        Op("POST /api/v1/sub-accounts", "Create a sub-account with module permissions", body=SubAccount,
+           ok=201, result=SessionAccount, csrf=True, errors=(400, 401, 403, 422, 503)),
+        Op("PATCH /api/v1/sub-accounts/{account_id}", "Change a sub-account's permissions or disable it "
+           "(its sessions end)", params=(path_param("account_id", "the sub-account"),), body=SubAccountChange,
+           result=SessionAccount, csrf=True, errors=(400, 401, 403, 404, 422, 503)),
+        Op("GET /api/v1/staff-accounts", "Reviewer and admin accounts (admins only)",
+           result=SessionAccount(many=True), errors=(401, 403)),
+        Op("POST /api/v1/staff-accounts", "Create a reviewer (level + region) or admin account",
+           body=StaffAccount, ok=201, result=SessionAccount, csrf=True, errors=(400, 401, 403, 422, 503)),
+    ]
 
     ROUTES = [
         Rule("/account/users", endpoint="sub_accounts", methods=["GET", "POST"]),

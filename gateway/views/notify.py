@@ -15,10 +15,11 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.notify import MessageList, NotifyCounts, Rating, Todo, TodoList
 from gateway.charts import svg_bars
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.labels import business_label, reviewer_label
-from gateway.openapi import operation, path_id, ref
+from gateway.openapi import Op, path_param
 from services.common.access import actor_from_account
 from services.common.contracts.ratings import RATING_MODES, RATING_REASONS
 from services.common.errors import Conflict, NotFound, ValidationFailed
@@ -45,62 +46,27 @@ def rating_payload(form: Any) -> dict[str, Any]:
             "comment": form.get("comment", ""), "mobile": form.get("mobile", "").strip()}
 
 
+TOKEN = path_param("token", "the rating link's token")
+
+
 class NotifyViews:
-    OPENAPI_PATHS = {
-        "/api/v1/messages": {
-            "get": operation("The signed-in account's messages (我的消息), newest first; "
-                             "listing marks them read",
-                             result="MessageList", errors=(401, 503)),
-        },
-        "/api/v1/notify/counts": {
-            "get": operation("Unread messages and open to-dos (the header badges)",
-                             result={"type": "object", "properties": {
-                                 "messages": {"type": "integer"}, "todos": {"type": "integer"}}},
-                             errors=(401, 503)),
-        },
-        "/api/v1/todos": {
-            "get": operation("The signed-in account's to-dos (我的待办); ?all=1 includes done ones",
-                             result={"type": "object", "properties": {
-                                 "todos": {"type": "array", "items": ref("Todo")},
-                                 "open": {"type": "integer"}}}, errors=(401, 503)),
-        },
-        "/api/v1/todos/{todo_id}": {
-            "get": operation("One to-do (marked read); 404 if it is not the account's",
-                             parameters=[path_id("todo_id", "the to-do")], result="Todo",
-                             errors=(401, 404, 503)),
-        },
-        "/api/v1/ratings/{token}": {
-            "get": operation("What a rating link (QR code / 一事一评 to-do) is about; no sign-in needed",
-                             parameters=[path_id("token", "the rating link's token")],
-                             errors=(404, 503)),
-            "post": operation("Rate (1-5, reasons, comment, mobile). 409 rating_too_soon: the mobile rated "
-                              "in the last 5 days (the message names the date it may rate again)",
-                              parameters=[path_id("token", "the rating link's token")], body="Rating",
-                              ok=201, errors=(400, 404, 409, 422, 503)),
-        },
-        "/api/v1/ratings/stats": {
-            "get": operation("Rating statistics by reviewer, business type and month (staff only)",
-                             errors=(401, 403, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "MessageList": {"type": "object", "properties": {
-            "messages": {"type": "array", "items": {"type": "object", "properties": {
-                **{k: {"type": "string"} for k in ("id", "title", "body", "created_at")},
-                # null: no link / not read yet
-                **{k: {"type": "string", "nullable": True} for k in ("link", "read_at")}}}},
-            "unread": {"type": "integer"}, "todos_open": {"type": "integer"}}},
-        "Todo": {"type": "object", "properties": {
-            **{k: {"type": "string"} for k in ("id", "kind", "title", "created_at")},
-            # null: not given / not read / not done yet
-            **{k: {"type": "string", "nullable": True} for k in ("subject_ref", "body", "link", "due_date",
-                                                                 "read_at", "done_at", "done_reason")}}},
-        "Rating": {"type": "object", "required": ["score", "mobile"], "properties": {
-            "score": {"type": "integer", "minimum": 1, "maximum": 5},
-            "reasons": {"type": "array", "items": {"type": "string", "enum": list(RATING_REASONS)}},
-            "comment": {"type": "string", "maxLength": 500},
-            "mobile": {"type": "string", "pattern": "^1[3-9]\\d{9}$"}}},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/messages", "The signed-in account's messages (我的消息), newest first; listing "
+           "marks them read", result=MessageList, errors=(401, 503)),
+        Op("GET /api/v1/notify/counts", "Unread messages and open to-dos (the header badges)",
+           result=NotifyCounts, errors=(401, 503)),
+        Op("GET /api/v1/todos", "The signed-in account's to-dos (我的待办); ?all=1 includes done ones",
+           result=TodoList, errors=(401, 503)),
+        Op("GET /api/v1/todos/{todo_id}", "One to-do (marked read); 404 if it is not the account's",
+           params=(path_param("todo_id", "the to-do"),), result=Todo, errors=(401, 404, 503)),
+        Op("GET /api/v1/ratings/{token}", "What a rating link (QR code / 一事一评 to-do) is about; no "
+           "sign-in needed", params=(TOKEN,), errors=(404, 503)),
+        Op("POST /api/v1/ratings/{token}", "Rate (1-5, reasons, comment, mobile). 409 rating_too_soon: the "
+           "mobile rated in the last 5 days (the message names the date it may rate again)",
+           params=(TOKEN,), body=Rating, ok=201, errors=(400, 404, 409, 422, 503)),
+        Op("GET /api/v1/ratings/stats", "Rating statistics by reviewer, business type and month (staff "
+           "only)", errors=(401, 403, 503)),
+    ]
 
     ROUTES = [
         Rule("/messages", endpoint="messages", methods=["GET"]),

@@ -12,7 +12,9 @@ from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from gateway import openapi
+from gateway.apischemas.account import Account, RegisterAccount
 from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.openapi import IDEMPOTENCY_HEADER, Op
 from gateway.rpc import ServiceUnavailable
 from gateway.views.forms import kept
 from services.common.config import SERVICE_NAMES
@@ -30,6 +32,11 @@ class PublicViews:
         Rule("/static/<path:filename>", endpoint="static", methods=["GET"]),
         Rule("/api/openapi.json", endpoint="api_openapi", methods=["GET"]),
         Rule("/api/v1/accounts", endpoint="api_register", methods=["POST"]),
+    ]
+    OPENAPI_OPERATIONS = [
+        Op("POST /api/v1/accounts", "Register an enterprise account (step 1)", body=RegisterAccount,
+           ok=201, result=Account, params=(IDEMPOTENCY_HEADER,), errors=(400, 422, 503)),
+        Op("GET /healthz", "Health of all six services", errors=(), answers=((503, "degraded", None),)),
     ]
     # HTTP -> RPC -> reply with no work: the benchmarks' baseline. Off unless configured.
     ECHO_ROUTE = Rule("/_echo", endpoint="echo", methods=["GET"])

@@ -6,17 +6,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import fields, validate
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.common import ApiSchema, text
 from gateway.http import INVALID_JSON, json_body, json_response
-from gateway.openapi import operation
+from gateway.openapi import Op
 from gateway.views.forms import flash
 from services.common.errors import ValidationFailed
 
 STAFF = ("reviewer", "admin")
 KINDS = [("accident", "生产安全事故"), ("penalty", "安全生产违法行为行政处罚")]
+
+
+class SafetyRecord(ApiSchema):
+    licence_number = text("安全生产许可证号", required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k for k, _ in KINDS]))
+    occurred_on = fields.Date(required=True)
+    deaths = fields.Integer(validate=validate.Range(min=0))
+    summary = fields.String(required=True)
 FIELDS = ("licence_number", "kind", "occurred_on", "deaths", "summary")
 
 
@@ -32,25 +42,14 @@ class SafetyRecordViews:
         Rule("/admin/safety-records", endpoint="safety_records", methods=["GET", "POST"]),
         Rule("/api/v1/permits/safety-records", endpoint="api_safety_records", methods=["GET", "POST"]),
     ]
-    OPENAPI_PATHS = {
-        "/api/v1/permits/safety-records": {
-            "get": operation("Safety records (accidents, work-safety penalties) of 安全生产许可证 holders "
-                             "(reviewers and admins)", errors=(401, 403, 503)),
-            "post": operation("Record an accident or a penalty against a 安全生产许可证 (admins; audited). "
-                              "不再审查延期 is then refused (409 fatal_accident_in_period / "
-                              "safety_penalty_in_period) while one falls in the licence's period",
-                              body="SafetyRecord", ok=201, csrf=True, errors=(400, 401, 403, 422, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "SafetyRecord": {"type": "object", "required": ["licence_number", "kind", "occurred_on", "summary"],
-                         "properties": {
-                             "licence_number": {"type": "string", "description": "安全生产许可证号"},
-                             "kind": {"type": "string", "enum": [k for k, _ in KINDS]},
-                             "occurred_on": {"type": "string", "format": "date"},
-                             "deaths": {"type": "integer", "minimum": 0},
-                             "summary": {"type": "string"}}},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/permits/safety-records", "Safety records (accidents, work-safety penalties) of "
+           "安全生产许可证 holders (reviewers and admins)", errors=(401, 403, 503)),
+        Op("POST /api/v1/permits/safety-records", "Record an accident or a penalty against a 安全生产许可证 "
+           "(admins; audited). 不再审查延期 is then refused (409 fatal_accident_in_period / "
+           "safety_penalty_in_period) while one falls in the licence's period", body=SafetyRecord, ok=201,
+           csrf=True, errors=(400, 401, 403, 422, 503)),
+    ]
 
     def on_safety_records(self, request: Request) -> Response:
         actor = self.actor_for_rpc(request, kinds=STAFF)  # type: ignore[attr-defined]

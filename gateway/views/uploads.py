@@ -23,8 +23,9 @@ from urllib.parse import unquote
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.admin import UploadClaim, UploadForm
 from gateway.http import json_response
-from gateway.openapi import operation
+from gateway.openapi import Op, header
 from gateway.uploads import stage_file
 from services.common import claims
 from services.common.errors import ValidationFailed, field_error
@@ -32,18 +33,6 @@ from services.common.errors import ValidationFailed, field_error
 MULTIPART = ("multipart/form-data",)
 REQUIRED = "请选择要上传的文件"
 FILENAME_MAX = 200
-
-UPLOAD_CLAIM = {
-    "type": "object",
-    "required": ["key", "size", "sha256"],
-    "properties": {
-        "filename": {"type": "string"},
-        "key": {"type": "string", "description": "the quarantine object (quarantine/…)"},
-        "size": {"type": "integer"},
-        "sha256": {"type": "string"},
-        "content_type": {"type": "string", "description": "as declared; the service sniffs the bytes"},
-    },
-}
 
 
 def _required() -> ValidationFailed:
@@ -57,26 +46,14 @@ def _header_filename(request: Request) -> str:
 class UploadViews:
     ROUTES = [Rule("/api/v1/uploads", endpoint="api_upload", methods=["POST"])]
 
-    OPENAPI_PATHS = {
-        "/api/v1/uploads": {
-            "post": {
-                **operation(
-                    "Stream a file into quarantine (body: the file, name in X-Filename; or multipart "
-                    "with a `file` field) and get its claim, to send in place of "
-                    "{filename, content_b64} to an upload route",
-                    ok=201, result="UploadClaim", errors=(401, 403, 422, 503), csrf=True,
-                    parameters=[{"name": "X-Filename", "in": "header", "required": False,
-                                 "schema": {"type": "string"},
-                                 "description": "the file's name, percent-encoded UTF-8"}]),
-                "requestBody": {"required": True, "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    "multipart/form-data": {"schema": {"type": "object", "properties": {
-                        "file": {"type": "string", "format": "binary"}}}},
-                }},
-            },
-        },
-    }
-    OPENAPI_SCHEMAS = {"UploadClaim": UPLOAD_CLAIM}
+    OPENAPI_OPERATIONS = [
+        Op("POST /api/v1/uploads", "Stream a file into quarantine (body: the file, name in X-Filename; or "
+           "multipart with a `file` field) and get its claim, to send in place of {filename, content_b64} "
+           "to an upload route", body={"application/octet-stream": {"type": "string", "format": "binary"},
+                                       "multipart/form-data": UploadForm},
+           ok=201, result=UploadClaim, errors=(401, 403, 422, 503), csrf=True,
+           params=(header("X-Filename", "the file's name, percent-encoded UTF-8"),)),
+    ]
 
     def on_api_upload(self: Any, request: Request) -> Response:
         self.require(request, allow_registering=True)  # registration step 2 uploads too

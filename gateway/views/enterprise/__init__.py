@@ -4,9 +4,10 @@ registration step 2 (/register/enterprise), attachment downloads and the JSON AP
 Every call passes the actor dict; the enterprise service re-checks it (the gateway's module
 check is the first door). Enterprise-side actors only ever name their own enterprise here.
 
-The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's OpenAPI paths and
-schemas), ``common`` (sections, form helpers and ``EnterpriseBase``), ``pages`` (the pages) and
-``api`` (the JSON API). ``EnterpriseViews`` combines them for GatewayApp.
+The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's operations for the OpenAPI
+document), ``apischemas`` (their bodies), ``common`` (sections, form helpers and
+``EnterpriseBase``), ``pages`` (the pages) and ``api`` (the JSON API). ``EnterpriseViews``
+combines them for GatewayApp.
 """
 
 from gateway.views.enterprise import openapi, routes
@@ -18,5 +19,4 @@ class EnterpriseViews(EnterprisePages, EnterpriseApi):
     """企业信息 as one view mixin of GatewayApp (gateway/views/__init__.py)."""
 
     ROUTES = routes.ROUTES
-    OPENAPI_PATHS = openapi.OPENAPI_PATHS
-    OPENAPI_SCHEMAS = openapi.OPENAPI_SCHEMAS
+    OPENAPI_OPERATIONS = openapi.OPERATIONS

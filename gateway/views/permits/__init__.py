@@ -3,9 +3,9 @@
 我的证书, the credit register (admins) and the public licence verify page; JSON API under
 /api/v1/permits. The permits service re-checks every actor: these views are the first door.
 
-The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's OpenAPI paths and
-schemas), ``common`` (action tables, helpers and ``PermitsBase``), ``pages`` (the pages) and
-``api`` (the JSON API). ``PermitsViews`` combines them for GatewayApp.
+The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's operations for the OpenAPI
+document), ``apischemas`` (their bodies), ``common`` (action tables, helpers and ``PermitsBase``),
+``pages`` (the pages) and ``api`` (the JSON API). ``PermitsViews`` combines them for GatewayApp.
 """
 
 from gateway.views.permits import openapi, routes
@@ -17,5 +17,4 @@ class PermitsViews(PermitsPages, PermitsApi):
     """资质许可 as one view mixin of GatewayApp (gateway/views/__init__.py)."""
 
     ROUTES = routes.ROUTES
-    OPENAPI_PATHS = openapi.OPENAPI_PATHS
-    OPENAPI_SCHEMAS = openapi.OPENAPI_SCHEMAS
+    OPENAPI_OPERATIONS = openapi.OPERATIONS

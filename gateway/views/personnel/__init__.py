@@ -6,12 +6,12 @@ transfers (调出 / 调入, TSA consent), a person's own pages (/personal), 人�
 with Excel download, 申辩; JSON API under /api/v1/personnel. The personnel service re-checks
 every actor (docs/contracts.md, Personnel): these views are the first door.
 
-The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's OpenAPI paths and
-schemas), ``common`` (constants, form helpers and ``PersonnelBase``, the helpers every part
-uses), the pages ``people`` (people, records, a type's operations, starting a declaration),
-``declarations`` (one declaration, 申报列表, batches, commitment letter), ``registry``
-(transfers, persons' requests, 到期预警, 注册人员查询, 申辩), ``personal`` (a person's own
-pages), and ``api`` (the JSON API). ``PersonnelViews`` combines them for GatewayApp.
+The area's modules: ``routes`` (the URL rules), ``openapi`` (the API's operations for the OpenAPI
+document), ``apischemas`` (their bodies), ``common`` (constants, form helpers and
+``PersonnelBase``, the helpers every part uses), the pages ``people`` (people, records, a type's
+operations, starting a declaration), ``declarations`` (one declaration, 申报列表, batches, commitment
+letter), ``registry`` (transfers, persons' requests, 到期预警, 注册人员查询, 申辩), ``personal`` (a person's
+own pages), and ``api`` (the JSON API). ``PersonnelViews`` combines them for GatewayApp.
 """
 
 from gateway.views.personnel import openapi, routes
@@ -27,5 +27,4 @@ class PersonnelViews(PersonnelPeoplePages, PersonnelDeclarationPages, PersonnelR
     """人员管理 as one view mixin of GatewayApp (gateway/views/__init__.py)."""
 
     ROUTES = routes.ROUTES
-    OPENAPI_PATHS = openapi.OPENAPI_PATHS
-    OPENAPI_SCHEMAS = openapi.OPENAPI_SCHEMAS
+    OPENAPI_OPERATIONS = openapi.OPERATIONS
