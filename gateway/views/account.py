@@ -14,11 +14,12 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.errors import with_retry_after
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.openapi import operation, ref
 from gateway.views.forms import kept
 from services.common.access import PERSONAL
-from services.common.errors import Unauthenticated, ValidationFailed
+from services.common.errors import TooManyAttempts, Unauthenticated, ValidationFailed
 from services.common.validators import ID_TYPES
 
 STATUS_LABELS = {
@@ -157,10 +158,11 @@ class AccountViews:
             result = self.call(request, "identity", "login", {
                 "login": request.form.get("login", ""), "password": request.form.get("password", ""),
                 "ip": client_ip(request)})
-        except (Unauthenticated, ValidationFailed) as exc:
+        except (Unauthenticated, ValidationFailed, TooManyAttempts) as exc:
             errors = exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}
-            return self.render(request, "login.html", status=401 if isinstance(exc, Unauthenticated)
-                               else 422, form=form, errors=errors, next=next_path)
+            status = {Unauthenticated: 401, TooManyAttempts: 429}.get(type(exc), 422)
+            return with_retry_after(self.render(request, "login.html", status=status, form=form,
+                                                errors=errors, next=next_path), exc)
         return self._after_password(request, result, next_path)
 
     def _after_password(self, request: Request, result: dict, next_path: str | None) -> Response:
@@ -240,7 +242,7 @@ class AccountViews:
             account = self.call(request, "identity", "register_person", {
                 **form, "password": request.form.get("password", ""),
                 "password_confirm": request.form.get("password_confirm", ""),
-                "request_key": form_key})
+                "request_key": form_key, "ip": client_ip(request)})
         except ValidationFailed as exc:
             return page(422, form=form, errors=exc.fields, form_key=form_key)
         # As for enterprises: a registering session that sees its status until the e-mail
@@ -264,6 +266,7 @@ class AccountViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
+        payload["ip"] = client_ip(request)  # never the body's: identity's rate limit counts by it
         return json_response(self.call(request, "identity", "register_person", payload), 201)
 
     # ---- passwords ---------------------------------------------------------------------

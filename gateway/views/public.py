@@ -12,7 +12,7 @@ from werkzeug.utils import redirect, send_from_directory
 from werkzeug.wrappers import Request, Response
 
 from gateway import openapi
-from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.rpc import ServiceUnavailable
 from gateway.views.forms import kept
 from services.common.config import SERVICE_NAMES
@@ -49,7 +49,7 @@ class PublicViews:
         form_key = request.form.get("form_key", "") or uuid.uuid4().hex
         payload = {**form, "password": request.form.get("password", ""),
                    "password_confirm": request.form.get("password_confirm", ""),
-                   "request_key": form_key}
+                   "request_key": form_key, "ip": client_ip(request)}
         try:
             account = self.call(request, "identity", "register_account", payload)
         except ValidationFailed as exc:
@@ -98,5 +98,6 @@ class PublicViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
+        payload["ip"] = client_ip(request)  # never the body's: identity's rate limit counts by it
         account = self.call(request, "identity", "register_account", payload)
         return json_response(account, 201)
