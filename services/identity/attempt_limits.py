@@ -39,7 +39,8 @@ DEFAULTS = {
     "password_hash_queue": 2,
     "password_hash_wait_seconds": 5.0,
 }
-# Window rows older than this are deleted now and then (the newest window is all that counts).
+# Rows of windows that started this long before the current one are deleted now and then (only
+# the current window counts).
 KEEP_WINDOWS = timedelta(minutes=10)
 
 

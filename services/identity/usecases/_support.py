@@ -175,7 +175,7 @@ def check_attempt_limits(deps: Deps, *, ip: str | None, login: str | None = None
             if keys[scope]:
                 counts[scope] = uow.windows.hit(scope, keys[scope], start)
         if counts and min(counts.values()) == 1 and random.random() < 0.05:
-            uow.windows.prune(now - attempt_limits.KEEP_WINDOWS)  # now and then, old windows go
+            uow.windows.prune(start - attempt_limits.KEEP_WINDOWS)  # now and then, old windows go
         uow.commit()
     if attempt_limits.over_limit(counts, rules):
         seconds = attempt_limits.retry_after(now, rules.window_seconds)
