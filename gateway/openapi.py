@@ -42,6 +42,8 @@ ERROR_STATUS = {
     404: "no such resource (or not yours: existence does not leak)",
     409: "conflict with the current state",
     422: "invalid fields: error.fields lists a {code, message} per field",
+    429: "too_many_attempts: too many logins, registrations or password changes from this "
+         "address or on this account; Retry-After gives the seconds to wait",
     503: "a service is unavailable; nothing was changed",
 }
 CSRF_HEADER = {"name": "X-CSRF-Token", "in": "header", "required": True,
@@ -113,6 +115,7 @@ def _base_document() -> dict[str, Any]:
                             "schema": {"$ref": "#/components/schemas/Account"}}}},
                         "400": {"description": "not JSON", "content": error},
                         "422": {"description": "invalid fields", "content": error},
+                        "429": {"description": ERROR_STATUS[429], "content": error},
                         "503": {"description": "service unavailable", "content": error},
                     },
                 }

@@ -54,7 +54,7 @@ class AccountViews:
                              result="SessionAccount", errors=(401,)),
             "post": operation("Log in with USCC or username + password (a new session id); "
                               "needs_totp: send the code to /api/v1/session/totp",
-                              body="Login", result="LoginResult", errors=(400, 401, 422, 503)),
+                              body="Login", result="LoginResult", errors=(400, 401, 422, 429, 503)),
             "delete": operation("Log out: the session is destroyed server-side", ok=204,
                                 csrf=True, errors=(403,)),
         },
@@ -72,12 +72,12 @@ class AccountViews:
                                            "required": False, "schema": {"type": "string"},
                                            "description": "repeating a request with the same key "
                                                           "returns the same account"}],
-                              errors=(400, 422, 503)),
+                              errors=(400, 422, 429, 503)),
         },
         "/api/v1/password/change": {
             "post": operation("Change the password (needs the current one); other sessions end",
                               body="PasswordChange", result="SessionAccount", csrf=True,
-                              errors=(400, 401, 403, 422, 503)),
+                              errors=(400, 401, 403, 422, 429, 503)),
         },
         "/api/v1/password/forgot": {
             "post": operation("Mail a single-use reset link (30 minutes) if the account exists; "
