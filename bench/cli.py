@@ -66,6 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--password-concurrency", type=int, default=6,
                         help="connections for the registration and login rows (default 6: "
                              "identity hashes 4 at once and queues 2; more get 503 busy)")
+    parser.add_argument("--storm-concurrency", type=int, default=24,
+                        help="connections of the login storm row (default 24; 0: skip it)")
     parser.add_argument("--applications", type=int, default=300,
                         help="timed application submits (default 300; 0: skip the row)")
     parser.add_argument("--submit-concurrency", type=int, default=8,
@@ -305,12 +307,23 @@ def measure(args: argparse.Namespace, platform: BenchPlatform, run_id: str,
         errors=lag["mails"] - lag["mails_sent"],
         detail={"short": "lag-mail", "max_ms": lag["mail_lag"]["max_ms"]},
     ))
+    progress("creating 24 accounts to sign in with ...")
+    logins = suite.login_accounts(config, run_id, 24)
     phase(f"login: POST /api/v1/session with the right password, {pc} connections")
     login = suite.login_row(config=config, base=base, work_dir=work_dir, env=env, sampler=sampler,
                             run_id=run_id, concurrency=pc, warmup=write_warmup,
-                            duration=args.duration, progress=progress)
+                            duration=args.duration, progress=progress, logins=logins)
     login.ratio, login.ratio_of = _ratio(login, echo), echo.key
     rows.append(login)
+    if args.storm_concurrency > 0:
+        phase(f"login storm ({args.storm_concurrency} connections) while identity.session_account "
+              "is called back to back")
+        storm = suite.storm_row(config=config, base=base, work_dir=work_dir, env=env,
+                                sampler=sampler, run_id=run_id,
+                                concurrency=args.storm_concurrency, duration=args.duration,
+                                logins=logins)
+        storm.ratio, storm.ratio_of = _ratio(storm, rows[0]), rows[0].key
+        rows.append(storm)
     if args.applications > 0:
         phase(f"application submit end to end: {args.applications} submits")
         rows.extend(suite.submit_rows(config=config, base=base, sampler=sampler,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import statistics
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -34,22 +35,23 @@ LOGIN_PASSWORD = "Qlp#Bench-login-2026"
 
 
 # ---- logins ---------------------------------------------------------------------------------
-def login_accounts(config: dict[str, Any], run_id: str, count: int) -> list[str]:
+def login_accounts(config: dict[str, Any], run_id: str, count: int) -> dict[str, str]:
     """``count`` active accounts (reviewers, created as the bootstrap command does: no e-mail
-    step), all with LOGIN_PASSWORD."""
-    logins = []
+    step), all with LOGIN_PASSWORD: login -> account id."""
+    logins = {}
     with ClusterRpcProxy(nameko_config(config, "bench"), timeout=60) as cluster:
         for n in range(count):
             username = f"bl{run_id}{n:03d}"
-            cluster.identity.create_staff_account(None, {
+            created = cluster.identity.create_staff_account(None, {
                 "kind": "reviewer", "username": username, "contact_name": "压测登录",
                 "email": f"{username}@bench.example.com", "password": LOGIN_PASSWORD,
                 "level": "province", "region_code": "150000"})
-            logins.append(username)
+            logins[username] = str(created["id"])
     return logins
 
 
-def write_login_bodies(path: Path, logins: list[str], count: int) -> Path:
+def write_login_bodies(path: Path, logins: list[str] | dict[str, str], count: int) -> Path:
+    logins = list(logins)
     lines = [json.dumps({"login": logins[n % len(logins)], "password": LOGIN_PASSWORD})
              for n in range(count)]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,12 +61,11 @@ def write_login_bodies(path: Path, logins: list[str], count: int) -> Path:
 
 def login_row(*, config: dict[str, Any], base: str, work_dir: Path, env: dict[str, str],
               sampler: CpuSampler, run_id: str, concurrency: int, warmup: float,
-              duration: float, progress: Callable[[str], None]) -> Row:
-    """``POST /api/v1/session`` with the right password of pre-registered accounts: argon2id
-    verify, the attempt and audit rows, a new gateway session. Python generator (as the write
-    row: its warm-up flows into the measurement)."""
-    progress("  creating 24 accounts to sign in with ...")
-    logins = login_accounts(config, run_id, 24)
+              duration: float, progress: Callable[[str], None],
+              logins: dict[str, str]) -> Row:
+    """``POST /api/v1/session`` with the right password of pre-registered accounts (``logins``:
+    login_accounts): argon2id verify, the attempt and audit rows, a new gateway session.
+    Python generator (as the write row: its warm-up flows into the measurement)."""
     measured = work_dir / f"logins-{run_id}.txt"
     per_second = 300  # more bodies than any plausible rate needs (the file is read once)
     write_login_bodies(measured.with_suffix(".warmup.txt"), logins, int(per_second * warmup) + 50)
@@ -85,6 +86,58 @@ def login_row(*, config: dict[str, Any], base: str, work_dir: Path, env: dict[st
     )
 
 
+def storm_row(*, config: dict[str, Any], base: str, work_dir: Path, env: dict[str, str],
+              sampler: CpuSampler, run_id: str, concurrency: int, duration: float,
+              logins: dict[str, str]) -> Row:
+    """A login storm (``concurrency`` connections, more than identity hashes at once) while
+    this process calls ``identity.session_account`` back to back, as the gateway does for every
+    page: the row is those calls (do they keep answering?); the storm's logins a second and
+    its refusals (503 busy) are in its name."""
+    measured = work_dir / f"storm-{run_id}.txt"
+    write_login_bodies(measured, logins, int(300 * (duration + 1)) + 50)
+    account_id = next(iter(logins.values()))
+    latencies: list[float] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        with ClusterRpcProxy(nameko_config(config, "bench"), timeout=10) as cluster:
+            while not stop.is_set():
+                started = time.perf_counter()
+                try:
+                    cluster.identity.session_account(account_id)
+                    latencies.append(time.perf_counter() - started)
+                except Exception as exc:  # a timeout or an error: it did not answer
+                    failures.append(f"{type(exc).__name__}: {str(exc)[:100]}")
+
+    prober = threading.Thread(target=probe, daemon=True)
+    began = time.perf_counter()
+    prober.start()
+    try:
+        result, child = PythonHttp(work_dir, env, sampler).run(
+            HttpTarget(base + "/api/v1/session", method="POST", expect=200, bodies=measured),
+            concurrency=concurrency, warmup=1.0, duration=duration)
+    finally:
+        stop.set()
+        prober.join(15)
+        for used in work_dir.glob(f"storm-{run_id}*.txt"):
+            used.unlink()
+    seconds = time.perf_counter() - began
+    lat = latency_summary_ms(latencies)
+    ok = result["n"] - result["errors"]
+    return Row(
+        key="storm_session_check",
+        measurement=f"identity.session_account during a login storm (c={concurrency}: "
+                    f"{ok / result['seconds']:.1f} logins/s, {result['errors']} refused)",
+        n=len(latencies), seconds=round(seconds, 3), rate=round(len(latencies) / seconds, 1),
+        p50_ms=lat["p50_ms"], p99_ms=lat["p99_ms"], errors=len(failures),
+        detail={"short": "storm-rpc", "max_ms": lat["max_ms"], "cpu": child.cpu,
+                "storm": {k: result.get(k) for k in ("n", "seconds", "rate", "errors",
+                                                      "unexpected_status", "p50_ms", "p99_ms")},
+                "first_failures": failures[:3]},
+    )
+
+
 # ---- application submits --------------------------------------------------------------------
 def submit_rows(*, config: dict[str, Any], base: str, sampler: CpuSampler, applications: int,
                 concurrency: int, progress: Callable[[str], None]) -> list[Row]:
@@ -98,6 +151,7 @@ def submit_rows(*, config: dict[str, Any], base: str, sampler: CpuSampler, appli
 
     engine = make_engine(database_url(config, "permits"), pool_size=2)
     try:
+        _renumber_clones(engine)  # an earlier run's: they would break today's numbering
         progress("  one enterprise, one application to 'previewed' (申报表, scans), clones ...")
         http, enterprise_id = enterprise_session(config, base)
         cookie = http.cookies.get_dict()
@@ -123,6 +177,7 @@ def submit_rows(*, config: dict[str, Any], base: str, sampler: CpuSampler, appli
         middle = sampler.snapshot()
         echoed = run(concurrency, list(range(max(applications, 500))), echo)
         last = sampler.snapshot()
+        _renumber_clones(engine)
     finally:
         engine.dispose()
 
@@ -145,6 +200,18 @@ def submit_rows(*, config: dict[str, Any], base: str, sampler: CpuSampler, appli
     submit.ratio = round(submit.rate / echo_row.rate, 3) if submit.rate and echo_row.rate else None
     submit.ratio_of = echo_row.key
     return [echo_row, submit]
+
+
+def _renumber_clones(engine: Any) -> None:
+    """bench/permits_submit.py's clones are numbered ``<the template's number>-<n>``, inside the
+    day's range of 申报编号 that permits' counter reads the highest of as a number
+    (``substr(max(number), 11)::int``): the next create_draft that day failed. Give them numbers
+    outside every day's range."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE applications SET number = 'bench-' || substr(md5(id::text), 1, 20)"
+                          " WHERE number LIKE '%-%' AND number NOT LIKE 'bench-%'"))
 
 
 # ---- 申报表 and certificate PDFs -------------------------------------------------------------
