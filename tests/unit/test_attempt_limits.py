@@ -97,3 +97,27 @@ def test_a_queued_caller_gives_up_after_the_wait() -> None:
     assert gate.waiting == 0
     release.send(None)
     holder.wait()
+
+
+def test_a_full_gate_refuses_before_the_attempt_is_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.identity.usecases import _support
+
+    gate = HashGate(al.HashLimits(slots=1, queue=0, wait_seconds=0.0))
+    monkeypatch.setattr(_support, "_gate", gate)
+    release = Event()
+    holder = eventlet.spawn(gate.run, release.wait)
+    eventlet.sleep(0)
+    opened: list[str] = []
+
+    class Deps:
+        config: dict = {}
+
+        def begin(self) -> None:
+            opened.append("transaction")
+            raise AssertionError("no database work for a refused caller")
+
+    with pytest.raises(Busy):
+        _support.check_attempt_limits(Deps(), ip="10.0.0.1", login="someone")  # type: ignore[arg-type]
+    assert opened == []
+    release.send(None)
+    holder.wait()

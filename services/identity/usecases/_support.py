@@ -107,10 +107,15 @@ class HashGate:
         self.waiting = 0
         self.refused = 0
 
-    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+    def refuse_if_full(self) -> None:
+        """Refuse now (before any database work) a caller that would be refused at the gate:
+        under a storm the refusals stay cheap and identity's queue drains fast."""
         if attempt_limits.must_refuse_hash(self.busy, self.waiting, self.rules):
             self.refused += 1
             raise Busy(BUSY_MESSAGE, code="busy")
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.refuse_if_full()
         self.waiting += 1
         try:
             acquired = self._slots.acquire(timeout=self.rules.wait_seconds)
@@ -161,6 +166,7 @@ def check_attempt_limits(deps: Deps, *, ip: str | None, login: str | None = None
 
     ``candidates`` (domain.login_candidates of what was typed): the account is the stored login
     of the first that exists, else the first candidate, however the login was typed."""
+    hash_gate().refuse_if_full()  # 503 busy at once: no rate-limit row for work never done
     rules = attempt_limits.limits(deps.config)
     now = _now()
     start = attempt_limits.window_start(now, rules.window_seconds)
