@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import suite
 from bench.children import BenchError, CpuSampler, cpu_use, run_child
 from bench.data import write_payload_file
 from bench.loadgen import HttpTarget, LoadGenerator, PythonHttp, Wrk, find_wrk
-from bench.platform import BenchPlatform
-from bench.report import Row, cpu_lines, table, write_json
+from bench.platform import COMPONENTS, BenchPlatform
+from bench.report import Row, apply_goals, cpu_lines, table, write_json
 from bench.slice import notify_catch_up, registered_session
 from bench.upload import upload_rows
 from deploy.processes import DeployError, var_path
@@ -26,10 +27,11 @@ from gateway.sessions import COOKIE_NAME
 from services.common.config import load_config
 
 LEGEND = """\
-ratio: req/s divided by the named row's req/s. Lag rows: N = the write path's events that
-notify consumes (warm-up included) / the mails they caused; seconds = from the end of the
-write load until notify had handled them all / sent them all; p50/p99 = per event, from
-its occurred_at to notify's handler / to the mail's sent_at."""
+ratio: req/s divided by the named row's req/s (submit: of the echo measured with its own
+client). goal: issue 17's; errors fail it. PDF rows: p50/p99 are CPU ms per page.
+Lag rows: N = the write path's events that notify consumes (warm-up included) / the mails
+they caused; seconds = from the end of the write load until notify had handled them all /
+sent them all; p50/p99 = per event, from its occurred_at to notify's handler / to the mail's sent_at."""
 
 
 class Interrupted(Exception):
@@ -61,6 +63,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                              "gateway then reads the session instead of inserting a new one)")
     parser.add_argument("--compare-generators", action="store_true",
                         help="also measure HTTP echo with the other generator")
+    parser.add_argument("--password-concurrency", type=int, default=6,
+                        help="connections for the registration and login rows (default 6: "
+                             "identity hashes 4 at once and queues 2; more get 503 busy)")
+    parser.add_argument("--storm-concurrency", type=int, default=24,
+                        help="connections of the login storm row (default 24; 0: skip it)")
+    parser.add_argument("--applications", type=int, default=300,
+                        help="timed application submits (default 300; 0: skip the row)")
+    parser.add_argument("--submit-concurrency", type=int, default=8,
+                        help="connections for the submit row and its echo (default 8)")
+    parser.add_argument("--form-renders", type=int, default=4,
+                        help="renders of the 申报表 and of the certificate (default 4; 0: skip)")
     return parser.parse_args(argv)
 
 
@@ -258,16 +271,19 @@ def measure(args: argparse.Namespace, platform: BenchPlatform, run_id: str,
     # wrk run starts cold and its first replies take one whole latency (about 2 s of 10
     # here); at a few requests a second its CPU cost is nil.
     writer = PythonHttp(work_dir, env, sampler)
-    phase(f"slice write: POST /api/v1/accounts, unique valid bodies, {c} connections, "
+    pc = args.password_concurrency
+    phase(f"slice write: POST /api/v1/accounts, unique valid bodies, {pc} connections, "
           f"{writer.name}")
-    result, cpu = http(HttpTarget(base + "/api/v1/accounts", method="POST", expect=201,
-                                  bodies=measured_file), writer, write_warmup)
+    result, _child = writer.run(HttpTarget(base + "/api/v1/accounts", method="POST", expect=201,
+                                           bodies=measured_file),
+                                concurrency=pc, warmup=write_warmup, duration=args.duration)
+    cpu = _child.cpu
     load_ended = time.time()
     for used in work_dir.glob(f"payloads-{run_id}*.txt"):
         used.unlink()  # each run makes its own; the lag query finds its accounts by e-mail
     write = http_row("slice_write", "write",
-                     f"slice write POST /api/v1/accounts, c={c}, {writer.name}",
-                     result, cpu, generator=writer.name, concurrency=c)
+                     f"slice write POST /api/v1/accounts, c={pc}, {writer.name}",
+                     result, cpu, generator=writer.name, concurrency=pc)
     write.ratio, write.ratio_of = _ratio(write, echo), echo.key
     rows.append(write)
     if result.get("bodies_exhausted"):
@@ -291,7 +307,34 @@ def measure(args: argparse.Namespace, platform: BenchPlatform, run_id: str,
         errors=lag["mails"] - lag["mails_sent"],
         detail={"short": "lag-mail", "max_ms": lag["mail_lag"]["max_ms"]},
     ))
+    progress("creating 24 accounts to sign in with ...")
+    logins = suite.login_accounts(config, run_id, 24)
+    phase(f"login: POST /api/v1/session with the right password, {pc} connections")
+    login = suite.login_row(config=config, base=base, work_dir=work_dir, env=env, sampler=sampler,
+                            run_id=run_id, concurrency=pc, warmup=write_warmup,
+                            duration=args.duration, progress=progress, logins=logins)
+    login.ratio, login.ratio_of = _ratio(login, echo), echo.key
+    rows.append(login)
+    if args.storm_concurrency > 0:
+        phase(f"login storm ({args.storm_concurrency} connections) while identity.session_account "
+              "is called back to back")
+        storm = suite.storm_row(config=config, base=base, work_dir=work_dir, env=env,
+                                sampler=sampler, run_id=run_id,
+                                concurrency=args.storm_concurrency, duration=args.duration,
+                                logins=logins)
+        storm.ratio, storm.ratio_of = _ratio(storm, rows[0]), rows[0].key
+        rows.append(storm)
+    if args.applications > 0:
+        phase(f"application submit end to end: {args.applications} submits")
+        rows.extend(suite.submit_rows(config=config, base=base, sampler=sampler,
+                                      applications=args.applications,
+                                      concurrency=args.submit_concurrency, progress=progress))
+    if args.form_renders > 0:
+        phase(f"申报表 and certificate PDFs: {args.form_renders} renders each, CPU per page")
+        rows.extend(suite.form_rows(args.form_renders, progress))
+    rows.extend(suite.rss_rows(config, COMPONENTS))
     meta = {"generator": generator.name, "write_generator": writer.name, "concurrency": c,
+            "password_concurrency": pc,
             "warmup_s": args.warmup,
             "write_warmup_s": write_warmup, "duration_s": args.duration,
             "rpc_calls_max": args.rpc_calls}
@@ -328,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             meta |= {"run_id": run_id, "startup_s": round(startup, 1),
                      "measure_and_start_s": round(total, 1),
                      "load_average_before": [round(x, 2) for x in load_before]}
+            apply_goals(rows)
             print()
             print(table(rows))
             print(LEGEND)

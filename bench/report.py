@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,8 @@ class Row:
     ratio: float | None = None
     ratio_of: str | None = None  # the key of the row this one is divided by
     detail: dict[str, Any] = field(default_factory=dict)
+    goal: str | None = None  # issue 17's goal for this row, as text (apply_goals)
+    met: bool | None = None  # whether this run met it (None: no goal, or nothing to judge)
 
 
 def _num(value: float | None, digits: int = 1) -> str:
@@ -39,19 +42,68 @@ def ratio_text(row: Row, rows: list[Row]) -> str:
     return f"{row.ratio:.3f} of {short.get(row.ratio_of, row.ratio_of)}"
 
 
-HEADERS = ("measurement", "N", "seconds", "req/s", "p50 ms", "p99 ms", "errors", "ratio")
+HEADERS = ("measurement", "N", "seconds", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "goal")
+
+
+# Issue 17's goals: row key -> (text, test of the row). A row without a figure to judge is "-".
+def _rss_goal(row: Row) -> bool | None:
+    mb = row.detail.get("rss_mb")
+    return None if mb is None else mb < 300
+
+
+def _upload_goal(row: Row) -> bool | None:
+    growth = row.detail.get("rss_growth_mb")
+    if growth is None or row.ratio is None:
+        return None
+    return growth < 30 and row.ratio >= 0.5
+
+
+def _at_least(value: float | None, floor: float) -> bool | None:
+    return None if value is None else value >= floor
+
+
+GOALS: dict[str, tuple[str, Callable[[Row], bool | None]]] = {
+    "slice_read": ("ratio >= 0.6", lambda r: _at_least(r.ratio, 0.6)),
+    "permits_submit": (">= 200/s and ratio >= 0.3",
+                       lambda r: None if r.rate is None or r.ratio is None
+                       else r.rate >= 200 and r.ratio >= 0.3),
+    "login": (">= 30/s", lambda r: _at_least(r.rate, 30)),
+    # Item 4: a login storm must not starve the checks every page makes (all answered).
+    "storm_session_check": ("all answered", lambda r: r.n > 0),
+    "form_pdf": ("<= 300 ms CPU/page", lambda r: None if r.p50_ms is None else r.p50_ms <= 300),
+    "certificate_pdf": ("<= 300 ms CPU/page",
+                        lambda r: None if r.p50_ms is None else r.p50_ms <= 300),
+    "upload_gateway": ("RSS +< 30 MB, ratio >= 0.5", _upload_goal),
+}
+
+
+def apply_goals(rows: list[Row]) -> None:
+    """Set each row's goal text and whether this run met it (errors fail a goal too)."""
+    for row in rows:
+        goal = GOALS.get(row.key) or (("< 300 MB", _rss_goal) if row.key.startswith("rss_")
+                                      else None)
+        if goal is None:
+            continue
+        row.goal, judged = goal[0], goal[1](row)
+        row.met = None if judged is None else judged and not row.errors
+
+
+def goal_text(row: Row) -> str:
+    if row.goal is None:
+        return ""
+    return f"{row.goal}: {'-' if row.met is None else 'met' if row.met else 'NOT met'}"
 
 
 def table(rows: list[Row]) -> str:
     cells = [
         (row.measurement, str(row.n), _num(row.seconds, 2), _num(row.rate), _num(row.p50_ms, 2),
-         _num(row.p99_ms, 2), str(row.errors), ratio_text(row, rows))
+         _num(row.p99_ms, 2), str(row.errors), ratio_text(row, rows), goal_text(row))
         for row in rows
     ]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(HEADERS)]
 
     def line(values: tuple[str, ...]) -> str:
-        parts = [v.ljust(w) if i in (0, 7) else v.rjust(w)
+        parts = [v.ljust(w) if i in (0, 7, 8) else v.rjust(w)
                  for i, (v, w) in enumerate(zip(values, widths, strict=True))]
         return "| " + " | ".join(parts) + " |"
 

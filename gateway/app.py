@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency, uploads
 from gateway.clients import Clients
-from gateway.errors import HTTP_CODES, error_view
+from gateway.errors import HTTP_CODES, error_view, with_retry_after
 from gateway.http import (
     DEFAULT_MAX_REQUEST_BYTES,
     LoginRequired,
@@ -298,8 +298,10 @@ class GatewayApp(*VIEW_CLASSES):
             body: dict[str, Any] = {"error": {"code": view.code, "message": view.message}}
             if view.fields:
                 body["error"]["fields"] = view.fields
-            return json_response(body, view.status)
-        return self.render(request, "error.html", status=view.status, message=view.message)
+            response = json_response(body, view.status)
+        else:
+            response = self.render(request, "error.html", status=view.status, message=view.message)
+        return with_retry_after(response, exc)
 
     # ---- who is asking ----------------------------------------------------------------
     def current_actor(self, request: Request, *, allow_registering: bool = False) -> dict | None:

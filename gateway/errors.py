@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from gateway.rpc import ServiceUnavailable
 from services.common.errors import (
@@ -12,6 +13,7 @@ from services.common.errors import (
     InvalidTransition,
     NotFound,
     ServiceError,
+    TooManyAttempts,
     Unauthenticated,
     ValidationFailed,
 )
@@ -34,6 +36,7 @@ ERROR_TABLE: list[tuple[type[BaseException], int, str | None]] = [
     (InvalidTransition, 409, None),
     (Conflict, 409, None),
     (Busy, 503, None),
+    (TooManyAttempts, 429, None),  # identity's login rate limit; Retry-After: gateway/app.py
     (ServiceError, 400, None),
     (ServiceUnavailable, 503, "服务暂时不可用，请稍后再试。您填写的内容没有丢失，可返回后重新提交。"),
 ]
@@ -51,3 +54,13 @@ def error_view(exc: BaseException) -> ErrorView:
             fields = getattr(exc, "fields", {}) or {}
             return ErrorView(status, code, message or str(exc), fields)
     return INTERNAL_ERROR
+
+
+def with_retry_after(response: Any, exc: BaseException) -> Any:
+    """A refusal that says when to try again (TooManyAttempts: the rate limit's window; Busy:
+    a second) carries it as ``Retry-After`` (RFC 9110 §10.2.3)."""
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    elif isinstance(exc, Busy):
+        response.headers["Retry-After"] = "1"
+    return response

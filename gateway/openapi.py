@@ -38,6 +38,8 @@ ERROR_STATUS = {
     404: "no such resource (or not yours: existence does not leak)",
     409: "conflict with the current state",
     422: "invalid fields: error.fields lists a {code, message} per field",
+    429: "too_many_attempts: too many logins, registrations or password changes from this "
+         "address or on this account; Retry-After gives the seconds to wait",
     503: "a service is unavailable; nothing was changed",
 }
 OK_STATUS = {200: "ok", 201: "created", 202: "accepted", 204: "no content",

@@ -25,11 +25,12 @@ from gateway.apischemas.account import (
     SessionAccount,
     TotpCode,
 )
+from gateway.errors import with_retry_after
 from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.openapi import IDEMPOTENCY_HEADER, Op
 from gateway.views.forms import kept
 from services.common.access import PERSONAL
-from services.common.errors import Unauthenticated, ValidationFailed
+from services.common.errors import TooManyAttempts, Unauthenticated, ValidationFailed
 from services.common.validators import ID_TYPES
 
 STATUS_LABELS = {
@@ -63,7 +64,7 @@ class AccountViews:
            result=SessionAccount, errors=(401,)),
         Op("POST /api/v1/session", "Log in with USCC or username + password (a new session id); "
            "needs_totp: send the code to /api/v1/session/totp", body=Login, result=LoginResult,
-           errors=(400, 401, 422, 503)),
+           errors=(400, 401, 422, 429, 503)),
         Op("DELETE /api/v1/session", "Log out: the session is destroyed server-side", ok=204, csrf=True,
            errors=(403,)),
         Op("POST /api/v1/session/totp", "Second login step: a current TOTP code (each code once) or an "
@@ -71,9 +72,9 @@ class AccountViews:
         Op("POST /api/v1/accounts/person", "Register a person's own account (个人用户; login = the "
            "normalised ID number); a verification link is mailed, no registration review",
            body=RegisterPerson, ok=201, result=PersonAccount, params=(IDEMPOTENCY_HEADER,),
-           errors=(400, 422, 503)),
+           errors=(400, 422, 429, 503)),
         Op("POST /api/v1/password/change", "Change the password (needs the current one); other sessions end",
-           body=PasswordChange, result=SessionAccount, csrf=True, errors=(400, 401, 403, 422, 503)),
+           body=PasswordChange, result=SessionAccount, csrf=True, errors=(400, 401, 403, 422, 429, 503)),
         Op("POST /api/v1/password/forgot", "Mail a single-use reset link (30 minutes) if the account "
            "exists; the answer is the same either way", body=PasswordForgot, ok=202, errors=(400, 503)),
         Op("POST /api/v1/password/reset", "Set a new password with the token from the reset mail",
@@ -112,10 +113,11 @@ class AccountViews:
             result = self.clients(request).identity.login({
                 "login": request.form.get("login", ""), "password": request.form.get("password", ""),
                 "ip": client_ip(request)})
-        except (Unauthenticated, ValidationFailed) as exc:
+        except (Unauthenticated, ValidationFailed, TooManyAttempts) as exc:
             errors = exc.fields or {"_": [{"code": exc.code, "message": exc.message}]}
-            return self.render(request, "login.html", status=401 if isinstance(exc, Unauthenticated)
-                               else 422, form=form, errors=errors, next=next_path)
+            status = {Unauthenticated: 401, TooManyAttempts: 429}.get(type(exc), 422)
+            return with_retry_after(self.render(request, "login.html", status=status, form=form,
+                                                errors=errors, next=next_path), exc)
         return self._after_password(request, result, next_path)
 
     def _after_password(self, request: Request, result: dict, next_path: str | None) -> Response:
@@ -195,7 +197,7 @@ class AccountViews:
             account = self.clients(request).identity.register_person({
                 **form, "password": request.form.get("password", ""),
                 "password_confirm": request.form.get("password_confirm", ""),
-                "request_key": form_key})
+                "request_key": form_key, "ip": client_ip(request)})
         except ValidationFailed as exc:
             return page(422, form=form, errors=exc.fields, form_key=form_key)
         # As for enterprises: a registering session that sees its status until the e-mail
@@ -219,6 +221,7 @@ class AccountViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
+        payload["ip"] = client_ip(request)  # never the body's: identity's rate limit counts by it
         return json_response(self.clients(request).identity.register_person(payload), 201)
 
     # ---- passwords ---------------------------------------------------------------------

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Request, Response
 
 from gateway import openapi
 from gateway.apischemas.account import Account, RegisterAccount
-from gateway.http import INVALID_JSON, json_body, json_response
+from gateway.http import INVALID_JSON, client_ip, json_body, json_response
 from gateway.openapi import IDEMPOTENCY_HEADER, Op
 from gateway.rpc import ServiceUnavailable
 from gateway.views.forms import kept
@@ -35,7 +35,7 @@ class PublicViews:
     ]
     OPENAPI_OPERATIONS = [
         Op("POST /api/v1/accounts", "Register an enterprise account (step 1)", body=RegisterAccount,
-           ok=201, result=Account, params=(IDEMPOTENCY_HEADER,), errors=(400, 422, 503)),
+           ok=201, result=Account, params=(IDEMPOTENCY_HEADER,), errors=(400, 422, 429, 503)),
         Op("GET /healthz", "Health of all six services", errors=(), answers=((503, "degraded", None),)),
     ]
     # HTTP -> RPC -> reply with no work: the benchmarks' baseline. Off unless configured.
@@ -56,7 +56,7 @@ class PublicViews:
         form_key = request.form.get("form_key", "") or uuid.uuid4().hex
         payload = {**form, "password": request.form.get("password", ""),
                    "password_confirm": request.form.get("password_confirm", ""),
-                   "request_key": form_key}
+                   "request_key": form_key, "ip": client_ip(request)}
         try:
             account = self.clients(request).identity.register_account(payload)
         except ValidationFailed as exc:
@@ -105,5 +105,6 @@ class PublicViews:
             return json_response(INVALID_JSON, 400)
         if request.headers.get("X-Idempotency-Key"):
             payload["request_key"] = request.headers["X-Idempotency-Key"]
+        payload["ip"] = client_ip(request)  # never the body's: identity's rate limit counts by it
         account = self.clients(request).identity.register_account(payload)
         return json_response(account, 201)

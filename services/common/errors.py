@@ -76,6 +76,20 @@ class Busy(ServiceError):
     code = "busy"
 
 
+@deserialize_to_instance
+class TooManyAttempts(ServiceError):
+    """Too many attempts from one client or on one account (identity's login rate limit):
+    HTTP 429 with ``Retry-After: retry_after`` seconds."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, fields: FieldErrors | None = None, code: str | None = None,
+                 retry_after: int = 60) -> None:
+        super().__init__(message, fields, code)
+        self.retry_after = int(retry_after)
+        self.args = (*self.args, self.retry_after)  # travels over RPC with the other three
+
+
 EXPECTED_ERRORS = (ServiceError,)
 
 

@@ -69,6 +69,18 @@ class LoginAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
 
 
+class AttemptWindow(Base):
+    """Attempts (of any outcome) per client IP or account in one fixed window:
+    services/identity/attempt_limits.py."""
+
+    __tablename__ = "attempt_windows"
+
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True, index=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
 class AccountToken(Base):
     """A single-use link token; only its SHA-256 is stored."""
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.identity.models import Account, AccountToken, LoginAttempt, RecoveryCode
+from services.identity.models import Account, AccountToken, AttemptWindow, LoginAttempt, RecoveryCode
 
 
 class AccountRepository:
@@ -114,6 +115,26 @@ class AttemptRepository:
         return self.session.execute(
             select(func.count()).where(LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(False),
                                        LoginAttempt.at >= since)).scalar_one()
+
+
+class AttemptWindowRepository:
+    """The attempt counters of services/identity/attempt_limits.py."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def hit(self, scope: str, key: str, window_start: datetime) -> int:
+        """Count one attempt in (scope, key, window); returns the count with this one."""
+        statement = insert(AttemptWindow).values(scope=scope, key=key, window_start=window_start,
+                                                 count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[AttemptWindow.scope, AttemptWindow.key, AttemptWindow.window_start],
+            set_={"count": AttemptWindow.count + 1},
+        ).returning(AttemptWindow.count)
+        return int(self.session.execute(statement).scalar_one())
+
+    def prune(self, before: datetime) -> None:
+        self.session.execute(delete(AttemptWindow).where(AttemptWindow.window_start < before))
 
 
 class TokenRepository:

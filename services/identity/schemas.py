@@ -13,6 +13,8 @@ class RegisterAccountSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
+    ip = fields.String(load_default=None)  # the client's, set by the gateway: rate limit
+
     uscc = fields.String(required=True, error_messages=_required)
     contact_name = fields.String(required=True, error_messages=_required)
     contact_mobile = fields.String(required=True, error_messages=_required)
@@ -27,6 +29,8 @@ class RegisterPersonSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+    ip = fields.String(load_default=None)  # the client's, set by the gateway: rate limit
 
     name = fields.String(required=True, error_messages=_required)
     id_type = fields.String(load_default="resident_id")

@@ -32,6 +32,7 @@ class IdentityService(PlatformService):
     @property
     def deps(self) -> _support.Deps:
         """The use cases' collaborators, over this worker's providers."""
+        _support.hash_gate(self.config["PLATFORM"])  # made once per process, from the config
         return _support.Deps(
             begin=lambda: _support.transaction(self.db),
             config=self.config["PLATFORM"],

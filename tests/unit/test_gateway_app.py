@@ -8,7 +8,7 @@ from werkzeug.test import Client
 from gateway.app import GatewayApp
 from gateway.rpc import ServiceUnavailable
 from gateway.sessions import Session, SessionStore
-from services.common.errors import NotFound, ValidationFailed
+from services.common.errors import Busy, NotFound, TooManyAttempts, ValidationFailed
 
 
 class MemorySessions(SessionStore):
@@ -276,6 +276,25 @@ def test_login_with_totp_goes_through_the_second_step(client, rpc, sessions):
     done = client.post("/login/totp", data={"code": "123456", "csrf_token": token})
     assert done.status_code == 303 and done.headers["Location"] == "/"
     assert client.get("/messages").status_code == 200
+
+
+def test_too_many_attempts_is_429_with_retry_after_on_the_api_and_in_the_login_form(client, rpc):
+    rpc.behaviour[("identity", "login")] = TooManyAttempts("登录尝试过于频繁，请 42 秒后再试",
+                                                           code="too_many_attempts", retry_after=42)
+    response = client.post("/api/v1/session", json={"login": "x", "password": "y"})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "42"
+    assert response.get_json()["error"] == {"code": "too_many_attempts",
+                                            "message": "登录尝试过于频繁，请 42 秒后再试"}
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    page = client.post("/login", data={"login": "x", "password": "y", "csrf_token": token})
+    assert page.status_code == 429 and page.headers["Retry-After"] == "42"
+    assert "登录尝试过于频繁，请 42 秒后再试" in page.get_data(as_text=True)
+    assert 'value="x"' in page.get_data(as_text=True)  # the form again, with the login kept
+    rpc.behaviour[("identity", "register_account")] = Busy("系统繁忙，请稍后再试", code="busy")
+    busy = client.post("/api/v1/accounts", json={"uscc": "x", "ip": "6.6.6.6"})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert busy.get_json()["error"]["code"] == "busy"
+    assert rpc.calls[-1][2][0]["ip"] not in ("6.6.6.6", None)  # the gateway's, never the body's
 
 
 def test_login_next_only_allows_local_paths(client, rpc):

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from services.common.envelope import make_envelope
-from services.common.errors import NotFound, Unauthenticated, ValidationFailed
+from services.common.errors import NotFound, TooManyAttempts, Unauthenticated, ValidationFailed
 from services.identity import domain
 from services.identity.models import Account
 from services.identity.usecases import _support, credentials, registration, registration_review, sign_in
@@ -70,6 +70,21 @@ class FakeAttempts:
         return sum(1 for a in self.rows if a.ip == ip and not a.succeeded and a.at >= since)
 
 
+class FakeWindows:
+    """The attempt counters (AttemptWindowRepository): the upsert as a dict."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, datetime], int] = {}
+
+    def hit(self, scope: str, key: str, window_start: datetime) -> int:
+        index = (scope, key, window_start)
+        self.counts[index] = self.counts.get(index, 0) + 1
+        return self.counts[index]
+
+    def prune(self, before: datetime) -> None:
+        self.counts = {k: v for k, v in self.counts.items() if k[2] >= before}
+
+
 class FakeTokens:
     def __init__(self) -> None:
         self.rows: list[Any] = []
@@ -90,11 +105,14 @@ class FakeTx(FakeOutboxTx):
     def __init__(self, world: World) -> None:
         super().__init__(world)
         self.accounts, self.attempts, self.tokens = world.accounts, world.attempts, world.tokens
+        self.windows = world.windows
 
 
 class World:
     def __init__(self, review: bool = True) -> None:
         self.accounts, self.attempts, self.tokens = FakeAccounts(), FakeAttempts(), FakeTokens()
+        self.windows = FakeWindows()
+        self.security: dict[str, Any] = {}
         self.outbox: list[tuple[str, dict]] = []
         self.audit_log: list[tuple[str, dict]] = []
         self.claimed: set[tuple[str, str]] = set()
@@ -113,7 +131,7 @@ class World:
 
         return _support.Deps(
             begin=self.begin,
-            config={"features": {"registration_review": self.review}, "security": {},
+            config={"features": {"registration_review": self.review}, "security": self.security,
                     "gateway": {"public_url": PUBLIC_URL}},
             registration_profile=profile,
             reviewer_may_read_enterprise=lambda actor, eid: {"allowed": eid in self.jurisdiction})
@@ -254,3 +272,58 @@ def test_a_reviewer_resets_passwords_only_within_the_desks_cases(world: World) -
     world.jurisdiction.add(str(account.id))
     reset = credentials.admin_reset_password(world.deps(), str(reviewer.id), str(account.id))
     assert reset["login"] == account.login and account.must_change_password
+
+
+def test_login_attempts_of_any_outcome_are_limited_per_account_and_per_ip(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right passwords count as well as wrong ones; the refusal comes before any argon2 work (no
+    attempt row) and says when the window ends; another account and another IP go on."""
+    monkeypatch.setattr(_support, "_now", lambda: datetime(2026, 12, 6, 23, 10, 45, tzinfo=UTC))
+    world.security.update(login_attempts_per_account=4, login_attempts_per_ip=5,
+                          attempt_window_seconds=60)  # the registration is one on the account
+    form, other_form = registration_form(random.Random(7)), registration_form(random.Random(9))
+    account = registered(world, form)
+    registered(world, other_form)
+    for mail in world.events("account_email_verification_requested"):
+        registration.verify_email(world.deps(), token_of(mail["link"]))
+    rows_before = len(world.attempts.rows)
+
+    def login(form: dict, ip: str, password: str | None = None) -> dict:
+        return sign_in.login(world.deps(), {"login": form["uscc"].lower(), "ip": ip,
+                                            "password": password or form["password"]})
+
+    login(form, "10.0.0.1")
+    with pytest.raises(Unauthenticated):
+        login(form, "10.0.0.1", password="Wrong#2026-pass")
+    login(form, "10.0.0.2")  # four on the account (login typed in lower case or not)
+    with pytest.raises(TooManyAttempts) as caught:
+        login(form, "10.0.0.3")
+    assert caught.value.code == "too_many_attempts" and caught.value.retry_after == 15
+    assert caught.value.message == "登录尝试过于频繁，请 15 秒后再试"
+    assert len(world.attempts.rows) == rows_before + 3  # the refused one never reached argon2
+
+    assert login(other_form, "10.0.0.1")["account"]["login"] == other_form["uscc"]  # ip 10.0.0.1: 3
+    login(other_form, "10.0.0.9")
+    login(other_form, "10.0.0.9")
+    with pytest.raises(TooManyAttempts):  # the other account's 5th, from a fresh IP: its own limit
+        login(other_form, "10.0.0.9")
+    monkeypatch.setattr(_support, "_now", lambda: datetime(2026, 12, 6, 23, 11, 0, tzinfo=UTC))
+    assert login(form, "10.0.0.1")["account"]["id"] == str(account.id)  # the next window
+
+
+def test_attempts_from_one_ip_are_limited_whatever_the_account(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_support, "_now", lambda: datetime(2026, 12, 6, 23, 10, 0, tzinfo=UTC))
+    monkeypatch.setattr(_support.random, "random", lambda: 0.0)  # prune old windows every time
+    # A window longer than the pruning horizon: the current window's rows must survive it.
+    world.security.update(login_attempts_per_ip=3, login_attempts_per_account=100,
+                          attempt_window_seconds=10**9)
+    for n in range(3):  # unknown logins: refused as usual, but counted
+        with pytest.raises(Unauthenticated):
+            sign_in.login(world.deps(), {"login": f"user{n}", "password": "x", "ip": "10.0.0.7"})
+    with pytest.raises(TooManyAttempts) as caught:
+        registration.register_account(world.deps(), {**registration_form(random.Random(3)),
+                                                     "ip": "10.0.0.7"})
+    assert caught.value.code == "too_many_attempts" and not world.accounts.rows  # registrations count
+    with pytest.raises(Unauthenticated):  # another IP: refused only for the wrong password
+        sign_in.login(world.deps(), {"login": "user0", "password": "x", "ip": "10.0.0.8"})

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import random
 import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -21,10 +23,19 @@ from typing import Any
 
 from argon2.exceptions import VerificationError, VerifyMismatchError
 from eventlet import tpool
+from eventlet.semaphore import Semaphore
 
-from services.common.errors import Forbidden, NotFound, ValidationFailed, field_error, uuid_or_not_found
+from services.common.errors import (
+    Busy,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+    ValidationFailed,
+    field_error,
+    uuid_or_not_found,
+)
 from services.common.transaction import ServiceTx, begin
-from services.identity import domain, passwords
+from services.identity import attempt_limits, domain, passwords
 from services.identity.events import (
     ACCOUNT_STATUS_CHANGED,
     EMAIL_VERIFICATION_REQUESTED,
@@ -34,6 +45,7 @@ from services.identity.models import Account, AccountToken, LoginAttempt
 from services.identity.repository import (
     AccountRepository,
     AttemptRepository,
+    AttemptWindowRepository,
     RecoveryCodeRepository,
     TokenRepository,
 )
@@ -54,6 +66,7 @@ class Tx(ServiceTx):
         session = uow.session
         self.accounts = AccountRepository(session)
         self.attempts = AttemptRepository(session)
+        self.windows = AttemptWindowRepository(session)
         self.tokens = TokenRepository(session)
         self.recovery_codes = RecoveryCodeRepository(session)
 
@@ -79,17 +92,102 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+BUSY_MESSAGE = "系统繁忙，请稍后再试"
+
+
+class HashGate:
+    """At most ``slots`` argon2 computations at once in this process, ``queue`` callers waiting
+    (attempt_limits.HashLimits); anyone else gets ``Busy`` at once, so a login storm holds a few
+    of the process's RPC workers, never all of them (session checks keep answering)."""
+
+    def __init__(self, rules: attempt_limits.HashLimits) -> None:
+        self.rules = rules
+        self._slots = Semaphore(rules.slots)
+        self.busy = 0
+        self.waiting = 0
+        self.refused = 0
+
+    def refuse_if_full(self) -> None:
+        """Refuse now (before any database work) a caller that would be refused at the gate:
+        under a storm the refusals stay cheap and identity's queue drains fast."""
+        if attempt_limits.must_refuse_hash(self.busy, self.waiting, self.rules):
+            self.refused += 1
+            raise Busy(BUSY_MESSAGE, code="busy")
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        self.refuse_if_full()
+        self.waiting += 1
+        try:
+            acquired = self._slots.acquire(timeout=self.rules.wait_seconds)
+        finally:
+            self.waiting -= 1
+        if not acquired:
+            self.refused += 1
+            raise Busy(BUSY_MESSAGE, code="busy")
+        self.busy += 1
+        try:
+            return fn(*args)
+        finally:
+            self.busy -= 1
+            self._slots.release()
+
+
+_gate: HashGate | None = None
+
+
+def hash_gate(config: dict[str, Any] | None = None) -> HashGate:
+    """This process's gate, made from the configuration the first time (the service passes it;
+    without one, the defaults)."""
+    global _gate
+    if _gate is None:
+        pool = int(os.environ.get("EVENTLET_THREADPOOL_SIZE", "20"))
+        _gate = HashGate(attempt_limits.hash_limits(config or {}, pool))
+    return _gate
+
+
 def _hash(password: str) -> str:
     # argon2 is CPU-bound C code with no Python locks inside: safe in tpool, shown by
     # tests/unit/test_tpool_argon2.py (never put Python library code there: renderpool.py).
-    return tpool.execute(_hasher.hash, password)
+    return hash_gate().run(tpool.execute, _hasher.hash, password)
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return bool(tpool.execute(_hasher.verify, password_hash, password))
+        return bool(hash_gate().run(tpool.execute, _hasher.verify, password_hash, password))
     except (VerifyMismatchError, VerificationError):
         return False
+
+
+def check_attempt_limits(deps: Deps, *, ip: str | None, login: str | None = None,
+                         candidates: list[str] | None = None) -> None:
+    """Count this attempt per client IP and per account, in a short transaction of its own
+    (committed before any argon2 work, so concurrent attempts see each other's counts), and
+    refuse it with ``TooManyAttempts`` when a counter is past its limit (attempt_limits.py).
+
+    ``candidates`` (domain.login_candidates of what was typed): the account is the stored login
+    of the first that exists, else the first candidate, however the login was typed."""
+    hash_gate().refuse_if_full()  # 503 busy at once: no rate-limit row for work never done
+    rules = attempt_limits.limits(deps.config)
+    now = _now()
+    start = attempt_limits.window_start(now, rules.window_seconds)
+    counts: dict[str, int] = {}
+    with deps.begin() as uow:
+        if candidates:
+            account = uow.accounts.by_any_login(candidates)
+            login = account.login if account is not None else candidates[0]
+        keys = {attempt_limits.SCOPE_IP: attempt_limits.ip_key(ip),
+                attempt_limits.SCOPE_ACCOUNT: attempt_limits.account_key(login) if login else None}
+        for scope in attempt_limits.SCOPES:  # always this order: two attempts never deadlock
+            if keys[scope]:
+                counts[scope] = uow.windows.hit(scope, keys[scope], start)
+        if counts and min(counts.values()) == 1 and random.random() < 0.05:
+            uow.windows.prune(start - attempt_limits.KEEP_WINDOWS)  # now and then, old windows go
+        uow.commit()
+    if attempt_limits.over_limit(counts, rules):
+        seconds = attempt_limits.retry_after(now, rules.window_seconds)
+        log.info("attempt refused by the rate limit: %s", counts)
+        raise TooManyAttempts(attempt_limits.refusal_message(seconds), code="too_many_attempts",
+                              retry_after=seconds)
 
 
 @functools.cache

@@ -18,11 +18,13 @@ from services.identity.usecases._support import (
     _session_view,
     _set_password,
     _use_token,
+    check_attempt_limits,
 )
 
 
 def change_password(deps: Deps, payload: dict) -> dict:
     data = load_or_fail(ChangePasswordSchema(), payload)
+    check_attempt_limits(deps, ip=None, login=f"id:{data['account_id']}")  # per account
     with deps.begin() as uow:
         account = _get(uow, str(data["account_id"]), for_update=True)
         if not _password_matches(account.password_hash, data["current_password"]):

@@ -31,6 +31,7 @@ from services.identity.usecases._support import (
     _session_view,
     _set_status,
     _use_token,
+    check_attempt_limits,
     log,
 )
 
@@ -55,6 +56,7 @@ def _register_once(deps: Deps, data: dict, login: str, create: Callable[[Deps, d
     """Create an account once per form: a repeated submit (same key, login and password)
     gets the account the first one created."""
     request_key = data.get("request_key") or None
+    check_attempt_limits(deps, ip=data.get("ip"), login=login)  # per IP and per login (429)
     if request_key and (existing := _by_request_key(deps, request_key, login, data["password"], view)):
         return existing
     try:

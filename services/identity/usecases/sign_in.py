@@ -21,6 +21,7 @@ from services.identity.usecases._support import (
     _password_matches,
     _session_view,
     _totp_required,
+    check_attempt_limits,
 )
 
 
@@ -30,6 +31,7 @@ def login(deps: Deps, payload: dict) -> dict:
     candidates, ip = domain.login_candidates(data["login"]), data.get("ip")
     if not candidates:
         raise Unauthenticated(BAD_CREDENTIALS, code="invalid_credentials")
+    check_attempt_limits(deps, ip=ip, candidates=candidates)  # any outcome counts (429 beyond)
     with deps.begin() as uow:
         accounts, attempts = uow.accounts, uow.attempts
         account = accounts.by_any_login(candidates)
