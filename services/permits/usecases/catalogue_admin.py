@@ -32,9 +32,12 @@ class PublishSchema(Schema):
     family = fields.String(required=True, validate=FAMILY, error_messages={"required": "请选择业务目录"})
     text = fields.String(required=True, validate=validate.Length(min=1, max=rules.MAX_TEXT,
                                                                 error="请粘贴或上传目录文件内容（YAML）"),
-                         error_messages={"required": "请粘贴或上传目录文件内容（YAML）"})
+                         error_messages={"required": "请粘贴或上传目录文件内容（YAML）",
+                                         "null": "请粘贴或上传目录文件内容（YAML）",
+                                         "invalid": "目录文件内容必须是文本"})
     comment = fields.String(required=True, validate=validate.Length(min=1, max=500, error="请填写修改说明"),
-                            error_messages={"required": "请填写修改说明"})
+                            error_messages={"required": "请填写修改说明", "null": "请填写修改说明",
+                                            "invalid": "修改说明必须是文本"})
     author = fields.String(load_default="", validate=validate.Length(max=200))
 
 
