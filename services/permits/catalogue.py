@@ -7,9 +7,11 @@ cross-references (vocabulary, unique ids, lanes, review chains); a bad file is r
 ``pfl_power.yaml: types.pfl_power.categories.install.grades.一级.extra_standards[0].min: Not a
 valid number``.
 
-Pure: no nameko, no database. The permits service loads the catalogue once at start
-(``load_catalogue()``) and an admin may replace a file; ``load_catalogue`` on the new directory
-either returns a whole valid catalogue or raises, so a bad edit never half-applies.
+Pure: no nameko, no database. The shipped files are version 1 of each family; the permits
+service keeps the catalogue as versions an admin publishes (业务目录维护:
+services/permits/catalogue_versions.py, catalogue_store.py) and builds it with ``load_texts``
+from the active versions' texts, which either returns a whole valid catalogue or raises, so a
+bad edit is refused and never half-applies.
 
 File layout (see the shipped files for complete examples)::
 
