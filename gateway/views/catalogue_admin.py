@@ -19,7 +19,7 @@ from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import operation, path_id
 from gateway.views.forms import flash
 from services.common.access import actor_from_account
-from services.common.errors import ValidationFailed, field_error
+from services.common.errors import Conflict, ValidationFailed, field_error
 
 ADMIN = ("admin",)
 MAX_FILE_BYTES = 1_000_000
@@ -179,6 +179,8 @@ class CatalogueAdminViews:
                 return redirect(f"/admin/catalogue/{quote(family)}", code=303)
             except ValidationFailed as exc:
                 errors, status = exc.fields or {"text": [field_error(exc.code, exc.message)]}, 422
+            except Conflict as exc:  # the same text as the active version
+                errors, status = {"text": [field_error(exc.code, exc.message)]}, 409
         found = self._catalogue_rpc(request).catalogue_history(actor, family)
         versions = [v["number"] for v in found["history"]]
         return self.render(request, "catalogue_family.html", status=status,  # type: ignore[attr-defined]
@@ -205,6 +207,8 @@ class CatalogueAdminViews:
         except ValidationFailed as exc:
             lines = [e["message"] for e in (exc.fields or {}).get("text", [])]
             flash(request, "；".join([f"未能启用第{number}版：{exc.message}", *lines]))
+        except Conflict as exc:
+            flash(request, f"未能启用第{number}版：{exc.message}")
         return redirect(f"/admin/catalogue/{quote(family)}", code=303)
 
     # ---- JSON API --------------------------------------------------------------------------------
