@@ -440,6 +440,7 @@ def menu_for(actor: dict | None, session: Session | None) -> list[tuple[str, str
         items.append(("/admin/campaigns", "企业自查"))
         items.append(("/admin/licences", "证书管理"))
         items.append(("/admin/safety-records", "安全生产事故记录"))
+        items.append(("/admin/catalogue", "业务目录维护"))
         items.append(("/admin/exam-passes", "考试合格数据"))
         items.append(("/admin/legacy-import", "旧数据导入"))
     return items + [*READING, ("/account/security", "安全设置"), ("/password/change", "修改密码")]

@@ -130,3 +130,22 @@ class PermitsClient(ServiceClient):
 
     def record_safety(self, actor: Actor, payload: dict) -> Row:
         return self._rpc("record_safety", actor, payload)
+
+    # ---- 业务目录维护: catalogue versions (admins) ------------------------------------------------
+    def catalogue_families(self, actor: Actor) -> list[Row]:
+        return self._rpc("catalogue_families", actor)
+
+    def catalogue_history(self, actor: Actor, family: str) -> Row:
+        return self._rpc("catalogue_history", actor, family)
+
+    def catalogue_version(self, actor: Actor, family: str, number: int) -> Row:
+        return self._rpc("catalogue_version", actor, family, number)
+
+    def catalogue_diff(self, actor: Actor, family: str, old: int, new: int) -> Row:
+        return self._rpc("catalogue_diff", actor, family, old, new)
+
+    def publish_catalogue(self, actor: Actor, payload: dict) -> Row:
+        return self._rpc("publish_catalogue", actor, payload)
+
+    def activate_catalogue(self, actor: Actor, payload: dict) -> Row:
+        return self._rpc("activate_catalogue", actor, payload)

@@ -6,6 +6,7 @@ endpoint ``x`` is served by the method ``on_x``); add the class to ``VIEW_CLASSE
 
 from gateway.views.account import AccountViews
 from gateway.views.accountreset import AccountResetViews
+from gateway.views.catalogue_admin import CatalogueAdminViews
 from gateway.views.dashboards import DashboardViews
 from gateway.views.documents import DocumentViews
 from gateway.views.enterprise import EnterpriseViews
@@ -27,4 +28,5 @@ from gateway.views.uploads import UploadViews
 VIEW_CLASSES: tuple[type, ...] = (NotifyViews, PublicViews, AccountViews, ManagementViews, EnterpriseViews,
                                    ReviewViews, PermitsViews, PersonnelViews, ExportViews, DocumentViews,
                                    HomeViews, DashboardViews, SafetyRecordViews, UploadViews, ImportViews,
-                                   SeedScreenViews, RatingMenuViews, AccountResetViews, NoticeGuideViews)
+                                   SeedScreenViews, RatingMenuViews, AccountResetViews, NoticeGuideViews,
+                                   CatalogueAdminViews)

@@ -7,9 +7,11 @@ cross-references (vocabulary, unique ids, lanes, review chains); a bad file is r
 ``pfl_power.yaml: types.pfl_power.categories.install.grades.一级.extra_standards[0].min: Not a
 valid number``.
 
-Pure: no nameko, no database. The permits service loads the catalogue once at start
-(``load_catalogue()``) and an admin may replace a file; ``load_catalogue`` on the new directory
-either returns a whole valid catalogue or raises, so a bad edit never half-applies.
+Pure: no nameko, no database. The shipped files are version 1 of each family; the permits
+service keeps the catalogue as versions an admin publishes (业务目录维护:
+services/permits/catalogue_versions.py, catalogue_store.py) and builds it with ``load_texts``
+from the active versions' texts, which either returns a whole valid catalogue or raises, so a
+bad edit is refused and never half-applies.
 
 File layout (see the shipped files for complete examples)::
 
@@ -320,10 +322,6 @@ class CatalogueFileSchema(Schema):
                         values=fields.Nested(TypeSchema), required=True, validate=validate.Length(min=1))
 
 
-# ---------------------------------------------------------------- error paths
-
-
-
 # ---------------------------------------------------------------- the loaded model
 
 @dataclass(frozen=True)
@@ -462,6 +460,8 @@ class BusinessType:
 class Catalogue:
     types: dict[str, BusinessType]
     files: tuple[str, ...]
+    # type code -> the catalogue version (permits' catalogue_versions.id) it was loaded from
+    versions: dict[str, int] = field(default_factory=dict)
 
     def type(self, code: str) -> BusinessType:
         try:
@@ -572,20 +572,44 @@ def load_catalogue(directory: str | Path = CATALOGUE_DIR,
                    files: Iterable[str | Path] | None = None) -> Catalogue:
     """Load every ``*.yaml`` in ``directory`` (or the given files); all valid or CatalogueError."""
     paths = sorted(Path(p) for p in files) if files is not None else sorted(Path(directory).glob("*.yaml"))
-    errors: list[str] = []
-    types: dict[str, BusinessType] = {}
+    if not paths:
+        raise CatalogueError([f"{Path(directory).name}: (directory): no catalogue files"])
+    named, errors = [], []
     for path in paths:
         try:
-            loaded = load_file(path)
+            named.append((path.name, path.read_text(encoding="utf-8")))
+        except OSError as exc:
+            errors.append(f"{path.name}: (file): cannot be read ({exc.strerror})")
+    try:
+        catalogue = load_texts(named)
+    except CatalogueError as exc:
+        errors.extend(exc.errors)
+    if errors:
+        raise CatalogueError(errors)
+    return catalogue
+
+
+def load_texts(named: Iterable[tuple[str, str]], versions: dict[str, int] | None = None) -> Catalogue:
+    """The whole catalogue from ``(file name, YAML text)`` pairs (the shipped files, or the
+    stored versions: services/permits/catalogue_store.py); all valid or CatalogueError.
+    ``versions``: file name -> the version id each text is, recorded per type code."""
+    errors: list[str] = []
+    types: dict[str, BusinessType] = {}
+    by_type: dict[str, int] = {}
+    names = []
+    for name, text in named:
+        names.append(name)
+        try:
+            loaded = load_text(name, text)
         except CatalogueError as exc:
             errors.extend(exc.errors)
             continue
         for code, business_type in loaded.items():
             if code in types:
-                errors.append(f"{path.name}: types.{code}: type code already defined in another file")
+                errors.append(f"{name}: types.{code}: type code already defined in another file")
             types[code] = business_type
-    if not paths:
-        errors.append(f"{Path(directory).name}: (directory): no catalogue files")
+            if versions and name in versions:
+                by_type[code] = versions[name]
     if errors:
         raise CatalogueError(errors)
-    return Catalogue(types=types, files=tuple(p.name for p in paths))
+    return Catalogue(types=types, files=tuple(names), versions=by_type)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     false,
     func,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.attachments import AttachmentColumns
@@ -56,6 +58,10 @@ class Application(Base):
     enterprise_uscc: Mapped[str] = mapped_column(String(18), default="")
     region_code: Mapped[str] = mapped_column(String(6), default="150000")
     type_code: Mapped[str] = mapped_column(String(40))
+    # The catalogue version the draft was made under: its form, materials, pre-check, time limit
+    # and review chain stay those of that version (services/permits/catalogue_store.py).
+    catalogue_version_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("catalogue_versions.id"), nullable=True)
     transaction_kind: Mapped[str] = mapped_column(String(30))
     items: Mapped[list] = mapped_column(JSON, default=list)  # [{category, grade}]
     lane: Mapped[str] = mapped_column(String(20), default="normal")
@@ -251,3 +257,32 @@ class SafetyRecord(Base):
     summary: Mapped[str] = mapped_column(Text)
     recorded_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CatalogueVersion(Base):
+    """One version of one business-type catalogue file (``family``: the file's stem, e.g.
+    ``pfl_power``); never changed once stored. One version per family is ``active``: the
+    catalogue new drafts use. ``source``: ``shipped`` (the YAML in the code) or ``admin``
+    (published on 业务目录维护)."""
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (
+        UniqueConstraint("family", "number"),
+        Index("catalogue_versions_one_active", "family", unique=True,
+              postgresql_where=sql_text("status = 'active'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    family: Mapped[str] = mapped_column(String(60))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10))  # shipped / admin
+    status: Mapped[str] = mapped_column(String(10))  # active / retired
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)  # the actor's id
+    created_by_name: Mapped[str] = mapped_column(String(200), default="")  # as shown on the page
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    activated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    activated_by_name: Mapped[str] = mapped_column(String(200), default="")
+    activated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

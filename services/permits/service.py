@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from functools import cached_property
+from typing import Any, cast
 
 from nameko.timer import timer
 
@@ -29,10 +29,12 @@ from services.common.review_cases import answer_entrypoints
 from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.permits import adapters
-from services.permits.catalogue import Catalogue, load_catalogue
+from services.permits.catalogue import Catalogue
+from services.permits.catalogue_store import CatalogueStore, LazyCatalogue
 from services.permits.usecases import (
     _support,
     batches,
+    catalogue_admin,
     drafts,
     fast_track,
     issuing,
@@ -53,17 +55,19 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
     renderers = Renderers(*adapters.RENDER_JOBS, preload=adapters.RENDER_PRELOAD)
     review = PlatformRpcProxy("review")  # may_read_case: who reads a case's files
 
-    @cached_property
-    def catalogue(self) -> Catalogue:
-        return _catalogue()
-
     @property
     def deps(self) -> _support.Deps:
-        """The use cases' collaborators, over this worker's providers."""
+        """The use cases' collaborators, over this worker's providers. The catalogue is the
+        active versions' (asked for on first use in the call: services/permits/catalogue_store.py)."""
         config = self.config["PLATFORM"]
+
+        def begin() -> Any:
+            return _support.transaction(self.db)
+
         return _support.Deps(
-            begin=lambda: _support.transaction(self.db),
-            catalogue=self.catalogue,
+            begin=begin,
+            catalogue=cast(Catalogue, LazyCatalogue(lambda: STORE.active(begin))),
+            type_at=lambda version_id, code: STORE.type_at(begin, version_id, code),
             store=lambda: ObjectStore(config),
             records=self._records,
             audit_alone=self.audit_alone,
@@ -84,6 +88,31 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
     @service_rpc
     def catalogue_type(self, actor: dict, type_code: str) -> dict:
         return selectors.catalogue_type(self.deps, actor, type_code)
+
+    # ---- 业务目录维护: catalogue versions (admins; usecases/catalogue_admin.py) -------------------
+    @service_rpc
+    def catalogue_families(self, actor: dict) -> list[dict]:
+        return catalogue_admin.families(self.deps, actor)
+
+    @service_rpc
+    def catalogue_history(self, actor: dict, family: str) -> dict:
+        return catalogue_admin.history(self.deps, actor, family)
+
+    @service_rpc
+    def catalogue_version(self, actor: dict, family: str, number: int) -> dict:
+        return catalogue_admin.version(self.deps, actor, family, number)
+
+    @service_rpc
+    def catalogue_diff(self, actor: dict, family: str, old: int, new: int) -> dict:
+        return catalogue_admin.diff(self.deps, actor, family, old, new)
+
+    @service_rpc
+    def publish_catalogue(self, actor: dict, payload: dict) -> dict:
+        return catalogue_admin.publish(self.deps, actor, payload)
+
+    @service_rpc
+    def activate_catalogue(self, actor: dict, payload: dict) -> dict:
+        return catalogue_admin.activate(self.deps, actor, payload)
 
     # ---- drafts, pre-check, files -------------------------------------------------------------
     @service_rpc
@@ -276,11 +305,4 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
 
 SERVICE_CLASS = PermitsService
 
-_CATALOGUE: Catalogue | None = None
-
-
-def _catalogue() -> Catalogue:
-    global _CATALOGUE
-    if _CATALOGUE is None:
-        _CATALOGUE = load_catalogue()
-    return _CATALOGUE
+STORE = CatalogueStore()  # per process: the active catalogue and each version's types

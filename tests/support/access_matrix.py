@@ -75,6 +75,7 @@ group("admin", None, [  # admins only
     "/admin/dead-letters", f"/todos/{ID}/done", "/admin/notices", f"/admin/notices/{ID}/withdraw",
     "/admin/legacy-import", f"/admin/imports/{ID}/{ID}(/report)?",
     f"/api/v1/admin/imports/{ID}(/{ID}(/report)?)?",
+    "/admin/catalogue(/.*)?", "/api/v1/admin/catalogue(/.*)?",  # 业务目录维护
 ], **{"*": DENY, "anonymous": LOGIN, "admin": ON})
 group("desk", None, [  # a desk's queue and its case operations: reviewers (an admin only with a desk)
     "/review/cases", f"/review/cases/{ID}/<any.*>",

@@ -4,7 +4,8 @@ its history, event and audit row.
 
 A use case is a function ``(deps, actor, data...)``: ``deps.begin()`` opens a transaction
 (``Tx``: ``apps``, ``licences``, ``batches``, ``credit``, ``add_event``, ``audit``,
-``commit``), ``deps.catalogue`` is the catalogue, ``deps.store()`` the object store,
+``commit``), ``deps.catalogue`` is the active catalogue (new drafts), ``type_of(deps, app)`` an
+application's type as its catalogue version defines it, ``deps.store()`` the object store,
 ``deps.records`` asks the enterprise service for its records, ``deps.audit_alone`` audits a
 refusal in a transaction of its own. The service builds the real ones
 (services/permits/service.py); tests/unit/test_permits_usecases.py passes fakes.
@@ -32,7 +33,7 @@ from services.common.errors import Conflict, Forbidden, NotFound, uuid_or_not_fo
 from services.common.storage import ObjectStore
 from services.common.transaction import ServiceTx, begin
 from services.permits import adapters, licences, lifecycle
-from services.permits.catalogue import Catalogue
+from services.permits.catalogue import BusinessType, Catalogue
 from services.permits.events import APPLICATION_STATE_CHANGED
 from services.permits.models import Application, Attachment, Licence
 from services.permits.repository import (
@@ -98,6 +99,18 @@ class Deps:
     render: Callable[..., Any]
     settings: dict[str, Any] = field(default_factory=dict)
     public_url: str = ""
+    # type_at(catalogue_version_id, type_code) -> the type as that catalogue version defines it
+    # (services/permits/catalogue_store.py); None: the catalogue above (unit tests' fakes)
+    type_at: Callable[[int | None, str], BusinessType] | None = None
+
+
+def type_of(deps: Deps, app: Application) -> BusinessType:
+    """An application's business type as the catalogue version its draft was made under
+    defines it: an admin's later version never changes a submitted application's form,
+    materials, pre-check, time limit or review chain (services/permits/catalogue_versions.py)."""
+    if deps.type_at is None:
+        return deps.catalogue.type(app.type_code)
+    return deps.type_at(app.catalogue_version_id, app.type_code)
 
 
 def commitment_seconds(deps: Deps) -> float:
@@ -280,7 +293,7 @@ def keep(
 
 def missing_materials(deps: Deps, uow: Any, app: Application) -> tuple[list[dict], list[dict]]:
     """(missing and blocking, missing but owable under 容缺)."""
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     have = {a.purpose for a in uow.apps.attachments_of(app.id)}
     missing, owable = [], []
     for spec in bt.required_attachments(app.transaction_kind, app.lane, app.nature, app.submitter):

@@ -30,6 +30,7 @@ from services.permits.usecases._support import (
     domain_licence,
     enterprise_for,
     load,
+    type_of,
 )
 from services.permits.usecases.batches import batch
 from services.permits.usecases.prechecks import apply_precheck
@@ -83,6 +84,7 @@ def create_draft(deps: Deps, actor: dict, payload: dict) -> dict:
                 enterprise_uscc=records.get("uscc") or "",
                 region_code=records.get("region_code") or DEFAULT_REGION,
                 type_code=bt.code,
+                catalogue_version_id=deps.catalogue.versions.get(bt.code),  # kept for good
                 transaction_kind=data["transaction_kind"],
                 items=[{"category": i["category"], "grade": i["grade"]} for i in data["items"]],
                 lane=data["lane"],
@@ -107,6 +109,7 @@ def create_draft(deps: Deps, actor: dict, payload: dict) -> dict:
                 subject_id=str(app.id),
                 type_code=bt.code,
                 kind=app.transaction_kind,
+                catalogue_version_id=app.catalogue_version_id,
             )
             apply_precheck(deps, uow, app, records, actor, initial=True)
             uow.commit()
@@ -165,7 +168,7 @@ def update_draft(deps: Deps, actor: dict, application_id: str, payload: dict) ->
         app = load(deps, uow, actor, application_id, write=True, version=data["version"])
         if app.state not in lifecycle.DRAFT_STATES:
             raise InvalidTransition("已提交的申请不能修改；补正时只能修改审核人员指出的事项。")
-        bt = deps.catalogue.type(app.type_code)
+        bt = type_of(deps, app)
         if data.get("values") is not None:
             app.values = {**(app.values or {}), **{k: v for k, v in data["values"].items()}}
         if data.get("lane"):

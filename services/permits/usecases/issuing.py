@@ -27,12 +27,13 @@ from services.permits.usecases._support import (
     licence_details,
     move,
     require_staff,
+    type_of,
 )
 
 
 def issue(deps: Deps, uow: Any, app: Application) -> Licence | None:
     """What the approved application changes (transactions.licence_after), with its events."""
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     repo = uow.licences
     today = _today()
     original = repo.get(app.original_licence_id, for_update=True) if app.original_licence_id else None

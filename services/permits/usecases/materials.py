@@ -21,6 +21,7 @@ from services.permits.usecases._support import (
     load,
     missing_materials,
     move,
+    type_of,
 )
 from services.permits.usecases.prechecks import apply_precheck
 
@@ -49,7 +50,7 @@ def generate_form(deps: Deps, actor: dict, application_id: str, version: int | N
             seen = app.version
     with deps.begin() as uow:
         app = load(deps, uow, actor, application_id, write=True, version=seen, hold=False)
-        bt = deps.catalogue.type(app.type_code)
+        bt = type_of(deps, app)
         app_dict = dict(views.app_dict(uow, app), precheck_summary=(app.precheck or {}).get("summary"))
         context = adapters.form_context(bt, app_dict, records, _today(), attachment_list(deps, uow, app))
         title, filename = bt.form["title"], f"{bt.form['title']}-{app.number}.pdf"
@@ -71,7 +72,7 @@ def attachment_list(deps: Deps, uow: Any, app: Application) -> list[dict[str, An
     missing, owable = missing_materials(deps, uow, app)
     absent = {m["code"] for m in missing + owable}
     owed_until = (_today() + timedelta(days=OWED_DAYS)).isoformat()
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     specs = bt.required_attachments(app.transaction_kind, app.lane, app.nature, app.submitter)
     return [
         {
@@ -120,7 +121,7 @@ def upload_material(deps: Deps, actor: dict, application_id: str, code: str, upl
     checked = check_upload(upload, code or "material")
     with deps.begin() as uow:
         app = load(deps, uow, actor, application_id, write=True)
-        bt = deps.catalogue.type(app.type_code)
+        bt = type_of(deps, app)
         spec = next((a for a in bt.attachments if a["code"] == code), None)
         if spec is None:
             raise ValidationFailed.from_fields({"code": [field_error("unknown", "没有该附件类型")]})

@@ -16,13 +16,14 @@ from services.permits.usecases._support import (
     load,
     move,
     require_current,
+    type_of,
     with_records,
 )
 
 
 def evaluate(deps: Deps, app: Application, records: dict) -> dict:
     """The pre-check of the application's selection on these records (a dict to store)."""
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     today = _today()
     if not bt.transaction(app.transaction_kind)["needs_precheck"]:
         return {

@@ -10,7 +10,7 @@ from services.common.review_cases import CaseDesk, follow, named_attachment
 from services.permits import lifecycle
 from services.permits.events import APPLICATION_DECIDED, CASE_REF_PREFIX
 from services.permits.models import Application
-from services.permits.usecases._support import Deps, _now, move
+from services.permits.usecases._support import Deps, _now, move, type_of
 from services.permits.usecases.issuing import issue
 
 DESK = CaseDesk("permits", CASE_REF_PREFIX, lambda uow, case_ref: uow.apps.by_case_ref(case_ref))
@@ -51,7 +51,7 @@ def with_material_codes(deps: Deps, uow: Any, app: Application, items: list[dict
     """Review names an attachment by the id it was sent with; the upload that replaces it
     is matched by its material code, so each attachment item also carries ``code``. Every
     item gets the ``label`` the enterprise knows it by."""
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     labels = {
         f"{section['code']}.{field['name']}": field["label"]
         for section in bt.form_sections(app.transaction_kind)

@@ -20,6 +20,7 @@ from services.permits.usecases._support import (
     load,
     may_read,
     require_staff,
+    type_of,
 )
 from services.permits.usecases.batches import batch
 
@@ -143,7 +144,7 @@ def open_cases_of(deps: Deps, enterprise_id: str) -> dict:
     with deps.begin() as uow:
         result = []
         for app in uow.apps.of_enterprise(eid, lifecycle.OPEN_STATES):
-            bt = deps.catalogue.type(app.type_code)
+            bt = type_of(deps, app)
             result.append(
                 {
                     "id": str(app.id),

@@ -35,6 +35,7 @@ from services.permits.usecases._support import (
     move,
     require_current,
     time_limit,
+    type_of,
     with_records,
 )
 from services.permits.usecases.prechecks import evaluate
@@ -120,7 +121,7 @@ def submit(
                 app.prechecked_at = _now()
             passed = bool((app.precheck or {}).get("passed"))
             today = _today()
-            lane_access.require(deps.catalogue.type(app.type_code), app.transaction_kind, app.lane,
+            lane_access.require(type_of(deps, app), app.transaction_kind, app.lane,
                                 lane_access.record_from(uow.credit, app.enterprise_id, today), today)
             safety.require_for_application(uow, app, today)  # 不再审查延期's condition
             app.submit_key = key
@@ -165,7 +166,7 @@ def owe(deps: Deps, uow: Any, app: Application) -> None:
 
 def request_review(deps: Deps, uow: Any, app: Application, records: dict) -> None:
     """Ask review for the case (review_requested) and tell who listens (application_submitted)."""
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     chain = bt.review_chain(app.transaction_kind)
     attachments = review_cases.attachment_refs(
         uow.apps.attachments_of(app.id), lambda a: a.label or a.purpose
@@ -222,7 +223,7 @@ def update_correction(
         if app.state != "correction_requested":
             raise InvalidTransition("只有待补正的申请可以修改补正事项。")
         named = [i["name"] for i in app.correction_items or [] if i["target"] == "field"]
-        inputs = adapters.correction_inputs(deps.catalogue.type(app.type_code), app.transaction_kind, named)
+        inputs = adapters.correction_inputs(type_of(deps, app), app.transaction_kind, named)
         # Accept review's name (enterprise.legal_representative), the value key
         # (legal_representative) or its source (values.legal_representative).
         accepted = {

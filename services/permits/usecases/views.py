@@ -17,6 +17,7 @@ from services.permits.usecases._support import (
     commitment_seconds,
     domain_licence,
     missing_materials,
+    type_of,
 )
 
 EXTRA_ACTIONS = {
@@ -119,7 +120,7 @@ def app_dict(uow: Any, app: Application) -> dict:
 def application_view(
     deps: Deps, uow: Any, app: Application, actor: dict | None, detail: bool = False
 ) -> dict:
-    bt = deps.catalogue.type(app.type_code)
+    bt = type_of(deps, app)
     seconds = commitment_seconds(deps)
     remaining = None
     if app.commitment_opened_at is not None and app.state == "previewed":
