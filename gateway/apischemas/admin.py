@@ -1,5 +1,5 @@
 """The bodies of staged uploads (/api/v1/uploads), imports (/api/v1/admin/imports) and the review
-dashboard (/api/v1/review/dashboard)."""
+dashboard (/api/v1/review/dashboard) and the catalogue admin (/api/v1/admin/catalogue)."""
 
 from __future__ import annotations
 
@@ -92,3 +92,60 @@ class ReviewDashboard(ApiSchema):
     processing = fields.Nested(Processing)
     backlog = fields.List(fields.Nested(BacklogDay))
     desks_now = fields.List(fields.Nested(DeskNow))
+
+
+class CatalogueVersion(ApiSchema):
+    """One version of a catalogue file (业务目录): who published and activated it, and its YAML."""
+
+    id = fields.Integer()
+    family = fields.String()
+    file = fields.String()
+    number = fields.Integer()
+    sha256 = fields.String()
+    source = fields.String(validate=validate.OneOf(["shipped", "admin"]))
+    source_label = fields.String()
+    status = fields.String(validate=validate.OneOf(["active", "retired"]))
+    status_label = fields.String()
+    comment = fields.String()
+    created_by_name = fields.String()
+    created_at = fields.String(allow_none=True)
+    activated_by_name = fields.String()
+    activated_at = fields.String(allow_none=True)
+    text = fields.String()
+
+
+class CatalogueFamily(ApiSchema):
+    """A catalogue file with its business types, its active version and (for one family) its history."""
+
+    family = fields.String()
+    file = fields.String()
+    system = fields.String()
+    label = fields.String()
+    types = fields.Dict(keys=fields.String(), values=fields.String())
+    versions = fields.Integer()
+    active = fields.Nested(CatalogueVersion)
+    history = fields.List(fields.Nested(CatalogueVersion))
+
+
+class CatalogueDiffRow(ApiSchema):
+    kind = fields.String(validate=validate.OneOf(["file", "hunk", "added", "removed", "same"]))
+    text = fields.String()
+
+
+class CatalogueDiff(ApiSchema):
+    family = fields.String()
+    file = fields.String()
+    old = fields.Nested(CatalogueVersion)
+    new = fields.Nested(CatalogueVersion)
+    added = fields.Integer()
+    removed = fields.Integer()
+    rows = fields.List(fields.Nested(CatalogueDiffRow))
+
+
+class CataloguePublish(ApiSchema):
+    text = text("the whole catalogue file (YAML)", required=True)
+    comment = text("修改说明", required=True)
+
+
+class CatalogueActivate(ApiSchema):
+    comment = fields.String()

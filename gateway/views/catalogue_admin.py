@@ -15,8 +15,15 @@ from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from gateway.apischemas.admin import (
+    CatalogueActivate,
+    CatalogueDiff,
+    CatalogueFamily,
+    CataloguePublish,
+    CatalogueVersion,
+)
 from gateway.http import INVALID_JSON, json_body, json_response
-from gateway.openapi import operation, path_id
+from gateway.openapi import Op, path_param, query
 from gateway.views.forms import flash
 from services.common.access import actor_from_account
 from services.common.errors import Conflict, ValidationFailed, field_error
@@ -26,31 +33,9 @@ MAX_FILE_BYTES = 1_000_000
 NOT_UTF8 = "文件不是UTF-8编码的文本，请另存为UTF-8后重新上传"
 TOO_LARGE = "文件超过1MB上限"
 BAD_QUERY = "查询条件无效，请检查后重试"
-FAMILY_PARAM = path_id("family", "the catalogue file's stem, e.g. pfl_power")
+FAMILY_PARAM = path_param("family", "the catalogue file's stem, e.g. pfl_power")
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                 "description": "the version number within the family"}
-_VERSION = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "family": {"type": "string"}, "file": {"type": "string"},
-    "number": {"type": "integer"}, "sha256": {"type": "string"},
-    "source": {"type": "string", "enum": ["shipped", "admin"]}, "source_label": {"type": "string"},
-    "status": {"type": "string", "enum": ["active", "retired"]}, "status_label": {"type": "string"},
-    "comment": {"type": "string"}, "created_by_name": {"type": "string"},
-    "created_at": {"type": ["string", "null"]}, "activated_by_name": {"type": "string"},
-    "activated_at": {"type": ["string", "null"]}, "text": {"type": "string"}}}
-_FAMILY = {"type": "object", "properties": {
-    "family": {"type": "string"}, "file": {"type": "string"}, "system": {"type": "string"},
-    "label": {"type": "string"}, "types": {"type": "object", "additionalProperties": {"type": "string"}},
-    "versions": {"type": "integer"}, "active": {"$ref": "#/components/schemas/CatalogueVersion"},
-    "history": {"type": "array", "items": {"$ref": "#/components/schemas/CatalogueVersion"}}}}
-_DIFF = {"type": "object", "properties": {
-    "family": {"type": "string"}, "file": {"type": "string"},
-    "old": {"$ref": "#/components/schemas/CatalogueVersion"},
-    "new": {"$ref": "#/components/schemas/CatalogueVersion"},
-    "added": {"type": "integer"}, "removed": {"type": "integer"},
-    "rows": {"type": "array", "items": {"type": "object", "properties": {
-        "kind": {"type": "string", "enum": ["file", "hunk", "added", "removed", "same"]},
-        "text": {"type": "string"}}}}}}
-
 
 class DiffQuery(Schema):
     """``?old=&new=``: the two version numbers to compare."""
@@ -108,49 +93,26 @@ class CatalogueAdminViews:
         Rule("/api/v1/admin/catalogue/<family>/versions/<int:number>/activate",
              endpoint="api_catalogue_activate", methods=["POST"]),
     ]
-    OPENAPI_PATHS = {
-        "/api/v1/admin/catalogue": {
-            "get": operation("Admins: the business-type catalogue files (families) with their active version",
-                             result={"type": "array", "items": _FAMILY}, errors=(401, 403, 503)),
-        },
-        "/api/v1/admin/catalogue/{family}": {
-            "get": operation("Admins: a family's versions, newest first (no texts)",
-                             parameters=[FAMILY_PARAM], result=_FAMILY, errors=(401, 403, 404, 503)),
-            "post": operation("Admins: publish a new version {text (YAML), comment}; the whole catalogue "
-                              "must load (422 catalogue_invalid, error.fields.text lists the loader's lines; "
-                              "409 catalogue_unchanged); stored, activated and audited. Applications keep "
-                              "their version", parameters=[FAMILY_PARAM], body="CataloguePublish", ok=201,
-                              result="CatalogueVersion", csrf=True,
-                              errors=(400, 401, 403, 404, 409, 422, 503)),
-        },
-        "/api/v1/admin/catalogue/{family}/diff": {
-            "get": operation("Admins: the unified diff between versions ?old= and ?new=",
-                             parameters=[FAMILY_PARAM,
-                                         {"name": "old", "in": "query", "required": True,
-                                          "schema": {"type": "integer", "minimum": 1}},
-                                         {"name": "new", "in": "query", "required": True,
-                                          "schema": {"type": "integer", "minimum": 1}}],
-                             result=_DIFF, errors=(401, 403, 404, 422, 503)),
-        },
-        "/api/v1/admin/catalogue/{family}/versions/{number}": {
-            "get": operation("Admins: one version with its YAML text",
-                             parameters=[FAMILY_PARAM, NUMBER_PARAM], result="CatalogueVersion",
-                             errors=(401, 403, 404, 503)),
-        },
-        "/api/v1/admin/catalogue/{family}/versions/{number}/activate": {
-            "post": operation("Admins: make this version the active one (rollback; validated like a publish, "
-                              "audited) {comment}", parameters=[FAMILY_PARAM, NUMBER_PARAM],
-                              body={"type": "object", "properties": {"comment": {"type": "string"}}},
-                              result="CatalogueVersion", csrf=True,
-                              errors=(400, 401, 403, 404, 409, 422, 503)),
-        },
-    }
-    OPENAPI_SCHEMAS = {
-        "CatalogueVersion": _VERSION,
-        "CataloguePublish": {"type": "object", "required": ["text", "comment"], "properties": {
-            "text": {"type": "string", "description": "the whole catalogue file (YAML)"},
-            "comment": {"type": "string", "description": "修改说明"}}},
-    }
+    OPENAPI_OPERATIONS = [
+        Op("GET /api/v1/admin/catalogue", "Admins: the business-type catalogue files (families) with their "
+           "active version", result=CatalogueFamily(many=True), errors=(401, 403, 503)),
+        Op("GET /api/v1/admin/catalogue/{family}", "Admins: a family's versions, newest first (no texts)",
+           params=(FAMILY_PARAM,), result=CatalogueFamily, errors=(401, 403, 404, 503)),
+        Op("POST /api/v1/admin/catalogue/{family}", "Admins: publish a new version {text (YAML), comment}; "
+           "the whole catalogue must load (422 catalogue_invalid, error.fields.text lists the loader's "
+           "lines; 409 catalogue_unchanged); stored, activated and audited. Applications keep their "
+           "version", params=(FAMILY_PARAM,), body=CataloguePublish, ok=201, result=CatalogueVersion,
+           csrf=True, errors=(400, 401, 403, 404, 409, 422, 503)),
+        Op("GET /api/v1/admin/catalogue/{family}/diff", "Admins: the unified diff between versions ?old= "
+           "and ?new=", params=(FAMILY_PARAM, query(DiffQuery)), result=CatalogueDiff,
+           errors=(401, 403, 404, 422, 503)),
+        Op("GET /api/v1/admin/catalogue/{family}/versions/{number}", "Admins: one version with its YAML text",
+           params=(FAMILY_PARAM, NUMBER_PARAM), result=CatalogueVersion, errors=(401, 403, 404, 503)),
+        Op("POST /api/v1/admin/catalogue/{family}/versions/{number}/activate", "Admins: make this version "
+           "the active one (rollback; validated like a publish, audited) {comment}",
+           params=(FAMILY_PARAM, NUMBER_PARAM), body=CatalogueActivate, result=CatalogueVersion, csrf=True,
+           errors=(400, 401, 403, 404, 409, 422, 503)),
+    ]
 
     def _catalogue_admin(self, request: Request) -> tuple[dict, str]:
         account = self.require(request, kinds=ADMIN)  # type: ignore[attr-defined]
