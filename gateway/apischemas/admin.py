@@ -143,8 +143,8 @@ class CatalogueDiff(ApiSchema):
 
 
 class CataloguePublish(ApiSchema):
-    text = text("the whole catalogue file (YAML)", required=True)
     comment = text("修改说明", required=True)
+    text = text("the whole catalogue file (YAML)", required=True)
 
 
 class CatalogueActivate(ApiSchema):
