@@ -30,6 +30,7 @@ from services.common.rpc import PlatformRpcProxy
 from services.common.storage import ObjectStore
 from services.permits import adapters
 from services.permits.catalogue import Catalogue, load_catalogue
+from services.permits.records_cache import RecordsCache
 from services.permits.usecases import (
     _support,
     batches,
@@ -44,6 +45,9 @@ from services.permits.usecases import (
     selectors,
     submission,
 )
+
+# The enterprises' records by version, shared by this process's workers (records_cache.py).
+RECORDS = RecordsCache()
 
 
 class PermitsService(answer_entrypoints(review_answers), PlatformService):  # type: ignore[misc]
@@ -74,7 +78,10 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
         )
 
     def _records(self, enterprise_id: uuid.UUID) -> dict:
-        return self.enterprise.records_for_precheck(None, str(enterprise_id))
+        return RECORDS.records(
+            enterprise_id,
+            lambda eid, known: self.enterprise.records_for_precheck(None, str(eid), known_version=known),
+        )
 
     # ---- catalogue --------------------------------------------------------------------------
     @service_rpc
