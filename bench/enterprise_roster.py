@@ -130,6 +130,9 @@ def generate(engine: Any, enterprise_id: str, n: int) -> float:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM staff WHERE enterprise_id = :eid"), {"eid": enterprise_id})
         conn.execute(text(GENERATE), {"eid": enterprise_id, "n": n, "categories": CATEGORIES})
+        # A change of the records bumps their version (docs/contracts.md; permits caches by it).
+        conn.execute(text("UPDATE enterprises SET records_version = records_version + 1 WHERE id = :eid"),
+                     {"eid": enterprise_id})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE staff"))
     return time.perf_counter() - began
@@ -183,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep:
             with engine.begin() as conn:
                 conn.execute(text("DELETE FROM staff WHERE enterprise_id = :eid"), {"eid": enterprise_id})
+                conn.execute(text("UPDATE enterprises SET records_version = records_version + 1"
+                                  " WHERE id = :eid"), {"eid": enterprise_id})
         engine.dispose()
     print(f"\n{'roster page, ' + str(args.staff) + ' staff':34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}")
     for kind, cell in results.items():

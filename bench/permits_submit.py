@@ -8,7 +8,8 @@ processes; the bench profile turns on ``/_echo``). One enterprise is registered 
 (bench.enterprise_roster.enterprise_session), given a complete CIP roster through the
 enterprise RPC, and one application is taken through the real lifecycle to ``previewed``
 (pre-check, 申报表 PDF, signed scan, every material, preview). That application is cloned in
-permits' database ``--applications`` times as ``committed`` (with its attachment rows), so each
+permits' database ``--applications`` times as ``committed`` (with its attachment rows;
+numbered BN… so the next day-number counted from the stored SB… numbers is not disturbed), so each
 timed request is exactly one submit: ``POST /api/v1/permits/applications/<id>/submit`` with an
 ``X-Idempotency-Key`` (gateway → permits → enterprise.records_for_precheck → state change,
 history, outbox rows for review_requested / application_submitted / application_state_changed).
@@ -22,6 +23,7 @@ import argparse
 import base64
 import io
 import json
+import os
 import threading
 import time
 import uuid
@@ -32,10 +34,12 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from PIL import Image, ImageDraw
 from sqlalchemy import text
 
+from bench.children import CpuSampler, cpu_use
 from bench.enterprise_roster import enterprise_session
 from bench.stats import percentile
-from deploy.processes import var_path
-from services.common.config import database_url, load_config, nameko_config
+from deploy import servers
+from deploy.processes import read_pid, var_path
+from services.common.config import SERVICE_NAMES, database_url, load_config, nameko_config
 from services.common.database import make_engine
 
 ROSTER = [
@@ -50,8 +54,9 @@ INSERT INTO applications (id, number, enterprise_id, enterprise_name, enterprise
     transaction_kind, items, lane, nature, submitter, original_licence_id, "values", state, version, precheck,
     precheck_records_version, prechecked_at, owed_standards, form_attachment_id, signed_scan_id, previewed_at,
     commitment_opened_at, committed_at, revision, correction_items, created_by, created_at, updated_at)
-SELECT CAST(:id AS uuid), left(number, 20) || '-' || :n, enterprise_id, enterprise_name, enterprise_uscc,
-    region_code, type_code, transaction_kind, items, lane, nature, submitter, original_licence_id, "values",
+SELECT CAST(:id AS uuid), 'BN' || substr(left(number, 20), 3) || '-' || :n, enterprise_id, enterprise_name,
+    enterprise_uscc, region_code, type_code, transaction_kind, items, lane, nature, submitter,
+    original_licence_id, "values",
     'committed', 1, precheck, precheck_records_version, prechecked_at, owed_standards, form_attachment_id,
     signed_scan_id, previewed_at, now(), now(), 0, correction_items, created_by, now(), now()
 FROM applications WHERE id = CAST(:template AS uuid)
@@ -138,6 +143,61 @@ def clone(engine: Any, template: str, n: int) -> list[str]:
     return ids
 
 
+def leaders(config: dict[str, Any]) -> dict[int, str]:
+    """pid -> component for CPU accounting (as BenchPlatform.leaders, for any profile)."""
+    names = {c: c for c in (*SERVICE_NAMES, "gateway")}
+    for server in servers.SERVERS.values():
+        for proc_name in server.processes:
+            names[proc_name] = server.name
+    pids = {pid: component for proc_name, component in names.items()
+            if (pid := read_pid(proc_name, config)) is not None}
+    pids[os.getpid()] = "client"
+    return pids
+
+
+def cpu_per_request(cpu: dict[str, float], per_second: float | None,
+                    idle: dict[str, float] | None = None) -> dict[str, float]:
+    """CPU milliseconds per request per component (% of one core / requests per second * 10),
+    less what the component used while idle (relay polls, heartbeats: ``idle``, % of a core)."""
+    if not per_second:
+        return {}
+    skip = {"machine", "irq", "not_bench"}
+    idle = idle or {}
+    out = {name: round(max(0.0, pct - idle.get(name, 0.0)) * 10 / per_second, 2)
+           for name, pct in cpu.items() if name not in skip}
+    out["platform"] = round(sum(v for k, v in out.items() if k != "client"), 2)
+    return out
+
+
+def cpu_line(row: dict[str, Any]) -> str:
+    cpu, per = row.get("cpu") or {}, row.get("cpu_ms") or {}
+    parts = [f"{name} {per[name]:.2f}" for name in sorted(per, key=lambda n: -per[n])
+             if name not in ("platform", "client") and per[name] >= 0.05]
+    return (
+        f"  {row['name']:<8} platform {per.get('platform', 0):.2f} ms CPU/req: {', '.join(parts)}"
+        f" | client {per.get('client', 0):.2f} | machine {cpu.get('machine', 0):.0f} %"
+        f" (irq {cpu.get('irq', 0):.0f}, not ours {cpu.get('not_bench', 0):.0f})"
+    )
+
+
+def idle_cpu(sampler: CpuSampler, seconds: float) -> dict[str, float]:
+    """% of one core each component uses with no load, over ``seconds``."""
+    if seconds <= 0:
+        return {}
+    first = sampler.snapshot()
+    time.sleep(seconds)
+    return cpu_use(first, sampler.snapshot())
+
+
+def measured(sampler: CpuSampler, name: str, concurrency: int, jobs: list[Any], call: Any,
+             idle: dict[str, float]) -> dict[str, Any]:
+    first = sampler.snapshot()
+    row = summary(name, *run(concurrency, jobs, call))
+    row["cpu"] = cpu_use(first, sampler.snapshot())
+    row["cpu_ms"] = cpu_per_request(row["cpu"], row["per_second"], idle)
+    return row
+
+
 def run(concurrency: int, jobs: list[Any], call: Any) -> tuple[float, list[float], list[str]]:
     """Closed loop: ``concurrency`` threads, each with its own keep-alive session, take jobs."""
     lock = threading.Lock()
@@ -190,6 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--applications", type=int, default=300, help="timed submits (one per application)")
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--idle-seconds", type=float, default=6.0,
+                        help="measure each process's CPU with no load this long, and take it off "
+                             "the CPU per request (0: don't)")
     args = parser.parse_args(argv)
     config = load_config()
     base = f"http://{config['gateway']['host']}:{config['gateway']['port']}"
@@ -218,10 +281,15 @@ def main(argv: list[str] | None = None) -> int:
             response = session.get(f"{base}/_echo", timeout=30)
             return None if response.status_code == 200 else f"{response.status_code}"
 
-        submits = summary("submit", *run(args.concurrency, ids, submit))
+        sampler = CpuSampler(leaders(config))
+        time.sleep(args.idle_seconds / 2)  # the template's own events settle first
+        idle = idle_cpu(sampler, args.idle_seconds)
+        submits = measured(sampler, "submit", args.concurrency, ids, submit, idle)
         has_echo = requests.get(f"{base}/_echo", timeout=10).status_code == 200
+        time.sleep(args.idle_seconds / 2)  # the submits' events (review, notify) settle
         echoes = (
-            summary("echo", *run(args.concurrency, list(range(max(args.applications, 1000))), echo))
+            measured(sampler, "echo", args.concurrency, list(range(max(args.applications, 1000))), echo,
+                     idle)
             if has_echo
             else None
         )
@@ -245,6 +313,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{row['name']:10}{row['requests']:>6}{row['failures']:>6}{row['per_second']:>9}"
                 f"{row['p50_ms']:>9}{row['p99_ms']:>9}"
             )
+    print("\nCPU ms per request by process ((% of one core - idle %) / req/s * 10; 2 cores = 200 %):")
+    print("  idle     " + ", ".join(f"{k} {v:.1f} %" for k, v in sorted(idle.items(), key=lambda kv: -kv[1])
+                                   if k not in ("machine", "irq", "not_bench") and v >= 0.1))
+    for row in (submits, echoes):
+        if row:
+            print(cpu_line(row))
     print(
         f"\nsubmit / echo throughput ratio: {ratio}   review_requested in the outbox: {requested}/{len(ids)}"
     )
@@ -260,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                 "submit": submits,
                 "echo": echoes,
                 "ratio": ratio,
+                "idle_cpu": idle,
                 "review_requested": requested,
             },
             ensure_ascii=False,

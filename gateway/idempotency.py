@@ -204,6 +204,8 @@ def respond(app: Any, request: Request, view: Callable[[], Response]) -> Respons
     account = str((session.get("account_id") if session is not None else None) or "anonymous")
     row_key = digest(account, request.method, request.path, key[:200])
     fingerprint = hashlib.sha256(request.get_data(parse_form_data=True)).hexdigest()
+    if store.claim(row_key, fingerprint, datetime.now(UTC)):  # a new key: one round trip
+        return _run(app, store, row_key, request, view)
     deadline = time.monotonic() + WAIT_SECONDS
     pause = POLL_SECONDS
     while True:

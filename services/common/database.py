@@ -187,7 +187,11 @@ class OutboxRelay:
                 return published
 
     def _publish_batch(self) -> tuple[int, Exception | None]:
-        done = 0
+        """Publish a batch of pending rows (each confirmed by the broker), then mark the
+        published ones in one UPDATE, in the transaction that holds their row locks: a crash
+        before the commit leaves them pending and they are published again (at least once;
+        consumers claim event ids)."""
+        published: list[int] = []
         error: Exception | None = None
         with self.session_factory() as session, session.begin():
             rows = session.execute(
@@ -215,14 +219,15 @@ class OutboxRelay:
                     )
                     error = exc
                     break
+                published.append(row.seq)
+                OUTBOX_PUBLISHED.labels(self.producer, row.event_type).inc()
+            if published:
                 session.execute(
                     update(outbox_table)
-                    .where(outbox_table.c.seq == row.seq)
+                    .where(outbox_table.c.seq.in_(published))
                     .values(published_at=datetime.now(UTC))
                 )
-                OUTBOX_PUBLISHED.labels(self.producer, row.event_type).inc()
-                done += 1
-        return done, error
+        return len(published), error
 
     def pending_count(self) -> int:
         with self.session_factory() as session:

@@ -36,9 +36,17 @@ class EventSpec:
     def name(self) -> str:
         return f"{self.producer}.{self.type}"
 
+    def instance(self) -> Schema:
+        """The data schema, built once per schema class (a marshmallow schema keeps no state
+        between dumps and loads; building one costs more than a small dump)."""
+        schema = _SCHEMAS.get(self.schema)
+        if schema is None:
+            schema = _SCHEMAS[self.schema] = self.schema()
+        return schema
+
     def serialise(self, data: dict[str, Any]) -> dict[str, Any]:
         """Dump data through the schema and check it: an event never leaves malformed."""
-        schema = self.schema()
+        schema = self.instance()
         payload = schema.dump(data)
         errors = schema.validate(payload)
         if errors:
@@ -46,7 +54,10 @@ class EventSpec:
         return payload
 
     def parse(self, body: Any) -> dict[str, Any]:
-        return parse_envelope(body, self.schema(), expected_version=self.version)
+        return parse_envelope(body, self.instance(), expected_version=self.version)
+
+
+_SCHEMAS: dict[type[Schema], Schema] = {}
 
 
 class MalformedEvent(Exception):

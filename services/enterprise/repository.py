@@ -78,7 +78,10 @@ class EnterpriseRepository:
         self.session.flush()
 
     def list_section(self, section: str, enterprise_id: uuid.UUID, *, category: str | None = None,
-                     q: str | None = None, offset: int = 0, limit: int | None = None) -> tuple[list, int]:
+                     q: str | None = None, offset: int = 0, limit: int | None = None,
+                     count: bool = True) -> tuple[list, int]:
+        """One page of a section and the total matching (``count=False``: the rows only, and
+        their number as the total)."""
         model = SECTION_MODELS[section]
         where = [model.enterprise_id == enterprise_id]
         if section == "staff" and category:
@@ -91,17 +94,19 @@ class EnterpriseRepository:
                           "equipment": (Equipment.name, Equipment.kind, Equipment.model),
                           "shareholders": (Shareholder.holder,)}[section]
             where.append(or_(*[column.ilike(like, escape=LIKE_ESCAPE) for column in searchable]))
-        total = self.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+        total = (self.session.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+                 if count else None)
         order = {"staff": (Staff.category, Staff.row_no), "projects": (Project.created_at, Project.id),
                  "equipment": (Equipment.created_at, Equipment.id),
                  "shareholders": (Shareholder.created_at, Shareholder.id)}[section]
         query = select(model).where(*where).order_by(*order).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        return list(self.session.scalars(query)), int(total)
+        rows = list(self.session.scalars(query))
+        return rows, int(total) if total is not None else len(rows)
 
     def all_of(self, section: str, enterprise_id: uuid.UUID) -> list:
-        return self.list_section(section, enterprise_id)[0]
+        return self.list_section(section, enterprise_id, count=False)[0]
 
     def staff_with_id_number(self, enterprise_id: uuid.UUID, id_number: str) -> Staff | None:
         return self.session.scalars(select(Staff).where(

@@ -152,8 +152,10 @@ class EnterpriseService(PlatformService):
         return legacy.staff_imported_for(self.deps, actor_or_none, enterprise_id, id_number)
 
     @service_rpc
-    def records_for_precheck(self, actor_or_none: dict | None, enterprise_id: str) -> dict:
-        return selectors.records_for_precheck(self.deps, actor_or_none, enterprise_id)
+    def records_for_precheck(
+        self, actor_or_none: dict | None, enterprise_id: str, known_version: int | None = None
+    ) -> dict:
+        return selectors.records_for_precheck(self.deps, actor_or_none, enterprise_id, known_version)
 
     @service_rpc
     def save_registration_profile(self, actor: dict, payload: dict) -> dict:

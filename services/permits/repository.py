@@ -40,8 +40,9 @@ class ApplicationRepository:
     def by_request_key(self, key: str) -> Application | None:
         return self.session.scalars(select(Application).where(Application.request_key == key)).first()
 
-    def by_submit_key(self, key: str) -> Application | None:
-        return self.session.scalars(select(Application).where(Application.submit_key == key)).first()
+    def submit_key_owner(self, key: str) -> uuid.UUID | None:
+        """The id of the application submitted with this key, if any."""
+        return self.session.scalars(select(Application.id).where(Application.submit_key == key)).first()
 
     def by_case_ref(self, case_ref: str, *, for_update: bool = True) -> Application | None:
         query = select(Application).where(Application.case_ref == case_ref)

@@ -31,6 +31,7 @@ from services.common.storage import ObjectStore
 from services.permits import adapters
 from services.permits.catalogue import Catalogue
 from services.permits.catalogue_store import CatalogueStore, LazyCatalogue
+from services.permits.records_cache import RecordsCache
 from services.permits.usecases import (
     _support,
     batches,
@@ -46,6 +47,9 @@ from services.permits.usecases import (
     selectors,
     submission,
 )
+
+# The enterprises' records by version, shared by this process's workers (records_cache.py).
+RECORDS = RecordsCache()
 
 
 class PermitsService(answer_entrypoints(review_answers), PlatformService):  # type: ignore[misc]
@@ -78,7 +82,10 @@ class PermitsService(answer_entrypoints(review_answers), PlatformService):  # ty
         )
 
     def _records(self, enterprise_id: uuid.UUID) -> dict:
-        return self.enterprise.records_for_precheck(None, str(enterprise_id))
+        return RECORDS.records(
+            enterprise_id,
+            lambda eid, known: self.enterprise.records_for_precheck(None, str(eid), known_version=known),
+        )
 
     # ---- catalogue --------------------------------------------------------------------------
     @service_rpc

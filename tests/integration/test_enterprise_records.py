@@ -166,6 +166,15 @@ def test_precheck_view_and_records_changed(cluster, engines):
         "where event_type = 'records_changed' and envelope->'data'->>'enterprise_id' = :id"),
         {"id": actor["id"]}).scalar_one()
     assert published == version and version >= 5
+    # permits' records cache (services/permits/records_cache.py): the version it holds, still
+    # current, is answered without the records; one change later, the full records again.
+    assert cluster.enterprise.records_for_precheck(None, actor["id"], known_version=version) == {
+        "enterprise_id": actor["id"], "records_version": version, "unchanged": True}
+    assert cluster.enterprise.records_for_precheck(None, actor["id"], known_version=version - 1) == records
+    cluster.enterprise.save_record(actor, actor["id"], "equipment", {"name": "兆欧表", "quantity": 1})
+    fresh = cluster.enterprise.records_for_precheck(None, actor["id"], known_version=version)
+    assert fresh["records_version"] == version + 1 and "unchanged" not in fresh
+    assert [e["name"] for e in fresh["equipment"]][-1] == "兆欧表"
 
 
 def test_other_enterprise_and_staff_access(cluster, engines, running_platform):

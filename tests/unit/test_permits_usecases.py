@@ -126,8 +126,8 @@ class FakeApplications:
     def by_request_key(self, key: str) -> Application | None:
         return next((a for a in self.rows if a.request_key == key), None)
 
-    def by_submit_key(self, key: str) -> Application | None:
-        return next((a for a in self.rows if a.submit_key == key), None)
+    def submit_key_owner(self, key: str) -> uuid.UUID | None:
+        return next((a.id for a in self.rows if a.submit_key == key), None)
 
     def by_case_ref(self, case_ref: str, *, for_update: bool = True) -> Application | None:
         return next((a for a in self.rows if a.case_ref == case_ref), None)

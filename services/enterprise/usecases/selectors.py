@@ -116,13 +116,19 @@ def get_record(deps: Deps, actor: dict, enterprise_id: str, section: str, record
         return view
 
 
-def records_for_precheck(deps: Deps, actor_or_none: dict | None, enterprise_id: str) -> dict:
+def records_for_precheck(deps: Deps, actor_or_none: dict | None, enterprise_id: str,
+                         known_version: int | None = None) -> dict:
+    """The records other services judge (docs/contracts.md). ``known_version``: the caller
+    holds that version's records; while it is still current the answer is only
+    ``{"enterprise_id", "records_version", "unchanged": True}`` (services/permits/records_cache.py)."""
     eid = _authorise(deps, actor_or_none, enterprise_id, domain.READ, "precheck")
     with deps.begin() as uow:
         repo = uow.repo
         row = repo.get(eid)
         if row is None:
             raise NotFound(NOT_FOUND)
+        if known_version is not None and row.records_version == known_version:
+            return {"enterprise_id": str(row.id), "records_version": row.records_version, "unchanged": True}
         staff = [s for s in repo.all_of("staff", eid)
                  if s.approval != domain.STAFF_JOIN_PENDING]  # a joiner not yet approved
         return {

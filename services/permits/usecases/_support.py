@@ -198,11 +198,31 @@ class RecordsMovedOn(Exception):
     meanwhile (the background re-check): fetch again (``with_records``)."""
 
 
+def writing_enterprise(actor: dict) -> uuid.UUID | None:
+    """The enterprise an actor that may write permits acts for (``enterprise_for`` without its
+    refusals and audits); None when it may not, or names no enterprise."""
+    kind = (actor or {}).get("kind")
+    if kind not in ("enterprise", "sub") or awaiting_approval(actor):
+        return None
+    if not may_use(kind, list(actor.get("permissions") or []), "permits", True):
+        return None
+    try:
+        return uuid.UUID(str(enterprise_of(actor)))
+    except ValueError:
+        return None
+
+
 def records_before_lock(deps: Deps, actor: dict, application_id: object) -> dict:
-    """The enterprise's records, asked with no row lock held (never an RPC under a lock): a
-    look at the application without a lock (access checked), then the records RPC."""
-    with deps.begin() as uow:
-        enterprise_id = load(deps, uow, actor, application_id, write=True, hold=False).enterprise_id
+    """The enterprise's records, asked with no row lock held (never an RPC under a lock). An
+    actor that may write asks for its own enterprise's straight away: the step's ``load``
+    under the lock refuses another enterprise's application (NotFound, audited) as before.
+    Anyone else: a look at the application without a lock (access checked, refusals
+    audited), then the records RPC."""
+    uuid_or_not_found(application_id, NOT_FOUND)
+    enterprise_id = writing_enterprise(actor)
+    if enterprise_id is None:
+        with deps.begin() as uow:
+            enterprise_id = load(deps, uow, actor, application_id, write=True, hold=False).enterprise_id
     return deps.records(enterprise_id)
 
 

@@ -106,11 +106,11 @@ def submit(
         with deps.begin() as uow:
             app = load(deps, uow, actor, application_id, write=True, lock=True)
             if key:
-                existing = uow.apps.by_submit_key(key)
+                existing = uow.apps.submit_key_owner(key)
                 if existing is not None:
-                    if existing.id != app.id:
+                    if existing != app.id:
                         raise Conflict("该提交编号已用于另一份申请", code="key_reused")
-                    return views.application_view(deps, uow, existing, actor)
+                    return views.application_view(deps, uow, app, actor)
             check_version(app, version)
             if app.state != "committed":
                 lifecycle.transition(app.state, "submit", {"precheck_passed": True})
@@ -121,8 +121,9 @@ def submit(
                 app.prechecked_at = _now()
             passed = bool((app.precheck or {}).get("passed"))
             today = _today()
-            lane_access.require(type_of(deps, app), app.transaction_kind, app.lane,
-                                lane_access.record_from(uow.credit, app.enterprise_id, today), today)
+            if app.lane != "normal":  # the normal lane always goes: no credit record to read
+                lane_access.require(type_of(deps, app), app.transaction_kind, app.lane,
+                                    lane_access.record_from(uow.credit, app.enterprise_id, today), today)
             safety.require_for_application(uow, app, today)  # 不再审查延期's condition
             app.submit_key = key
             app.submitted_at = _now()
