@@ -10,16 +10,21 @@ from services.notify.repository import MessageRepository, TodoRepository
 from services.notify.schemas import MessageSchema, TodoSchema
 from services.notify.usecases._support import Deps, _audience
 
+# Built once: a schema's construction costs more than dumping a few messages with it.
+MESSAGES = MessageSchema(many=True)
+
 
 def list_messages(deps: Deps, actor: dict | str) -> dict:
-    """The actor's messages (newest first) and how many were unread; they are read now."""
+    """The actor's messages (newest first) and how many were unread; they are read now.
+
+    The read path of every 我的消息 page (docs/benchmarks.md "Read path profile"): one
+    statement for the list and both counts, and an UPDATE only when something was unread."""
     audience = _audience(actor)
     with deps.begin() as uow:
         messages = MessageRepository(uow.session)
-        rows = messages.for_audience(audience)
-        result = {"messages": MessageSchema(many=True).dump(rows),
-                  "unread": messages.unread_count(audience),
-                  "todos_open": TodoRepository(uow.session).open_count(audience)}
+        rows, unread, todos_open = messages.inbox(audience)
+        result = {"messages": MESSAGES.dump([row._mapping for row in rows]), "unread": unread,
+                  "todos_open": todos_open}
         messages.mark_read([row.id for row in rows if row.read_at is None])
         uow.commit()
         return result
