@@ -23,7 +23,7 @@ from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
 from sqlalchemy import create_engine, event, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.engine import Connection, Engine  # noqa: E402
 from sqlalchemy.exc import DisconnectionError  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
@@ -307,6 +307,12 @@ class DatabaseAccess:
         provider = self._provider
         return UnitOfWork(provider.session_factory(), provider.container.service_name,
                           provider.relay)
+
+    def reading(self) -> Connection:
+        """A Core connection in autocommit (use it as a context manager) for a read of a few
+        statements that needs no transaction: each statement commits on its own, no ORM session
+        and no BEGIN/COMMIT round trips (notify's 我的消息, docs/benchmarks.md)."""
+        return self._provider.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def ping(self) -> None:
         with self._provider.session_factory() as session:

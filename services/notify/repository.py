@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from services.common.messaging_tables import outbox_table
@@ -125,6 +126,26 @@ def recipient_columns(recipient: Recipient) -> dict[str, Any]:
             "desk": recipient.desk}
 
 
+def read_inbox(connection: Connection, audience: Audience) -> tuple[list[Row], int, int]:
+    """The newest messages (``_INBOX_LIMIT``), the unread count and the open to-dos in one
+    statement (one snapshot): on an autocommit connection (``Deps.read``) a 我的消息 read is
+    one round trip to PostgreSQL, not BEGIN, three queries and COMMIT."""
+    shape, params = audience_params(audience)
+    rows = connection.execute(_inbox_statement(shape), params).all()
+    unread, todos_open = (rows[0].unread, rows[0].todos_open) if rows else (0, 0)
+    return [row for row in rows if row.id is not None], unread, todos_open
+
+
+def mark_read(connection: Connection, ids: list[uuid.UUID]) -> None:
+    """Mark these messages read (those not read yet); nothing to send for none."""
+    if ids:
+        messages = Message.__table__.c
+        connection.execute(update(Message.__table__)
+                           .where(messages.id == any_(bindparam("ids", type_=ARRAY(Uuid))),
+                                  messages.read_at.is_(None))
+                           .values(read_at=func.now()), {"ids": ids})
+
+
 class MessageRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -138,31 +159,10 @@ class MessageRepository:
             .order_by(Message.created_at.desc()).limit(limit)
         ))
 
-    def for_audience(self, audience: Audience, limit: int = 50) -> list[Message]:
-        return list(self.session.scalars(
-            select(Message).where(audience_filter(Message, audience))
-            .order_by(Message.created_at.desc(), Message.id).limit(limit)
-        ))
-
-    def inbox(self, audience: Audience) -> tuple[list[Any], int, int]:
-        """The newest messages (``_INBOX_LIMIT``), the unread count and the open to-dos, in one
-        statement (one snapshot) on a connection in autocommit: a read costs one round trip to
-        PostgreSQL, not BEGIN, three queries and COMMIT. Call it first in its session."""
-        shape, params = audience_params(audience)
-        connection = self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        rows = connection.execute(_inbox_statement(shape), params).all()
-        unread, todos_open = (rows[0].unread, rows[0].todos_open) if rows else (0, 0)
-        return [row for row in rows if row.id is not None], unread, todos_open
-
     def unread_count(self, audience: Audience) -> int:
         return self.session.execute(
             select(func.count()).where(audience_filter(Message, audience), Message.read_at.is_(None))
         ).scalar_one()
-
-    def mark_read(self, ids: list[uuid.UUID]) -> None:
-        if ids:
-            self.session.execute(update(Message).where(Message.id.in_(ids), Message.read_at.is_(None))
-                                 .values(read_at=func.now()))
 
 
 class TodoRepository:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from services.common import audit
 from services.common.errors import Conflict, NotFound, uuid_or_not_found
-from services.notify.repository import MessageRepository, TodoRepository
+from services.notify.repository import MessageRepository, TodoRepository, mark_read, read_inbox
 from services.notify.schemas import MessageSchema, TodoSchema
 from services.notify.usecases._support import Deps, _audience
 
@@ -20,13 +20,11 @@ def list_messages(deps: Deps, actor: dict | str) -> dict:
     The read path of every 我的消息 page (docs/benchmarks.md "Read path profile"): one
     statement for the list and both counts, and an UPDATE only when something was unread."""
     audience = _audience(actor)
-    with deps.begin() as uow:
-        messages = MessageRepository(uow.session)
-        rows, unread, todos_open = messages.inbox(audience)
+    with deps.read() as connection:
+        rows, unread, todos_open = read_inbox(connection, audience)
         result = {"messages": MESSAGES.dump([row._mapping for row in rows]), "unread": unread,
                   "todos_open": todos_open}
-        messages.mark_read([row.id for row in rows if row.read_at is None])
-        uow.commit()
+        mark_read(connection, [row.id for row in rows if row.read_at is None])
         return result
 
 
