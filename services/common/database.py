@@ -234,8 +234,8 @@ class OutboxRelay:
 
 # A pooled connection is pinged (SELECT 1) before use only after it sat idle this long: one
 # that served a request a moment ago is alive, and the ping was a round trip of its own on
-# every unit of work (a quarter of notify's CPU per 我的消息 read, docs/benchmarks.md
-# "Read path profile"). A connection the server dropped while it was in use fails its
+# every unit of work (a quarter of 我的消息's own cost in notify once that was one statement,
+# docs/benchmarks.md "Read path profile"). A connection the server dropped while it was in use fails its
 # statement instead; SQLAlchemy then recycles every connection of the pool.
 PING_AFTER_IDLE_SECONDS = 2.0
 

@@ -96,19 +96,29 @@ def audience_filter(model: Any, audience: Audience) -> ColumnElement[bool]:
 
 _INBOX_LIMIT = 50
 _inbox_statements: dict[Shape, Select] = {}
+_counts_statements: dict[Shape, Select] = {}
+
+
+def _counts_statement(shape: Shape) -> Select:
+    """The header badges in one statement: one row (unread messages, open to-dos)."""
+    statement = _counts_statements.get(shape)
+    if statement is None:
+        messages, todos = Message.__table__.c, Todo.__table__.c
+        unread = select(func.count()).where(visibility(messages, shape), messages.read_at.is_(None))
+        todos_open = select(func.count()).where(visibility(todos, shape), todos.done_at.is_(None))
+        statement = _counts_statements[shape] = select(
+            unread.scalar_subquery().label("unread"), todos_open.scalar_subquery().label("todos_open"))
+    return statement
 
 
 def _inbox_statement(shape: Shape) -> Select:
-    """我的消息 in one statement: a row of counts (unread messages, open to-dos) left-joined to
-    the newest messages (none: one row of counts with NULL message columns)."""
+    """我的消息 in one statement: the row of counts (``_counts_statement``) left-joined to the
+    newest messages (none: one row of counts with NULL message columns)."""
     statement = _inbox_statements.get(shape)
     if statement is not None:
         return statement
-    messages, todos = Message.__table__.c, Todo.__table__.c
-    unread = select(func.count()).where(visibility(messages, shape), messages.read_at.is_(None))
-    todos_open = select(func.count()).where(visibility(todos, shape), todos.done_at.is_(None))
-    counts = select(unread.scalar_subquery().label("unread"),
-                    todos_open.scalar_subquery().label("todos_open")).subquery("counts")
+    messages = Message.__table__.c
+    counts = _counts_statement(shape).subquery("counts")
     listing = (select(messages.id, messages.title, messages.body, messages.link, messages.created_at,
                       messages.read_at)
                .where(visibility(messages, shape))
@@ -136,6 +146,13 @@ def read_inbox(connection: Connection, audience: Audience) -> tuple[list[Row], i
     return [row for row in rows if row.id is not None], unread, todos_open
 
 
+def read_counts(connection: Connection, audience: Audience) -> tuple[int, int]:
+    """Unread messages and open to-dos (the header badges of every page) in one statement."""
+    shape, params = audience_params(audience)
+    row = connection.execute(_counts_statement(shape), params).one()
+    return row.unread, row.todos_open
+
+
 def mark_read(connection: Connection, ids: list[uuid.UUID]) -> None:
     """Mark these messages read (those not read yet); nothing to send for none."""
     if ids:
@@ -158,11 +175,6 @@ class MessageRepository:
             select(Message).where(Message.recipient_id == recipient_id)
             .order_by(Message.created_at.desc()).limit(limit)
         ))
-
-    def unread_count(self, audience: Audience) -> int:
-        return self.session.execute(
-            select(func.count()).where(audience_filter(Message, audience), Message.read_at.is_(None))
-        ).scalar_one()
 
 
 class TodoRepository:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from services.common import audit
 from services.common.errors import Conflict, NotFound, uuid_or_not_found
-from services.notify.repository import MessageRepository, TodoRepository, mark_read, read_inbox
+from services.notify.repository import TodoRepository, mark_read, read_counts, read_inbox
 from services.notify.schemas import MessageSchema, TodoSchema
 from services.notify.usecases._support import Deps, _audience
 
@@ -29,11 +29,11 @@ def list_messages(deps: Deps, actor: dict | str) -> dict:
 
 
 def unread_counts(deps: Deps, actor: dict) -> dict:
-    """The header badges: unread messages and open to-dos (one cheap query each)."""
+    """The header badges: unread messages and open to-dos (one statement, no transaction)."""
     audience = _audience(actor)
-    with deps.begin() as uow:
-        return {"messages": MessageRepository(uow.session).unread_count(audience),
-                "todos": TodoRepository(uow.session).open_count(audience)}
+    with deps.read() as connection:
+        messages, todos = read_counts(connection, audience)
+        return {"messages": messages, "todos": todos}
 
 
 def list_todos(deps: Deps, actor: dict, include_done: bool = False) -> dict:
