@@ -21,9 +21,10 @@ from eventlet.queue import Empty, LightQueue  # noqa: E402
 from nameko.amqp.publish import Publisher  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.standalone.events import get_event_exchange  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, select, text, update  # noqa: E402
 from sqlalchemy.dialects.postgresql import insert as pg_insert  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.engine import Connection, Engine  # noqa: E402
+from sqlalchemy.exc import DisconnectionError  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from services.common.context import current_request_id  # noqa: E402
@@ -236,8 +237,40 @@ class OutboxRelay:
             ).scalar_one()
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
-    return create_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+# A pooled connection is pinged (SELECT 1) before use only after it sat idle this long: one
+# that served a request a moment ago is alive, and the ping was a round trip of its own on
+# every unit of work (a quarter of 我的消息's own cost in notify once that was one statement,
+# docs/benchmarks.md "Read path profile"). A connection the server dropped while it was in use fails its
+# statement instead; SQLAlchemy then recycles every connection of the pool.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def make_engine(url: str, pool_size: int = 10,
+                ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> Engine:
+    engine = create_engine(url, pool_size=pool_size, max_overflow=10)
+
+    @event.listens_for(engine, "connect")
+    def connected(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def checked_in(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        """SQLAlchemy's pre-ping, for connections idle longer than ``ping_after_idle``: a
+        dead one is replaced (DisconnectionError: the pool connects anew, up to 3 times)."""
+        if time.monotonic() - record.info.get("idle_since", 0.0) < ping_after_idle:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_connection, None):
+                raise DisconnectionError(str(exc)) from exc
+            raise
+
+    return engine
 
 
 class Database(DependencyProvider):
@@ -279,6 +312,12 @@ class DatabaseAccess:
         provider = self._provider
         return UnitOfWork(provider.session_factory(), provider.container.service_name,
                           provider.relay)
+
+    def reading(self) -> Connection:
+        """A Core connection in autocommit (use it as a context manager) for a read of a few
+        statements that needs no transaction: each statement commits on its own, no ORM session
+        and no BEGIN/COMMIT round trips (notify's 我的消息, docs/benchmarks.md)."""
+        return self._provider.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def ping(self) -> None:
         with self._provider.session_factory() as session:

@@ -6,8 +6,25 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Uuid,
+    and_,
+    any_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.orm import Session
 
 from services.common.messaging_tables import outbox_table
@@ -37,24 +54,113 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def audience_filter(model: Any, audience: Audience) -> ColumnElement[bool]:
-    """Rows one actor may see (the SQL form of ``domain.visible``)."""
+Shape = tuple[bool, bool, bool]  # which of the three kinds of rows an audience may see
+
+
+def audience_params(audience: Audience) -> tuple[Shape, dict[str, Any]]:
+    """The audience as bind values, and its shape (own ids? an enterprise's modules? desks?)."""
     own = [u for u in (_uuid(i) for i in audience.own) if u is not None]
-    clauses: list[ColumnElement[bool]] = []
-    if own:
-        clauses.append(and_(model.recipient_id.in_(own), model.desk.is_(None)))
     enterprise = _uuid(audience.enterprise_id)
-    if enterprise is not None and audience.modules:
-        clauses.append(and_(model.recipient_id == enterprise, model.module.in_(audience.modules),
+    shape = (bool(own), enterprise is not None and bool(audience.modules), bool(audience.desks))
+    params: dict[str, Any] = {}
+    if shape[0]:
+        params["own"] = own
+    if shape[1]:
+        params["enterprise"], params["modules"] = enterprise, list(audience.modules)
+    if shape[2]:
+        params["desks"] = list(audience.desks)
+    return shape, params
+
+
+def visibility(model: Any, shape: Shape) -> ColumnElement[bool]:
+    """Rows one actor may see (the SQL form of ``domain.visible``), with the audience as bind
+    parameters (``audience_params``): one statement per shape, compiled once."""
+    clauses: list[ColumnElement[bool]] = []
+    if shape[0]:
+        clauses.append(and_(model.recipient_id == any_(bindparam("own", type_=ARRAY(Uuid))),
                             model.desk.is_(None)))
-    if audience.desks:
-        clauses.append(model.desk.in_(audience.desks))
+    if shape[1]:
+        clauses.append(and_(model.recipient_id == bindparam("enterprise", type_=Uuid),
+                            model.module == any_(bindparam("modules", type_=ARRAY(String))),
+                            model.desk.is_(None)))
+    if shape[2]:
+        clauses.append(model.desk == any_(bindparam("desks", type_=ARRAY(String))))
     return or_(*clauses) if clauses else false()
+
+
+def audience_filter(model: Any, audience: Audience) -> ColumnElement[bool]:
+    """``visibility`` with this audience's values bound."""
+    shape, params = audience_params(audience)
+    return visibility(model, shape).params(params)
+
+
+_INBOX_LIMIT = 50
+_inbox_statements: dict[Shape, Select] = {}
+_counts_statements: dict[Shape, Select] = {}
+
+
+def _counts_statement(shape: Shape) -> Select:
+    """The header badges in one statement: one row (unread messages, open to-dos)."""
+    statement = _counts_statements.get(shape)
+    if statement is None:
+        messages, todos = Message.__table__.c, Todo.__table__.c
+        unread = select(func.count()).where(visibility(messages, shape), messages.read_at.is_(None))
+        todos_open = select(func.count()).where(visibility(todos, shape), todos.done_at.is_(None))
+        statement = _counts_statements[shape] = select(
+            unread.scalar_subquery().label("unread"), todos_open.scalar_subquery().label("todos_open"))
+    return statement
+
+
+def _inbox_statement(shape: Shape) -> Select:
+    """我的消息 in one statement: the row of counts (``_counts_statement``) left-joined to the
+    newest messages (none: one row of counts with NULL message columns)."""
+    statement = _inbox_statements.get(shape)
+    if statement is not None:
+        return statement
+    messages = Message.__table__.c
+    counts = _counts_statement(shape).subquery("counts")
+    listing = (select(messages.id, messages.title, messages.body, messages.link, messages.created_at,
+                      messages.read_at)
+               .where(visibility(messages, shape))
+               .order_by(messages.created_at.desc(), messages.id).limit(_INBOX_LIMIT)
+               .lateral("listing"))
+    statement = (select(counts.c.unread, counts.c.todos_open, *listing.c)
+                 .select_from(counts.outerjoin(listing, true()))
+                 .order_by(listing.c.created_at.desc(), listing.c.id))
+    _inbox_statements[shape] = statement
+    return statement
 
 
 def recipient_columns(recipient: Recipient) -> dict[str, Any]:
     return {"recipient_id": _uuid(recipient.account_id), "module": recipient.module,
             "desk": recipient.desk}
+
+
+def read_inbox(connection: Connection, audience: Audience) -> tuple[list[Row], int, int]:
+    """The newest messages (``_INBOX_LIMIT``), the unread count and the open to-dos in one
+    statement (one snapshot): on an autocommit connection (``Deps.read``) a 我的消息 read is
+    one round trip to PostgreSQL, not BEGIN, three queries and COMMIT."""
+    shape, params = audience_params(audience)
+    rows = connection.execute(_inbox_statement(shape), params).all()
+    unread, todos_open = (rows[0].unread, rows[0].todos_open) if rows else (0, 0)
+    return [row for row in rows if row.id is not None], unread, todos_open
+
+
+def read_counts(connection: Connection, audience: Audience) -> tuple[int, int]:
+    """Unread messages and open to-dos (the header badges of every page) in one statement."""
+    shape, params = audience_params(audience)
+    row = connection.execute(_counts_statement(shape), params).one()
+    return row.unread, row.todos_open
+
+
+def mark_read(connection: Connection, ids: list[uuid.UUID]) -> None:
+    """Mark these messages read (those not read yet); nothing to send for none."""
+    if ids:
+        messages = Message.__table__.c
+        connection.execute(update(Message.__table__)
+                           .where(messages.id == any_(bindparam("ids", type_=ARRAY(Uuid))),
+                                  messages.read_at.is_(None))
+                           .values(read_at=func.now()), {"ids": ids})
 
 
 class MessageRepository:
@@ -69,22 +175,6 @@ class MessageRepository:
             select(Message).where(Message.recipient_id == recipient_id)
             .order_by(Message.created_at.desc()).limit(limit)
         ))
-
-    def for_audience(self, audience: Audience, limit: int = 50) -> list[Message]:
-        return list(self.session.scalars(
-            select(Message).where(audience_filter(Message, audience))
-            .order_by(Message.created_at.desc(), Message.id).limit(limit)
-        ))
-
-    def unread_count(self, audience: Audience) -> int:
-        return self.session.execute(
-            select(func.count()).where(audience_filter(Message, audience), Message.read_at.is_(None))
-        ).scalar_one()
-
-    def mark_read(self, ids: list[uuid.UUID]) -> None:
-        if ids:
-            self.session.execute(update(Message).where(Message.id.in_(ids), Message.read_at.is_(None))
-                                 .values(read_at=func.now()))
 
 
 class TodoRepository:

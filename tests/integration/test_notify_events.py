@@ -236,10 +236,16 @@ def test_profile_submitted_gives_the_enterprise_a_message_but_not_its_sub_accoun
     )
     actor = enterprise_actor(enterprise_id)
     wait_for(lambda: cluster.notify.unread_counts(actor)["messages"] >= 1, what="unread messages")
-    titles = [m["title"] for m in cluster.notify.list_messages(actor)["messages"]]
-    assert "企业信息已提交" in titles
+    listed = cluster.notify.list_messages(actor)
+    assert "企业信息已提交" in [m["title"] for m in listed["messages"]]
+    # unread: as it was before this listing, which reads them
+    assert listed["unread"] == sum(m["read_at"] is None for m in listed["messages"]) >= 1
     assert cluster.notify.unread_counts(actor)["messages"] == 0  # listing read them
-    assert cluster.notify.list_messages(sub_actor(enterprise_id, "permits"))["messages"] == []
+    again = cluster.notify.list_messages(actor)
+    assert again["unread"] == 0 and all(m["read_at"] for m in again["messages"])
+    assert [m["id"] for m in again["messages"]] == [m["id"] for m in listed["messages"]]
+    assert cluster.notify.list_messages(sub_actor(enterprise_id, "permits")) == {
+        "messages": [], "unread": 0, "todos_open": 0}
 
 
 def test_change_request_is_a_todo_for_the_province_desk(cluster, bus):
@@ -294,6 +300,10 @@ def test_correction_todo_follows_the_case_and_respects_modules(cluster, bus, not
     assert any(t["id"] == todo["id"] for t in todos_of(cluster, sub_actor(enterprise_id, "permits")))
     assert not todos_of(cluster, sub_actor(enterprise_id, "personnel"))
     assert cluster.notify.unread_counts(main)["todos"] == 1
+    # 我的消息 answers the to-do badge too, with or without messages of its own
+    assert cluster.notify.list_messages(main)["todos_open"] == 1
+    assert cluster.notify.list_messages(sub_actor(enterprise_id, "permits"))["todos_open"] == 1
+    assert cluster.notify.list_messages(sub_actor(enterprise_id, "personnel"))["todos_open"] == 0
     opened = cluster.notify.open_todo(main, todo["id"])
     assert opened["read_at"] is not None
     with pytest.raises(NotFound):

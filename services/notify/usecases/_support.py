@@ -37,6 +37,10 @@ class Deps:
     def begin(self) -> AbstractContextManager[Any]:
         return self.db.unit_of_work()
 
+    def read(self) -> AbstractContextManager[Any]:
+        """A connection in autocommit, for reads that need no transaction."""
+        return self.db.reading()
+
 
 def _handle(deps: Deps, spec: EventSpec, body: dict, consumer: str,
             react: Callable[[Any, dict, dict], domain.Effects | None]) -> None:

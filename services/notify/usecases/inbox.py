@@ -6,31 +6,34 @@ from datetime import UTC, datetime
 
 from services.common import audit
 from services.common.errors import Conflict, NotFound, uuid_or_not_found
-from services.notify.repository import MessageRepository, TodoRepository
+from services.notify.repository import TodoRepository, mark_read, read_counts, read_inbox
 from services.notify.schemas import MessageSchema, TodoSchema
 from services.notify.usecases._support import Deps, _audience
 
+# Built once: a schema's construction costs more than dumping a few messages with it.
+MESSAGES = MessageSchema(many=True)
+
 
 def list_messages(deps: Deps, actor: dict | str) -> dict:
-    """The actor's messages (newest first) and how many were unread; they are read now."""
+    """The actor's messages (newest first) and how many were unread; they are read now.
+
+    The read path of every 我的消息 page (docs/benchmarks.md "Read path profile"): one
+    statement for the list and both counts, and an UPDATE only when something was unread."""
     audience = _audience(actor)
-    with deps.begin() as uow:
-        messages = MessageRepository(uow.session)
-        rows = messages.for_audience(audience)
-        result = {"messages": MessageSchema(many=True).dump(rows),
-                  "unread": messages.unread_count(audience),
-                  "todos_open": TodoRepository(uow.session).open_count(audience)}
-        messages.mark_read([row.id for row in rows if row.read_at is None])
-        uow.commit()
+    with deps.read() as connection:
+        rows, unread, todos_open = read_inbox(connection, audience)
+        result = {"messages": MESSAGES.dump([row._mapping for row in rows]), "unread": unread,
+                  "todos_open": todos_open}
+        mark_read(connection, [row.id for row in rows if row.read_at is None])
         return result
 
 
 def unread_counts(deps: Deps, actor: dict) -> dict:
-    """The header badges: unread messages and open to-dos (one cheap query each)."""
+    """The header badges: unread messages and open to-dos (one statement, no transaction)."""
     audience = _audience(actor)
-    with deps.begin() as uow:
-        return {"messages": MessageRepository(uow.session).unread_count(audience),
-                "todos": TodoRepository(uow.session).open_count(audience)}
+    with deps.read() as connection:
+        messages, todos = read_counts(connection, audience)
+        return {"messages": messages, "todos": todos}
 
 
 def list_todos(deps: Deps, actor: dict, include_done: bool = False) -> dict:
