@@ -10,14 +10,11 @@ render a PDF inside an iframe, so the viewer element and its URL's answer are wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_review_journey_browser import open_context, sign_in, staff_account
 from tests.integration.test_permits_licence_risk import submitted_cip_application
@@ -25,12 +22,6 @@ from tests.support.permits import new_enterprise
 from tests.support.personnel import case_id_of, person_data, report, upload_required
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def test_the_reviewer_opens_every_document_of_the_case_in_the_page(

@@ -10,12 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.enterprise import resident_id, scan_pdf
+from tests.support.registration import PASSWORD, active_enterprise
 
 pytestmark = pytest.mark.browser
 

@@ -32,16 +32,16 @@ from services.common.localtime import BEIJING
 from services.common.regions import region_name
 from services.review import clock
 from tests.browser.conftest import ARTIFACTS, DEFAULT_TIMEOUT_MS
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-    verify_email,
-)
 from tests.support.data import registration
 from tests.support.enterprise import submit_registration_profile
 from tests.support.persons import verified_person
-from tests.support.registration import province_reviewer, registration_case
+from tests.support.registration import (
+    PASSWORD,
+    active_enterprise,
+    province_reviewer,
+    registration_case,
+    verify_email,
+)
 
 pytestmark = pytest.mark.browser
 

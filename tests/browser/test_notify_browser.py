@@ -18,14 +18,10 @@ from pyzbar.pyzbar import decode
 from gateway.labels import business_label, case_ref_label
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-    reviewer,
-)
+from tests.integration.test_enterprise_gateway import reviewer  # noqa: F401 (fixture)
 from tests.integration.test_notify_events import Bus
 from tests.support.data import random_mobile
+from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser

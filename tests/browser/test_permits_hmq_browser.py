@@ -22,14 +22,10 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_enterprise_browser import fill, save
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.enterprise import resident_id
 from tests.support.permits import pdf_text, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
+from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser

@@ -8,16 +8,12 @@ review the certificate is A's again and the person sees both transfers completed
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     add_person,
     declaration_id,
@@ -30,6 +26,7 @@ from tests.support.personnel_pages import (
     upload_materials,
 )
 from tests.support.persons import verified_person
+from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -37,12 +34,6 @@ TSA_DESKS = [
     ("province", [("accept", "予以受理"), ("approve", "审核通过")]),
     ("province", [("approve", "同意")]),
 ]
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def ask_transfer(page: Page, base: str, certificate_id: str, direction: str, uscc: str) -> None:

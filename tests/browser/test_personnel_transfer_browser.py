@@ -7,16 +7,12 @@ materials and reports the 人员调入 declaration through the commitment letter
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id, random_uscc
 from tests.support.personnel import imported_person
 from tests.support.personnel_pages import (
@@ -29,15 +25,10 @@ from tests.support.personnel_pages import (
     sign_in,
     upload_materials,
 )
+from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def test_transfer_out_from_a_and_in_at_b_through_review(

@@ -6,16 +6,11 @@ agrees; the declaration is 已撤回 for both and review's case is withdrawn."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     confirm_commitment,
     declaration_id,
@@ -25,15 +20,10 @@ from tests.support.personnel_pages import (
     upload_materials,
 )
 from tests.support.persons import verified_person
+from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def test_a_personal_declaration_withdrawn_with_the_employers_consent(

@@ -11,24 +11,17 @@ Only test data is set up through RPC (the reviewer accounts, the enterprise's st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import ValidationFailed
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
+from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -38,12 +31,6 @@ CORRECTED = {
     "enterprise.legal_representative": ("法定代表人", "未填写法定代表人", "张三丰"),
     "enterprise.phone": ("联系电话", "联系电话缺失", "04719876543"),
 }
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def staff_account(cluster, level: str, region: str, name: str) -> str:

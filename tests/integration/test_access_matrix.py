@@ -30,13 +30,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.views import VIEW_CLASSES
 from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixture)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support import access_matrix as matrix
 from tests.support.persons import verified_person
+from tests.support.registration import PASSWORD, active_enterprise
 
 pytestmark = pytest.mark.integration
 

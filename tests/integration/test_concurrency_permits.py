@@ -30,7 +30,6 @@ from sqlalchemy import text
 
 from deploy.processes import log_path
 from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, login
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.enterprise import upload
 from tests.support.permits import (
@@ -44,19 +43,13 @@ from tests.support.permits import (
     upload_all_materials,
 )
 from tests.support.personnel_pages import scan_file
-from tests.support.registration import province_reviewer
+from tests.support.registration import PASSWORD, active_enterprise, login, province_reviewer
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 EDITORS = 10  # records edited in parallel, each by its own thread
 EDITS_EACH = 7  # 70 edits in all
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 @pytest.fixture(scope="module")

@@ -21,9 +21,9 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from sqlalchemy import text
 
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.enterprise import scan_pdf
+from tests.support.registration import active_enterprise
 
 
 @pytest.fixture(scope="module")

@@ -13,26 +13,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    page_csrf,
-    registration_reviewer,
-)
 from tests.support.enterprise import upload
 from tests.support.permits import publish_review_event, signed_scan
+from tests.support.registration import active_enterprise, page_csrf
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def held_licence(engines, enterprise_id: str, name: str) -> str:

@@ -12,11 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from services.common.errors import InvalidTransition
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    registration_reviewer,
-)
-from tests.integration.test_permits_pfl import ADMIN, ITEMS, VALUES, cluster  # noqa: F401
+from tests.integration.test_permits_pfl import ADMIN, ITEMS, VALUES
+from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -26,7 +25,6 @@ from tests.support.permits import (
     CIP_ITEMS,
     CIP_STAFF,
     CIP_VALUES,
-    Broker,
     fetch,
     new_enterprise,
     publish_review_event,
@@ -37,19 +35,6 @@ from tests.support.permits import (
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def permits_events(running_platform):
-    broker = Broker(running_platform, "permits.events")
-    yield broker
-    broker.close()
 
 
 def submitted_cip_application(cluster, config, actor) -> tuple[dict, dict[str, str]]:

@@ -8,12 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    page_csrf,
-    registration_reviewer,
-)
-from tests.integration.test_permits_pfl import cluster  # noqa: F401
+from tests.support.registration import active_enterprise, page_csrf
 
 pytestmark = pytest.mark.integration
 

@@ -18,10 +18,10 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel import imported_person
 from tests.support.personnel_pages import scan_file
+from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 

@@ -19,30 +19,18 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from deploy.mail_sink import read_mails
-from services.common.config import nameko_config
 from tests.integration.test_case_documents_access import Reviewer
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.integration.test_permits_licence_risk import submitted_cip_application
 from tests.support.enterprise import scan_pdf
 from tests.support.personnel import case_id_of
+from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.review_producer import Producer, request_data
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def csrf(page: str) -> str:
