@@ -44,7 +44,7 @@ def test_clerk_fills_a_complete_enterprise(
     web: BrowserSession,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     tmp_path,
 ):
     _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)

@@ -266,7 +266,7 @@ def waiting_registration(gateway: str, config: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def roles(gateway, running_platform, registration_reviewer) -> Iterator[dict[str, Role]]:  # noqa: F811
+def roles(gateway, running_platform, registration_reviewer) -> Iterator[dict[str, Role]]:
     _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
         sub_login = f"sub{uuid.uuid4().hex[:9]}"

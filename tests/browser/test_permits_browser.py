@@ -32,9 +32,9 @@ def test_enterprise_applies_for_a_safety_licence_in_the_browser(
     web: BrowserSession,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     page = web.page

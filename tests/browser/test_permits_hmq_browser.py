@@ -49,7 +49,7 @@ def test_hmq_enterprise_applies_for_a_maintenance_qualification_in_the_browser(
     web: BrowserSession,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     tmp_path,
 ):

@@ -25,7 +25,7 @@ def test_reviewer_raises_an_anomaly_the_enterprise_answers_and_the_reviewer_upho
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     cluster,
     tmp_path,
 ):

@@ -70,7 +70,7 @@ def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     tmp_path,

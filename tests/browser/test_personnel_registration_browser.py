@@ -48,7 +48,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     tmp_path,

@@ -45,7 +45,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     tmp_path,

@@ -36,7 +36,7 @@ def test_transfer_out_from_a_and_in_at_b_through_review(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     tmp_path,

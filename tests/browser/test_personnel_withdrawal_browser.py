@@ -31,7 +31,7 @@ def test_a_personal_declaration_withdrawn_with_the_employers_consent(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     tmp_path,

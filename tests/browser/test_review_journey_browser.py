@@ -21,6 +21,7 @@ from services.common.errors import ValidationFailed
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
+from tests.support.personnel_pages import staff_login
 from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.waiting import wait_for
 
@@ -31,23 +32,6 @@ CORRECTED = {
     "enterprise.legal_representative": ("法定代表人", "未填写法定代表人", "张三丰"),
     "enterprise.phone": ("联系电话", "联系电话缺失", "04719876543"),
 }
-
-
-def staff_account(cluster, level: str, region: str, name: str) -> str:
-    username = f"{level[:4]}{uuid.uuid4().hex[:10]}"
-    cluster.identity.create_staff_account(
-        None,
-        {
-            "kind": "reviewer",
-            "username": username,
-            "contact_name": name,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "level": level,
-            "region_code": region,
-        },
-    )
-    return username
 
 
 def open_context(browser: Browser) -> BrowserContext:
@@ -90,7 +74,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
     browser: Browser,
     gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
     engines,
     cluster,
     artifacts: Path,
@@ -153,8 +137,8 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
 
     tag = uuid.uuid4().hex[:4]
     city_name, province_name = f"盟市审核员{tag}", f"自治区审核员{tag}"
-    city_login = staff_account(cluster, "city", region[:4] + "00", city_name)
-    province_login = staff_account(cluster, "province", "150000", province_name)
+    city_login = staff_login(cluster, "city", region[:4] + "00", city_name)
+    province_login = staff_login(cluster, "province", "150000", province_name)
 
     # ---- 2. The city reviewer: claim, accept (受理), 补正 of exactly two fields with reasons.
     city_context = open_context(browser)

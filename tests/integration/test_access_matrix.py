@@ -60,7 +60,7 @@ def sign_in(gateway: str, login: str, password: str = PASSWORD) -> tuple[request
 
 
 @pytest.fixture(scope="module")
-def callers(gateway, running_platform, registration_reviewer):  # noqa: F811 (fixture)
+def callers(gateway, running_platform, registration_reviewer):
     """Every caller's signed-in session and CSRF token (anonymous: a fresh session, no token)."""
     owner, owner_csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
     found: dict[str, tuple[requests.Session, str]] = {"anonymous": (requests.Session(), ""),

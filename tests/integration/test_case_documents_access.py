@@ -79,7 +79,7 @@ def case_page_documents(http: requests.Session, gateway: str, case_id: str) -> t
 
 
 @pytest.fixture(scope="module")
-def world(cluster, running_platform, gateway, registration_reviewer):  # noqa: F811
+def world(cluster, running_platform, gateway, registration_reviewer):
     http_a, _, account_a = active_enterprise(gateway, running_platform, registration_reviewer)
     http_b, _, _ = active_enterprise(gateway, running_platform, registration_reviewer)
     a = {"id": account_a["id"], "kind": "enterprise", "enterprise_id": account_a["id"], "permissions": []}

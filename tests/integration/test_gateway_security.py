@@ -27,7 +27,7 @@ from tests.support.registration import active_enterprise
 
 
 @pytest.fixture(scope="module")
-def enterprise(gateway, running_platform, registration_reviewer):  # noqa: F811
+def enterprise(gateway, running_platform, registration_reviewer):
     http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
     return http, {"X-CSRF-Token": csrf}, account
 

@@ -51,7 +51,7 @@ def held_licence(engines, enterprise_id: str, name: str) -> str:
     return str(licence_id)
 
 
-def submit(cluster, config, actor, app_id) -> str:  # noqa: F811
+def submit(cluster, config, actor, app_id) -> str:
     """Through the wizard to submit (RPC: the pages are covered elsewhere); the case_ref."""
     cluster.permits.generate_form(actor, app_id)
     cluster.permits.upload_signed_scan(actor, app_id, upload("签章申请表.pdf", signed_scan(8)))
@@ -77,7 +77,7 @@ def review_case(engines, case_ref: str):
     return wait_for(row, what=f"review's case {case_ref}")
 
 
-def reissue_draft(cluster, engines, actor) -> str:  # noqa: F811
+def reissue_draft(cluster, engines, actor) -> str:
     licence_id = held_licence(engines, actor["id"], "测试养护公司")
     app = cluster.permits.create_draft(actor, {
         "type_code": "hmq_maintenance", "transaction_kind": "reissue", "items": [
@@ -86,7 +86,7 @@ def reissue_draft(cluster, engines, actor) -> str:  # noqa: F811
 
 
 def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, running_platform, registration_reviewer, engines, cluster
 ):
     http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     eid = account["id"]
@@ -157,7 +157,7 @@ def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
 
 
 def test_correction_edits_through_the_json_api(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, running_platform, registration_reviewer, engines, cluster
 ):
     """补正 has an API (issue 15 item 14): PUT .../correction changes only the reopened fields."""
     http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)

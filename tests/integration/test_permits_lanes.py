@@ -19,7 +19,7 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.integration
 
 
-def pfl_draft(cluster, actor, lane):  # noqa: F811
+def pfl_draft(cluster, actor, lane):
     return cluster.permits.create_draft(actor, {
         "type_code": "pfl_power", "transaction_kind": "new", "items": ITEMS, "lane": lane,
         "nature": "new", "submitter": "legal_rep", "values": VALUES})
@@ -30,7 +30,7 @@ def option(html: str, lane: str) -> str:
 
 
 def test_lanes_offered_only_to_eligible_enterprises_and_the_pilot_zone_recorded(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, running_platform, registration_reviewer, engines, cluster
 ):
     http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     eid = account["id"]

@@ -6,7 +6,6 @@ and a repeat change nothing; adding the person back (enterprise.records_changed)
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -14,23 +13,20 @@ from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.events import event_dispatcher
-from pypdf import PdfReader
 from sqlalchemy import text
 
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.personnel.domain import key_person_changed
-from tests.support.enterprise import decide_staff_change, upload
+from tests.support.enterprise import decide_staff_change
 from tests.support.permits import (
     CIP_ITEMS,
     CIP_STAFF,
     CIP_VALUES,
-    fetch,
+    commit,
     new_enterprise,
     publish_review_event,
-    signed_scan,
     staff,
-    upload_all_materials,
 )
 from tests.support.waiting import wait_for
 
@@ -46,14 +42,7 @@ def submitted_cip_application(cluster, config, actor) -> tuple[dict, dict[str, s
                                                "items": CIP_ITEMS, "values": CIP_VALUES})
     app = cluster.permits.run_precheck(actor, app["id"])
     assert app["precheck"]["passed"], app["precheck"]
-    app = cluster.permits.generate_form(actor, app["id"])
-    pages = len(PdfReader(io.BytesIO(fetch(cluster, actor, app["form_attachment_id"]))).pages)
-    cluster.permits.upload_signed_scan(actor, app["id"], upload("签章申报表.pdf", signed_scan(pages)))
-    upload_all_materials(cluster, actor, app)
-    cluster.permits.preview(actor, app["id"])
-    cluster.permits.open_commitment(actor, app["id"])
-    time.sleep(config["permits"]["commitment_seconds"] + 0.3)
-    cluster.permits.confirm_commitment(actor, app["id"])
+    commit(cluster, config, actor, cluster.permits.generate_form(actor, app["id"]))
     app = cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
     assert app["state"] == "submitted"
     return app, {name: record["id"] for name, record in saved.items()}

@@ -92,7 +92,7 @@ def through_commitment(cluster, actor, app, seconds):
 
 
 def test_pfl_multi_category_fast_track_with_owed_items(
-    cluster, running_platform, engines, gateway, registration_reviewer  # noqa: F811
+    cluster, running_platform, engines, gateway, registration_reviewer
 ):
     actor = new_enterprise(cluster, running_platform)
     pfl_records(cluster, actor)

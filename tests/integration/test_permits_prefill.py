@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_form_fields_prefilled_from_the_enterprise_and_editable(
-    gateway, running_platform, registration_reviewer, cluster  # noqa: F811
+    gateway, running_platform, registration_reviewer, cluster
 ):
     http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     actor = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}

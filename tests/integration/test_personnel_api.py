@@ -26,7 +26,7 @@ from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
-def enterprises(gateway, running_platform, registration_reviewer):  # noqa: F811
+def enterprises(gateway, running_platform, registration_reviewer):
     """Two active enterprises: (session, csrf header, account) each."""
     made = []
     for _ in range(2):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_register_export_is_a_job_whose_page_refreshes_until_it_downloads(
-        gateway, running_platform, registration_reviewer):  # noqa: F811
+        gateway, running_platform, registration_reviewer):
     http, csrf, _ = active_enterprise(gateway, running_platform, registration_reviewer)
     other, _, _ = active_enterprise(gateway, running_platform, registration_reviewer)
     rng = random.Random()

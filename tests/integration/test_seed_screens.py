@@ -38,7 +38,7 @@ def csrf(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(cluster, running_platform, gateway, registration_reviewer):  # noqa: F811
+def world(cluster, running_platform, gateway, registration_reviewer):
     http_a, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
     a = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     cluster.enterprise.save_record(a, a["id"], "projects", {

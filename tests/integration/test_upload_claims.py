@@ -32,7 +32,7 @@ SMALL_RPC = 16 * 1024  # the largest RPC body any of these calls may have: far b
 
 
 @pytest.fixture(scope="module")
-def enterprise(gateway, running_platform, registration_reviewer):  # noqa: F811
+def enterprise(gateway, running_platform, registration_reviewer):
     http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
     return http, {"X-CSRF-Token": csrf}, account
 
