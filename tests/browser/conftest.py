@@ -34,6 +34,7 @@ from tests.integration.conftest import (  # noqa: F401
     config,
     engines,
     gateway,
+    new_active_enterprise,
     registration_reviewer,
     running_platform,
 )

@@ -15,7 +15,6 @@ from playwright.sync_api import Browser, expect
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import add_person, record_certificate, scan_file, sign_in, staff_login
-from tests.support.registration import active_enterprise
 
 pytestmark = pytest.mark.browser
 
@@ -23,15 +22,13 @@ pytestmark = pytest.mark.browser
 def test_reviewer_raises_an_anomaly_the_enterprise_answers_and_the_reviewer_upholds_it(
     web: BrowserSession,
     browser: Browser,
-    gateway,
-    running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
     name, id_number = "褚申辩", random_resident_id(rng)
     person_id = add_person(page, base, name, id_number, random_mobile(rng))

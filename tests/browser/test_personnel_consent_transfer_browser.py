@@ -26,7 +26,6 @@ from tests.support.personnel_pages import (
     upload_materials,
 )
 from tests.support.persons import verified_person
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -68,9 +67,8 @@ def consent_and_report(page: Page, base: str, person_name: str, seconds: float, 
 def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -78,8 +76,8 @@ def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     base = web.url("")
     rng = random.Random()
     seconds = running_platform["personnel"]["commitment_seconds"]
-    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, a = new_active_enterprise()
+    _, _, b = new_active_enterprise()
     person = verified_person(cluster, running_platform, name="陈调动")
 
     # ---- A holds the person's TSA certificate (信息补录).

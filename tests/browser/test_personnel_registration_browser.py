@@ -29,7 +29,6 @@ from tests.support.personnel_pages import (
     upload_materials,
     upload_photo,
 )
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -46,9 +45,8 @@ ADMIN = {
 def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -76,7 +74,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
             ]
         },
     )
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
 
     # ---- 1. 人员管理: the menu from the catalogue; a wrong check digit is refused at the field.

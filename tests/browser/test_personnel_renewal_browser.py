@@ -29,7 +29,6 @@ from tests.support.personnel_pages import (
     sign_in,
     upload_materials,
 )
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -43,9 +42,8 @@ def on_day_28_or_before(day: date) -> date:
 def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -53,7 +51,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     base, page = web.url(""), web.page
     rng = random.Random()
     today = date.today()
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
 
     def certificate(name: str, valid_until: date) -> str:

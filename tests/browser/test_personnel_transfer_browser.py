@@ -25,7 +25,6 @@ from tests.support.personnel_pages import (
     sign_in,
     upload_materials,
 )
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -34,17 +33,16 @@ pytestmark = pytest.mark.browser
 def test_transfer_out_from_a_and_in_at_b_through_review(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
-    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, a = new_active_enterprise()
+    _, _, b = new_active_enterprise()
     id_number, name = random_resident_id(rng), "钱调转"
     registration = f"蒙{rng.randint(10**10, 10**11 - 1)}"
     qualification = f"NMG{rng.randint(0, 9_999_999):07d}"

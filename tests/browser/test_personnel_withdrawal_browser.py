@@ -20,7 +20,6 @@ from tests.support.personnel_pages import (
     upload_materials,
 )
 from tests.support.persons import verified_person
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -29,15 +28,14 @@ pytestmark = pytest.mark.browser
 def test_a_personal_declaration_withdrawn_with_the_employers_consent(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
 ):
     base = web.url("")
-    _, _, employer = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, employer = new_active_enterprise()
     person = verified_person(cluster, running_platform)
 
     # ---- 1. The person files a personal 初始注册 and uploads the materials.

@@ -22,7 +22,7 @@ from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
 from tests.support.personnel_pages import staff_login
-from tests.support.registration import PASSWORD, active_enterprise
+from tests.support.registration import PASSWORD
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -72,9 +72,8 @@ def give_opinion(page: Page, action: str, comment: str) -> None:
 def test_correction_diff_and_two_level_approval_in_the_browser(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,
+    new_active_enterprise,
     engines,
     cluster,
     artifacts: Path,
@@ -89,7 +88,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
         page.screenshot(path=artifacts / f"review-journey-{shot:02d}-{name}.png", full_page=True)
 
     # ---- 1. The enterprise applies (its staff roster set up through RPC, the rest on the pages).
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     actor = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     for category, name, cert in CIP_STAFF:
         cluster.enterprise.save_record(actor, account["id"], "staff", staff(category, name, cert))

@@ -10,7 +10,7 @@ from services.common.database import make_engine
 from services.common.migrations import upgrade
 from tests.support import platform
 from tests.support.permits import Broker
-from tests.support.registration import PASSWORD, login, province_reviewer
+from tests.support.registration import PASSWORD, active_enterprise, login, province_reviewer
 
 
 @pytest.fixture(scope="session")
@@ -82,6 +82,13 @@ def registration_reviewer(running_platform, gateway):
     with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as rpc:
         username = province_reviewer(rpc, PASSWORD)["login"]
     return login(gateway, username)[0]
+
+
+@pytest.fixture(scope="module")
+def new_active_enterprise(gateway, running_platform, registration_reviewer):
+    """Makes an active enterprise at each call (registered through the gateway, e-mail verified,
+    approved by ``registration_reviewer``, signed in): (session, csrf, account)."""
+    return lambda: active_enterprise(gateway, running_platform, registration_reviewer)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,6 @@ from tests.support.enterprise import (
 )
 from tests.support.registration import (
     PASSWORD,
-    active_enterprise,
     login,
     page_csrf,
 )
@@ -112,8 +111,8 @@ def test_registration_step_two_on_its_page(gateway, running_platform):
     assert "扫描分辨率约为150 DPI" in done.text and "扫描件为黑白/灰度" in done.text
 
 
-def test_enterprise_pages_and_api(gateway, running_platform, registration_reviewer):
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def test_enterprise_pages_and_api(gateway, new_active_enterprise):
+    http, csrf, account = new_active_enterprise()
     assert (
         http.get(gateway + "/register/enterprise", allow_redirects=False).headers["Location"] == "/enterprise"
     )
@@ -212,10 +211,10 @@ def test_enterprise_pages_and_api(gateway, running_platform, registration_review
 
 
 def test_enterprise_a_cannot_reach_b_through_any_route(
-    gateway, running_platform, reviewer, registration_reviewer, engines
+    gateway, running_platform, reviewer, new_active_enterprise, engines
 ):
-    a_http, a_csrf, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    b_http, b_csrf, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    a_http, a_csrf, a = new_active_enterprise()
+    b_http, b_csrf, b = new_active_enterprise()
     headers = {"X-CSRF-Token": b_csrf}
     records = {
         "staff": {"category": "electrician", "name": "冯十一", "id_number": resident_id()},

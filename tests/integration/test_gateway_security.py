@@ -23,12 +23,11 @@ from sqlalchemy import text
 
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.enterprise import scan_pdf
-from tests.support.registration import active_enterprise
 
 
 @pytest.fixture(scope="module")
-def enterprise(gateway, running_platform, registration_reviewer):
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def enterprise(new_active_enterprise):
+    http, csrf, account = new_active_enterprise()
     return http, {"X-CSRF-Token": csrf}, account
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from tests.support.enterprise import upload
 from tests.support.permits import publish_review_event, signed_scan
-from tests.support.registration import active_enterprise, page_csrf
+from tests.support.registration import page_csrf
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -86,9 +86,9 @@ def reissue_draft(cluster, engines, actor) -> str:
 
 
 def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
-    gateway, running_platform, registration_reviewer, engines, cluster
+    gateway, running_platform, new_active_enterprise, engines, cluster
 ):
-    http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, _, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
     licence_id = held_licence(engines, eid, "测试养护公司")
@@ -157,10 +157,10 @@ def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
 
 
 def test_correction_edits_through_the_json_api(
-    gateway, running_platform, registration_reviewer, engines, cluster
+    gateway, running_platform, new_active_enterprise, engines, cluster
 ):
     """补正 has an API (issue 15 item 14): PUT .../correction changes only the reopened fields."""
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, csrf, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
     headers = {"X-CSRF-Token": csrf}

@@ -13,7 +13,6 @@ from sqlalchemy import text
 
 from services.common.errors import InvalidTransition
 from tests.integration.test_permits_pfl import ADMIN, ITEMS, VALUES
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,9 +29,9 @@ def option(html: str, lane: str) -> str:
 
 
 def test_lanes_offered_only_to_eligible_enterprises_and_the_pilot_zone_recorded(
-    gateway, running_platform, registration_reviewer, engines, cluster
+    gateway, new_active_enterprise, engines, cluster
 ):
-    http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, _, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
 

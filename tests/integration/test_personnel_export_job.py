@@ -15,16 +15,15 @@ import requests
 
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel import imported_person
-from tests.support.registration import active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_register_export_is_a_job_whose_page_refreshes_until_it_downloads(
-        gateway, running_platform, registration_reviewer):
-    http, csrf, _ = active_enterprise(gateway, running_platform, registration_reviewer)
-    other, _, _ = active_enterprise(gateway, running_platform, registration_reviewer)
+        gateway, new_active_enterprise):
+    http, csrf, _ = new_active_enterprise()
+    other, _, _ = new_active_enterprise()
     rng = random.Random()
     api = gateway + "/api/v1/personnel"
     headers = {"X-CSRF-Token": csrf}

@@ -23,10 +23,10 @@ from sqlalchemy import text
 
 from deploy.mail_sink import read_mails
 from tests.integration.test_case_documents_access import Reviewer
-from tests.integration.test_permits_licence_risk import submitted_cip_application
 from tests.support.enterprise import scan_pdf
+from tests.support.permits import submitted_cip_application
 from tests.support.personnel import case_id_of
-from tests.support.registration import PASSWORD, active_enterprise
+from tests.support.registration import PASSWORD
 from tests.support.review_producer import Producer, request_data
 from tests.support.waiting import wait_for
 
@@ -38,8 +38,8 @@ def csrf(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(cluster, running_platform, gateway, registration_reviewer):
-    http_a, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def world(cluster, running_platform, gateway, new_active_enterprise):
+    http_a, _, account = new_active_enterprise()
     a = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     cluster.enterprise.save_record(a, a["id"], "projects", {
         "name": "种子页面110kV线路工程", "client": "内蒙古电力（集团）有限责任公司", "category": "install",

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pika
 import requests
@@ -149,3 +150,28 @@ def commit(cluster, config, actor, app) -> dict:
     cluster.permits.open_commitment(actor, app["id"])
     time.sleep(config["permits"]["commitment_seconds"] + 0.3)
     return cluster.permits.confirm_commitment(actor, app["id"])
+
+
+def submitted_cip_application(cluster, config, actor) -> tuple[dict, dict[str, str]]:
+    """A CIP application through pre-check, 申报表, scan, materials and the commitment letter to
+    submitted; returns it and the staff record ids by name."""
+    saved = {name: cluster.enterprise.save_record(actor, actor["id"], "staff", staff(category, name, cert))
+             for category, name, cert in CIP_STAFF}
+    app = cluster.permits.create_draft(actor, {"type_code": "cip_safety", "transaction_kind": "new",
+                                               "items": CIP_ITEMS, "values": CIP_VALUES})
+    app = cluster.permits.run_precheck(actor, app["id"])
+    assert app["precheck"]["passed"], app["precheck"]
+    commit(cluster, config, actor, cluster.permits.generate_form(actor, app["id"]))
+    app = cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
+    assert app["state"] == "submitted"
+    return app, {name: record["id"] for name, record in saved.items()}
+
+
+def approve(cluster, config, actor, app) -> dict:
+    publish_review_event(config, "case_decided", {
+        "case_ref": f"permits:application:{app['id']}", "case_id": str(uuid.uuid4()),
+        "enterprise_id": actor["id"], "decision": "approved", "reason": None,
+        "decided_by": "审核员", "at": datetime.now(UTC).isoformat()})
+    wait_for(lambda: cluster.permits.get_application(actor, app["id"])["state"] == "licence_issued",
+             timeout=30, what="the licence issued after case_decided")
+    return cluster.permits.my_licences(actor)[0]
