@@ -35,6 +35,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from services.common.attachments import AttachmentColumns
 from services.common.import_jobs import ImportJobMixin
+from services.common.jobs import JobMixin
 
 # Statuses of a certificate record that bind the person (domain.ACTIVE_REGISTRATION_STATUSES
 # minus "declared", which lives on declarations).
@@ -312,22 +313,17 @@ class ExamPass(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
-class ExportJob(Base):
-    """注册人员 Excel export made in the background (usecases/exports.py): requested, then
-    ``running`` until the workbook is in object storage (``done``) or it failed."""
+class ExportJob(JobMixin, Base):
+    """注册人员 Excel export made in the background (usecases/exports.py; the job's columns and
+    statuses are services/common/jobs.py's): done when the workbook is in object storage."""
 
     __tablename__ = "export_jobs"
+    __table_args__ = (Index("ix_export_jobs_actor_id", "actor_id"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    requested_by: Mapped[str] = mapped_column(String(64), index=True)
     filters: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running / done / failed
     rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
     filename: Mapped[str | None] = mapped_column(String(200), nullable=True)
     storage_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class ImportJob(ImportJobMixin, Base):

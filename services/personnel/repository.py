@@ -22,7 +22,6 @@ from services.personnel.models import (
     Declaration,
     Employer,
     ExamPass,
-    ExportJob,
     Person,
     ReportKey,
     Transfer,
@@ -60,10 +59,6 @@ class PersonnelRepository:
     def add(self, row: object) -> None:
         self.session.add(row)
         self.session.flush()
-
-    def export_job(self, job_id: uuid.UUID, *, for_update: bool = False) -> ExportJob | None:
-        query = select(ExportJob).where(ExportJob.id == job_id)
-        return self.session.scalars(query.with_for_update() if for_update else query).first()
 
     # ---- employers -------------------------------------------------------------------------
     def remember_employer(

@@ -30,9 +30,12 @@ from services.common.config import PROJECT_ROOT
 # The platform's processes and servers, shared with the integration tests. Starting the
 # platform twice in one session is harmless: deploy.processes reuses a running process.
 from tests.integration.conftest import (  # noqa: F401
+    cluster,
     config,
     engines,
     gateway,
+    new_active_enterprise,
+    registration_reviewer,
     running_platform,
 )
 

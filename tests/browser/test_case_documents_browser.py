@@ -10,27 +10,18 @@ render a PDF inside an iframe, so the viewer element and its URL's answer are wh
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.browser.test_review_journey_browser import open_context, sign_in, staff_account
-from tests.integration.test_permits_licence_risk import submitted_cip_application
-from tests.support.permits import new_enterprise
+from tests.browser.test_review_journey_browser import open_context, sign_in
+from tests.support.permits import new_enterprise, submitted_cip_application
 from tests.support.personnel import case_id_of, person_data, report, upload_required
+from tests.support.personnel_pages import staff_login
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def test_the_reviewer_opens_every_document_of_the_case_in_the_page(
@@ -47,8 +38,8 @@ def test_the_reviewer_opens_every_document_of_the_case_in_the_page(
                   declaration_ids=[decl["id"]])["results"][0]["ok"]
     decl = cluster.personnel.get_declaration(enterprise, decl["id"])
     decl_case = case_id_of(engines, decl["case_ref"])
-    hohhot = staff_account(cluster, "city", "150100", "呼和浩特市审核员")
-    baotou = staff_account(cluster, "city", "150200", "包头市审核员")
+    hohhot = staff_login(cluster, "city", "150100", "呼和浩特市审核员")
+    baotou = staff_login(cluster, "city", "150200", "包头市审核员")
 
     page = web.page
     sign_in(page, web.url(""), hohhot)

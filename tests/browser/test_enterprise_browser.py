@@ -10,12 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.enterprise import resident_id, scan_pdf
+from tests.support.registration import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +42,10 @@ def add_record(
 
 def test_clerk_fills_a_complete_enterprise(
     web: BrowserSession,
-    gateway,
-    running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     tmp_path,
 ):
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     page = web.page
     page.goto(web.url("/login"))
     page.locator("#f-login").fill(account["uscc"])

@@ -32,16 +32,15 @@ from services.common.localtime import BEIJING
 from services.common.regions import region_name
 from services.review import clock
 from tests.browser.conftest import ARTIFACTS, DEFAULT_TIMEOUT_MS
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-    verify_email,
-)
 from tests.support.data import registration
 from tests.support.enterprise import submit_registration_profile
 from tests.support.persons import verified_person
-from tests.support.registration import province_reviewer, registration_case
+from tests.support.registration import (
+    PASSWORD,
+    province_reviewer,
+    registration_case,
+    verify_email,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -266,8 +265,8 @@ def waiting_registration(gateway: str, config: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def roles(gateway, running_platform, registration_reviewer) -> Iterator[dict[str, Role]]:  # noqa: F811
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def roles(gateway, running_platform, new_active_enterprise) -> Iterator[dict[str, Role]]:
+    _, _, account = new_active_enterprise()
     with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
         sub_login = f"sub{uuid.uuid4().hex[:9]}"
         cluster.identity.create_sub_account(account["id"], {

@@ -18,14 +18,10 @@ from pyzbar.pyzbar import decode
 from gateway.labels import business_label, case_ref_label
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-    reviewer,
-)
-from tests.integration.test_notify_events import Bus
+from tests.integration.test_enterprise_gateway import reviewer  # noqa: F401 (fixture)
 from tests.support.data import random_mobile
+from tests.support.notify import Bus
+from tests.support.registration import PASSWORD, active_enterprise
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -55,7 +51,7 @@ def test_correction_todo_then_rating_from_a_qr_code_shows_in_statistics(
     gateway,
     running_platform,
     reviewer,  # noqa: F811
-    registration_reviewer,  # noqa: F811
+    registration_reviewer,
 ):
     config = running_platform
     _, _, account = active_enterprise(gateway, config, registration_reviewer)

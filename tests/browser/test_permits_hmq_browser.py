@@ -22,14 +22,10 @@ from sqlalchemy import text
 from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_enterprise_browser import fill, save
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.enterprise import resident_id
 from tests.support.permits import pdf_text, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
+from tests.support.registration import PASSWORD
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -51,13 +47,12 @@ def traffic_project(name: str, completed: date) -> dict:
 
 def test_hmq_enterprise_applies_for_a_maintenance_qualification_in_the_browser(
     web: BrowserSession,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     tmp_path,
 ):
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     eid = account["id"]
     today = date.today()
     rng = random.Random()

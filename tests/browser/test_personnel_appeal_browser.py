@@ -7,40 +7,28 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import add_person, record_certificate, scan_file, sign_in, staff_login
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
 def test_reviewer_raises_an_anomaly_the_enterprise_answers_and_the_reviewer_upholds_it(
     web: BrowserSession,
     browser: Browser,
-    gateway,
-    running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
     name, id_number = "褚申辩", random_resident_id(rng)
     person_id = add_person(page, base, name, id_number, random_mobile(rng))

@@ -8,16 +8,12 @@ review the certificate is A's again and the person sees both transfers completed
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, Page, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     add_person,
     declaration_id,
@@ -37,12 +33,6 @@ TSA_DESKS = [
     ("province", [("accept", "予以受理"), ("approve", "审核通过")]),
     ("province", [("approve", "同意")]),
 ]
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def ask_transfer(page: Page, base: str, certificate_id: str, direction: str, uscc: str) -> None:
@@ -77,9 +67,8 @@ def consent_and_report(page: Page, base: str, person_name: str, seconds: float, 
 def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -87,8 +76,8 @@ def test_a_person_transfers_out_of_a_and_in_to_b_with_each_enterprises_consent(
     base = web.url("")
     rng = random.Random()
     seconds = running_platform["personnel"]["commitment_seconds"]
-    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, a = new_active_enterprise()
+    _, _, b = new_active_enterprise()
     person = verified_person(cluster, running_platform, name="陈调动")
 
     # ---- A holds the person's TSA certificate (信息补录).

@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
     add_person,
@@ -46,18 +42,11 @@ ADMIN = {
 }
 
 
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
 def test_constructor_initial_registration_in_a_batch_through_city_and_province(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -85,7 +74,7 @@ def test_constructor_initial_registration_in_a_batch_through_city_and_province(
             ]
         },
     )
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
 
     # ---- 1. 人员管理: the menu from the catalogue; a wrong check digit is refused at the field.

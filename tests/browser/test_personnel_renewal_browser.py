@@ -9,18 +9,14 @@ name) that reads back with Chinese headers and the renewed expiry."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from urllib.parse import unquote
 
 import openpyxl
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel_pages import (
     add_person,
@@ -38,12 +34,6 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
 def on_day_28_or_before(day: date) -> date:
     """A date whose day of month exists in every month (so +3 years is unambiguous)."""
     return day - timedelta(days=max(0, day.day - 28))
@@ -52,9 +42,8 @@ def on_day_28_or_before(day: date) -> date:
 def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
@@ -62,7 +51,7 @@ def test_tsa_renewal_refused_outside_the_window_and_accepted_inside_it(
     base, page = web.url(""), web.page
     rng = random.Random()
     today = date.today()
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     sign_in(page, base, account["uscc"])
 
     def certificate(name: str, valid_until: date) -> str:

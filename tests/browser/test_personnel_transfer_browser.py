@@ -7,16 +7,12 @@ materials and reports the 人员调入 declaration through the commitment letter
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id, random_uscc
 from tests.support.personnel import imported_person
 from tests.support.personnel_pages import (
@@ -34,26 +30,19 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
 def test_transfer_out_from_a_and_in_at_b_through_review(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
 ):
     base, page = web.url(""), web.page
     rng = random.Random()
-    _, _, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    _, _, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, a = new_active_enterprise()
+    _, _, b = new_active_enterprise()
     id_number, name = random_resident_id(rng), "钱调转"
     registration = f"蒙{rng.randint(10**10, 10**11 - 1)}"
     qualification = f"NMG{rng.randint(0, 9_999_999):07d}"

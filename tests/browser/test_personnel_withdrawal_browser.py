@@ -6,16 +6,11 @@ agrees; the declaration is 已撤回 for both and review's case is withdrawn."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, expect
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.personnel_pages import (
     confirm_commitment,
     declaration_id,
@@ -30,24 +25,17 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
 def test_a_personal_declaration_withdrawn_with_the_employers_consent(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     tmp_path,
 ):
     base = web.url("")
-    _, _, employer = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, employer = new_active_enterprise()
     person = verified_person(cluster, running_platform)
 
     # ---- 1. The person files a personal 初始注册 and uploads the materials.

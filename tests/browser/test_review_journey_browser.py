@@ -11,24 +11,18 @@ Only test data is set up through RPC (the reviewer accounts, the enterprise's st
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import ValidationFailed
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS, BrowserSession
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support.permits import CIP_STAFF, signed_scan, staff
 from tests.support.permits_pages import preview_commit_and_submit, upload_every_material
+from tests.support.personnel_pages import staff_login
+from tests.support.registration import PASSWORD
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.browser
@@ -38,29 +32,6 @@ CORRECTED = {
     "enterprise.legal_representative": ("法定代表人", "未填写法定代表人", "张三丰"),
     "enterprise.phone": ("联系电话", "联系电话缺失", "04719876543"),
 }
-
-
-@pytest.fixture
-def cluster(running_platform) -> Iterator:
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-def staff_account(cluster, level: str, region: str, name: str) -> str:
-    username = f"{level[:4]}{uuid.uuid4().hex[:10]}"
-    cluster.identity.create_staff_account(
-        None,
-        {
-            "kind": "reviewer",
-            "username": username,
-            "contact_name": name,
-            "email": f"{username}@example.com",
-            "password": PASSWORD,
-            "level": level,
-            "region_code": region,
-        },
-    )
-    return username
 
 
 def open_context(browser: Browser) -> BrowserContext:
@@ -101,9 +72,8 @@ def give_opinion(page: Page, action: str, comment: str) -> None:
 def test_correction_diff_and_two_level_approval_in_the_browser(
     web: BrowserSession,
     browser: Browser,
-    gateway,
     running_platform,
-    registration_reviewer,  # noqa: F811
+    new_active_enterprise,
     engines,
     cluster,
     artifacts: Path,
@@ -118,7 +88,7 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
         page.screenshot(path=artifacts / f"review-journey-{shot:02d}-{name}.png", full_page=True)
 
     # ---- 1. The enterprise applies (its staff roster set up through RPC, the rest on the pages).
-    _, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    _, _, account = new_active_enterprise()
     actor = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     for category, name, cert in CIP_STAFF:
         cluster.enterprise.save_record(actor, account["id"], "staff", staff(category, name, cert))
@@ -166,8 +136,8 @@ def test_correction_diff_and_two_level_approval_in_the_browser(
 
     tag = uuid.uuid4().hex[:4]
     city_name, province_name = f"盟市审核员{tag}", f"自治区审核员{tag}"
-    city_login = staff_account(cluster, "city", region[:4] + "00", city_name)
-    province_login = staff_account(cluster, "province", "150000", province_name)
+    city_login = staff_login(cluster, "city", region[:4] + "00", city_name)
+    province_login = staff_login(cluster, "province", "150000", province_name)
 
     # ---- 2. The city reviewer: claim, accept (受理), 补正 of exactly two fields with reasons.
     city_context = open_context(browser)

@@ -30,13 +30,9 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from gateway.views import VIEW_CLASSES
 from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixture)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
 from tests.support import access_matrix as matrix
 from tests.support.persons import verified_person
+from tests.support.registration import PASSWORD
 
 pytestmark = pytest.mark.integration
 
@@ -64,9 +60,9 @@ def sign_in(gateway: str, login: str, password: str = PASSWORD) -> tuple[request
 
 
 @pytest.fixture(scope="module")
-def callers(gateway, running_platform, registration_reviewer):  # noqa: F811 (fixture)
+def callers(gateway, running_platform, new_active_enterprise):
     """Every caller's signed-in session and CSRF token (anonymous: a fresh session, no token)."""
-    owner, owner_csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    owner, owner_csrf, account = new_active_enterprise()
     found: dict[str, tuple[requests.Session, str]] = {"anonymous": (requests.Session(), ""),
                                                       "other_enterprise": (owner, owner_csrf),
                                                       "owner_id": (requests.Session(), account["id"])}

@@ -14,10 +14,8 @@ import uuid
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import Workbook
 
-from services.common.config import nameko_config
 from services.common.errors import Forbidden
 from tests.support.data import random_uscc
 from tests.support.enterprise import resident_id
@@ -27,12 +25,6 @@ pytestmark = pytest.mark.integration
 PASSWORD = "Qlp#2026-import-admin"
 ROWS = 1200  # more than two of the importer's 500-row batches
 BAD = 4
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,9 @@ from sqlalchemy import text
 
 from services.common.config import PROJECT_ROOT, amqp_uri, database_url, nameko_config
 from services.common.database import make_engine
-from tests.integration.test_notify_events import Bus, start_notify, stop_notify
 from tests.support.data import random_uscc
+from tests.support.notify import Bus, start_notify, stop_notify
+from tests.support.platform import amqp_parameters
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -65,14 +66,7 @@ def run_consumer(config, queue: str, out: Path, idle: float) -> subprocess.Compl
 
 
 def queue_depth(config, queue: str) -> int:
-    amqp = config["amqp"]
-    params = pika.ConnectionParameters(
-        host=amqp["host"],
-        port=amqp["port"],
-        virtual_host=amqp["vhost"],
-        credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
-    )
-    with pika.BlockingConnection(params) as connection:
+    with pika.BlockingConnection(amqp_parameters(config)) as connection:
         return connection.channel().queue_declare(queue, passive=True).method.message_count
 
 
@@ -222,14 +216,7 @@ def test_an_offline_agency_gets_every_event_once_in_order_per_entity(stream_plat
     assert queue_depth(config, queue) == 0  # all acknowledged
 
     # A redelivered event (same id) is not written twice.
-    amqp = config["amqp"]
-    params = pika.ConnectionParameters(
-        host=amqp["host"],
-        port=amqp["port"],
-        virtual_host=amqp["vhost"],
-        credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
-    )
-    with pika.BlockingConnection(params) as connection:
+    with pika.BlockingConnection(amqp_parameters(config)) as connection:
         channel = connection.channel()
         channel.basic_publish(
             "qlp.agency",

@@ -13,26 +13,14 @@ import uuid
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
-from tests.integration.test_permits_licence_risk import submitted_cip_application
+from tests.support.permits import submitted_cip_application
 from tests.support.personnel import case_id_of, person_data, report, upload_required
+from tests.support.registration import PASSWORD
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 class Reviewer:
@@ -91,9 +79,9 @@ def case_page_documents(http: requests.Session, gateway: str, case_id: str) -> t
 
 
 @pytest.fixture(scope="module")
-def world(cluster, running_platform, gateway, registration_reviewer):  # noqa: F811
-    http_a, _, account_a = active_enterprise(gateway, running_platform, registration_reviewer)
-    http_b, _, _ = active_enterprise(gateway, running_platform, registration_reviewer)
+def world(cluster, running_platform, gateway, new_active_enterprise):
+    http_a, _, account_a = new_active_enterprise()
+    http_b, _, _ = new_active_enterprise()
     a = {"id": account_a["id"], "kind": "enterprise", "enterprise_id": account_a["id"], "permissions": []}
     assert cluster.enterprise.records_for_precheck(None, a["id"])["region_code"] == "150105"
     app, _ = submitted_cip_application(cluster, running_platform, a)

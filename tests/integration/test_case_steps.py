@@ -5,7 +5,6 @@ and the legal clock counts 20 working days from 受理, with art. 32's acceptanc
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +17,7 @@ from services.common.errors import ValidationFailed
 from services.common.localtime import BEIJING
 from services.common.migrations import upgrade
 from services.review.clock import default_calendar
+from tests.support.actors import enterprise_actor, reviewer
 from tests.support.review_producer import (
     Answers,
     Producer,
@@ -36,27 +36,9 @@ def stack(config):
     start_review_platform(config, extra=("notify",))
     engine = make_engine(database_url(config, "review"), pool_size=2)
     with ClusterRpcProxy(nameko_config(config, "tests"), timeout=30) as cluster:
-        wait_for(lambda: _healthy(cluster), timeout=60, what="notify healthy")
         yield config, cluster, engine
     engine.dispose()
     stop_review_platform(config, extra=("notify",))
-
-
-def _healthy(cluster) -> bool:
-    try:
-        return cluster.notify.health()["status"] == "ok"
-    except Exception:
-        return False
-
-
-def reviewer(level: str, region: str, name: str) -> dict:
-    return {"id": str(uuid.uuid4()), "kind": "reviewer", "level": level, "region_code": region,
-            "permissions": [], "enterprise_id": None, "name": name}
-
-
-def enterprise(enterprise_id: str) -> dict:
-    return {"id": enterprise_id, "kind": "enterprise", "enterprise_id": enterprise_id, "permissions": [],
-            "level": None, "region_code": None}
 
 
 def case_id_of(engine, case_ref: str, revision: int = 1) -> str:
@@ -68,7 +50,7 @@ def case_id_of(engine, case_ref: str, revision: int = 1) -> str:
 
 
 def titles(cluster, enterprise_id: str) -> list[str]:
-    return [m["title"] for m in cluster.notify.list_messages(enterprise(enterprise_id))["messages"]]
+    return [m["title"] for m in cluster.notify.list_messages(enterprise_actor(enterprise_id))["messages"]]
 
 
 def wait_message(cluster, enterprise_id: str, title: str) -> None:
@@ -93,7 +75,7 @@ def test_every_step_of_a_case_is_one_message_to_the_enterprise(stack):
     cluster.review.act(city, case_id, {"action": "correction", "comment": "请补正", "items": [
         {"target": "field", "name": "address", "reason": "与营业执照不一致"}]})
     wait_message(cluster, ent, f"{title}：需要补正")
-    correction = next(m for m in cluster.notify.list_messages(enterprise(ent))["messages"]
+    correction = next(m for m in cluster.notify.list_messages(enterprise_actor(ent))["messages"]
                       if m["title"].endswith("需要补正"))
     assert "注册地址：与营业执照不一致" in correction["body"]  # by label, as the enterprise reads it
     producer.request(dict(data, revision=2, submitted_at=datetime.now(UTC)))
@@ -139,7 +121,7 @@ def test_the_decision_clock_waits_for_acceptance_and_runs_from_it(stack):
     assert waiting["expected_decision_date"] is None and waiting["started_on"] is None
     assert waiting["received_on"] == received_on.isoformat()
     assert waiting["acceptance_due"] == calendar.add_working_days(received_on, 5).isoformat()
-    mine = cluster.review.case_history(enterprise(data["enterprise_id"]), data["case_ref"])["clock"]
+    mine = cluster.review.case_history(enterprise_actor(data["enterprise_id"]), data["case_ref"])["clock"]
     assert mine["acceptance_due"] == waiting["acceptance_due"] and not mine["decision_clock_started"]
 
     cluster.review.act(city, case_id, {"action": "accept", "comment": "予以受理"})

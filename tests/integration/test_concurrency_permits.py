@@ -13,7 +13,6 @@ through the real gateway, bus, services and databases:
 from __future__ import annotations
 
 import base64
-import io
 import random
 import re
 import threading
@@ -25,38 +24,27 @@ from datetime import UTC, datetime
 import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
-from pypdf import PdfReader
 from sqlalchemy import text
 
 from deploy.processes import log_path
 from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import PASSWORD, active_enterprise, login
 from tests.support.data import random_mobile, random_resident_id
-from tests.support.enterprise import upload
 from tests.support.permits import (
     CIP_ITEMS,
     CIP_STAFF,
     CIP_VALUES,
-    fetch,
+    commit,
     publish_review_event,
-    signed_scan,
     staff,
-    upload_all_materials,
 )
 from tests.support.personnel_pages import scan_file
-from tests.support.registration import province_reviewer
+from tests.support.registration import PASSWORD, active_enterprise, login, province_reviewer
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 EDITORS = 10  # records edited in parallel, each by its own thread
 EDITS_EACH = 7  # 70 edits in all
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 @pytest.fixture(scope="module")
@@ -175,14 +163,7 @@ def test_records_storm_never_refuses_the_users_own_actions(cluster, running_plat
 def committed_application(cluster, config, gateway, http, csrf, actor) -> dict:
     """A fresh CIP draft taken to committed (申报表, scan, materials, commitment) over RPC."""
     app, _ = prepared_draft(gateway, http, csrf)
-    app = cluster.permits.generate_form(actor, app["id"])
-    pages = len(PdfReader(io.BytesIO(fetch(cluster, actor, app["form_attachment_id"]))).pages)
-    cluster.permits.upload_signed_scan(actor, app["id"], upload("签章申报表.pdf", signed_scan(pages)))
-    upload_all_materials(cluster, actor, app)
-    cluster.permits.preview(actor, app["id"])
-    cluster.permits.open_commitment(actor, app["id"])
-    time.sleep(config["permits"]["commitment_seconds"] + 0.3)
-    app = cluster.permits.confirm_commitment(actor, app["id"])
+    app = commit(cluster, config, actor, cluster.permits.generate_form(actor, app["id"]))
     assert app["state"] == "committed"
     return app
 

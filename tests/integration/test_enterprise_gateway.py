@@ -13,7 +13,6 @@ import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from deploy.mail_sink import read_mails
 from services.common.config import nameko_config
 from tests.support.data import registration
 from tests.support.enterprise import (
@@ -21,13 +20,14 @@ from tests.support.enterprise import (
     profile,
     resident_id,
     scan_pdf,
-    submit_registration_profile,
     upload,
 )
-from tests.support.registration import decide_through_api, province_reviewer
+from tests.support.registration import (
+    PASSWORD,
+    login,
+    page_csrf,
+)
 from tests.support.waiting import wait_for
-
-PASSWORD = "Qlp#2026-enterprise"
 
 
 @pytest.fixture(scope="module")
@@ -48,53 +48,6 @@ def reviewer(running_platform, gateway):
         )
     http, token = login(gateway, username)
     return http, token, username
-
-
-@pytest.fixture(scope="module")
-def registration_reviewer(running_platform, gateway):
-    """A province reviewer: registration cases wait at the province desk."""
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as cluster:
-        username = province_reviewer(cluster, PASSWORD)["login"]
-    return login(gateway, username)[0]
-
-
-def login(gateway: str, name: str) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    response = http.post(gateway + "/api/v1/session", json={"login": name, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return http, response.json()["csrf_token"]
-
-
-def verify_email(config: dict, email: str) -> None:
-    mails = wait_for(
-        lambda: [m for m in read_mails(config) if m["To"] == email and m["Subject"] == "请验证您的注册邮箱"],
-        what="the verification mail",
-    )
-    link = re.search(r"http://\S+/verify-email\?token=\S+", mails[-1].get_content()).group(0)
-    assert requests.get(link).status_code == 200
-
-
-def active_enterprise(
-    gateway: str, config: dict, approver: requests.Session
-) -> tuple[requests.Session, str, dict]:
-    """Registered (both steps), e-mail verified, approved in review, signed in: (session, csrf,
-    account)."""
-    data = {**registration(), "password": PASSWORD}
-    created = requests.post(gateway + "/api/v1/accounts", json=data)
-    assert created.status_code == 201, created.text
-    account = created.json()
-    verify_email(config, data["email"])
-    submit_registration_profile(config, account["id"])
-    decide_through_api(approver, gateway, account["id"])
-    credentials = {"login": data["uscc"], "password": PASSWORD}
-    wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials).json()
-             .get("account", {}).get("status") == "active", what="identity to follow the approval")
-    http, csrf = login(gateway, data["uscc"])
-    return http, csrf, account
-
-
-def page_csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def test_registration_step_two_on_its_page(gateway, running_platform):
@@ -158,8 +111,8 @@ def test_registration_step_two_on_its_page(gateway, running_platform):
     assert "扫描分辨率约为150 DPI" in done.text and "扫描件为黑白/灰度" in done.text
 
 
-def test_enterprise_pages_and_api(gateway, running_platform, registration_reviewer):
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def test_enterprise_pages_and_api(gateway, new_active_enterprise):
+    http, csrf, account = new_active_enterprise()
     assert (
         http.get(gateway + "/register/enterprise", allow_redirects=False).headers["Location"] == "/enterprise"
     )
@@ -258,10 +211,10 @@ def test_enterprise_pages_and_api(gateway, running_platform, registration_review
 
 
 def test_enterprise_a_cannot_reach_b_through_any_route(
-    gateway, running_platform, reviewer, registration_reviewer, engines
+    gateway, running_platform, reviewer, new_active_enterprise, engines
 ):
-    a_http, a_csrf, a = active_enterprise(gateway, running_platform, registration_reviewer)
-    b_http, b_csrf, b = active_enterprise(gateway, running_platform, registration_reviewer)
+    a_http, a_csrf, a = new_active_enterprise()
+    b_http, b_csrf, b = new_active_enterprise()
     headers = {"X-CSRF-Token": b_csrf}
     records = {
         "staff": {"category": "electrician", "name": "冯十一", "id_number": resident_id()},

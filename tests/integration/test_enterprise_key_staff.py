@@ -13,22 +13,14 @@ import uuid
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import InvalidTransition
 from tests.integration.test_enterprise_records import complete, new_enterprise, province_reviewer
 from tests.support.enterprise import resident_id
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def holds_a_licence(engines, actor: dict) -> None:

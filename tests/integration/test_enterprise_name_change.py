@@ -10,10 +10,8 @@ import sys
 import time
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy import processes
-from services.common.config import nameko_config
 from services.common.errors import InvalidTransition, ServiceError
 from tests.support import platform
 from tests.support.data import registration
@@ -21,12 +19,6 @@ from tests.support.enterprise import profile, scan_pdf, upload
 from tests.support.open_cases_service import OPEN_CASES_FILE_ENV
 
 DOUBLES = {"permits": "PermitsDouble", "personnel": "PersonnelDouble"}
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as proxy:
-        yield proxy
 
 
 @pytest.fixture(scope="module")

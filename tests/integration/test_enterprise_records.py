@@ -10,7 +10,6 @@ import uuid
 import pytest
 import requests
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from services.common.config import nameko_config
@@ -18,12 +17,6 @@ from services.common.errors import Forbidden, NotFound, ValidationFailed
 from tests.support.data import registration
 from tests.support.enterprise import open_case_for, profile, resident_id, scan_pdf, upload
 from tests.support.waiting import wait_for
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=30) as proxy:
-        yield proxy
 
 
 def new_enterprise(cluster) -> dict:

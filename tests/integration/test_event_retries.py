@@ -20,6 +20,7 @@ from pika.exceptions import ChannelClosedByBroker
 
 from deploy import processes
 from services.common.envelope import make_envelope
+from tests.support.platform import amqp_parameters
 from tests.support.probe_service import (
     ATTEMPTS_FILE_ENV,
     EVENT_TYPE,
@@ -43,12 +44,7 @@ class Broker:
     """A pika connection to the test broker, as a test client would use it."""
 
     def __init__(self, config):
-        amqp = config["amqp"]
-        self.params = pika.ConnectionParameters(
-            host=amqp["host"], port=amqp["port"], virtual_host=amqp["vhost"],
-            credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
-            heartbeat=0, blocked_connection_timeout=30,
-        )
+        self.params = amqp_parameters(config, heartbeat=0, blocked_connection_timeout=30)
         self.connection = pika.BlockingConnection(self.params)
 
     def channel(self):

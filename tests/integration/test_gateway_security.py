@@ -21,14 +21,13 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 from sqlalchemy import text
 
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.enterprise import scan_pdf
 
 
 @pytest.fixture(scope="module")
-def enterprise(gateway, running_platform, registration_reviewer):  # noqa: F811
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def enterprise(new_active_enterprise):
+    http, csrf, account = new_active_enterprise()
     return http, {"X-CSRF-Token": csrf}, account
 
 

@@ -12,20 +12,12 @@ import uuid
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import Forbidden
-from tests.integration.test_enterprise_gateway import PASSWORD, login
+from tests.support.registration import PASSWORD, login
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def staff_session(cluster, gateway: str, kind: str) -> tuple[requests.Session, str]:

@@ -4,13 +4,11 @@ messages, to-dos, mails, reminders and ratings; malformed events are dead-letter
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
@@ -19,47 +17,12 @@ from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
 from services.common.envelope import make_envelope
 from services.common.errors import Conflict, NotFound, ValidationFailed
-from services.common.migrations import upgrade
-from tests.support import platform
+from tests.support.actors import enterprise_actor, sub_actor
 from tests.support.data import random_mobile, random_uscc
+from tests.support.notify import Bus, start_notify, stop_notify
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def start_notify(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    """Only notify (and what a test adds) as real processes: independent of the other services'
-    state of work, since the tests play the producers themselves."""
-    upgrade(("notify", "gateway") if "gateway" in extra else ("notify",), config=config)
-    platform.start_for_test(("notify", *extra), config)
-    with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:
-
-        def healthy() -> bool:
-            try:
-                return cluster.notify.health()["status"] == "ok"
-            except Exception:
-                return False
-
-        wait_for(healthy, timeout=60, what="notify healthy")
-
-
-def stop_notify(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
-    platform.stop_for_test(("notify", *extra), config)
-
-
-class Bus:
-    """Publishes events as the producers' outbox relays do: their exchange, routing key = type."""
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.dispatch = event_dispatcher(nameko_config(config, "tests"))
-
-    def emit(self, producer: str, event_type: str, data: dict[str, Any], version: int = 1) -> dict:
-        envelope = make_envelope(producer, event_type, version, json.loads(json.dumps(data, default=str)))
-        self.dispatch(producer, event_type, envelope)
-        return envelope
-
-    def emit_raw(self, producer: str, event_type: str, envelope: dict) -> None:
-        self.dispatch(producer, event_type, envelope)
 
 
 @pytest.fixture(scope="module")
@@ -85,28 +48,6 @@ def notify_db(notify_platform):
     engine = make_engine(database_url(notify_platform, "notify"), pool_size=2)
     yield engine
     engine.dispose()
-
-
-def enterprise_actor(enterprise_id: str) -> dict:
-    return {
-        "id": enterprise_id,
-        "kind": "enterprise",
-        "enterprise_id": enterprise_id,
-        "permissions": [],
-        "level": None,
-        "region_code": None,
-    }
-
-
-def sub_actor(enterprise_id: str, *modules: str) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "kind": "sub",
-        "enterprise_id": enterprise_id,
-        "permissions": list(modules),
-        "level": None,
-        "region_code": None,
-    }
 
 
 def staff(kind: str = "reviewer", level: str | None = "city", region: str | None = "150100") -> dict:

@@ -15,9 +15,9 @@ from deploy.mail_sink import read_mails
 from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
 from services.common.migrations import upgrade
-from tests.integration.test_notify_events import Bus, start_notify, stop_notify
 from tests.support import platform
 from tests.support.data import random_uscc
+from tests.support.notify import Bus, start_notify, stop_notify
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -37,15 +37,8 @@ def test_failed_send_is_retried_and_the_message_is_recorded_anyway(config):
     )
     engine = make_engine(database_url(config, "notify"), pool_size=1)
     try:
+        platform.wait_rpc_healthy(config, ("notify",))
         with ClusterRpcProxy(nameko_config(config, "tests"), timeout=30) as cluster:
-
-            def healthy() -> bool:
-                try:
-                    return cluster.notify.health()["status"] == "ok"
-                except Exception:
-                    return False
-
-            wait_for(healthy, timeout=60, what="notify healthy")
             enterprise_id = str(uuid.uuid4())
             email = f"retry-{uuid.uuid4().hex[:8]}@example.com"
             Bus(config).emit(

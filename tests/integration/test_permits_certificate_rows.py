@@ -13,26 +13,14 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    page_csrf,
-    registration_reviewer,
-)
 from tests.support.enterprise import upload
 from tests.support.permits import publish_review_event, signed_scan
+from tests.support.registration import page_csrf
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def held_licence(engines, enterprise_id: str, name: str) -> str:
@@ -63,7 +51,7 @@ def held_licence(engines, enterprise_id: str, name: str) -> str:
     return str(licence_id)
 
 
-def submit(cluster, config, actor, app_id) -> str:  # noqa: F811
+def submit(cluster, config, actor, app_id) -> str:
     """Through the wizard to submit (RPC: the pages are covered elsewhere); the case_ref."""
     cluster.permits.generate_form(actor, app_id)
     cluster.permits.upload_signed_scan(actor, app_id, upload("签章申请表.pdf", signed_scan(8)))
@@ -89,7 +77,7 @@ def review_case(engines, case_ref: str):
     return wait_for(row, what=f"review's case {case_ref}")
 
 
-def reissue_draft(cluster, engines, actor) -> str:  # noqa: F811
+def reissue_draft(cluster, engines, actor) -> str:
     licence_id = held_licence(engines, actor["id"], "测试养护公司")
     app = cluster.permits.create_draft(actor, {
         "type_code": "hmq_maintenance", "transaction_kind": "reissue", "items": [
@@ -98,9 +86,9 @@ def reissue_draft(cluster, engines, actor) -> str:  # noqa: F811
 
 
 def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, running_platform, new_active_enterprise, engines, cluster
 ):
-    http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, _, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
     licence_id = held_licence(engines, eid, "测试养护公司")
@@ -169,10 +157,10 @@ def test_reissue_started_from_the_certificate_row_names_it_and_issues_it(
 
 
 def test_correction_edits_through_the_json_api(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, running_platform, new_active_enterprise, engines, cluster
 ):
     """补正 has an API (issue 15 item 14): PUT .../correction changes only the reopened fields."""
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, csrf, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
     headers = {"X-CSRF-Token": csrf}

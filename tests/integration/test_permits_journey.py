@@ -26,7 +26,6 @@ from tests.support.permits import (
     CIP_ITEMS,
     CIP_STAFF,
     CIP_VALUES,
-    Broker,
     fetch,
     new_enterprise,
     pdf_text,
@@ -38,19 +37,6 @@ from tests.support.permits import (
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def permits_events(running_platform):
-    broker = Broker(running_platform, "permits.events")
-    yield broker
-    broker.close()
 
 
 def test_cip_application_from_draft_to_verified_licence(

@@ -12,17 +12,13 @@ import pytest
 from sqlalchemy import text
 
 from services.common.errors import InvalidTransition
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    registration_reviewer,
-)
-from tests.integration.test_permits_pfl import ADMIN, ITEMS, VALUES, cluster  # noqa: F401
+from tests.integration.test_permits_pfl import ADMIN, ITEMS, VALUES
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
 
 
-def pfl_draft(cluster, actor, lane):  # noqa: F811
+def pfl_draft(cluster, actor, lane):
     return cluster.permits.create_draft(actor, {
         "type_code": "pfl_power", "transaction_kind": "new", "items": ITEMS, "lane": lane,
         "nature": "new", "submitter": "legal_rep", "values": VALUES})
@@ -33,9 +29,9 @@ def option(html: str, lane: str) -> str:
 
 
 def test_lanes_offered_only_to_eligible_enterprises_and_the_pilot_zone_recorded(
-    gateway, running_platform, registration_reviewer, engines, cluster  # noqa: F811
+    gateway, new_active_enterprise, engines, cluster
 ):
-    http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, _, account = new_active_enterprise()
     eid = account["id"]
     actor = {"id": eid, "kind": "enterprise", "enterprise_id": eid, "permissions": []}
 

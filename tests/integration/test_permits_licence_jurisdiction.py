@@ -9,8 +9,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.common.config import nameko_config
-from tests.integration.test_permits_licence_risk import approve, submitted_cip_application
-from tests.support.permits import new_enterprise
+from tests.support.permits import approve, new_enterprise, submitted_cip_application
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,6 @@ and a repeat change nothing; adding the person back (enterprise.records_changed)
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
@@ -14,74 +13,21 @@ from datetime import UTC, datetime
 
 import pytest
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
-from pypdf import PdfReader
 from sqlalchemy import text
 
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.personnel.domain import key_person_changed
-from tests.support.enterprise import decide_staff_change, upload
+from tests.support.enterprise import decide_staff_change
 from tests.support.permits import (
-    CIP_ITEMS,
-    CIP_STAFF,
-    CIP_VALUES,
-    Broker,
-    fetch,
+    approve,
     new_enterprise,
-    publish_review_event,
-    signed_scan,
     staff,
-    upload_all_materials,
+    submitted_cip_application,
 )
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def permits_events(running_platform):
-    broker = Broker(running_platform, "permits.events")
-    yield broker
-    broker.close()
-
-
-def submitted_cip_application(cluster, config, actor) -> tuple[dict, dict[str, str]]:
-    """A CIP application through pre-check, 申报表, scan, materials and the commitment letter to
-    submitted; returns it and the staff record ids by name."""
-    saved = {name: cluster.enterprise.save_record(actor, actor["id"], "staff", staff(category, name, cert))
-             for category, name, cert in CIP_STAFF}
-    app = cluster.permits.create_draft(actor, {"type_code": "cip_safety", "transaction_kind": "new",
-                                               "items": CIP_ITEMS, "values": CIP_VALUES})
-    app = cluster.permits.run_precheck(actor, app["id"])
-    assert app["precheck"]["passed"], app["precheck"]
-    app = cluster.permits.generate_form(actor, app["id"])
-    pages = len(PdfReader(io.BytesIO(fetch(cluster, actor, app["form_attachment_id"]))).pages)
-    cluster.permits.upload_signed_scan(actor, app["id"], upload("签章申报表.pdf", signed_scan(pages)))
-    upload_all_materials(cluster, actor, app)
-    cluster.permits.preview(actor, app["id"])
-    cluster.permits.open_commitment(actor, app["id"])
-    time.sleep(config["permits"]["commitment_seconds"] + 0.3)
-    cluster.permits.confirm_commitment(actor, app["id"])
-    app = cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
-    assert app["state"] == "submitted"
-    return app, {name: record["id"] for name, record in saved.items()}
-
-
-def approve(cluster, config, actor, app) -> dict:
-    publish_review_event(config, "case_decided", {
-        "case_ref": f"permits:application:{app['id']}", "case_id": str(uuid.uuid4()),
-        "enterprise_id": actor["id"], "decision": "approved", "reason": None,
-        "decided_by": "审核员", "at": datetime.now(UTC).isoformat()})
-    wait_for(lambda: cluster.permits.get_application(actor, app["id"])["state"] == "licence_issued",
-             timeout=30, what="the licence issued after case_decided")
-    return cluster.permits.my_licences(actor)[0]
 
 
 def publish_as_personnel(config, envelope: dict) -> None:

@@ -12,11 +12,8 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import database_url, nameko_config
-from services.common.database import make_engine
 from services.common.errors import Conflict, Forbidden, ValidationFailed
 from services.common.localtime import BEIJING
 from services.permits.licences import add_months
@@ -25,19 +22,6 @@ from tests.support.permits import new_enterprise
 pytestmark = pytest.mark.integration
 PASSWORD = "Qlp#2026-safety"
 ITEMS = [{"category": "construction", "grade": "不分级"}]
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def permits_db(running_platform):
-    engine = make_engine(database_url(running_platform, "permits"), pool_size=2)
-    yield engine
-    engine.dispose()
 
 
 def cip_licence(db, actor: dict, today) -> tuple[str, str]:

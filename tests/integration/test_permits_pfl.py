@@ -8,12 +8,9 @@ import time
 import uuid
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import Forbidden, InvalidTransition, ValidationFailed
-from tests.integration.test_enterprise_gateway import registration_reviewer  # noqa: F401 (fixture)
 from tests.support.enterprise import upload
 from tests.support.permits import (
     Broker,
@@ -44,12 +41,6 @@ ADMIN = {
     "level": "province",
     "region_code": "150000",
 }
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def pfl_records(cluster, actor) -> None:
@@ -101,7 +92,7 @@ def through_commitment(cluster, actor, app, seconds):
 
 
 def test_pfl_multi_category_fast_track_with_owed_items(
-    cluster, running_platform, engines, gateway, registration_reviewer  # noqa: F811
+    cluster, running_platform, engines, gateway, registration_reviewer
 ):
     actor = new_enterprise(cluster, running_platform)
     pfl_records(cluster, actor)

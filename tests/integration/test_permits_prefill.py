@@ -8,20 +8,15 @@ import re
 
 import pytest
 
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    active_enterprise,
-    page_csrf,
-    registration_reviewer,
-)
-from tests.integration.test_permits_pfl import cluster  # noqa: F401
+from tests.support.registration import page_csrf
 
 pytestmark = pytest.mark.integration
 
 
 def test_form_fields_prefilled_from_the_enterprise_and_editable(
-    gateway, running_platform, registration_reviewer, cluster  # noqa: F811
+    gateway, new_active_enterprise, cluster
 ):
-    http, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+    http, _, account = new_active_enterprise()
     actor = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     page = http.get(gateway + "/permits/new?type=hmq_maintenance")
     key = re.search(r'name="form_key" value="([^"]+)"', page.text).group(1)

@@ -9,11 +9,8 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import database_url, nameko_config
-from services.common.database import make_engine
 from services.common.errors import Conflict
 from services.common.localtime import BEIJING
 from services.permits.licences import add_months
@@ -22,19 +19,6 @@ from tests.support.permits import new_enterprise
 pytestmark = pytest.mark.integration
 
 ITEMS = [{"category": "install", "grade": "五级"}]
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def permits_db(running_platform):
-    engine = make_engine(database_url(running_platform, "permits"), pool_size=2)
-    yield engine
-    engine.dispose()
 
 
 def licence(db, actor: dict, issued: date, valid_until: date) -> str:

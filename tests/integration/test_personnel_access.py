@@ -11,10 +11,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
@@ -34,12 +32,6 @@ from tests.support.personnel import (
 pytestmark = pytest.mark.integration
 
 REFUSED = (NotFound, Forbidden)
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def _today():

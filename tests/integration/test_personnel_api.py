@@ -18,7 +18,6 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel import imported_person
 from tests.support.personnel_pages import scan_file
@@ -26,11 +25,11 @@ from tests.support.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
-def enterprises(gateway, running_platform, registration_reviewer):  # noqa: F811
+def enterprises(new_active_enterprise):
     """Two active enterprises: (session, csrf header, account) each."""
     made = []
     for _ in range(2):
-        http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+        http, csrf, account = new_active_enterprise()
         made.append((http, {"X-CSRF-Token": csrf}, account))
     return made
 

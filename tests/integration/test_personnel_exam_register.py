@@ -10,22 +10,14 @@ import random
 import uuid
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import Workbook
 
-from services.common.config import nameko_config
 from services.common.errors import Forbidden, ValidationFailed
 from tests.support.enterprise import resident_id
 from tests.support.personnel import ADMIN
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def sheet(*rows) -> dict:

@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 import requests
 
-from tests.integration.test_enterprise_gateway import active_enterprise, registration_reviewer  # noqa: F401
 from tests.support.data import random_mobile, random_resident_id
 from tests.support.personnel import imported_person
 from tests.support.waiting import wait_for
@@ -22,9 +21,9 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_register_export_is_a_job_whose_page_refreshes_until_it_downloads(
-        gateway, running_platform, registration_reviewer):  # noqa: F811
-    http, csrf, _ = active_enterprise(gateway, running_platform, registration_reviewer)
-    other, _, _ = active_enterprise(gateway, running_platform, registration_reviewer)
+        gateway, new_active_enterprise):
+    http, csrf, _ = new_active_enterprise()
+    other, _, _ = new_active_enterprise()
     rng = random.Random()
     api = gateway + "/api/v1/personnel"
     headers = {"X-CSRF-Token": csrf}

@@ -10,14 +10,12 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
-from tests.support.permits import Broker, new_enterprise
+from tests.support.permits import new_enterprise
 from tests.support.personnel import (
     ADMIN,
     case_id_of,
@@ -32,24 +30,6 @@ from tests.support.personnel import (
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def personnel_events(running_platform):
-    broker = Broker(running_platform, "personnel.events")
-    yield broker
-    broker.close()
-
-
-@pytest.fixture(scope="module")
-def seconds(running_platform):
-    return float(running_platform["personnel"]["commitment_seconds"])
 
 
 def today() -> date:

@@ -14,16 +14,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from openpyxl import load_workbook
 from PIL import Image
 
-from services.common.config import nameko_config
 from services.common.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
 from tests.support.enterprise import scan_pdf, upload
-from tests.support.permits import Broker, new_enterprise
+from tests.support.permits import new_enterprise
 from tests.support.personnel import (
     ADMIN,
     case_id_of,
@@ -39,24 +37,6 @@ from tests.support.personnel import (
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
-
-
-@pytest.fixture(scope="module")
-def events(running_platform):
-    broker = Broker(running_platform, "personnel.events")
-    yield broker
-    broker.close()
-
-
-@pytest.fixture(scope="module")
-def seconds(running_platform):
-    return float(running_platform["personnel"]["commitment_seconds"])
 
 
 def today():
@@ -96,7 +76,7 @@ def imported(cluster, actor, name, type_code="constructor_2", **record):
 
 
 def test_correction_reopens_only_the_named_items_and_resubmits_revision_2(
-    cluster, running_platform, engines, events, seconds
+    cluster, running_platform, engines, personnel_events, seconds
 ):
     actor = new_enterprise(cluster, running_platform)
     draft = cluster.personnel.new_declaration(
@@ -140,7 +120,8 @@ def test_correction_reopens_only_the_named_items_and_resubmits_revision_2(
     assert again["revision"] == 2 and again["status"] == "under_review" and again["correction_items"] == []
     second = wait_for(
         lambda: [
-            e for e in events.of("review_requested", case_ref=draft["case_ref"]) if e["data"]["revision"] == 2
+            e for e in personnel_events.of("review_requested", case_ref=draft["case_ref"])
+                if e["data"]["revision"] == 2
         ],
         what="revision 2",
     )
@@ -152,7 +133,7 @@ def test_correction_reopens_only_the_named_items_and_resubmits_revision_2(
 
 
 def test_cip_transfer_out_and_in_moves_the_certificate_at_the_last_approval(
-    cluster, running_platform, engines, events, seconds
+    cluster, running_platform, engines, personnel_events, seconds
 ):
     old = new_enterprise(cluster, running_platform)
     new = new_enterprise(cluster, running_platform)
@@ -163,7 +144,9 @@ def test_cip_transfer_out_and_in_moves_the_certificate_at_the_last_approval(
         cluster.personnel.transfer_out(old, {"certificate_id": cert["id"], "to_uscc": "91150100MA0000000X"})
     moving = cluster.personnel.transfer_out(old, {"certificate_id": cert["id"], "to_uscc": new_uscc})
     assert moving["status"] == "out_declared" and moving["certificate"]["status"] == "transferring"
-    wait_for(lambda: events.of("transfer_requested", transfer_id=moving["id"]), what="transfer_requested")
+    wait_for(
+        lambda: personnel_events.of("transfer_requested", transfer_id=moving["id"]), what="transfer_requested"
+    )
     incoming = cluster.personnel.list_transfers(new, {"direction": "incoming"})["items"]
     assert [t["id"] for t in incoming] == [moving["id"]]
 
@@ -181,7 +164,7 @@ def test_cip_transfer_out_and_in_moves_the_certificate_at_the_last_approval(
     done = through_city_and_province(cluster, engines, new, draft)
     assert done["certificate"]["enterprise_id"] == new["id"] and done["certificate"]["status"] == "valid"
     moved = wait_for(
-        lambda: events.of("certificate_transferred", certificate_id=cert["id"]),
+        lambda: personnel_events.of("certificate_transferred", certificate_id=cert["id"]),
         what="certificate_transferred",
     )
     assert (
@@ -189,7 +172,8 @@ def test_cip_transfer_out_and_in_moves_the_certificate_at_the_last_approval(
         and moved[0]["data"]["to_enterprise_id"] == new["id"]
     )
     lost = wait_for(
-        lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="key_person_changed"
+        lambda: personnel_events.of("key_person_changed", certificate_id=cert["id"]),
+        what="key_person_changed"
     )
     assert lost[0]["data"]["enterprise_id"] == old["id"] and lost[0]["data"]["change"] == "transferred_out"
     assert lost[0]["data"]["certificate_kind"] == "constructor_2"
@@ -265,7 +249,7 @@ def test_tsa_transfer_asked_by_the_person_consented_then_reviewed(
 
 
 def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
-    cluster, running_platform, engines, events, seconds
+    cluster, running_platform, engines, personnel_events, seconds
 ):
     actor = new_enterprise(cluster, running_platform)
     data = person_data("冯注册")
@@ -307,7 +291,9 @@ def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
     assert asked["status"] == "withdrawal_requested" and asked["withdrawal"]["reason"] == "个人原因，暂不注册"
     agreed = cluster.personnel.decide_withdrawal(actor, draft["id"], {"agree": True})
     assert agreed["status"] == "withdrawn"
-    wait_for(lambda: events.of("review_withdrawn", case_ref=draft["case_ref"]), what="review_withdrawn")
+    wait_for(
+        lambda: personnel_events.of("review_withdrawn", case_ref=draft["case_ref"]), what="review_withdrawn"
+    )
 
     cluster.personnel.request_withdrawal(person, second["id"], "想再考虑一下")
     kept = cluster.personnel.decide_withdrawal(actor, second["id"], {"agree": False, "reason": "已通知本人"})
@@ -322,7 +308,7 @@ def test_reg_withdrawal_asked_by_the_person_agreed_or_refused_by_the_enterprise(
     assert late.value.code == "withdrawal_not_allowed"
 
 
-def test_expiry_warning_sweep_search_export_and_appeal(cluster, running_platform, events):
+def test_expiry_warning_sweep_search_export_and_appeal(cluster, running_platform, personnel_events):
     actor = new_enterprise(cluster, running_platform)
     other = new_enterprise(cluster, running_platform)
     soon = today() + timedelta(days=30)
@@ -352,7 +338,9 @@ def test_expiry_warning_sweep_search_export_and_appeal(cluster, running_platform
     # The sweep, run as on a day after the window closed, marks it lapsed and tells permits.
     day = add_months(soon, 2) + timedelta(days=1)
     assert cluster.personnel.run_expiry_sweep(day.isoformat())["lapsed"] >= 1
-    lapsed = wait_for(lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="lapsed")
+    lapsed = wait_for(
+        lambda: personnel_events.of("key_person_changed", certificate_id=cert["id"]), what="lapsed"
+    )
     assert lapsed[0]["data"]["change"] == "lapsed" and lapsed[0]["data"]["enterprise_id"] == actor["id"]
     assert cluster.personnel.certificate(actor, cert["id"])["status"] == "lapsed"
 
@@ -448,7 +436,7 @@ def test_reg_personal_declaration_returned_redeclared_reported_and_qualification
 
 
 def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
-    cluster, running_platform, engines, events, seconds
+    cluster, running_platform, engines, personnel_events, seconds
 ):
     actor = new_enterprise(cluster, running_platform)
     someone, cert = imported(cluster, actor, "蒋增项")
@@ -490,9 +478,13 @@ def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
         "cancellation", {"reasons": ["已与聘用企业解除聘用合同关系的"], "applicant": "聘用企业"}
     )
     assert cancelled["certificate"]["status"] == "cancelled"
-    gone = wait_for(lambda: events.of("certificate_cancelled", certificate_id=cert["id"]), what="cancelled")
+    gone = wait_for(
+        lambda: personnel_events.of("certificate_cancelled", certificate_id=cert["id"]), what="cancelled"
+    )
     assert gone[0]["data"]["reason"] == "cancelled" and gone[0]["data"]["enterprise_id"] == actor["id"]
-    told = wait_for(lambda: events.of("key_person_changed", certificate_id=cert["id"]), what="key person")
+    told = wait_for(
+        lambda: personnel_events.of("key_person_changed", certificate_id=cert["id"]), what="key person"
+    )
     assert told[0]["data"]["change"] == "cancelled"
 
     other = new_enterprise(cluster, running_platform)
@@ -515,7 +507,7 @@ def test_constructor_add_item_change_cancellation_and_re_registration_elsewhere(
 
 
 def test_delete_with_a_result_per_item_cancel_after_reporting_and_the_four_lists(
-    cluster, running_platform, engines, events, seconds
+    cluster, running_platform, engines, personnel_events, seconds
 ):
     actor = new_enterprise(cluster, running_platform)
     single = cluster.personnel.new_declaration(
@@ -545,7 +537,9 @@ def test_delete_with_a_result_per_item_cancel_after_reporting_and_the_four_lists
 
     cancelled = cluster.personnel.cancel_declaration(actor, single["id"], "人员已离职")
     assert cancelled["status"] == "withdrawn"
-    withdrawn = wait_for(lambda: events.of("review_withdrawn", case_ref=single["case_ref"]), what="withdrawn")
+    withdrawn = wait_for(
+        lambda: personnel_events.of("review_withdrawn", case_ref=single["case_ref"]), what="withdrawn"
+    )
     assert withdrawn[0]["data"]["outcome"] == "withdrawn" and withdrawn[0]["data"]["reason"] == "人员已离职"
     case_id = case_id_of(engines, single["case_ref"])
     wait_for(

@@ -8,10 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
-from services.common.config import nameko_config
 from services.common.errors import InvalidTransition
 from services.common.localtime import BEIJING
 from services.personnel.windows import add_months
@@ -19,12 +17,6 @@ from tests.support.permits import new_enterprise
 from tests.support.personnel import imported_from_old_system, person_data
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def _record() -> dict:

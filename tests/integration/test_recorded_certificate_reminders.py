@@ -8,20 +8,12 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common.config import nameko_config
 from tests.support.permits import new_enterprise
 from tests.support.personnel import imported_from_old_system, person_data
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def a_free_day() -> date:

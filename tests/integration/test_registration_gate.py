@@ -11,14 +11,11 @@ import re
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.common.config import nameko_config
 from services.common.errors import Forbidden
-from tests.integration.test_enterprise_gateway import PASSWORD, verify_email
 from tests.support.data import registration
 from tests.support.enterprise import submit_registration_profile
-from tests.support.registration import decide_registration, province_reviewer
+from tests.support.registration import PASSWORD, decide_registration, province_reviewer, verify_email
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
@@ -35,12 +32,6 @@ MODULE_PAGES = ["/enterprise", "/enterprise/staff", "/permits", "/permits/mine",
 STILL_OPEN = ["/account", "/messages", "/password/change", "/account/security", "/register/enterprise",
               "/api/v1/session", "/api/v1/messages", "/api/v1/notify/counts",
               "/api/v1/enterprise/registration-profile"]
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def signed_in(gateway: str, login: str) -> tuple[requests.Session, str]:

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from services.common.config import database_url, nameko_config
 from services.common.database import make_engine
 from services.common.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from tests.support.actors import enterprise_actor, reviewer
 from tests.support.review_producer import (
     Answers,
     Producer,
@@ -23,16 +24,6 @@ from tests.support.review_producer import (
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def reviewer(level: str, region: str, name: str) -> dict:
-    return {"id": str(uuid.uuid4()), "kind": "reviewer", "level": level, "region_code": region,
-            "permissions": [], "enterprise_id": None, "name": name}
-
-
-def enterprise(enterprise_id: str) -> dict:
-    return {"id": enterprise_id, "kind": "enterprise", "enterprise_id": enterprise_id, "permissions": [],
-            "level": None, "region_code": None}
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +116,7 @@ def test_two_level_chain_with_a_field_level_correction_and_diff(review_platform,
     detail = cluster.review.case_detail(city, case_id)
     assert detail["status"] == "correction" and detail["clock"]["paused"]
     assert detail["clock"]["pause_reason"] == "等待企业补正材料"
-    todos = cluster.review.todos(enterprise(data["enterprise_id"]))["todos"]
+    todos = cluster.review.todos(enterprise_actor(data["enterprise_id"]))["todos"]
     assert [t["correction"]["items"] for t in todos if t["kind"] == "correction"] == [items]
 
     # The producer resubmits only those two items as revision 2.
@@ -156,7 +147,7 @@ def test_two_level_chain_with_a_field_level_correction_and_diff(review_platform,
     decided = answers.wait("case_decided", data["case_ref"])
     assert decided["data"]["decision"] == "approved" and decided["data"]["decided_by"] == "自治区审核员"
 
-    history = cluster.review.case_history(enterprise(data["enterprise_id"]), data["case_ref"])
+    history = cluster.review.case_history(enterprise_actor(data["enterprise_id"]), data["case_ref"])
     assert [(h["step_label"], h["result"], h["reviewer_name"]) for h in history["history"]] == [
         ("盟市审核", "受理", "呼市审核员"), ("盟市审核", "补正", "呼市审核员"),
         ("盟市审核", "同意", "呼市审核员"), ("自治区审批", "同意", "自治区审核员")]
@@ -164,7 +155,7 @@ def test_two_level_chain_with_a_field_level_correction_and_diff(review_platform,
     assert history["status"] == "approved" and history["clock"]["expected_decision_date"] is None
     assert any("重新提交" in t["what"] for t in history["tracking"])
     with pytest.raises(NotFound):  # another enterprise cannot see it
-        cluster.review.case_history(enterprise(str(uuid.uuid4())), data["case_ref"])
+        cluster.review.case_history(enterprise_actor(str(uuid.uuid4())), data["case_ref"])
     with engines("review").connect() as conn:  # opinions are append-only
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("update opinions set comment = 'x' where case_id = :c"), {"c": case_id})

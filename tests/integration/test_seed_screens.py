@@ -19,30 +19,18 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from deploy.mail_sink import read_mails
-from services.common.config import nameko_config
 from tests.integration.test_case_documents_access import Reviewer
-from tests.integration.test_enterprise_gateway import (  # noqa: F401 (fixtures)
-    PASSWORD,
-    active_enterprise,
-    registration_reviewer,
-)
-from tests.integration.test_permits_licence_risk import submitted_cip_application
 from tests.support.enterprise import scan_pdf
+from tests.support.permits import submitted_cip_application
 from tests.support.personnel import case_id_of
+from tests.support.registration import PASSWORD
 from tests.support.review_producer import Producer, request_data
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def cluster(running_platform):
-    with ClusterRpcProxy(nameko_config(running_platform, "tests"), timeout=60) as proxy:
-        yield proxy
 
 
 def csrf(page: str) -> str:
@@ -50,8 +38,8 @@ def csrf(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def world(cluster, running_platform, gateway, registration_reviewer):  # noqa: F811
-    http_a, _, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def world(cluster, running_platform, gateway, new_active_enterprise):
+    http_a, _, account = new_active_enterprise()
     a = {"id": account["id"], "kind": "enterprise", "enterprise_id": account["id"], "permissions": []}
     cluster.enterprise.save_record(a, a["id"], "projects", {
         "name": "种子页面110kV线路工程", "client": "内蒙古电力（集团）有限责任公司", "category": "install",

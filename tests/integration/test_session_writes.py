@@ -12,8 +12,7 @@ from sqlalchemy import delete, func, select
 
 from gateway.sessions import COOKIE_NAME, SessionStore, _digest, sessions_table
 from services.common.config import nameko_config
-from tests.integration.test_enterprise_gateway import PASSWORD, login
-from tests.support.registration import province_reviewer
+from tests.support.registration import PASSWORD, login, province_reviewer
 
 pytestmark = pytest.mark.integration
 

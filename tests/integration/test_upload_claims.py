@@ -24,16 +24,16 @@ from sqlalchemy import text
 
 from services.common.config import amqp_uri
 from services.common.storage import ObjectStore
-from tests.integration.test_enterprise_gateway import active_enterprise, page_csrf, registration_reviewer  # noqa: F401
 from tests.support.data import random_resident_id
+from tests.support.registration import page_csrf
 from tests.support.waiting import wait_for
 
 SMALL_RPC = 16 * 1024  # the largest RPC body any of these calls may have: far below one file
 
 
 @pytest.fixture(scope="module")
-def enterprise(gateway, running_platform, registration_reviewer):  # noqa: F811
-    http, csrf, account = active_enterprise(gateway, running_platform, registration_reviewer)
+def enterprise(new_active_enterprise):
+    http, csrf, account = new_active_enterprise()
     return http, {"X-CSRF-Token": csrf}, account
 
 

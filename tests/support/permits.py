@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 import uuid
+from datetime import UTC, datetime
 
 import pika
 import requests
@@ -17,6 +19,7 @@ from pypdf import PdfReader
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.common.errors import NotFound
+from tests.support.actors import enterprise_actor
 
 # The CIP application and roster live in tests/support/data (the load tier reads them without
 # this module's nameko imports); re-exported for the permits tests.
@@ -25,6 +28,7 @@ from tests.support.data import CIP_STAFF as CIP_STAFF
 from tests.support.data import CIP_VALUES as CIP_VALUES
 from tests.support.data import registration
 from tests.support.enterprise import resident_id, scan_pdf, submit_registration_profile, upload
+from tests.support.platform import amqp_parameters
 from tests.support.waiting import wait_for
 
 
@@ -32,15 +36,7 @@ class Broker:
     """A queue of our own on an exchange (bound '#'), to see what really went over the bus."""
 
     def __init__(self, config: dict, exchange: str) -> None:
-        amqp = config["amqp"]
-        params = pika.ConnectionParameters(
-            host=amqp["host"],
-            port=amqp["port"],
-            virtual_host=amqp["vhost"],
-            credentials=pika.PlainCredentials(amqp["user"], amqp["password"]),
-            heartbeat=0,
-        )
-        self.connection = pika.BlockingConnection(params)
+        self.connection = pika.BlockingConnection(amqp_parameters(config, heartbeat=0))
         self.channel = self.connection.channel()
         self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
         self.queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
@@ -80,14 +76,7 @@ def new_enterprise(cluster, config) -> dict:
 
     wait_for(exists, what="the enterprise row (from identity's event)")
     submit_registration_profile(config, eid)
-    return {
-        "id": eid,
-        "kind": "enterprise",
-        "enterprise_id": eid,
-        "permissions": [],
-        "level": None,
-        "region_code": None,
-    }
+    return enterprise_actor(eid)
 
 
 def staff(category: str, name: str, cert_kind: str | None) -> dict:
@@ -149,3 +138,40 @@ def upload_all_materials(cluster, actor, app) -> None:
             cluster.permits.upload_material(
                 actor, app["id"], spec["code"], upload(f"{spec['name']}.pdf", scan_pdf())
             )
+
+
+def commit(cluster, config, actor, app) -> dict:
+    """A draft whose 申报表 is generated, taken to committed over RPC: the signed scan, every
+    material, the preview, and the commitment letter shown for the configured seconds."""
+    pages = len(PdfReader(io.BytesIO(fetch(cluster, actor, app["form_attachment_id"]))).pages)
+    cluster.permits.upload_signed_scan(actor, app["id"], upload("签章申报表.pdf", signed_scan(pages)))
+    upload_all_materials(cluster, actor, app)
+    cluster.permits.preview(actor, app["id"])
+    cluster.permits.open_commitment(actor, app["id"])
+    time.sleep(config["permits"]["commitment_seconds"] + 0.3)
+    return cluster.permits.confirm_commitment(actor, app["id"])
+
+
+def submitted_cip_application(cluster, config, actor) -> tuple[dict, dict[str, str]]:
+    """A CIP application through pre-check, 申报表, scan, materials and the commitment letter to
+    submitted; returns it and the staff record ids by name."""
+    saved = {name: cluster.enterprise.save_record(actor, actor["id"], "staff", staff(category, name, cert))
+             for category, name, cert in CIP_STAFF}
+    app = cluster.permits.create_draft(actor, {"type_code": "cip_safety", "transaction_kind": "new",
+                                               "items": CIP_ITEMS, "values": CIP_VALUES})
+    app = cluster.permits.run_precheck(actor, app["id"])
+    assert app["precheck"]["passed"], app["precheck"]
+    commit(cluster, config, actor, cluster.permits.generate_form(actor, app["id"]))
+    app = cluster.permits.submit(actor, app["id"], uuid.uuid4().hex)
+    assert app["state"] == "submitted"
+    return app, {name: record["id"] for name, record in saved.items()}
+
+
+def approve(cluster, config, actor, app) -> dict:
+    publish_review_event(config, "case_decided", {
+        "case_ref": f"permits:application:{app['id']}", "case_id": str(uuid.uuid4()),
+        "enterprise_id": actor["id"], "decision": "approved", "reason": None,
+        "decided_by": "审核员", "at": datetime.now(UTC).isoformat()})
+    wait_for(lambda: cluster.permits.get_application(actor, app["id"])["state"] == "licence_issued",
+             timeout=30, what="the licence issued after case_decided")
+    return cluster.permits.my_licences(actor)[0]

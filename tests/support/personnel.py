@@ -12,6 +12,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import text
 
+from tests.support.actors import reviewer as reviewer  # the actors RPC tests take
 from tests.support.enterprise import resident_id, scan_pdf, upload
 from tests.support.waiting import wait_for
 
@@ -23,18 +24,6 @@ ADMIN = {
     "permissions": [],
     "enterprise_id": None,
 }
-
-
-def reviewer(level: str, region: str, name: str) -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "kind": "reviewer",
-        "level": level,
-        "region_code": region,
-        "permissions": [],
-        "enterprise_id": None,
-        "name": name,
-    }
 
 
 def person_data(name: str = "张建国", rng: random.Random | None = None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import text
 
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
-from tests.integration.test_enterprise_gateway import PASSWORD
+from tests.support.registration import PASSWORD
 from tests.support.waiting import wait_for
 
 

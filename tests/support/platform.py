@@ -7,10 +7,13 @@ import sys
 import time
 from typing import Any
 
+import pika
 import requests
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy import processes
-from services.common.config import SERVICE_NAMES, load_config
+from services.common.config import SERVICE_NAMES, load_config, nameko_config
+from tests.support.waiting import wait_for
 
 COMPONENTS = (*SERVICE_NAMES, "gateway")
 
@@ -58,6 +61,30 @@ def wait_healthy(config: dict[str, Any], timeout: float = 60) -> dict:
         f"--- {c}:\n{processes.tail(processes.log_path(c, config), 15)}" for c in COMPONENTS
     )
     raise AssertionError(f"platform not healthy after {timeout}s: {last}\n{logs}")
+
+
+def wait_rpc_healthy(config: dict[str, Any], services: tuple[str, ...] | list[str],
+                     timeout: float = 60) -> None:
+    """Until each of these services answers ``health()`` ok over RPC (the ones a test module
+    started for itself, without the gateway's /healthz)."""
+    with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:
+        for service in services:
+
+            def healthy(name: str = service) -> bool:
+                try:
+                    return getattr(cluster, name).health()["status"] == "ok"
+                except Exception:
+                    return False
+
+            wait_for(healthy, timeout=timeout, what=f"{service} healthy")
+
+
+def amqp_parameters(config: dict[str, Any], **options: Any) -> pika.ConnectionParameters:
+    """pika's connection to the test broker (``options``: heartbeat, timeouts, ...)."""
+    amqp = config["amqp"]
+    return pika.ConnectionParameters(
+        host=amqp["host"], port=amqp["port"], virtual_host=amqp["vhost"],
+        credentials=pika.PlainCredentials(amqp["user"], amqp["password"]), **options)
 
 
 # Components a test module starts for itself may already be running for the session's

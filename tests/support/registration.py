@@ -1,17 +1,23 @@
 """Registration review through the review engine: the case ``identity:registration:<account>``
-at the province desk of the enterprise's region (features.registration_review)."""
+at the province desk of the enterprise's region (features.registration_review); and an active
+enterprise for a test (registered through the gateway, e-mail verified, approved, signed in)."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 import requests
 
+from deploy.mail_sink import read_mails
 from services.common.errors import NotFound
+from tests.support.data import registration
+from tests.support.enterprise import submit_registration_profile
 from tests.support.waiting import wait_for
 
 PROVINCE = "150000"  # the test profiles' enterprises are in Inner Mongolia (150xxx)
+PASSWORD = "Qlp#2026-enterprise"  # the accounts active_enterprise makes, and their reviewers
 
 
 def case_ref(account_id: str) -> str:
@@ -76,3 +82,43 @@ def decide_through_api(http: requests.Session, gateway: str, account_id: str, *,
                               "comment": reason or ("同意" if approve else "")})
     assert decided.status_code == 200, decided.text
     return case
+
+
+def login(gateway: str, name: str) -> tuple[requests.Session, str]:
+    """A session signed in at the gateway as ``name`` (password PASSWORD): (session, csrf)."""
+    http = requests.Session()
+    response = http.post(gateway + "/api/v1/session", json={"login": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return http, response.json()["csrf_token"]
+
+
+def verify_email(config: dict, email: str) -> None:
+    mails = wait_for(
+        lambda: [m for m in read_mails(config) if m["To"] == email and m["Subject"] == "请验证您的注册邮箱"],
+        what="the verification mail",
+    )
+    link = re.search(r"http://\S+/verify-email\?token=\S+", mails[-1].get_content()).group(0)
+    assert requests.get(link).status_code == 200
+
+
+def active_enterprise(
+    gateway: str, config: dict, approver: requests.Session
+) -> tuple[requests.Session, str, dict]:
+    """Registered (both steps), e-mail verified, approved in review (by ``approver``, the
+    ``registration_reviewer`` fixture), signed in: (session, csrf, account)."""
+    data = {**registration(), "password": PASSWORD}
+    created = requests.post(gateway + "/api/v1/accounts", json=data)
+    assert created.status_code == 201, created.text
+    account = created.json()
+    verify_email(config, data["email"])
+    submit_registration_profile(config, account["id"])
+    decide_through_api(approver, gateway, account["id"])
+    credentials = {"login": data["uscc"], "password": PASSWORD}
+    wait_for(lambda: requests.post(gateway + "/api/v1/session", json=credentials).json()
+             .get("account", {}).get("status") == "active", what="identity to follow the approval")
+    http, csrf = login(gateway, data["uscc"])
+    return http, csrf, account
+
+
+def page_csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)

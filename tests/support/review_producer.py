@@ -19,6 +19,7 @@ from nameko.standalone.events import event_dispatcher
 from services.common.config import nameko_config
 from services.common.envelope import make_envelope
 from services.review.events import REVIEW_REQUESTED, REVIEW_WITHDRAWN
+from tests.support import platform
 from tests.support.waiting import wait_for
 
 
@@ -77,11 +78,7 @@ class Answers:
     """Every event on review.events, from a queue of our own bound with '#'."""
 
     def __init__(self, config: dict[str, Any]) -> None:
-        amqp = config["amqp"]
-        params = pika.ConnectionParameters(
-            host=amqp["host"], port=amqp["port"], virtual_host=amqp["vhost"],
-            credentials=pika.PlainCredentials(amqp["user"], amqp["password"]), heartbeat=0)
-        self.connection = pika.BlockingConnection(params)
+        self.connection = pika.BlockingConnection(platform.amqp_parameters(config, heartbeat=0))
         self.channel = self.connection.channel()
         self.channel.exchange_declare("review.events", exchange_type="topic", durable=True)
         self.queue = self.channel.queue_declare("", exclusive=True, auto_delete=True).method.queue
@@ -118,24 +115,13 @@ REVIEW_COMPONENTS = ("identity", "review")
 def start_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
     """Only what review tests need (identity for staff look-ups, review), as real processes:
     the tests do not depend on the other services' state of work."""
-    from nameko.standalone.rpc import ClusterRpcProxy
 
     from services.common.migrations import upgrade
     from tests.support import platform
 
     upgrade((*REVIEW_COMPONENTS, *(c for c in extra if c == "gateway")), config=config)
     platform.start_for_test((*REVIEW_COMPONENTS, *extra), config)
-    with ClusterRpcProxy(nameko_config(config, "tests"), timeout=5) as cluster:
-        for component in (*REVIEW_COMPONENTS, *extra):
-            if component == "gateway":
-                continue
-
-            def healthy(name: str = component) -> bool:
-                try:
-                    return getattr(cluster, name).health()["status"] == "ok"
-                except Exception:
-                    return False
-            wait_for(healthy, timeout=60, what=f"{component} healthy")
+    platform.wait_rpc_healthy(config, [c for c in (*REVIEW_COMPONENTS, *extra) if c != "gateway"])
 
 
 def stop_review_platform(config: dict[str, Any], extra: tuple[str, ...] = ()) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import io
-import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +17,7 @@ from services.common import import_jobs
 from services.common.errors import ValidationFailed
 from services.enterprise import importer
 from services.enterprise.usecases.legacy_import import rejected_row
+from tests.support.fakes import FakeJobs
 
 
 def _upload(data: bytes, name: str = "数据.xlsx") -> dict:
@@ -42,37 +41,13 @@ class Job(SimpleNamespace):
     pass
 
 
-class FakeStore:
-    """Unit of work over one dict of jobs; records every progress the job went through."""
-
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        self.seen: list[tuple[str, int, int]] = []
-
-    @contextmanager
-    def unit_of_work(self) -> Any:
-        store = self
-
-        class Session:
-            def get(self, model: type, job_id: uuid.UUID, with_for_update: bool = False) -> Job | None:
-                return store.job if job_id == store.job.id else None
-
-        class Uow:
-            session = Session()
-
-            def commit(self) -> None:
-                store.seen.append((store.job.status, store.job.done, store.job.total))
-
-        yield Uow()
-
-
 def _job() -> Job:
     return Job(**{**import_jobs.new_job(Job, "k", "f.xlsx", b"data", "admin").__dict__})
 
 
 def test_a_job_runs_in_batches_with_its_progress_and_keeps_the_rejected_rows_in_row_order():
     job = _job()
-    store = FakeStore(job)
+    store = FakeJobs(job)
     batches: list[list[int]] = []
 
     def parse(data: bytes):
@@ -83,7 +58,7 @@ def test_a_job_runs_in_batches_with_its_progress_and_keeps_the_rejected_rows_in_
         batches.append(batch)
         return {"added": len(batch)}, [{"row": 2, "values": {}, "errors": ["重复"]}] if 0 in batch else []
 
-    import_jobs.run(store.unit_of_work, Job, job.id, parse, apply, batch_rows=2)
+    import_jobs.run(store.begin, Job, job.id, parse, apply, batch_rows=2)
     assert batches == [[0, 1], [2, 3], [4]]
     assert [s for s in store.seen if s[0] == "running"] == [("running", 0, 0), ("running", 1, 6),
                                                             ("running", 3, 6), ("running", 5, 6),
@@ -93,7 +68,7 @@ def test_a_job_runs_in_batches_with_its_progress_and_keeps_the_rejected_rows_in_
     view = import_jobs.job_view(job)
     assert (view["percent"], view["rejected_count"], view["running"]) == (100, 2, False)
 
-    import_jobs.run(store.unit_of_work, Job, job.id, parse, apply)  # not queued any more: left alone
+    import_jobs.run(store.begin, Job, job.id, parse, apply)  # not queued any more: left alone
     assert len(batches) == 3
 
 
@@ -105,7 +80,7 @@ def test_a_file_error_fails_the_job_with_its_message_and_a_crash_with_a_plain_on
         def parse(data: bytes, error: Exception = error):
             raise error
 
-        import_jobs.run(FakeStore(job).unit_of_work, Job, job.id, parse, lambda b: ({}, []))
+        import_jobs.run(FakeJobs(job).begin, Job, job.id, parse, lambda b: ({}, []))
         assert (job.status, job.error, job.source) == ("failed", message, None)
         assert import_jobs.job_view(job)["status_label"] == "导入失败"
 

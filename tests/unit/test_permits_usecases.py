@@ -48,6 +48,7 @@ from services.permits.usecases import (
 from tests.support.data import CIP_ITEMS, CIP_STAFF, CIP_VALUES
 from tests.support.enterprise import scan_pdf, upload
 from tests.support.fake_transaction import FakeOutboxTx
+from tests.support.fakes import FakeObjectStore
 
 CATALOGUE = load_catalogue()
 ENTERPRISE = uuid.UUID("00000000-0000-0000-0000-00000000000a")
@@ -301,29 +302,13 @@ class FakeTx(FakeOutboxTx):
         self.events, self.audits = [], []
 
 
-class FakeStore:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, prefix: str, data: bytes, content_type: str) -> str:
-        key = f"{prefix}/{uuid.uuid4()}"
-        self.objects[key] = data
-        return key
-
-    def delete(self, key: str) -> None:
-        self.objects.pop(key, None)
-
-    def download_url(self, key: str, filename: str) -> str:
-        return f"https://s3.test/{key}?name={filename}"
-
-
 class FakeWorld:
     """The fake collaborators and what they saw."""
 
     def __init__(self) -> None:
         self.apps = FakeApplications(self)
         self.licences, self.batches, self.credit = FakeLicences(), FakeBatches(), FakeCredit()
-        self.store = FakeStore()
+        self.store = FakeObjectStore()
         self.outbox: list[tuple[str, dict]] = []
         self.audit_log: list[tuple[str, dict]] = []
         self.refusals: list[tuple[str, object, dict]] = []

@@ -6,7 +6,6 @@ job's progress, and the rejected rows make the page's table and the downloadable
 
 from __future__ import annotations
 
-import base64
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.common import audit, import_jobs
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import Forbidden
 from services.enterprise.importer import BATCH_ROWS, Importer, Outcome
 from services.enterprise.models import ImportJob
 
@@ -93,26 +92,13 @@ def rejected_row(item: dict[str, Any]) -> dict[str, Any]:
     return {"row": item.get("row"), "values": values, "errors": [item.get("reason", "")]}
 
 
-def _job(uow: Any, job_id: str) -> ImportJob:
-    try:
-        job = uow.session.get(ImportJob, uuid.UUID(str(job_id)))
-    except ValueError:
-        job = None
-    if job is None or job.kind != KIND:
-        raise NotFound(import_jobs.NOT_FOUND)
-    return job
-
-
 def job(ctx: Context, actor: dict, job_id: str) -> dict:
     _admin(ctx, actor, job_id)
     with ctx.unit_of_work() as uow:
-        return import_jobs.job_view(_job(uow, job_id))
+        return import_jobs.job_view(import_jobs.get(uow.session, ImportJob, KIND, job_id))
 
 
 def report(ctx: Context, actor: dict, job_id: str) -> dict:
     _admin(ctx, actor, job_id)
     with ctx.unit_of_work() as uow:
-        found = _job(uow, job_id)
-        data = import_jobs.report_csv(list(found.rejected or []), REPORT_LABELS)
-        return {"filename": import_jobs.report_filename(found), "content_type": "text/csv; charset=utf-8",
-                "content_b64": base64.b64encode(data).decode(), "rows": len(found.rejected or [])}
+        return import_jobs.report(import_jobs.get(uow.session, ImportJob, KIND, job_id), REPORT_LABELS)

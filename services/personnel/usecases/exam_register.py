@@ -6,12 +6,10 @@ CIP 旧数据导入."""
 
 from __future__ import annotations
 
-import base64
 import uuid
 from typing import Any
 
 from services.common import import_jobs
-from services.common.errors import NotFound
 from services.personnel import exam_import
 from services.personnel.models import ExamPass, ImportJob
 from services.personnel.usecases import _support as s
@@ -73,13 +71,7 @@ def record_passes(deps: Deps, passes: list[dict[str, Any]]) -> tuple[dict[str, i
 
 def _job(deps: Deps, actor: dict, uow: Any, job_id: str) -> ImportJob:
     s.require_staff(deps, actor, admin=True)
-    try:
-        job = uow.repo.session.get(ImportJob, uuid.UUID(str(job_id)))
-    except ValueError:
-        job = None
-    if job is None or job.kind != KIND:
-        raise NotFound(import_jobs.NOT_FOUND)
-    return job
+    return import_jobs.get(uow.repo.session, ImportJob, KIND, job_id)
 
 
 def import_job(deps: Deps, actor: dict, job_id: str) -> dict:
@@ -90,7 +82,4 @@ def import_job(deps: Deps, actor: dict, job_id: str) -> dict:
 def import_report(deps: Deps, actor: dict, job_id: str) -> dict:
     """The rejected rows as a CSV download (行号, the sheet's columns, 原因)."""
     with deps.begin() as uow:
-        job = _job(deps, actor, uow, job_id)
-        data = import_jobs.report_csv(list(job.rejected or []), REPORT_LABELS)
-        return {"filename": import_jobs.report_filename(job), "content_type": "text/csv; charset=utf-8",
-                "content_b64": base64.b64encode(data).decode(), "rows": len(job.rejected or [])}
+        return import_jobs.report(_job(deps, actor, uow, job_id), REPORT_LABELS)
