@@ -67,6 +67,8 @@ class ChangeRequestedData(Schema):
     enterprise_name = fields.String(required=True, allow_none=True)
     region_code = fields.String(required=True, allow_none=True)
     changes = fields.Dict(keys=fields.String(), values=fields.Nested(FieldChange), required=True)
+    # the changed fields' Chinese names, so consumers never show a field key to people
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     reason = fields.String(allow_none=True, load_default=None)
     requested_by = fields.String(required=True)
     requested_at = fields.AwareDateTime(required=True)

@@ -426,7 +426,10 @@ def province_of(region_code: str | None) -> str:
 
 
 def effects_of_change_requested(data: dict[str, Any]) -> Effects:
-    fields_text = "、".join(sorted(data.get("changes") or {}))
+    # People read the fields' names (the event's labels), never their keys; an older event
+    # without labels says 登记事项.
+    labels = data.get("labels") or {}
+    fields_text = "、".join(labels[k] for k in sorted(data.get("changes") or {}) if labels.get(k)) or "登记事项"
     name = data.get("enterprise_name") or data["uscc"]
     return Effects(todos=[Todo(
         Recipient.reviewer_desk(PROVINCE_LEVEL, province_of(data.get("region_code"))), "change_review",

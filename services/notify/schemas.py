@@ -48,6 +48,7 @@ class ChangeRequestedView(_Tolerant):
     enterprise_name = fields.String(load_default=None, allow_none=True)
     region_code = fields.String(load_default=None, allow_none=True)
     changes = fields.Dict(keys=fields.String(), required=True)
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
     requested_at = fields.AwareDateTime(required=True)
 
 

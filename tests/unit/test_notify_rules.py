@@ -110,6 +110,15 @@ def test_overdue_goes_to_the_reviewer_desk_and_change_requests_to_the_province()
         "change_request_id": "r1", "enterprise_id": ENT, "uscc": "9115", "enterprise_name": "某公司",
         "region_code": "150102", "changes": {"name": {}}}).todos
     assert change.recipient == Recipient.reviewer_desk("province", "150000")
+    assert "name" not in change.body and "登记事项" in change.body  # an older event: no labels
+
+
+def test_change_request_todo_names_the_fields_never_their_keys():
+    [change] = domain.effects_of_change_requested({
+        "change_request_id": "r1", "enterprise_id": ENT, "uscc": "9115", "enterprise_name": "某公司",
+        "region_code": "150102", "changes": {"legal_representative": {}, "name": {}},
+        "labels": {"legal_representative": "法定代表人", "name": "企业名称"}}).todos
+    assert change.body == "某公司 申请变更：法定代表人、企业名称。"
 
 
 LICENCE = {"subject_kind": "licence", "enterprise_id": ENT, "number": "5-1-00001-2026",

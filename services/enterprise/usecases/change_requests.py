@@ -80,12 +80,13 @@ def request_change(deps: Deps, actor: dict, enterprise_id: str, payload: dict) -
             request.licence_attachment_id = attachment.id
             carried.append({"id": str(attachment.id), "label": change_rules.FILE_LABELS[purpose],
                             "filename": attachment.filename, "sha256": attachment.sha256})
+        labels = {k: domain.FIELD_LABELS.get(k, k) for k in request.changes}
         uow.add_event(CHANGE_REQUESTED, {
             "change_request_id": request.id, "enterprise_id": eid, "uscc": row.uscc,
             "enterprise_name": row.name, "region_code": row.region_code, "changes": request.changes,
-            "reason": request.reason, "requested_by": str(actor["id"]), "requested_at": _now()})
+            "labels": labels, "reason": request.reason, "requested_by": str(actor["id"]),
+            "requested_at": _now()})
         uow.flush()  # the request's id names the review case
-        labels = {k: domain.FIELD_LABELS.get(k, k) for k in request.changes}
         # The reviewer checks the change against the enterprise's scans as they stand (an
         # enterprise replaces its 营业执照 scan directly, then asks for the change).
         scans = [{"id": f["id"], "label": domain.FIELD_LABELS.get(purpose, purpose),
