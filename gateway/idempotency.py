@@ -39,12 +39,11 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -117,16 +116,16 @@ class IdempotencyStore:
         self.engine = engine
 
     def claim(self, key: str, fingerprint: str, now: datetime) -> bool:
-        try:
-            with self.engine.begin() as conn:
-                if int(key[:2], 16) == 0:  # now and then, sweep old answers away
-                    conn.execute(delete(idempotency_table).where(
-                        idempotency_table.c.claimed_at < now - KEEP))
-                conn.execute(insert(idempotency_table).values(
-                    id=key, fingerprint=fingerprint, claimed_at=now))
-        except IntegrityError:
-            return False
-        return True
+        """Claim a key not seen before (True); a key already there is left alone (False) without
+        an error in the database's log, since every replay and double click arrives here."""
+        with self.engine.begin() as conn:
+            if int(key[:2], 16) == 0:  # now and then, sweep old answers away
+                conn.execute(delete(idempotency_table).where(
+                    idempotency_table.c.claimed_at < now - KEEP))
+            claimed = conn.execute(
+                insert(idempotency_table).values(id=key, fingerprint=fingerprint, claimed_at=now)
+                .on_conflict_do_nothing(index_elements=["id"]).returning(idempotency_table.c.id))
+            return claimed.first() is not None
 
     def take_over(self, key: str, stored: Stored, now: datetime) -> bool:
         with self.engine.begin() as conn:
