@@ -429,7 +429,8 @@ def effects_of_change_requested(data: dict[str, Any]) -> Effects:
     # People read the fields' names (the event's labels), never their keys; an older event
     # without labels says 登记事项.
     labels = data.get("labels") or {}
-    fields_text = "、".join(labels[k] for k in sorted(data.get("changes") or {}) if labels.get(k)) or "登记事项"
+    named = [labels[k] for k in sorted(data.get("changes") or {}) if labels.get(k)]
+    fields_text = "、".join(named) or "登记事项"
     name = data.get("enterprise_name") or data["uscc"]
     return Effects(todos=[Todo(
         Recipient.reviewer_desk(PROVINCE_LEVEL, province_of(data.get("region_code"))), "change_review",

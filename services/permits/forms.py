@@ -32,8 +32,10 @@ from typing import Any
 import qrcode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
 from services.permits import form_fonts
-from services.permits.catalogue import CERTIFICATE_KINDS, LANES, LEVEL_LABELS, STAFF_CATEGORIES, BusinessType
+from services.permits.catalogue import BusinessType
+from services.permits.catalogue_format import LANES, LEVEL_LABELS
 from services.permits.licences import Licence
 
 TEMPLATES = Path(__file__).with_name("templates")

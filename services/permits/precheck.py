@@ -19,14 +19,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from services.permits.catalogue import (
-    CERTIFICATE_KINDS,
-    FINANCE_FIELDS,
-    LEVEL_LABELS,
-    LEVELS,
-    STAFF_CATEGORIES,
-    BusinessType,
-)
+from services.common.vocabulary import CERTIFICATE_KINDS, STAFF_CATEGORIES
+from services.permits.catalogue import BusinessType
+from services.permits.catalogue_format import FINANCE_FIELDS, LEVEL_LABELS, LEVELS
 from services.permits.licences import add_years
 
 Outcome = tuple[bool, str, str, list[str]]  # met, required text, actual text, details
