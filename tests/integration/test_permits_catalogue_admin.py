@@ -16,8 +16,7 @@ import requests
 from sqlalchemy import text
 
 from services.common.errors import Conflict, Forbidden, ValidationFailed
-from tests.integration.test_permits_licence_risk import submitted_cip_application
-from tests.integration.test_permits_pfl import ADMIN, cluster  # noqa: F401 (fixture)
+from tests.integration.test_permits_pfl import ADMIN
 from tests.support.enterprise import upload
 from tests.support.permits import (
     CIP_ITEMS,
@@ -25,6 +24,7 @@ from tests.support.permits import (
     Broker,
     new_enterprise,
     signed_scan,
+    submitted_cip_application,
     upload_all_materials,
 )
 from tests.support.waiting import wait_for
