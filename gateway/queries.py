@@ -174,8 +174,13 @@ def check_query(endpoint: str, request: Request) -> None:
                 continue
             errors = schema.validate({key: value})
             if errors:
-                raise ValidationFailed(MESSAGE, {name: [field_error("invalid_query", _first(message))]
-                                                 for name, message in errors.items()}, code="invalid_query")
+                raise invalid_query(errors)
+
+
+def invalid_query(errors: dict[str, Any]) -> ValidationFailed:
+    """The 422 ``invalid_query`` for a query schema's errors (one message per parameter)."""
+    return ValidationFailed(MESSAGE, {name: [field_error("invalid_query", _first(message))]
+                                      for name, message in errors.items()}, code="invalid_query")
 
 
 def _first(message: Any) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import ValidationError as MarshmallowError
 from werkzeug.routing import Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
@@ -24,6 +25,7 @@ from gateway.apischemas.admin import (
 )
 from gateway.http import INVALID_JSON, json_body, json_response
 from gateway.openapi import Op, path_param, query
+from gateway.queries import invalid_query
 from gateway.views.forms import flash
 from services.common.access import actor_from_account
 from services.common.errors import Conflict, ValidationFailed, field_error
@@ -32,10 +34,10 @@ ADMIN = ("admin",)
 MAX_FILE_BYTES = 1_000_000
 NOT_UTF8 = "文件不是UTF-8编码的文本，请另存为UTF-8后重新上传"
 TOO_LARGE = "文件超过1MB上限"
-BAD_QUERY = "查询条件无效，请检查后重试"
 FAMILY_PARAM = path_param("family", "the catalogue file's stem, e.g. pfl_power")
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1},
                 "description": "the version number within the family"}
+
 
 class DiffQuery(Schema):
     """``?old=&new=``: the two version numbers to compare."""
@@ -50,11 +52,10 @@ class DiffQuery(Schema):
 
 
 def diff_query(args: Any) -> tuple[int, int]:
-    errors = DiffQuery().validate(dict(args))
-    if errors:
-        raise ValidationFailed(BAD_QUERY, {name: [field_error("invalid_query", str(messages[0]))]
-                                           for name, messages in errors.items()}, code="invalid_query")
-    data = DiffQuery().load(dict(args))
+    try:
+        data = DiffQuery().load(dict(args))
+    except MarshmallowError as exc:
+        raise invalid_query(exc.normalized_messages()) from None
     return data["old"], data["new"]
 
 
